@@ -1,0 +1,215 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { charts } from "./charts";
+import { platformRelease, serviceUrl } from "./release";
+import { ComputeResources, Persistence } from "./resources";
+
+/** Service port of the chart (its default). */
+export const grafanaPort = 80;
+const adminUserKey = "admin-user";
+const adminPasswordKey = "admin-password";
+export const grafanaAdminUser = "admin";
+
+/** Stable datasource UIDs, so dashboards and cross-links never depend on provisioning order. */
+export const datasourceUids = {
+    metrics: "lgtm-metrics",
+    logs: "lgtm-logs",
+    traces: "lgtm-traces",
+    alertmanager: "lgtm-alertmanager",
+} as const;
+
+/** Optional ingress in front of Grafana. */
+export interface GrafanaIngress {
+    /** Public host name, e.g. `grafana.example.com`. */
+    readonly host: string;
+    /** IngressClass to use; undefined uses the cluster default. */
+    readonly className?: string;
+    /** Secret with the TLS certificate for `host`; without it Grafana is served over plain HTTP. */
+    readonly tlsSecretName?: string;
+}
+
+/** Where Grafana's datasources point; every URL comes from the producing component's outputs. */
+export interface DatasourceEndpoints {
+    /** Thanos query-frontend (Prometheus API). */
+    readonly metricsUrl: string;
+    readonly logsUrl: string;
+    readonly tracesUrl: string;
+    readonly alertmanagerUrl: string;
+    /** Loki tenant sent as `X-Scope-OrgID` when multi-tenancy is on; undefined when it is off. */
+    readonly logsTenant?: string;
+    /** Prometheus scrape interval, so Grafana never asks for finer steps than exist. */
+    readonly scrapeInterval: string;
+}
+
+/** The provisioned datasources (Grafana `datasources.yaml` document). */
+export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown> {
+    const tenantHeader = e.logsTenant
+        ? { jsonData: { httpHeaderName1: "X-Scope-OrgID" }, secureJsonData: { httpHeaderValue1: e.logsTenant } }
+        : { jsonData: {} };
+    return {
+        apiVersion: 1,
+        datasources: [
+            {
+                name: "Metrics",
+                uid: datasourceUids.metrics,
+                type: "prometheus",
+                access: "proxy",
+                url: e.metricsUrl,
+                isDefault: true,
+                jsonData: { prometheusType: "Thanos", timeInterval: e.scrapeInterval },
+            },
+            {
+                name: "Logs",
+                uid: datasourceUids.logs,
+                type: "loki",
+                access: "proxy",
+                url: e.logsUrl,
+                ...tenantHeader,
+            },
+            {
+                name: "Traces",
+                uid: datasourceUids.traces,
+                type: "tempo",
+                access: "proxy",
+                url: e.tracesUrl,
+                jsonData: { serviceMap: { datasourceUid: datasourceUids.metrics }, nodeGraph: { enabled: true } },
+            },
+            {
+                name: "Alertmanager",
+                uid: datasourceUids.alertmanager,
+                type: "alertmanager",
+                access: "proxy",
+                url: e.alertmanagerUrl,
+                jsonData: { implementation: "prometheus", handleGrafanaManagedAlerts: false },
+            },
+        ],
+    };
+}
+
+/** The URL users open: the ingress host (and sub-path), or undefined without ingress. */
+export function externalUrl(ingress: GrafanaIngress | undefined, subPath: string): string | undefined {
+    if (!ingress) return undefined;
+    return `${ingress.tlsSecretName ? "https" : "http"}://${ingress.host}${subPath}`;
+}
+
+export interface GrafanaArgs {
+    /** Namespace of Grafana and its admin Secret. */
+    readonly namespace: pulumi.Input<string>;
+    /** Helm release name (also the fullname: the Service is `<name>`). */
+    readonly releaseName: string;
+    /** Datasource targets, from the other components' outputs. */
+    readonly datasources: pulumi.Input<DatasourceEndpoints>;
+    /** Namespaces whose ConfigMaps labelled `grafana_dashboard` become dashboards (kube-prometheus-stack's among them). */
+    readonly dashboardNamespaces: pulumi.Input<string>[];
+    /** Ingress, or undefined for in-cluster access only (port-forward). */
+    readonly ingress?: GrafanaIngress;
+    /** Path Grafana is served from, `""` for the root or e.g. `/grafana`. */
+    readonly subPath: string;
+    /** Replicas (more than one needs an external database; the profile keeps it at one). */
+    readonly replicas: number;
+    /** Volume for Grafana's SQLite database and plugins. */
+    readonly persistence: Persistence;
+    /** Resources of the Grafana container. */
+    readonly resources: ComputeResources;
+    /** Resources of each provisioning sidecar. */
+    readonly sidecarResources: ComputeResources;
+}
+
+export interface GrafanaValuesInput extends Omit<GrafanaArgs, "namespace" | "datasources" | "dashboardNamespaces"> {
+    readonly datasources: DatasourceEndpoints;
+    readonly dashboardNamespaces: string[];
+    readonly adminSecretName: string;
+}
+
+/** Values of the Grafana chart. The admin login reaches it only as the name of an existing Secret. */
+export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknown> {
+    const server: Record<string, unknown> = {};
+    const url = externalUrl(v.ingress, v.subPath);
+    if (url) server.root_url = url;
+    if (v.subPath) server.serve_from_sub_path = true;
+    return {
+        fullnameOverride: v.releaseName,
+        replicas: v.replicas,
+        admin: { existingSecret: v.adminSecretName, userKey: adminUserKey, passwordKey: adminPasswordKey },
+        resources: v.resources,
+        persistence: {
+            enabled: v.persistence.enabled,
+            size: v.persistence.size,
+            ...(v.persistence.storageClass ? { storageClassName: v.persistence.storageClass } : {}),
+        },
+        "grafana.ini": {
+            server,
+            analytics: { check_for_updates: false, reporting_enabled: false },
+            "auth.anonymous": { enabled: false },
+        },
+        datasources: { "datasources.yaml": buildDatasources(v.datasources) },
+        sidecar: {
+            resources: v.sidecarResources,
+            dashboards: {
+                enabled: true,
+                label: "grafana_dashboard",
+                searchNamespace: v.dashboardNamespaces,
+                folderAnnotation: "grafana_folder",
+                provider: { foldersFromFilesStructure: true },
+            },
+        },
+        ingress: v.ingress
+            ? {
+                  enabled: true,
+                  ...(v.ingress.className ? { ingressClassName: v.ingress.className } : {}),
+                  hosts: [v.ingress.host],
+                  path: v.subPath || "/",
+                  ...(v.ingress.tlsSecretName ? { tls: [{ secretName: v.ingress.tlsSecretName, hosts: [v.ingress.host] }] } : {}),
+              }
+            : { enabled: false },
+    };
+}
+
+/** Grafana, the one front end: datasources provisioned from the other components' outputs. */
+export class Grafana extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    /** In-cluster URL. */
+    public readonly url: pulumi.Output<string>;
+    /** Public URL through the ingress, or undefined without one. */
+    public readonly externalUrl: pulumi.Output<string | undefined>;
+    public readonly adminUser: pulumi.Output<string>;
+    /** Generated admin password (secret). */
+    public readonly adminPassword: pulumi.Output<string>;
+
+    constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lgtm:ui:Grafana", name, {}, opts);
+
+        const password = new random.RandomPassword(
+            `${name}-admin-password`,
+            { length: 32, special: false },
+            { parent: this, additionalSecretOutputs: ["result"] },
+        );
+        const adminSecretName = `${args.releaseName}-admin`;
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-admin`,
+            {
+                metadata: { name: adminSecretName, namespace: args.namespace },
+                type: "Opaque",
+                stringData: { [adminUserKey]: grafanaAdminUser, [adminPasswordKey]: password.result },
+            },
+            { parent: this },
+        );
+        const values = pulumi
+            .all([args.datasources, pulumi.all(args.dashboardNamespaces)])
+            .apply(([datasources, dashboardNamespaces]) =>
+                buildGrafanaValues({ ...args, datasources, dashboardNamespaces: [...new Set(dashboardNamespaces)], adminSecretName }),
+            );
+        this.release = platformRelease(
+            name,
+            { chart: charts.grafana, releaseName: args.releaseName, namespace: args.namespace, values },
+            { parent: this, dependsOn: [adminSecret] },
+        );
+
+        this.url = serviceUrl(this.release, undefined, grafanaPort);
+        this.externalUrl = this.release.status.apply(() => externalUrl(args.ingress, args.subPath));
+        this.adminUser = pulumi.output(grafanaAdminUser);
+        this.adminPassword = pulumi.secret(password.result);
+        this.registerOutputs({ url: this.url, externalUrl: this.externalUrl, adminUser: this.adminUser, adminPassword: this.adminPassword });
+    }
+}

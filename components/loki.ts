@@ -1,0 +1,181 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { charts } from "./charts";
+import { credentialsSecret, ObjectStore } from "./objectStore";
+import { platformRelease, serviceUrl } from "./release";
+import { ComputeResources, Persistence } from "./resources";
+
+/** Gateway Service port (the chart's default; nginx in front of every Loki target). */
+export const lokiGatewayPort = 80;
+/** Environment variables Loki expands `${…}` in its config from (the chart runs Loki with `-config.expand-env`). */
+export const lokiCredentialEnv = { accessKeyId: "LOKI_S3_ACCESS_KEY_ID", secretAccessKey: "LOKI_S3_SECRET_ACCESS_KEY" } as const;
+
+/** Loki deployment modes we support; SimpleScalable is deprecated upstream and left out on purpose. */
+export const lokiModes = ["Monolithic", "Distributed"] as const;
+export type LokiMode = (typeof lokiModes)[number];
+
+/** Components of Loki's Distributed mode that we size and scale. */
+export const lokiDistributedTargets = ["ingester", "distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "ruler"] as const;
+export type LokiDistributedTarget = (typeof lokiDistributedTargets)[number];
+
+/** A memcached cache: how much memory it may use for items, and its CPU. */
+export interface CacheSizing {
+    /** Item memory in MB (memcached `-m`); the pod requests 1.2 times that. */
+    readonly allocatedMemoryMb: number;
+    readonly cpu: string;
+}
+
+export interface LokiSizing {
+    /** The single binary (Monolithic mode). */
+    readonly singleBinary: ComputeResources;
+    /** Each Distributed-mode target. */
+    readonly distributed: Record<LokiDistributedTarget, ComputeResources>;
+    readonly gateway: ComputeResources;
+    readonly canary: ComputeResources;
+    readonly rulesSidecar: ComputeResources;
+    readonly memcachedExporter: ComputeResources;
+    readonly chunksCache: CacheSizing;
+    readonly resultsCache: CacheSizing;
+}
+
+export interface LokiArgs {
+    /** Namespace of Loki and its credentials Secret. */
+    readonly namespace: pulumi.Input<string>;
+    /** Helm release name (also the fullname: the gateway Service is `<name>-gateway`). */
+    readonly releaseName: string;
+    /** Monolithic (one binary) or Distributed (microservices). */
+    readonly mode: LokiMode;
+    /** Object storage for chunks, index and ruler state. */
+    readonly objectStore: ObjectStore;
+    /** Whether Loki requires a tenant (`X-Scope-OrgID`) on every request. */
+    readonly multiTenancy: boolean;
+    /** How long logs are kept, e.g. `168h`. */
+    readonly retention: string;
+    /** Copies of each stream kept by ingesters (Distributed mode; Monolithic always keeps 1). */
+    readonly replicationFactor: number;
+    /** Replicas per Distributed-mode target. */
+    readonly distributedReplicas: Record<LokiDistributedTarget, number>;
+    /** Gateway replicas. */
+    readonly gatewayReplicas: number;
+    /** Local volume of the single binary or the ingesters (WAL). */
+    readonly persistence: Persistence;
+    /** Resources per workload. */
+    readonly sizing: LokiSizing;
+}
+
+export interface LokiValuesInput extends Omit<LokiArgs, "namespace" | "objectStore"> {
+    readonly endpoint: string;
+    readonly region: string;
+    readonly tls: boolean;
+    readonly chunksBucket: string;
+    readonly rulerBucket: string;
+    /** Secret with the S3 credentials as environment variables. */
+    readonly credentialsSecretName: string;
+}
+
+/** memcached resources consistent with its item memory, so requests never undershoot what it uses. */
+export function cacheValues(c: CacheSizing) {
+    const memory = `${Math.ceil(c.allocatedMemoryMb * 1.2)}Mi`;
+    return {
+        allocatedMemory: c.allocatedMemoryMb,
+        allocatedCPU: c.cpu,
+        resources: { requests: { cpu: c.cpu, memory }, limits: { cpu: c.cpu, memory } },
+    };
+}
+
+function persistenceValues(p: Persistence) {
+    return { enabled: p.enabled, size: p.size, ...(p.storageClass ? { storageClass: p.storageClass } : {}) };
+}
+
+/** Values of the Loki chart for either mode. Credentials appear only as `${VAR}` references. */
+export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
+    const monolithic = v.mode === "Monolithic";
+    const { sizing } = v;
+    const distributed: Record<string, unknown> = {};
+    for (const target of lokiDistributedTargets) {
+        distributed[target] = {
+            replicas: monolithic ? 0 : v.distributedReplicas[target],
+            ...(monolithic ? {} : { resources: sizing.distributed[target] }),
+        };
+    }
+    if (!monolithic) {
+        distributed.ingester = { ...(distributed.ingester as object), persistence: persistenceValues(v.persistence) };
+    }
+    return {
+        fullnameOverride: v.releaseName,
+        deploymentMode: v.mode,
+        loki: {
+            auth_enabled: v.multiTenancy,
+            commonConfig: { replication_factor: monolithic ? 1 : v.replicationFactor },
+            schemaConfig: {
+                configs: [
+                    { from: "2024-01-01", store: "tsdb", object_store: "s3", schema: "v13", index: { prefix: "index_", period: "24h" } },
+                ],
+            },
+            storage: {
+                type: "s3",
+                bucketNames: { chunks: v.chunksBucket, ruler: v.rulerBucket },
+                s3: {
+                    endpoint: v.endpoint,
+                    region: v.region,
+                    accessKeyId: `\${${lokiCredentialEnv.accessKeyId}}`,
+                    secretAccessKey: `\${${lokiCredentialEnv.secretAccessKey}}`,
+                    s3ForcePathStyle: true,
+                    insecure: !v.tls,
+                },
+            },
+            limits_config: { retention_period: v.retention },
+            compactor: { retention_enabled: true, delete_request_store: "s3" },
+        },
+        defaults: { extraEnvFrom: [{ secretRef: { name: v.credentialsSecretName } }] },
+        singleBinary: {
+            replicas: monolithic ? 1 : 0,
+            ...(monolithic ? { resources: sizing.singleBinary, persistence: persistenceValues(v.persistence) } : {}),
+        },
+        // SimpleScalable targets stay off in both modes.
+        read: { replicas: 0 },
+        write: { replicas: 0 },
+        backend: { replicas: 0 },
+        ...distributed,
+        gateway: { enabled: true, replicas: v.gatewayReplicas, resources: sizing.gateway },
+        lokiCanary: { resources: sizing.canary },
+        sidecar: { resources: sizing.rulesSidecar },
+        memcachedExporter: { resources: sizing.memcachedExporter },
+        chunksCache: cacheValues(sizing.chunksCache),
+        resultsCache: cacheValues(sizing.resultsCache),
+    };
+}
+
+/** Loki for logs, on object storage, fronted by its gateway. */
+export class Loki extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    /** Base URL of the gateway (Grafana's Loki datasource). */
+    public readonly queryUrl: pulumi.Output<string>;
+    /** Push API (agents send logs here). */
+    public readonly pushUrl: pulumi.Output<string>;
+    /** Whether clients must send a tenant. */
+    public readonly multiTenancy: boolean;
+
+    constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lgtm:logs:Loki", name, {}, opts);
+
+        const credentialsSecretName = `${args.releaseName}-s3-credentials`;
+        const credentials = credentialsSecret(credentialsSecretName, args.objectStore, args.namespace, lokiCredentialEnv, { parent: this });
+        const store = args.objectStore;
+        const values = pulumi
+            .all([store.endpoint, store.region, store.buckets.lokiChunks, store.buckets.lokiRuler])
+            .apply(([endpoint, region, chunksBucket, rulerBucket]) =>
+                buildLokiValues({ ...args, endpoint, region, tls: store.tls, chunksBucket, rulerBucket, credentialsSecretName }),
+            );
+        this.release = platformRelease(
+            name,
+            { chart: charts.loki, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },
+            { parent: this, dependsOn: [credentials] },
+        );
+
+        this.multiTenancy = args.multiTenancy;
+        this.queryUrl = serviceUrl(this.release, "gateway", lokiGatewayPort);
+        this.pushUrl = serviceUrl(this.release, "gateway", lokiGatewayPort, "/loki/api/v1/push");
+        this.registerOutputs({ queryUrl: this.queryUrl, pushUrl: this.pushUrl });
+    }
+}

@@ -1,0 +1,173 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { charts } from "./charts";
+import { ObjectStore } from "./objectStore";
+import { platformRelease, serviceHost, serviceUrl } from "./release";
+import { ComputeResources, Persistence } from "./resources";
+import { objstoreSecretKey, thanosObjstoreSecret } from "./thanosObjstore";
+
+/** Ports kube-prometheus-stack gives its Services (its defaults, which we do not change). */
+export const prometheusPort = 9090;
+export const alertmanagerPort = 9093;
+export const thanosSidecarGrpcPort = 10901;
+
+/** Resources of every workload of kube-prometheus-stack. */
+export interface MetricsSizing {
+    readonly prometheus: ComputeResources;
+    readonly thanosSidecar: ComputeResources;
+    readonly configReloader: ComputeResources;
+    readonly alertmanager: ComputeResources;
+    readonly operator: ComputeResources;
+    readonly webhookJob: ComputeResources;
+    readonly kubeStateMetrics: ComputeResources;
+    readonly nodeExporter: ComputeResources;
+}
+
+export interface MetricsArgs {
+    /** Namespace of Prometheus, Alertmanager and the operator. */
+    readonly namespace: pulumi.Input<string>;
+    /** Helm release name (also the fullname: Services are `<name>-prometheus`, `<name>-alertmanager`, …). */
+    readonly releaseName: string;
+    /** The CRDs release; the operator and every monitor object need it first. */
+    readonly crds: pulumi.Resource;
+    /** Object storage the Thanos sidecar ships blocks to. */
+    readonly objectStore: ObjectStore;
+    /** `cluster` external label on every series, so a global view can tell clusters apart. */
+    readonly clusterName: string;
+    /** Local retention of Prometheus (long-term data lives in object storage). */
+    readonly retention: string;
+    /** Size cap of the local TSDB, e.g. `8GB`. */
+    readonly retentionSize: string;
+    /** Default scrape interval. */
+    readonly scrapeInterval: string;
+    /** Prometheus replicas; more than one are deduplicated by Thanos on `prometheus_replica`. */
+    readonly prometheusReplicas: number;
+    /** Alertmanager replicas (they gossip into one cluster). */
+    readonly alertmanagerReplicas: number;
+    /** Prometheus TSDB volume. */
+    readonly prometheusStorage: Persistence;
+    /** Alertmanager state volume. */
+    readonly alertmanagerStorage: Persistence;
+    /** Resources per workload. */
+    readonly sizing: MetricsSizing;
+}
+
+export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "crds" | "objectStore"> {
+    /** Secret holding the Thanos objstore document for the sidecar. */
+    readonly objstoreSecretName: string;
+}
+
+function volumeClaim(p: Persistence) {
+    return {
+        volumeClaimTemplate: {
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: p.size } },
+                ...(p.storageClass ? { storageClassName: p.storageClass } : {}),
+            },
+        },
+    };
+}
+
+/** Values of kube-prometheus-stack. */
+export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknown> {
+    const { sizing } = v;
+    return {
+        fullnameOverride: v.releaseName,
+        // Subcharts ignore the parent's fullnameOverride; pin theirs so their Services are stable too.
+        "kube-state-metrics": { fullnameOverride: `${v.releaseName}-kube-state-metrics`, resources: sizing.kubeStateMetrics },
+        "prometheus-node-exporter": { fullnameOverride: `${v.releaseName}-node-exporter`, resources: sizing.nodeExporter },
+        crds: { enabled: false },
+        // Our Grafana is a release of its own; keep the dashboards this chart ships for it.
+        grafana: { enabled: false, forceDeployDashboards: true },
+        prometheusOperator: {
+            resources: sizing.operator,
+            prometheusConfigReloader: { resources: sizing.configReloader },
+            admissionWebhooks: { patch: { resources: sizing.webhookJob } },
+        },
+        alertmanager: {
+            enabled: true,
+            alertmanagerSpec: {
+                replicas: v.alertmanagerReplicas,
+                resources: sizing.alertmanager,
+                ...(v.alertmanagerStorage.enabled ? { storage: volumeClaim(v.alertmanagerStorage) } : {}),
+            },
+        },
+        prometheus: {
+            thanosService: { enabled: true },
+            prometheusSpec: {
+                replicas: v.prometheusReplicas,
+                externalLabels: { cluster: v.clusterName },
+                // Thanos deduplicates HA pairs on this label (the operator's default name, stated explicitly).
+                replicaExternalLabelName: "prometheus_replica",
+                retention: v.retention,
+                retentionSize: v.retentionSize,
+                scrapeInterval: v.scrapeInterval,
+                enableRemoteWriteReceiver: true,
+                enableAdminAPI: false,
+                // Select monitors and rules from every namespace, not only those labelled for this release.
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                probeSelectorNilUsesHelmValues: false,
+                scrapeConfigSelectorNilUsesHelmValues: false,
+                serviceMonitorNamespaceSelector: {},
+                podMonitorNamespaceSelector: {},
+                ruleNamespaceSelector: {},
+                resources: sizing.prometheus,
+                ...(v.prometheusStorage.enabled ? { storageSpec: volumeClaim(v.prometheusStorage) } : {}),
+                thanos: {
+                    objectStorageConfig: { existingSecret: { name: v.objstoreSecretName, key: objstoreSecretKey } },
+                    resources: sizing.thanosSidecar,
+                },
+            },
+        },
+    };
+}
+
+/**
+ * kube-prometheus-stack: the Prometheus Operator, Prometheus with a Thanos sidecar shipping blocks
+ * to object storage, Alertmanager, node-exporter and kube-state-metrics.
+ */
+export class Metrics extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    /** PromQL API of Prometheus. */
+    public readonly prometheusUrl: pulumi.Output<string>;
+    /** Remote-write receiver of Prometheus (Tempo's metrics generator writes here). */
+    public readonly remoteWriteUrl: pulumi.Output<string>;
+    /** Alertmanager API (the Thanos ruler and Grafana use it). */
+    public readonly alertmanagerUrl: pulumi.Output<string>;
+    /** DNS SRV address of the sidecars' Store API, for Thanos query. */
+    public readonly sidecarDiscoveryEndpoint: pulumi.Output<string>;
+    /** Name of the Prometheus Service, which is also the `job` label of Prometheus' own metrics. */
+    public readonly prometheusServiceName: pulumi.Output<string>;
+    /** Namespace Prometheus runs in. */
+    public readonly namespace: pulumi.Output<string>;
+
+    constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lgtm:metrics:Metrics", name, {}, opts);
+
+        const objstoreSecretName = `${args.releaseName}-thanos-objstore`;
+        const objstore = thanosObjstoreSecret(objstoreSecretName, args.objectStore, args.namespace, { parent: this });
+        const values = buildMetricsValues({ ...args, objstoreSecretName });
+        this.release = platformRelease(
+            name,
+            { chart: charts.kubePrometheusStack, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },
+            { parent: this, dependsOn: [args.crds, objstore] },
+        );
+
+        this.namespace = this.release.status.namespace;
+        this.prometheusServiceName = this.release.status.name.apply((n) => `${n}-prometheus`);
+        this.prometheusUrl = serviceUrl(this.release, "prometheus", prometheusPort);
+        this.remoteWriteUrl = serviceUrl(this.release, "prometheus", prometheusPort, "/api/v1/write");
+        this.alertmanagerUrl = serviceUrl(this.release, "alertmanager", alertmanagerPort);
+        this.sidecarDiscoveryEndpoint = pulumi.interpolate`dnssrv+_grpc._tcp.${serviceHost(this.release, "thanos-discovery")}`;
+
+        this.registerOutputs({
+            prometheusUrl: this.prometheusUrl,
+            remoteWriteUrl: this.remoteWriteUrl,
+            alertmanagerUrl: this.alertmanagerUrl,
+            sidecarDiscoveryEndpoint: this.sidecarDiscoveryEndpoint,
+        });
+    }
+}

@@ -1,0 +1,156 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { charts } from "./charts";
+import { BucketNames, ObjectStore, ObjectStoreCredentials } from "./objectStore";
+import { platformRelease, serviceHost } from "./release";
+import { ComputeResources, Persistence } from "./resources";
+
+/** S3 API port we pin in the chart values (and so in the endpoint consumers receive). */
+export const minioApiPort = 9000;
+/** Keys the MinIO chart reads from `existingSecret`. */
+const rootUserKey = "rootUser";
+const rootPasswordKey = "rootPassword";
+
+export interface MinioArgs {
+    /** Namespace for MinIO and its credentials Secret. */
+    readonly namespace: pulumi.Input<string>;
+    /** Helm release name (also the fullname, so the S3 Service is named after it). */
+    readonly releaseName: string;
+    /** `standalone` (one pod, dev) or `distributed` (erasure-coded, at least 4 pods). */
+    readonly mode: "standalone" | "distributed";
+    /** Pods in distributed mode; ignored in standalone mode. */
+    readonly replicas: number;
+    /** Bucket of each consumer, created by the release's post-install hook. */
+    readonly buckets: BucketNames;
+    /** Whether buckets keep object versions (protects against deletes by mistake). */
+    readonly versioning: boolean;
+    /** Region consumers sign requests with. */
+    readonly region: string;
+    /** Data volume of each pod. */
+    readonly persistence: Persistence;
+    /** Resources of the MinIO server container. */
+    readonly resources: ComputeResources;
+    /** Resources of the bucket-creating hook Job. */
+    readonly jobResources: ComputeResources;
+}
+
+export interface MinioValuesInput {
+    readonly releaseName: string;
+    readonly mode: MinioArgs["mode"];
+    readonly replicas: number;
+    readonly bucketNames: string[];
+    readonly versioning: boolean;
+    readonly persistence: Persistence;
+    readonly resources: ComputeResources;
+    readonly jobResources: ComputeResources;
+    /** Name of the Secret holding the root credentials. */
+    readonly credentialsSecretName: string;
+}
+
+/** Values of the MinIO chart. Credentials reach it only as the name of an existing Secret. */
+export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
+    return {
+        fullnameOverride: v.releaseName,
+        mode: v.mode,
+        replicas: v.mode === "distributed" ? v.replicas : 1,
+        existingSecret: v.credentialsSecretName,
+        // The chart's default user is console/console123; no user beyond root, whose secret we own.
+        users: [],
+        policies: [],
+        svcaccts: [],
+        buckets: v.bucketNames.map((name) => ({ name, policy: "none", purge: false, versioning: v.versioning })),
+        minioAPIPort: String(minioApiPort),
+        service: { type: "ClusterIP", port: String(minioApiPort) },
+        persistence: {
+            enabled: v.persistence.enabled,
+            size: v.persistence.size,
+            ...(v.persistence.storageClass ? { storageClass: v.persistence.storageClass } : {}),
+        },
+        resources: v.resources,
+        makeBucketJob: { resources: v.jobResources },
+        makePolicyJob: { resources: v.jobResources },
+        makeUserJob: { resources: v.jobResources },
+        makeServiceAccountJob: { resources: v.jobResources },
+        customCommandJob: { resources: v.jobResources },
+        metrics: { serviceMonitor: { enabled: false } },
+    };
+}
+
+/** MinIO as the platform's object store: root credentials generated here, buckets created by the release. */
+export class Minio extends pulumi.ComponentResource implements ObjectStore {
+    public readonly endpoint: pulumi.Output<string>;
+    public readonly region: pulumi.Output<string>;
+    public readonly tls = false;
+    public readonly buckets: BucketNames<pulumi.Output<string>>;
+    public readonly credentials: ObjectStoreCredentials;
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lgtm:storage:Minio", name, {}, opts);
+
+        const rootUser = new random.RandomString(`${name}-root-user`, { length: 16, special: false, upper: false }, { parent: this });
+        const rootPassword = new random.RandomPassword(
+            `${name}-root-password`,
+            { length: 40, special: false },
+            { parent: this, additionalSecretOutputs: ["result"] },
+        );
+        const credentialsSecretName = `${args.releaseName}-root-credentials`;
+        const credentialsSecret = new k8s.core.v1.Secret(
+            `${name}-root-credentials`,
+            {
+                metadata: { name: credentialsSecretName, namespace: args.namespace },
+                type: "Opaque",
+                stringData: { [rootUserKey]: rootUser.result, [rootPasswordKey]: rootPassword.result },
+            },
+            { parent: this },
+        );
+
+        this.release = platformRelease(
+            name,
+            {
+                chart: charts.minio,
+                releaseName: args.releaseName,
+                namespace: args.namespace,
+                values: buildMinioValues({
+                    releaseName: args.releaseName,
+                    mode: args.mode,
+                    replicas: args.replicas,
+                    bucketNames: Object.values(args.buckets),
+                    versioning: args.versioning,
+                    persistence: args.persistence,
+                    resources: args.resources,
+                    jobResources: args.jobResources,
+                    credentialsSecretName,
+                }),
+            },
+            { parent: this, dependsOn: [credentialsSecret] },
+        );
+
+        this.endpoint = pulumi.interpolate`${serviceHost(this.release)}:${minioApiPort}`;
+        this.region = pulumi.output(args.region);
+        // Buckets exist once the release (and its post-install hook) has finished.
+        const afterRelease = <T>(value: T) => this.release.status.apply(() => value);
+        this.buckets = {
+            lokiChunks: afterRelease(args.buckets.lokiChunks),
+            lokiRuler: afterRelease(args.buckets.lokiRuler),
+            tempo: afterRelease(args.buckets.tempo),
+            thanos: afterRelease(args.buckets.thanos),
+        };
+        this.credentials = {
+            accessKeyId: pulumi.secret(rootUser.result),
+            secretAccessKey: pulumi.secret(rootPassword.result),
+            secretName: credentialsSecret.metadata.name,
+            secretNamespace: credentialsSecret.metadata.namespace,
+            accessKeyIdKey: rootUserKey,
+            secretAccessKeyKey: rootPasswordKey,
+        };
+
+        this.registerOutputs({
+            endpoint: this.endpoint,
+            region: this.region,
+            buckets: this.buckets,
+            credentialsSecretName: this.credentials.secretName,
+        });
+    }
+}

@@ -1,0 +1,169 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { charts } from "./charts";
+import { ObjectStore } from "./objectStore";
+import { platformRelease, serviceUrl } from "./release";
+import { ComputeResources, Persistence } from "./resources";
+import { objstoreSecretKey, thanosObjstoreSecret } from "./thanosObjstore";
+
+/** HTTP port of every Thanos Service in the stevehipwell chart (its default; we do not change it). */
+export const thanosHttpPort = 10902;
+
+/** How long Thanos keeps blocks of each resolution (`0d` keeps them forever). */
+export interface ThanosRetention {
+    readonly raw: string;
+    readonly fiveMinutes: string;
+    readonly oneHour: string;
+}
+
+export interface ThanosSizing {
+    readonly query: ComputeResources;
+    readonly queryFrontend: ComputeResources;
+    readonly storeGateway: ComputeResources;
+    readonly compactor: ComputeResources;
+    readonly ruler: ComputeResources;
+    readonly rulerReloader: ComputeResources;
+}
+
+export interface ThanosArgs {
+    /** Namespace of the Thanos components and their objstore Secret. */
+    readonly namespace: pulumi.Input<string>;
+    /** Helm release name (also the fullname: Services are `<name>-query`, `<name>-query-frontend`, …). */
+    readonly releaseName: string;
+    /** Object storage holding the metric blocks. */
+    readonly objectStore: ObjectStore;
+    /** Store API of the Prometheus sidecars (`dnssrv+…`), from the metrics component. */
+    readonly sidecarEndpoint: pulumi.Input<string>;
+    /** Alertmanager the ruler sends alerts to, from the metrics component. */
+    readonly alertmanagerUrl: pulumi.Input<string>;
+    /** `job` label of Prometheus' own scrape, for the meta-monitoring rule. */
+    readonly prometheusJob: pulumi.Input<string>;
+    /** Namespace of Prometheus, for the meta-monitoring rule. */
+    readonly prometheusNamespace: pulumi.Input<string>;
+    /** Compactor retention per resolution. */
+    readonly retention: ThanosRetention;
+    /** Query replicas. */
+    readonly queryReplicas: number;
+    /** Query-frontend replicas. */
+    readonly queryFrontendReplicas: number;
+    /** Store gateway replicas. */
+    readonly storeGatewayReplicas: number;
+    /** Ruler replicas. */
+    readonly rulerReplicas: number;
+    /** Local volumes of the store gateway, compactor and ruler. */
+    readonly persistence: Persistence;
+    /** Resources per component. */
+    readonly sizing: ThanosSizing;
+}
+
+export interface ThanosValuesInput extends Omit<ThanosArgs, "namespace" | "objectStore" | "sidecarEndpoint" | "alertmanagerUrl" | "prometheusJob" | "prometheusNamespace"> {
+    readonly objstoreSecretName: string;
+    readonly sidecarEndpoint: string;
+    readonly alertmanagerUrl: string;
+    readonly prometheusJob: string;
+    readonly prometheusNamespace: string;
+}
+
+/** The ruler's Alertmanager configuration (Thanos `alertmanagers` file format). */
+export function buildAlertmanagersConfig(alertmanagerUrl: string): string {
+    const url = new URL(alertmanagerUrl);
+    return stringify({
+        alertmanagers: [{ static_configs: [url.host], scheme: url.protocol.replace(":", ""), api_version: "v2" }],
+    });
+}
+
+/** Rules the ruler evaluates over the global view: alert when no Prometheus reports in. */
+export function buildMetaMonitoringRules(prometheusJob: string, prometheusNamespace: string): string {
+    return stringify({
+        groups: [
+            {
+                name: "lgtm-meta-monitoring",
+                rules: [
+                    {
+                        alert: "PrometheusAbsent",
+                        expr: `absent(up{job="${prometheusJob}",namespace="${prometheusNamespace}"} == 1)`,
+                        for: "5m",
+                        labels: { severity: "critical" },
+                        annotations: {
+                            summary: "No Prometheus is up in the global view",
+                            description: `Thanos has seen no healthy Prometheus (job ${prometheusJob} in ${prometheusNamespace}) for 5 minutes: metrics are not being collected or shipped.`,
+                        },
+                    },
+                ],
+            },
+        ],
+    });
+}
+
+function persistenceValues(p: Persistence) {
+    return { enabled: p.enabled, size: p.size, ...(p.storageClass ? { storageClass: p.storageClass } : {}) };
+}
+
+/** Values of the stevehipwell Thanos chart. */
+export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown> {
+    const { sizing, retention } = v;
+    return {
+        fullnameOverride: v.releaseName,
+        objstoreConfig: { create: false, name: v.objstoreSecretName, key: objstoreSecretKey },
+        additionalEndpoints: [v.sidecarEndpoint],
+        additionalReplicaLabels: ["prometheus_replica"],
+        query: { enabled: true, replicas: v.queryReplicas, resources: sizing.query },
+        queryFrontend: { enabled: true, replicas: v.queryFrontendReplicas, resources: sizing.queryFrontend },
+        storeGateway: {
+            enabled: true,
+            replicas: v.storeGatewayReplicas,
+            resources: sizing.storeGateway,
+            persistence: persistenceValues(v.persistence),
+        },
+        compact: {
+            enabled: true,
+            resources: sizing.compactor,
+            persistence: persistenceValues(v.persistence),
+            extraArgs: [
+                `--retention.resolution-raw=${retention.raw}`,
+                `--retention.resolution-5m=${retention.fiveMinutes}`,
+                `--retention.resolution-1h=${retention.oneHour}`,
+            ],
+        },
+        rule: {
+            enabled: true,
+            replicas: v.rulerReplicas,
+            resources: sizing.ruler,
+            persistence: persistenceValues(v.persistence),
+            configReloader: { resources: sizing.rulerReloader },
+            alertmanagersConfig: { create: true, value: buildAlertmanagersConfig(v.alertmanagerUrl) },
+            rules: { create: true, value: buildMetaMonitoringRules(v.prometheusJob, v.prometheusNamespace) },
+        },
+    };
+}
+
+/** Thanos: the global, long-term view of all metrics, read from object storage and the sidecars. */
+export class Thanos extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    /** Query-frontend HTTP API (Grafana's metrics datasource). */
+    public readonly queryFrontendUrl: pulumi.Output<string>;
+    /** Query HTTP API. */
+    public readonly queryUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: ThanosArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lgtm:metrics:Thanos", name, {}, opts);
+
+        const objstoreSecretName = `${args.releaseName}-objstore`;
+        const objstore = thanosObjstoreSecret(objstoreSecretName, args.objectStore, args.namespace, { parent: this });
+        const values = pulumi
+            .all([args.sidecarEndpoint, args.alertmanagerUrl, args.prometheusJob, args.prometheusNamespace])
+            .apply(([sidecarEndpoint, alertmanagerUrl, prometheusJob, prometheusNamespace]) =>
+                buildThanosValues({ ...args, objstoreSecretName, sidecarEndpoint, alertmanagerUrl, prometheusJob, prometheusNamespace }),
+            );
+        this.release = platformRelease(
+            name,
+            { chart: charts.thanos, releaseName: args.releaseName, namespace: args.namespace, values },
+            { parent: this, dependsOn: [objstore] },
+        );
+
+        this.queryFrontendUrl = serviceUrl(this.release, "query-frontend", thanosHttpPort);
+        this.queryUrl = serviceUrl(this.release, "query", thanosHttpPort);
+        this.registerOutputs({ queryFrontendUrl: this.queryFrontendUrl, queryUrl: this.queryUrl });
+    }
+}

@@ -1,0 +1,129 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { profileDefaults } from "./profiles";
+import { PlatformConfig, platformSchema } from "./schema";
+
+/** Scalar keys (declared with type, default and description in Pulumi.yaml). */
+const scalarKeys = ["profile", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
+/** Structured keys: partial objects laid over the profile's defaults. */
+const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana"] as const;
+
+/** Raw stack config as Pulumi hands it over: key (without the project prefix) → string (objects as JSON). */
+export type RawConfig = Readonly<Record<string, string | undefined>>;
+
+/** Thrown for any invalid config; the message lists every problem with key, value and what is accepted. */
+export class ConfigError extends Error {
+    constructor(public readonly problems: string[], prefix: string) {
+        super(`Invalid stack configuration (nothing was deployed):\n${problems.map((p) => `  - ${prefix}${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Deep merge where `patch` wins; arrays and scalars replace, objects merge key by key. */
+export function deepMerge(base: unknown, patch: unknown): unknown {
+    if (!isPlainObject(base) || !isPlainObject(patch)) return patch === undefined ? base : patch;
+    const merged: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(patch)) merged[k] = deepMerge(base[k], v);
+    return merged;
+}
+
+function show(value: unknown): string {
+    return value === undefined ? "(missing)" : JSON.stringify(value);
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+    return path.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key as string] : undefined), root);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, candidate: unknown): string {
+    const key = issue.path.join(".");
+    if (issue.code === "unrecognized_keys") {
+        const where = key ? `${key}.` : "";
+        return `${issue.keys.map((k) => `${where}${k}`).join(", ")}: unknown key; accepted keys here are listed in Pulumi.yaml and README.md`;
+    }
+    const message = issue.message.replace(/^Invalid input: /, "");
+    return `${key} = ${show(valueAt(candidate, issue.path))}: expected ${message}`;
+}
+
+/**
+ * Turns raw stack config into a validated `PlatformConfig`: the profile's defaults, overlaid with the
+ * stack's values, checked as a whole. Pure, so every rule is unit-tested without Pulumi.
+ */
+export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:"): PlatformConfig {
+    const problems: string[] = [];
+    const known = new Set<string>([...scalarKeys, ...structuredKeys]);
+    for (const key of Object.keys(raw)) {
+        if (!known.has(key)) problems.push(`${key}: unknown key; accepted keys are ${[...known].join(", ")}`);
+    }
+
+    const profile = raw.profile ?? "dev";
+    if (profile !== "dev" && profile !== "prod") {
+        throw new ConfigError([...problems, `profile = ${show(profile)}: expected one of dev, prod`], prefix);
+    }
+
+    const overrides: Record<string, Json> = {};
+    for (const key of structuredKeys) {
+        const text = raw[key];
+        if (text === undefined) continue;
+        try {
+            const parsed = JSON.parse(text) as Json;
+            if (!isPlainObject(parsed)) problems.push(`${key} = ${text}: expected an object (a YAML map in the stack file)`);
+            else overrides[key] = parsed;
+        } catch {
+            problems.push(`${key} = ${show(text)}: expected an object (a YAML map in the stack file), got text that is not JSON`);
+        }
+    }
+    if (problems.length > 0) throw new ConfigError(problems, prefix);
+
+    const namespace = raw.namespace ?? "monitoring";
+    const defaults = profileDefaults(profile, namespace);
+    const candidate = deepMerge(
+        {
+            ...defaults,
+            profile,
+            clusterName: raw.clusterName ?? defaults.clusterName,
+            kubeconfig: raw.kubeconfig ?? "",
+            kubeContext: raw.kubeContext ?? "",
+            storageClass: raw.storageClass ?? "",
+        },
+        overrides,
+    );
+
+    const result = platformSchema.safeParse(candidate);
+    if (!result.success) throw new ConfigError(result.error.issues.map((i) => describeIssue(i, candidate)), prefix);
+    const config = result.data;
+
+    problems.push(...crossFieldProblems(config));
+    if (problems.length > 0) throw new ConfigError(problems, prefix);
+    return config;
+}
+
+/** Rules that span several keys or depend on the profile. */
+function crossFieldProblems(c: PlatformConfig): string[] {
+    const problems: string[] = [];
+    if (c.profile === "prod" && !c.grafana.ingress.enabled) {
+        problems.push(`grafana.ingress.enabled = false: expected true in the prod profile, with grafana.ingress.host set (prod Grafana is reached by name)`);
+    }
+    if (c.objectStorage.minio.mode === "distributed" && c.objectStorage.minio.replicas < 4) {
+        problems.push(`objectStorage.minio.replicas = ${c.objectStorage.minio.replicas}: expected at least 4 in distributed mode (erasure coding needs 4 drives)`);
+    }
+    if (c.loki.mode === "Monolithic" && c.loki.replicationFactor !== 1) {
+        problems.push(`loki.replicationFactor = ${c.loki.replicationFactor}: expected 1 with loki.mode Monolithic (a single binary cannot replicate)`);
+    }
+    return problems;
+}
+
+/** Reads this stack's config from Pulumi (the one place that does) and validates it. */
+export function readPlatformConfig(): PlatformConfig {
+    const project = pulumi.getProject();
+    const prefix = `${project}:`;
+    const raw: Record<string, string> = {};
+    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+        const bare = key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
+        if (bare !== undefined) raw[bare.replace(/^config:/, "")] = value;
+    }
+    return parsePlatformConfig(raw, prefix);
+}

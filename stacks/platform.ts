@@ -1,0 +1,189 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Grafana } from "../components/grafana";
+import { Loki } from "../components/loki";
+import { Metrics } from "../components/metrics";
+import { Minio } from "../components/minio";
+import { PrometheusCrds } from "../components/prometheusCrds";
+import { Persistence } from "../components/resources";
+import { Tempo } from "../components/tempo";
+import { Thanos } from "../components/thanos";
+import { profileSizing } from "./profiles";
+import { PlatformConfig } from "./schema";
+
+/** What the stack exports: where people and applications reach the platform. */
+export interface PlatformOutputs {
+    readonly grafanaUrl: pulumi.Output<string>;
+    readonly grafanaAdminUser: pulumi.Output<string>;
+    readonly grafanaAdminPassword: pulumi.Output<string>;
+    readonly otlpGrpcEndpoint: pulumi.Output<string>;
+    readonly otlpHttpEndpoint: pulumi.Output<string>;
+    readonly lokiPushUrl: pulumi.Output<string>;
+    readonly prometheusRemoteWriteUrl: pulumi.Output<string>;
+    readonly components: {
+        readonly objectStorage: Minio;
+        readonly crds: PrometheusCrds;
+        readonly metrics: Metrics;
+        readonly thanos: Thanos;
+        readonly logs: Loki;
+        readonly traces: Tempo;
+        readonly grafana: Grafana;
+    };
+}
+
+/**
+ * The platform, wired in one place. It reads like the architecture diagram: object storage feeds
+ * metrics, Thanos, logs and traces; Thanos reads the Prometheus sidecars; traces write RED metrics
+ * into Prometheus; Grafana reads them all. Every address passed along is a component output.
+ */
+export function deployPlatform(config: PlatformConfig): PlatformOutputs {
+    const sizing = profileSizing(config.profile);
+    const provider = new k8s.Provider("kubernetes", {
+        ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+        ...(config.kubeContext ? { context: config.kubeContext } : {}),
+    });
+    const inCluster: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
+    const storageClass = config.storageClass || undefined;
+    const volume = (volumeSize: string, enabled = sizing.persistentState): Persistence => ({ enabled, size: volumeSize, storageClass });
+
+    const namespaces = new Map<string, k8s.core.v1.Namespace>();
+    const namespace = (name: string): pulumi.Output<string> => {
+        if (!namespaces.has(name)) {
+            namespaces.set(name, new k8s.core.v1.Namespace(name, { metadata: { name } }, { provider }));
+        }
+        return namespaces.get(name)!.metadata.name;
+    };
+
+    const objectStorage = new Minio(
+        "object-storage",
+        {
+            namespace: namespace(config.namespaces.objectStorage),
+            releaseName: "minio",
+            mode: config.objectStorage.minio.mode,
+            replicas: config.objectStorage.minio.replicas,
+            buckets: config.objectStorage.buckets,
+            versioning: config.objectStorage.minio.versioning,
+            region: config.objectStorage.region,
+            persistence: volume(config.objectStorage.minio.volumeSize, true),
+            resources: sizing.minio.server,
+            jobResources: sizing.minio.jobs,
+        },
+        inCluster,
+    );
+
+    const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds" }, inCluster);
+
+    const metrics = new Metrics(
+        "metrics",
+        {
+            namespace: namespace(config.namespaces.metrics),
+            releaseName: "kps",
+            crds: crds.release,
+            objectStore: objectStorage,
+            clusterName: config.clusterName,
+            retention: config.metrics.retention,
+            retentionSize: config.metrics.retentionSize,
+            scrapeInterval: config.metrics.scrapeInterval,
+            prometheusReplicas: config.metrics.prometheusReplicas,
+            alertmanagerReplicas: config.metrics.alertmanagerReplicas,
+            prometheusStorage: volume(config.metrics.volumeSize),
+            alertmanagerStorage: volume("1Gi"),
+            sizing: sizing.metrics,
+        },
+        inCluster,
+    );
+
+    const thanos = new Thanos(
+        "thanos",
+        {
+            namespace: namespace(config.namespaces.thanos),
+            releaseName: "thanos",
+            objectStore: objectStorage,
+            sidecarEndpoint: metrics.sidecarDiscoveryEndpoint,
+            alertmanagerUrl: metrics.alertmanagerUrl,
+            prometheusJob: metrics.prometheusServiceName,
+            prometheusNamespace: metrics.namespace,
+            retention: config.thanos.retention,
+            queryReplicas: config.thanos.queryReplicas,
+            queryFrontendReplicas: sizing.thanos.queryFrontendReplicas,
+            storeGatewayReplicas: config.thanos.storeGatewayReplicas,
+            rulerReplicas: sizing.thanos.rulerReplicas,
+            persistence: volume(config.thanos.volumeSize),
+            sizing: sizing.thanos,
+        },
+        inCluster,
+    );
+
+    const logs = new Loki(
+        "logs",
+        {
+            namespace: namespace(config.namespaces.logs),
+            releaseName: "loki",
+            mode: config.loki.mode,
+            objectStore: objectStorage,
+            multiTenancy: config.loki.multiTenancy,
+            retention: config.loki.retention,
+            replicationFactor: config.loki.replicationFactor,
+            distributedReplicas: sizing.loki.distributedReplicas,
+            gatewayReplicas: sizing.loki.gatewayReplicas,
+            persistence: volume(config.loki.volumeSize),
+            sizing: sizing.loki,
+        },
+        inCluster,
+    );
+
+    const traces = new Tempo(
+        "traces",
+        {
+            namespace: namespace(config.namespaces.traces),
+            releaseName: "tempo",
+            objectStore: objectStorage,
+            remoteWriteUrl: metrics.remoteWriteUrl,
+            clusterName: config.clusterName,
+            retention: config.tempo.retention,
+            persistence: volume(config.tempo.volumeSize),
+            resources: sizing.tempo,
+        },
+        inCluster,
+    );
+
+    const ingress = config.grafana.ingress.enabled && config.grafana.ingress.host
+        ? { host: config.grafana.ingress.host, className: config.grafana.ingress.className, tlsSecretName: config.grafana.ingress.tlsSecretName }
+        : undefined;
+    const grafana = new Grafana(
+        "grafana",
+        {
+            namespace: namespace(config.namespaces.grafana),
+            releaseName: "grafana",
+            datasources: pulumi.all([thanos.queryFrontendUrl, logs.queryUrl, traces.queryUrl, metrics.alertmanagerUrl]).apply(
+                ([metricsUrl, logsUrl, tracesUrl, alertmanagerUrl]) => ({
+                    metricsUrl,
+                    logsUrl,
+                    tracesUrl,
+                    alertmanagerUrl,
+                    logsTenant: logs.multiTenancy ? config.loki.tenant : undefined,
+                    scrapeInterval: config.metrics.scrapeInterval,
+                }),
+            ),
+            dashboardNamespaces: [metrics.namespace],
+            ingress,
+            subPath: config.grafana.subPath,
+            replicas: 1,
+            persistence: volume(config.grafana.volumeSize, config.grafana.persistence),
+            resources: sizing.grafana.server,
+            sidecarResources: sizing.grafana.sidecar,
+        },
+        inCluster,
+    );
+
+    return {
+        grafanaUrl: pulumi.all([grafana.externalUrl, grafana.url]).apply(([external, internal]) => external ?? internal),
+        grafanaAdminUser: grafana.adminUser,
+        grafanaAdminPassword: grafana.adminPassword,
+        otlpGrpcEndpoint: traces.otlpGrpcEndpoint,
+        otlpHttpEndpoint: traces.otlpHttpEndpoint,
+        lokiPushUrl: logs.pushUrl,
+        prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
+        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana },
+    };
+}

@@ -1,0 +1,93 @@
+import { strict as assert } from "assert";
+import { ConfigError, parsePlatformConfig, RawConfig } from "../stacks/config";
+
+const prodHost = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } });
+
+function rejects(raw: RawConfig, ...fragments: string[]): void {
+    assert.throws(
+        () => parsePlatformConfig(raw),
+        (err: unknown) => {
+            assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+            for (const f of fragments) assert.ok(err.message.includes(f), `message lacks ${JSON.stringify(f)}:\n${err.message}`);
+            return true;
+        },
+    );
+}
+
+describe("config validation", () => {
+    it("dev with no config at all takes the dev profile", () => {
+        const c = parsePlatformConfig({});
+        assert.equal(c.profile, "dev");
+        assert.equal(c.loki.mode, "Monolithic");
+        assert.equal(c.namespaces.logs, "monitoring");
+    });
+
+    it("prod with a Grafana host takes the prod profile", () => {
+        const c = parsePlatformConfig({ profile: "prod", grafana: prodHost });
+        assert.equal(c.loki.mode, "Distributed");
+        assert.equal(c.metrics.prometheusReplicas, 2);
+        assert.equal(c.metrics.alertmanagerReplicas, 3);
+        assert.equal(c.grafana.ingress.host, "grafana.example.com");
+    });
+
+    it("stack values overlay the profile key by key", () => {
+        const c = parsePlatformConfig({ metrics: JSON.stringify({ retention: "12h" }), namespace: "observability" });
+        assert.equal(c.metrics.retention, "12h");
+        assert.equal(c.metrics.scrapeInterval, "30s");
+        assert.equal(c.namespaces.metrics, "observability");
+    });
+
+    const cases: [string, RawConfig, string[]][] = [
+        ["unknown profile", { profile: "staging" }, ['lgtm:profile = "staging"', "one of dev, prod"]],
+        ["unknown top-level key", { retension: "5d" }, ["lgtm:retension: unknown key"]],
+        ["structured key that is not an object", { metrics: '"12h"' }, ["lgtm:metrics", "expected an object"]],
+        ["structured key that is not JSON", { metrics: "retention: 12h" }, ["lgtm:metrics", "not JSON"]],
+        ["misspelled nested key", { metrics: JSON.stringify({ retension: "12h" }) }, ["lgtm:metrics.retension: unknown key"]],
+        ["retention with a bad unit", { metrics: JSON.stringify({ retention: "5x" }) }, ['lgtm:metrics.retention = "5x"', "a duration such as"]],
+        ["retention size without a unit", { metrics: JSON.stringify({ retentionSize: "40" }) }, ['lgtm:metrics.retentionSize = "40"', "512MB"]],
+        ["negative replicas", { metrics: JSON.stringify({ prometheusReplicas: -1 }) }, ["lgtm:metrics.prometheusReplicas = -1", "at least 1"]],
+        ["fractional replicas", { thanos: JSON.stringify({ queryReplicas: 1.5 }) }, ["lgtm:thanos.queryReplicas = 1.5", "whole number"]],
+        ["replicas as text", { metrics: JSON.stringify({ alertmanagerReplicas: "three" }) }, ['lgtm:metrics.alertmanagerReplicas = "three"']],
+        ["unknown Loki mode", { loki: JSON.stringify({ mode: "SimpleScalable" }) }, ['lgtm:loki.mode = "SimpleScalable"', "one of Monolithic, Distributed"]],
+        ["Tempo retention in days", { tempo: JSON.stringify({ retention: "14d" }) }, ['lgtm:tempo.retention = "14d"', "Tempo takes no days"]],
+        ["malformed Grafana host", { grafana: JSON.stringify({ ingress: { enabled: true, host: "https://grafana.example.com/" } }) }, ["lgtm:grafana.ingress.host", "no scheme"]],
+        ["ingress without host", { grafana: JSON.stringify({ ingress: { enabled: true } }) }, ["lgtm:grafana.ingress.host", "a host when ingress is enabled"]],
+        ["prod without ingress host", { profile: "prod" }, ["lgtm:grafana.ingress.host = (missing)"]],
+        ["prod with ingress off", { profile: "prod", grafana: JSON.stringify({ ingress: { enabled: false } }) }, ["lgtm:grafana.ingress.enabled = false", "prod"]],
+        ["sub-path with trailing slash", { grafana: JSON.stringify({ subPath: "/grafana/" }) }, ['lgtm:grafana.subPath = "/grafana/"']],
+        ["namespace that is not a DNS label", { namespaces: JSON.stringify({ logs: "Logs_NS" }) }, ['lgtm:namespaces.logs = "Logs_NS"', "DNS label"]],
+        ["bucket name with capitals", { objectStorage: JSON.stringify({ buckets: { tempo: "Tempo" } }) }, ['lgtm:objectStorage.buckets.tempo = "Tempo"', "S3 bucket name"]],
+        ["two consumers sharing a bucket", { objectStorage: JSON.stringify({ buckets: { tempo: "loki-chunks" } }) }, ["lgtm:objectStorage.buckets", "four distinct bucket names"]],
+        ["distributed MinIO with too few pods", { objectStorage: JSON.stringify({ minio: { mode: "distributed", replicas: 2 } }) }, ["lgtm:objectStorage.minio.replicas = 2", "at least 4"]],
+        ["replication in Monolithic Loki", { loki: JSON.stringify({ replicationFactor: 3 }) }, ["lgtm:loki.replicationFactor = 3", "Monolithic"]],
+        ["volume size that is not a quantity", { loki: JSON.stringify({ volumeSize: "ten gigs" }) }, ['lgtm:loki.volumeSize = "ten gigs"', "Kubernetes quantity"]],
+        ["multi-tenancy flag as text", { loki: JSON.stringify({ multiTenancy: "yes" }) }, ['lgtm:loki.multiTenancy = "yes"', "true or false"]],
+        ["storage class with capitals", { storageClass: "Fast_SSD" }, ['lgtm:storageClass = "Fast_SSD"']],
+        ["cluster name with spaces", { clusterName: "my cluster" }, ['lgtm:clusterName = "my cluster"']],
+    ];
+    for (const [title, raw, fragments] of cases) {
+        it(`rejects ${title}`, () => rejects(raw, ...fragments));
+    }
+
+    it("reports every problem at once", () => {
+        rejects({ metrics: JSON.stringify({ retention: "5x", prometheusReplicas: 0 }) }, "lgtm:metrics.retention", "lgtm:metrics.prometheusReplicas");
+    });
+
+    it("the program entry rejects bad config before registering any resource", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const registered: string[] = [];
+        await pulumi.runtime.setMocks(
+            { newResource: (a) => (registered.push(a.name), { id: a.name, state: a.inputs }), call: (a) => a.inputs },
+            "lgtm",
+            "dev",
+            false,
+        );
+        pulumi.runtime.setAllConfig({ "lgtm:metrics": JSON.stringify({ retention: "5x" }) });
+        try {
+            await assert.rejects(import("../index"), (err: unknown) => err instanceof ConfigError && err.message.includes("lgtm:metrics.retention"));
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
+        assert.deepEqual(registered, []);
+    });
+});
