@@ -1,0 +1,221 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { charts } from "../components/charts";
+import { Evaluation, evaluatePlatform, RegisteredResource, valueOf } from "../tools/render/evaluate";
+
+const releaseType = "kubernetes:helm.sh/v3:Release";
+const secretType = "kubernetes:core/v1:Secret";
+const prodGrafana = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } });
+
+function release(e: Evaluation, releaseName: string): RegisteredResource {
+    const r = e.resources.find((x) => x.type === releaseType && x.inputs.name === releaseName);
+    assert.ok(r, `no release ${releaseName}`);
+    return r;
+}
+function secret(e: Evaluation, name: string): RegisteredResource {
+    const s = e.resources.find((x) => x.type === secretType && x.inputs.metadata?.name === name);
+    assert.ok(s, `no Secret ${name}`);
+    return s;
+}
+const get = (o: any, path: string[]) => path.reduce((n, k) => (n === undefined ? undefined : n[k]), o);
+
+describe("platform under mocks", function () {
+    let dev: Evaluation;
+    let split: Evaluation;
+    before(async () => {
+        dev = await evaluatePlatform({});
+        // Every component in a namespace of its own, to prove that cross-namespace names follow the producer.
+        split = await evaluatePlatform({
+            namespaces: JSON.stringify({ objectStorage: "storage", metrics: "metrics", thanos: "thanos", logs: "logs", traces: "traces", grafana: "ui" }),
+        });
+    });
+
+    describe("releases", () => {
+        const expected: [string, { name: string; version: string; repository: string }][] = [
+            ["minio", charts.minio],
+            ["prometheus-crds", charts.prometheusOperatorCrds],
+            ["kps", charts.kubePrometheusStack],
+            ["thanos", charts.thanos],
+            ["loki", charts.loki],
+            ["tempo", charts.tempo],
+            ["grafana", charts.grafana],
+        ];
+        for (const [releaseName, chart] of expected) {
+            it(`${releaseName}: explicit name, namespace, pinned ${chart.name} ${chart.version}, fullname pinned`, () => {
+                const r = release(split, releaseName);
+                assert.equal(r.inputs.version, chart.version);
+                if (chart.repository.startsWith("oci://")) assert.equal(r.inputs.chart, `${chart.repository}/${chart.name}`);
+                else {
+                    assert.equal(r.inputs.chart, chart.name);
+                    assert.equal(r.inputs.repositoryOpts.repo, chart.repository);
+                }
+                assert.ok(r.inputs.namespace, "namespace set");
+                assert.equal(r.inputs.createNamespace, false);
+                if (releaseName !== "prometheus-crds") assert.equal(r.inputs.values.fullnameOverride, releaseName);
+            });
+        }
+        it("installs exactly these seven releases", () => {
+            assert.deepEqual(dev.resources.filter((r) => r.type === releaseType).map((r) => r.inputs.name).sort(), expected.map(([n]) => n).sort());
+        });
+        it("puts each release in its configured namespace", () => {
+            const ns = Object.fromEntries(split.resources.filter((r) => r.type === releaseType).map((r) => [r.inputs.name, r.inputs.namespace]));
+            assert.deepEqual(ns, { minio: "storage", "prometheus-crds": "metrics", kps: "metrics", thanos: "thanos", loki: "logs", tempo: "traces", grafana: "ui" });
+        });
+        it("creates each namespace once", () => {
+            const names = split.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort();
+            assert.deepEqual(names, ["logs", "metrics", "storage", "thanos", "traces", "ui"]);
+        });
+        it("installs kube-prometheus-stack after its CRDs", () => {
+            const comps = split.outputs.components;
+            // dependsOn is recorded on the resource options; the mock sees the release only once the CRDs exist.
+            const order = split.resources.filter((r) => r.type === releaseType).map((r) => r.inputs.name);
+            assert.ok(order.indexOf("prometheus-crds") < order.indexOf("kps"), order.join(","));
+            assert.ok(comps.crds.release);
+        });
+    });
+
+    describe("wiring follows the producers", () => {
+        it("consumers of object storage get MinIO's Service in its namespace", () => {
+            const endpoint = "minio.storage.svc.cluster.local:9000";
+            assert.equal(release(split, "loki").inputs.values.loki.storage.s3.endpoint, endpoint);
+            assert.equal(release(split, "tempo").inputs.values.tempo.storage.trace.s3.endpoint, endpoint);
+            for (const name of ["kps-thanos-objstore", "thanos-objstore"]) {
+                assert.equal(parse(secret(split, name).inputs.stringData["objstore.yml"]).config.endpoint, endpoint, name);
+            }
+        });
+        it("the endpoint moves when the object storage namespace moves", async () => {
+            const moved = await evaluatePlatform({ namespaces: JSON.stringify({ objectStorage: "elsewhere" }) });
+            assert.equal(release(moved, "loki").inputs.values.loki.storage.s3.endpoint, "minio.elsewhere.svc.cluster.local:9000");
+            assert.equal(await valueOf(moved.outputs.components.objectStorage.endpoint), "minio.elsewhere.svc.cluster.local:9000");
+        });
+        it("each consumer uses the bucket the store created for it", async () => {
+            const buckets = (release(split, "minio").inputs.values.buckets as any[]).map((b) => b.name);
+            const used = [
+                ...Object.values(release(split, "loki").inputs.values.loki.storage.bucketNames),
+                release(split, "tempo").inputs.values.tempo.storage.trace.s3.bucket,
+                parse(secret(split, "thanos-objstore").inputs.stringData["objstore.yml"]).config.bucket,
+            ];
+            assert.deepEqual([...used].sort(), [...buckets].sort());
+        });
+        it("Thanos queries the sidecar discovery Service and alerts to Alertmanager from the metrics release", async () => {
+            const m = split.outputs.components.metrics;
+            const values = release(split, "thanos").inputs.values;
+            assert.deepEqual(values.additionalEndpoints, [await valueOf(m.sidecarDiscoveryEndpoint)]);
+            assert.equal(values.additionalEndpoints[0], "dnssrv+_grpc._tcp.kps-thanos-discovery.metrics.svc.cluster.local");
+            assert.deepEqual(parse(values.rule.alertmanagersConfig.value).alertmanagers[0].static_configs, ["kps-alertmanager.metrics.svc.cluster.local:9093"]);
+            assert.equal(await valueOf(m.alertmanagerUrl), "http://kps-alertmanager.metrics.svc.cluster.local:9093");
+        });
+        it("Tempo remote-writes to Prometheus' remote-write output", async () => {
+            assert.equal(release(split, "tempo").inputs.values.tempo.metricsGenerator.remoteWriteUrl, await valueOf(split.outputs.prometheusRemoteWriteUrl));
+            assert.equal(await valueOf(split.outputs.prometheusRemoteWriteUrl), "http://kps-prometheus.metrics.svc.cluster.local:9090/api/v1/write");
+        });
+        it("Grafana's datasources are exactly the components' outputs", async () => {
+            const c = split.outputs.components;
+            const ds = release(split, "grafana").inputs.values.datasources["datasources.yaml"].datasources;
+            const urls = Object.fromEntries(ds.map((d: any) => [d.uid, d.url]));
+            assert.deepEqual(urls, {
+                "lgtm-metrics": await valueOf(c.thanos.queryFrontendUrl),
+                "lgtm-logs": await valueOf(c.logs.queryUrl),
+                "lgtm-traces": await valueOf(c.traces.queryUrl),
+                "lgtm-alertmanager": await valueOf(c.metrics.alertmanagerUrl),
+            });
+            assert.equal(urls["lgtm-metrics"], "http://thanos-query-frontend.thanos.svc.cluster.local:10902");
+            assert.equal(urls["lgtm-logs"], "http://loki-gateway.logs.svc.cluster.local:80");
+            assert.equal(urls["lgtm-traces"], "http://tempo.traces.svc.cluster.local:3200");
+        });
+        it("Grafana picks up dashboards from the metrics namespace", () => {
+            assert.deepEqual(release(split, "grafana").inputs.values.sidecar.dashboards.searchNamespace, ["metrics"]);
+        });
+        it("stack outputs name the endpoints applications use", async () => {
+            assert.equal(await valueOf(split.outputs.otlpGrpcEndpoint), "tempo.traces.svc.cluster.local:4317");
+            assert.equal(await valueOf(split.outputs.otlpHttpEndpoint), "http://tempo.traces.svc.cluster.local:4318");
+            assert.equal(await valueOf(split.outputs.lokiPushUrl), "http://loki-gateway.logs.svc.cluster.local:80/loki/api/v1/push");
+            assert.equal(await valueOf(split.outputs.grafanaUrl), "http://grafana.ui.svc.cluster.local:80");
+        });
+    });
+
+    describe("secrecy", () => {
+        it("credentials are generated, and every generated value stays out of release values", () => {
+            assert.equal(dev.generatedSecrets.length, 3);
+            for (const r of dev.resources.filter((x) => x.type === releaseType)) {
+                const text = JSON.stringify(r.inputs.values);
+                for (const s of dev.generatedSecrets) assert.ok(!text.includes(s), `${r.inputs.name} values contain a credential`);
+            }
+        });
+        it("credentials reach the cluster only as Secrets, which hold them as secrets", () => {
+            for (const name of ["minio-root-credentials", "grafana-admin", "loki-s3-credentials", "tempo-s3-credentials", "kps-thanos-objstore", "thanos-objstore"]) {
+                const s = secret(dev, name);
+                assert.ok(pulumi.runtime.isRpcSecret(s.rawInputs.stringData), `${name} stringData is secret`);
+            }
+            const loki = secret(dev, "loki-s3-credentials").inputs.stringData;
+            assert.ok(dev.generatedSecrets.includes(loki.LOKI_S3_SECRET_ACCESS_KEY));
+        });
+        it("charts reference the Secrets by name", () => {
+            assert.equal(release(dev, "minio").inputs.values.existingSecret, "minio-root-credentials");
+            assert.equal(release(dev, "grafana").inputs.values.admin.existingSecret, "grafana-admin");
+            assert.deepEqual(release(dev, "loki").inputs.values.defaults.extraEnvFrom, [{ secretRef: { name: "loki-s3-credentials" } }]);
+        });
+        it("the admin password and object store keys are secret outputs", async () => {
+            assert.equal(await pulumi.isSecret(dev.outputs.grafanaAdminPassword), true);
+            assert.equal(await pulumi.isSecret(dev.outputs.components.objectStorage.credentials.secretAccessKey), true);
+            assert.equal(await pulumi.isSecret(dev.outputs.components.objectStorage.credentials.accessKeyId), true);
+        });
+    });
+
+    describe("profiles", () => {
+        let prod: Evaluation;
+        before(async () => {
+            prod = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, storageClass: "fast-ssd" }, "prod");
+        });
+        it("dev: one of each, standalone MinIO, Monolithic Loki, state on emptyDir", () => {
+            const kps = release(dev, "kps").inputs.values;
+            assert.equal(kps.prometheus.prometheusSpec.replicas, 1);
+            assert.equal(kps.prometheus.prometheusSpec.storageSpec, undefined);
+            assert.equal(release(dev, "minio").inputs.values.mode, "standalone");
+            assert.equal(release(dev, "loki").inputs.values.deploymentMode, "Monolithic");
+        });
+        it("prod: HA replicas deduplicated by Thanos", () => {
+            const kps = release(prod, "kps").inputs.values;
+            assert.equal(kps.prometheus.prometheusSpec.replicas, 2);
+            assert.equal(kps.alertmanager.alertmanagerSpec.replicas, 3);
+            const thanos = release(prod, "thanos").inputs.values;
+            assert.equal(thanos.query.replicas, 2);
+            assert.equal(thanos.storeGateway.replicas, 2);
+            assert.deepEqual(thanos.additionalReplicaLabels, ["prometheus_replica"]);
+        });
+        it("prod: Loki Distributed with replication and tenants, distributed MinIO", () => {
+            const loki = release(prod, "loki").inputs.values;
+            assert.equal(loki.deploymentMode, "Distributed");
+            assert.equal(loki.loki.commonConfig.replication_factor, 3);
+            assert.equal(loki.loki.auth_enabled, true);
+            assert.equal(release(prod, "minio").inputs.values.mode, "distributed");
+        });
+        it("prod: persistence on with the configured storage class, longer retention", () => {
+            const spec = release(prod, "kps").inputs.values.prometheus.prometheusSpec;
+            assert.equal(get(spec, ["storageSpec", "volumeClaimTemplate", "spec", "storageClassName"]), "fast-ssd");
+            assert.equal(release(prod, "tempo").inputs.values.persistence.storageClassName, "fast-ssd");
+            assert.equal(release(prod, "loki").inputs.values.ingester.persistence.enabled, true);
+            assert.equal(spec.retention, "48h");
+            assert.equal(release(prod, "loki").inputs.values.loki.limits_config.retention_period, "744h");
+        });
+        it("prod: Grafana sends the Loki tenant and is reached through its ingress", async () => {
+            const logs = release(prod, "grafana").inputs.values.datasources["datasources.yaml"].datasources[1];
+            assert.equal(logs.jsonData.httpHeaderName1, "X-Scope-OrgID");
+            assert.equal(await valueOf(prod.outputs.grafanaUrl), "https://grafana.example.com");
+        });
+        it("every container of every profile has requests and limits", () => {
+            for (const e of [dev, prod]) {
+                const walk = (node: any, path: string): void => {
+                    if (node && typeof node === "object") {
+                        if (("requests" in node || "limits" in node) && !node.requests?.storage) {
+                            assert.ok(node.requests?.cpu && node.requests?.memory && node.limits?.cpu && node.limits?.memory, path);
+                        }
+                        for (const [k, v] of Object.entries(node)) walk(v, `${path}.${k}`);
+                    }
+                };
+                for (const r of e.resources.filter((x) => x.type === releaseType)) walk(r.inputs.values, r.inputs.name);
+            }
+        });
+    });
+});

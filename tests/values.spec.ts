@@ -1,0 +1,229 @@
+import { strict as assert } from "assert";
+import { parse } from "yaml";
+import { buildDatasources, buildGrafanaValues, datasourceUids, externalUrl } from "../components/grafana";
+import { buildLokiValues, cacheValues, LokiValuesInput } from "../components/loki";
+import { buildMetricsValues } from "../components/metrics";
+import { buildMinioValues } from "../components/minio";
+import { buildTempoValues } from "../components/tempo";
+import { buildAlertmanagersConfig, buildMetaMonitoringRules, buildThanosValues } from "../components/thanos";
+import { buildThanosObjstoreConfig } from "../components/thanosObjstore";
+import { parsePlatformConfig } from "../stacks/config";
+import { profileSizing } from "../stacks/profiles";
+
+const dev = profileSizing("dev");
+const prod = profileSizing("prod");
+const off = { enabled: false, size: "1Gi" };
+const get = (o: any, path: string) => path.split(".").reduce((n, k) => (n === undefined ? undefined : n[k]), o);
+
+describe("MinIO values", () => {
+    const values = buildMinioValues({
+        releaseName: "minio", mode: "standalone", replicas: 4, bucketNames: ["a-b", "c-d"], versioning: false,
+        persistence: { enabled: true, size: "20Gi", storageClass: "fast" }, resources: dev.minio.server, jobResources: dev.minio.jobs,
+        credentialsSecretName: "minio-root-credentials",
+    });
+    it("takes root credentials only from the existing Secret and creates no default user", () => {
+        assert.equal(values.existingSecret, "minio-root-credentials");
+        assert.equal((values as any).rootUser, undefined);
+        assert.equal((values as any).rootPassword, undefined);
+        assert.deepEqual(values.users, []);
+    });
+    it("creates one bucket per consumer, and pins its name and port", () => {
+        assert.deepEqual((values.buckets as any[]).map((b) => b.name), ["a-b", "c-d"]);
+        assert.equal(values.fullnameOverride, "minio");
+        assert.equal(get(values, "service.port"), "9000");
+    });
+    it("runs one pod in standalone mode whatever the replica count", () => {
+        assert.equal(values.replicas, 1);
+        assert.equal(get(values, "persistence.storageClass"), "fast");
+    });
+});
+
+describe("Thanos objstore document", () => {
+    const settings = { bucket: "thanos-metrics", endpoint: "minio.storage.svc.cluster.local:9000", region: "us-east-1", tls: false, accessKey: "AK", secretKey: "SK" };
+    it("uses only keys of Thanos' S3 client, endpoint without scheme", () => {
+        const doc = parse(buildThanosObjstoreConfig(settings));
+        assert.equal(doc.type, "S3");
+        assert.deepEqual(Object.keys(doc.config).sort(), ["access_key", "bucket", "bucket_lookup_type", "endpoint", "insecure", "region", "secret_key"]);
+        assert.equal(doc.config.insecure, true);
+        assert.equal(doc.config.endpoint, "minio.storage.svc.cluster.local:9000");
+    });
+    it("refuses an endpoint with a scheme", () => {
+        assert.throws(() => buildThanosObjstoreConfig({ ...settings, endpoint: "http://minio:9000" }), /without a scheme/);
+    });
+});
+
+describe("kube-prometheus-stack values", () => {
+    const c = parsePlatformConfig({});
+    const values = buildMetricsValues({
+        releaseName: "kps", clusterName: "dev", retention: "24h", retentionSize: "4GB", scrapeInterval: "30s", prometheusReplicas: 2, alertmanagerReplicas: 1,
+        prometheusStorage: { enabled: true, size: c.metrics.volumeSize }, alertmanagerStorage: off, sizing: dev.metrics, objstoreSecretName: "kps-thanos-objstore",
+    });
+    const spec = (path: string) => get(values, `prometheus.prometheusSpec.${path}`);
+    it("leaves CRDs to their own release and Grafana to ours, keeping its dashboards", () => {
+        assert.equal(get(values, "crds.enabled"), false);
+        assert.equal(get(values, "grafana.enabled"), false);
+        assert.equal(get(values, "grafana.forceDeployDashboards"), true);
+    });
+    it("ships blocks through the sidecar with the objstore Secret", () => {
+        assert.deepEqual(spec("thanos.objectStorageConfig.existingSecret"), { name: "kps-thanos-objstore", key: "objstore.yml" });
+        assert.equal(get(values, "prometheus.thanosService.enabled"), true);
+    });
+    it("accepts remote write, keeps the admin API off and labels the cluster", () => {
+        assert.equal(spec("enableRemoteWriteReceiver"), true);
+        assert.equal(spec("enableAdminAPI"), false);
+        assert.deepEqual(spec("externalLabels"), { cluster: "dev" });
+        assert.equal(spec("replicaExternalLabelName"), "prometheus_replica");
+    });
+    it("selects monitors and rules from every namespace", () => {
+        for (const kind of ["serviceMonitor", "podMonitor", "rule", "probe", "scrapeConfig"]) assert.equal(spec(`${kind}SelectorNilUsesHelmValues`), false, kind);
+        assert.deepEqual(spec("serviceMonitorNamespaceSelector"), {});
+    });
+    it("takes retention, size, interval and storage from config", () => {
+        assert.equal(spec("retention"), "24h");
+        assert.equal(spec("retentionSize"), "4GB");
+        assert.equal(spec("scrapeInterval"), "30s");
+        assert.equal(spec("replicas"), 2);
+        assert.equal(spec("storageSpec.volumeClaimTemplate.spec.resources.requests.storage"), "5Gi");
+        assert.equal(get(values, "alertmanager.alertmanagerSpec.storage"), undefined);
+    });
+    it("pins subchart names so their Services are stable", () => {
+        assert.equal(get(values, "kube-state-metrics.fullnameOverride"), "kps-kube-state-metrics");
+        assert.equal(get(values, "prometheus-node-exporter.fullnameOverride"), "kps-node-exporter");
+    });
+});
+
+describe("Thanos values", () => {
+    const values = buildThanosValues({
+        releaseName: "thanos", objstoreSecretName: "thanos-objstore", sidecarEndpoint: "dnssrv+_grpc._tcp.kps-thanos-discovery.m.svc.cluster.local",
+        alertmanagerUrl: "http://kps-alertmanager.m.svc.cluster.local:9093", prometheusJob: "kps-prometheus", prometheusNamespace: "m",
+        retention: { raw: "7d", fiveMinutes: "30d", oneHour: "90d" }, queryReplicas: 2, queryFrontendReplicas: 1, storeGatewayReplicas: 2, rulerReplicas: 1,
+        persistence: off, sizing: dev.thanos,
+    });
+    it("reads the objstore Secret and queries the sidecars, deduplicating HA pairs", () => {
+        assert.deepEqual(values.objstoreConfig, { create: false, name: "thanos-objstore", key: "objstore.yml" });
+        assert.deepEqual(values.additionalEndpoints, ["dnssrv+_grpc._tcp.kps-thanos-discovery.m.svc.cluster.local"]);
+        assert.deepEqual(values.additionalReplicaLabels, ["prometheus_replica"]);
+    });
+    it("runs query-frontend, store gateway, compactor with per-resolution retention, and ruler", () => {
+        assert.equal(get(values, "queryFrontend.enabled"), true);
+        assert.equal(get(values, "storeGateway.replicas"), 2);
+        assert.deepEqual(get(values, "compact.extraArgs"), ["--retention.resolution-raw=7d", "--retention.resolution-5m=30d", "--retention.resolution-1h=90d"]);
+        assert.equal(get(values, "rule.enabled"), true);
+    });
+    it("sends ruler alerts to the Alertmanager it is given", () => {
+        assert.deepEqual(parse(buildAlertmanagersConfig("http://kps-alertmanager.m.svc.cluster.local:9093")), {
+            alertmanagers: [{ static_configs: ["kps-alertmanager.m.svc.cluster.local:9093"], scheme: "http", api_version: "v2" }],
+        });
+    });
+    it("alerts when no Prometheus is up", () => {
+        const rule = parse(buildMetaMonitoringRules("kps-prometheus", "m")).groups[0].rules[0];
+        assert.equal(rule.alert, "PrometheusAbsent");
+        assert.equal(rule.expr, 'absent(up{job="kps-prometheus",namespace="m"} == 1)');
+    });
+});
+
+describe("Loki values", () => {
+    const base: LokiValuesInput = {
+        releaseName: "loki", mode: "Monolithic", multiTenancy: false, retention: "168h", replicationFactor: 1,
+        distributedReplicas: dev.loki.distributedReplicas, gatewayReplicas: 1, persistence: off, sizing: dev.loki,
+        endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, chunksBucket: "loki-chunks", rulerBucket: "loki-ruler", credentialsSecretName: "loki-s3-credentials",
+    };
+    it("refers to credentials through environment variables from a Secret, never by value", () => {
+        const v = buildLokiValues(base);
+        assert.equal(get(v, "loki.storage.s3.accessKeyId"), "${LOKI_S3_ACCESS_KEY_ID}");
+        assert.equal(get(v, "loki.storage.s3.secretAccessKey"), "${LOKI_S3_SECRET_ACCESS_KEY}");
+        assert.deepEqual(get(v, "defaults.extraEnvFrom"), [{ secretRef: { name: "loki-s3-credentials" } }]);
+    });
+    it("stores chunks and ruler state in their buckets with a v13 tsdb schema", () => {
+        const v = buildLokiValues(base);
+        assert.deepEqual(get(v, "loki.storage.bucketNames"), { chunks: "loki-chunks", ruler: "loki-ruler" });
+        assert.equal(get(v, "loki.storage.s3.endpoint"), "minio.s.svc.cluster.local:9000");
+        const schema = get(v, "loki.schemaConfig.configs")[0];
+        assert.equal(schema.store, "tsdb");
+        assert.equal(schema.schema, "v13");
+    });
+    it("Monolithic runs one binary and no microservice", () => {
+        const v = buildLokiValues(base);
+        assert.equal(v.deploymentMode, "Monolithic");
+        assert.equal(get(v, "singleBinary.replicas"), 1);
+        assert.equal(get(v, "ingester.replicas"), 0);
+        assert.equal(get(v, "loki.commonConfig.replication_factor"), 1);
+    });
+    it("Distributed runs the microservices with replication and no single binary", () => {
+        const v = buildLokiValues({ ...base, mode: "Distributed", replicationFactor: 3, distributedReplicas: prod.loki.distributedReplicas, sizing: prod.loki });
+        assert.equal(get(v, "singleBinary.replicas"), 0);
+        assert.equal(get(v, "ingester.replicas"), 3);
+        assert.equal(get(v, "compactor.replicas"), 1);
+        assert.equal(get(v, "loki.commonConfig.replication_factor"), 3);
+    });
+    it("multi-tenancy is a switch", () => {
+        assert.equal(get(buildLokiValues(base), "loki.auth_enabled"), false);
+        assert.equal(get(buildLokiValues({ ...base, multiTenancy: true }), "loki.auth_enabled"), true);
+    });
+    it("sizes caches for the profile instead of the chart's 9.8 GiB default", () => {
+        assert.deepEqual(cacheValues({ allocatedMemoryMb: 64, cpu: "25m" }).resources.requests, { cpu: "25m", memory: "77Mi" });
+        assert.equal(get(buildLokiValues(base), "chunksCache.allocatedMemory"), 64);
+    });
+});
+
+describe("Tempo values", () => {
+    const v = buildTempoValues({
+        releaseName: "tempo", clusterName: "dev", retention: "72h", persistence: off, resources: dev.tempo, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
+        endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, bucket: "tempo-traces", credentialsSecretName: "tempo-s3-credentials",
+    });
+    it("stores traces in its bucket with credentials from the environment", () => {
+        assert.equal(get(v, "tempo.storage.trace.backend"), "s3");
+        assert.equal(get(v, "tempo.storage.trace.s3.bucket"), "tempo-traces");
+        assert.equal(get(v, "tempo.storage.trace.s3.access_key"), "${TEMPO_S3_ACCESS_KEY_ID}");
+        assert.equal(get(v, "tempo.extraArgs")["config.expand-env"], "true");
+        assert.deepEqual(get(v, "tempo.extraEnvFrom"), [{ secretRef: { name: "tempo-s3-credentials" } }]);
+    });
+    it("receives OTLP, Jaeger and Zipkin", () => {
+        assert.deepEqual(Object.keys(get(v, "tempo.receivers")).sort(), ["jaeger", "otlp", "zipkin"]);
+        assert.equal(get(v, "tempo.receivers.otlp.protocols.grpc.endpoint"), "0.0.0.0:4317");
+    });
+    it("generates service graphs and span metrics into Prometheus", () => {
+        assert.equal(get(v, "tempo.metricsGenerator.enabled"), true);
+        assert.equal(get(v, "tempo.metricsGenerator.remoteWriteUrl"), "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write");
+        assert.deepEqual(get(v, "tempo.overrides.defaults.metrics_generator.processors"), ["service-graphs", "span-metrics"]);
+    });
+});
+
+describe("Grafana values", () => {
+    const endpoints = { metricsUrl: "http://m", logsUrl: "http://l", tracesUrl: "http://t", alertmanagerUrl: "http://a", scrapeInterval: "30s" };
+    const input = {
+        releaseName: "grafana", subPath: "", replicas: 1, persistence: off, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
+        datasources: endpoints, dashboardNamespaces: ["m"], adminSecretName: "grafana-admin",
+    };
+    it("provisions the four datasources with stable UIDs, metrics by default", () => {
+        const ds = (buildDatasources(endpoints).datasources as any[]);
+        assert.deepEqual(ds.map((d) => d.uid), Object.values(datasourceUids));
+        assert.deepEqual(ds.map((d) => d.url), ["http://m", "http://l", "http://t", "http://a"]);
+        assert.deepEqual(ds.filter((d) => d.isDefault).map((d) => d.uid), [datasourceUids.metrics]);
+    });
+    it("sends the Loki tenant only when multi-tenancy is on", () => {
+        const off = (buildDatasources(endpoints).datasources as any[])[1];
+        const on = (buildDatasources({ ...endpoints, logsTenant: "team-a" }).datasources as any[])[1];
+        assert.equal(off.jsonData.httpHeaderName1, undefined);
+        assert.equal(on.jsonData.httpHeaderName1, "X-Scope-OrgID");
+        assert.equal(on.secureJsonData.httpHeaderValue1, "team-a");
+    });
+    it("takes the admin login from the Secret and keeps anonymous access off", () => {
+        const v = buildGrafanaValues(input);
+        assert.deepEqual(v.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+        assert.equal((v as any).adminPassword, undefined);
+        assert.equal((v as any)["grafana.ini"]["auth.anonymous"].enabled, false);
+    });
+    it("serves from a sub-path behind a TLS ingress", () => {
+        const v = buildGrafanaValues({ ...input, subPath: "/grafana", ingress: { host: "g.example.com", className: "nginx", tlsSecretName: "g-tls" } });
+        assert.equal((v as any)["grafana.ini"].server.root_url, "https://g.example.com/grafana");
+        assert.equal((v as any)["grafana.ini"].server.serve_from_sub_path, true);
+        assert.deepEqual(get(v, "ingress.tls"), [{ secretName: "g-tls", hosts: ["g.example.com"] }]);
+        assert.equal(get(v, "ingress.path"), "/grafana");
+    });
+    it("has no external URL without ingress, and plain HTTP without TLS", () => {
+        assert.equal(externalUrl(undefined, ""), undefined);
+        assert.equal(externalUrl({ host: "g.example.com" }, ""), "http://g.example.com");
+        assert.equal(get(buildGrafanaValues(input), "ingress.enabled"), false);
+    });
+});
