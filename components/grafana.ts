@@ -57,7 +57,12 @@ export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown
                 access: "proxy",
                 url: e.metricsUrl,
                 isDefault: true,
-                jsonData: { prometheusType: "Thanos", timeInterval: e.scrapeInterval },
+                jsonData: {
+                    prometheusType: "Thanos",
+                    timeInterval: e.scrapeInterval,
+                    // Exemplars carry trace IDs (Tempo's span metrics attach them): link them to the trace.
+                    exemplarTraceIdDestinations: [{ name: "trace_id", datasourceUid: datasourceUids.traces }],
+                },
             },
             {
                 name: "Logs",
@@ -66,6 +71,13 @@ export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown
                 access: "proxy",
                 url: e.logsUrl,
                 ...tenantHeader,
+                jsonData: {
+                    ...tenantHeader.jsonData,
+                    // Log lines that carry a trace ID link to the trace (logfmt `traceID=…`/`trace_id=…` or JSON).
+                    derivedFields: [
+                        { name: "TraceID", matcherRegex: "(?:traceID|trace_id|traceId)[\"=:\\s]+(\\w+)", url: "$${__value.raw}", datasourceUid: datasourceUids.traces, urlDisplayLabel: "View trace" },
+                    ],
+                },
             },
             {
                 name: "Traces",
@@ -73,7 +85,24 @@ export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown
                 type: "tempo",
                 access: "proxy",
                 url: e.tracesUrl,
-                jsonData: { serviceMap: { datasourceUid: datasourceUids.metrics }, nodeGraph: { enabled: true } },
+                jsonData: {
+                    // Service graph and node graph come from the span metrics Tempo's generator writes into Prometheus.
+                    serviceMap: { datasourceUid: datasourceUids.metrics },
+                    nodeGraph: { enabled: true },
+                    tracesToLogsV2: {
+                        datasourceUid: datasourceUids.logs,
+                        spanStartTimeShift: "-5m",
+                        spanEndTimeShift: "5m",
+                        filterByTraceID: true,
+                        tags: [{ key: "k8s.namespace.name", value: "namespace" }, { key: "k8s.pod.name", value: "pod" }],
+                    },
+                    tracesToMetrics: {
+                        datasourceUid: datasourceUids.metrics,
+                        tags: [{ key: "service.name", value: "service" }],
+                        queries: [{ name: "Request rate", query: "sum(rate(traces_spanmetrics_calls_total{$$__tags}[5m]))" }],
+                    },
+                    lokiSearch: { datasourceUid: datasourceUids.logs },
+                },
             },
             {
                 name: "Alertmanager",

@@ -201,6 +201,33 @@ describe("Grafana values", () => {
         assert.deepEqual(ds.map((d) => d.url), ["http://m", "http://l", "http://t", "http://a"]);
         assert.deepEqual(ds.filter((d) => d.isDefault).map((d) => d.uid), [datasourceUids.metrics]);
     });
+    it("every cross-link between signals points at a datasource that exists", () => {
+        const ds = buildDatasources({ ...endpoints, logsTenant: "t" }).datasources as any[];
+        const uids = new Set(ds.map((d) => d.uid));
+        const links: string[] = [];
+        const walk = (node: unknown): void => {
+            if (Array.isArray(node)) node.forEach(walk);
+            else if (node && typeof node === "object") {
+                for (const [k, v] of Object.entries(node)) {
+                    if (k === "datasourceUid") links.push(v as string);
+                    else walk(v);
+                }
+            }
+        };
+        ds.forEach((d) => walk(d.jsonData));
+        assert.ok(links.length >= 6, `only ${links.length} links`);
+        for (const uid of links) assert.ok(uids.has(uid), `link to missing datasource ${uid}`);
+    });
+    it("links logs to traces, traces to logs and metrics, and exemplars to traces", () => {
+        const [metrics, logs, traces] = buildDatasources(endpoints).datasources as any[];
+        assert.equal(logs.jsonData.derivedFields[0].datasourceUid, datasourceUids.traces);
+        assert.ok(new RegExp(logs.jsonData.derivedFields[0].matcherRegex).test('level=info traceID=4bf92f3577b34da6 msg="ok"'));
+        assert.ok(new RegExp(logs.jsonData.derivedFields[0].matcherRegex).test('{"trace_id":"4bf92f3577b34da6"}'));
+        assert.equal(traces.jsonData.tracesToLogsV2.datasourceUid, datasourceUids.logs);
+        assert.equal(traces.jsonData.tracesToMetrics.datasourceUid, datasourceUids.metrics);
+        assert.equal(traces.jsonData.serviceMap.datasourceUid, datasourceUids.metrics);
+        assert.equal(metrics.jsonData.exemplarTraceIdDestinations[0].datasourceUid, datasourceUids.traces);
+    });
     it("sends the Loki tenant only when multi-tenancy is on", () => {
         const off = (buildDatasources(endpoints).datasources as any[])[1];
         const on = (buildDatasources({ ...endpoints, logsTenant: "team-a" }).datasources as any[])[1];
