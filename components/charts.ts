@@ -22,6 +22,7 @@ export const charts = {
     loki: { name: "loki", version: "18.11.0", repository: grafanaCommunity },
     tempo: { name: "tempo", version: "2.2.4", repository: grafanaCommunity },
     grafana: { name: "grafana", version: "12.11.1", repository: grafanaCommunity },
+    alloy: { name: "alloy", version: "1.11.1", repository: "https://grafana.github.io/helm-charts" },
 } as const satisfies Record<string, ChartRef>;
 
 /** How a chart reference becomes `helm.v3.Release` arguments (OCI charts carry their registry in `chart`). */

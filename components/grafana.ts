@@ -162,6 +162,8 @@ export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknow
         replicas: v.replicas,
         admin: { existingSecret: v.adminSecretName, userKey: adminUserKey, passwordKey: adminPasswordKey },
         resources: v.resources,
+        // Runs only with persistence on, to hand the volume to Grafana's user.
+        initChownData: { resources: v.sidecarResources },
         persistence: {
             enabled: v.persistence.enabled,
             size: v.persistence.size,

@@ -31,6 +31,8 @@ export interface LokiSizing {
     /** Each Distributed-mode target. */
     readonly distributed: Record<LokiDistributedTarget, ComputeResources>;
     readonly gateway: ComputeResources;
+    /** The gateway's access-log exporter sidecar. */
+    readonly gatewayMetrics: ComputeResources;
     readonly canary: ComputeResources;
     readonly rulesSidecar: ComputeResources;
     readonly memcachedExporter: ComputeResources;
@@ -99,7 +101,9 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
         };
     }
     if (!monolithic) {
-        distributed.ingester = { ...(distributed.ingester as object), persistence: persistenceValues(v.persistence) };
+        // The ingester's WAL volume is a list of claims in this chart, not a single size.
+        const claim = { name: "data", accessModes: ["ReadWriteOnce"], size: v.persistence.size, storageClass: v.persistence.storageClass ?? null };
+        distributed.ingester = { ...(distributed.ingester as object), persistence: { enabled: v.persistence.enabled, claims: [claim] } };
     }
     return {
         fullnameOverride: v.releaseName,
@@ -137,7 +141,7 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
         write: { replicas: 0 },
         backend: { replicas: 0 },
         ...distributed,
-        gateway: { enabled: true, replicas: v.gatewayReplicas, resources: sizing.gateway },
+        gateway: { enabled: true, replicas: v.gatewayReplicas, resources: sizing.gateway, metrics: { resources: sizing.gatewayMetrics } },
         lokiCanary: { resources: sizing.canary },
         sidecar: { resources: sizing.rulesSidecar },
         memcachedExporter: { resources: sizing.memcachedExporter },

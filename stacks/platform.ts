@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Alloy } from "../components/alloy";
 import { Grafana } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
@@ -28,6 +29,7 @@ export interface PlatformOutputs {
         readonly logs: Loki;
         readonly traces: Tempo;
         readonly grafana: Grafana;
+        readonly collect: Alloy;
     };
 }
 
@@ -147,6 +149,22 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         inCluster,
     );
 
+    // One agent per node: pod logs to Loki, applications' OTLP traces to Tempo.
+    const collect = new Alloy(
+        "collect",
+        {
+            namespace: namespace(config.namespaces.agents),
+            releaseName: "alloy",
+            clusterName: config.clusterName,
+            lokiPushUrl: logs.pushUrl,
+            lokiTenant: logs.multiTenancy ? config.loki.tenant : undefined,
+            tempoOtlpGrpcEndpoint: traces.otlpGrpcEndpoint,
+            crds: crds.release,
+            resources: sizing.alloy,
+        },
+        inCluster,
+    );
+
     const ingress = config.grafana.ingress.enabled && config.grafana.ingress.host
         ? { host: config.grafana.ingress.host, className: config.grafana.ingress.className, tlsSecretName: config.grafana.ingress.tlsSecretName }
         : undefined;
@@ -180,10 +198,10 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         grafanaUrl: pulumi.all([grafana.externalUrl, grafana.url]).apply(([external, internal]) => external ?? internal),
         grafanaAdminUser: grafana.adminUser,
         grafanaAdminPassword: grafana.adminPassword,
-        otlpGrpcEndpoint: traces.otlpGrpcEndpoint,
-        otlpHttpEndpoint: traces.otlpHttpEndpoint,
+        otlpGrpcEndpoint: collect.otlpGrpcEndpoint,
+        otlpHttpEndpoint: collect.otlpHttpEndpoint,
         lokiPushUrl: logs.pushUrl,
         prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
-        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana },
+        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, collect },
     };
 }

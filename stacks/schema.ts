@@ -23,6 +23,7 @@ export const namespacesSchema = z.strictObject({
     logs: dnsLabel,
     traces: dnsLabel,
     grafana: dnsLabel,
+    agents: dnsLabel,
 });
 
 export const objectStorageSchema = z.strictObject({

@@ -27,7 +27,7 @@ describe("platform under mocks", function () {
         dev = await evaluatePlatform({});
         // Every component in a namespace of its own, to prove that cross-namespace names follow the producer.
         split = await evaluatePlatform({
-            namespaces: JSON.stringify({ objectStorage: "storage", metrics: "metrics", thanos: "thanos", logs: "logs", traces: "traces", grafana: "ui" }),
+            namespaces: JSON.stringify({ objectStorage: "storage", metrics: "metrics", thanos: "thanos", logs: "logs", traces: "traces", grafana: "ui", agents: "agents" }),
         });
     });
 
@@ -40,6 +40,7 @@ describe("platform under mocks", function () {
             ["loki", charts.loki],
             ["tempo", charts.tempo],
             ["grafana", charts.grafana],
+            ["alloy", charts.alloy],
         ];
         for (const [releaseName, chart] of expected) {
             it(`${releaseName}: explicit name, namespace, pinned ${chart.name} ${chart.version}, fullname pinned`, () => {
@@ -55,16 +56,16 @@ describe("platform under mocks", function () {
                 if (releaseName !== "prometheus-crds") assert.equal(r.inputs.values.fullnameOverride, releaseName);
             });
         }
-        it("installs exactly these seven releases", () => {
+        it("installs exactly these eight releases", () => {
             assert.deepEqual(dev.resources.filter((r) => r.type === releaseType).map((r) => r.inputs.name).sort(), expected.map(([n]) => n).sort());
         });
         it("puts each release in its configured namespace", () => {
             const ns = Object.fromEntries(split.resources.filter((r) => r.type === releaseType).map((r) => [r.inputs.name, r.inputs.namespace]));
-            assert.deepEqual(ns, { minio: "storage", "prometheus-crds": "metrics", kps: "metrics", thanos: "thanos", loki: "logs", tempo: "traces", grafana: "ui" });
+            assert.deepEqual(ns, { minio: "storage", "prometheus-crds": "metrics", kps: "metrics", thanos: "thanos", loki: "logs", tempo: "traces", grafana: "ui", alloy: "agents" });
         });
         it("creates each namespace once", () => {
             const names = split.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort();
-            assert.deepEqual(names, ["logs", "metrics", "storage", "thanos", "traces", "ui"]);
+            assert.deepEqual(names, ["agents", "logs", "metrics", "storage", "thanos", "traces", "ui"]);
         });
         it("installs kube-prometheus-stack after its CRDs", () => {
             const comps = split.outputs.components;
@@ -83,6 +84,12 @@ describe("platform under mocks", function () {
             for (const name of ["kps-thanos-objstore", "thanos-objstore"]) {
                 assert.equal(parse(secret(split, name).inputs.stringData["objstore.yml"]).config.endpoint, endpoint, name);
             }
+        });
+        it("the agent ships logs to Loki's gateway and traces to Tempo, with the tenant only when Loki has tenants", () => {
+            const content: string = release(split, "alloy").inputs.values.alloy.configMap.content;
+            assert.ok(content.includes('url = "http://loki-gateway.logs.svc.cluster.local:80/loki/api/v1/push"'), content);
+            assert.ok(content.includes('endpoint = "tempo.traces.svc.cluster.local:4317"'), content);
+            assert.ok(!content.includes("tenant_id"));
         });
         it("the endpoint moves when the object storage namespace moves", async () => {
             const moved = await evaluatePlatform({ namespaces: JSON.stringify({ objectStorage: "elsewhere" }) });
@@ -128,8 +135,8 @@ describe("platform under mocks", function () {
             assert.deepEqual(release(split, "grafana").inputs.values.sidecar.dashboards.searchNamespace, ["metrics"]);
         });
         it("stack outputs name the endpoints applications use", async () => {
-            assert.equal(await valueOf(split.outputs.otlpGrpcEndpoint), "tempo.traces.svc.cluster.local:4317");
-            assert.equal(await valueOf(split.outputs.otlpHttpEndpoint), "http://tempo.traces.svc.cluster.local:4318");
+            assert.equal(await valueOf(split.outputs.otlpGrpcEndpoint), "alloy.agents.svc.cluster.local:4317");
+            assert.equal(await valueOf(split.outputs.otlpHttpEndpoint), "http://alloy.agents.svc.cluster.local:4318");
             assert.equal(await valueOf(split.outputs.lokiPushUrl), "http://loki-gateway.logs.svc.cluster.local:80/loki/api/v1/push");
             assert.equal(await valueOf(split.outputs.grafanaUrl), "http://grafana.ui.svc.cluster.local:80");
         });
@@ -184,6 +191,9 @@ describe("platform under mocks", function () {
             assert.equal(thanos.storeGateway.replicas, 2);
             assert.deepEqual(thanos.additionalReplicaLabels, ["prometheus_replica"]);
         });
+        it("prod: the agent pushes logs as the Loki tenant", () => {
+            assert.ok(String(release(prod, "alloy").inputs.values.alloy.configMap.content).includes('tenant_id = "platform"'));
+        });
         it("prod: Loki Distributed with replication and tenants, distributed MinIO", () => {
             const loki = release(prod, "loki").inputs.values;
             assert.equal(loki.deploymentMode, "Distributed");
@@ -196,6 +206,7 @@ describe("platform under mocks", function () {
             assert.equal(get(spec, ["storageSpec", "volumeClaimTemplate", "spec", "storageClassName"]), "fast-ssd");
             assert.equal(release(prod, "tempo").inputs.values.persistence.storageClassName, "fast-ssd");
             assert.equal(release(prod, "loki").inputs.values.ingester.persistence.enabled, true);
+            assert.equal(release(prod, "loki").inputs.values.ingester.persistence.claims[0].storageClass, "fast-ssd");
             assert.equal(spec.retention, "48h");
             assert.equal(release(prod, "loki").inputs.values.loki.limits_config.retention_period, "744h");
         });

@@ -1,0 +1,32 @@
+/**
+ * Values paths whose contents a chart passes through verbatim (rendered with `toYaml` into a config
+ * file) although its values.yaml shows only some of the possible keys, or none. Below these paths
+ * the values check accepts any key. Keep the list short: each entry turns off typo detection for
+ * everything below it, so each names the template that proves the pass-through.
+ */
+export interface FreeFormValues {
+    /** Chart name (as in `ChartRef.name`). */
+    readonly chart: string;
+    /** Path segments; `"*"` matches any one key. */
+    readonly path: readonly string[];
+    /** Why the chart accepts anything here. */
+    readonly why: string;
+}
+
+export const freeFormValues: readonly FreeFormValues[] = [
+    {
+        chart: "tempo",
+        path: ["tempo", "storage"],
+        why: "values.yaml `config` renders `storage: {{ toYaml .Values.tempo.storage }}`: any Tempo storage option (trace.s3.*) is valid; the defaults show only local/wal",
+    },
+    {
+        chart: "tempo",
+        path: ["tempo", "receivers"],
+        why: "values.yaml `config` renders `distributor.receivers: {{ toYaml .Values.tempo.receivers }}`: any OpenTelemetry receiver (zipkin…) is valid",
+    },
+    {
+        chart: "grafana",
+        path: ["grafana.ini"],
+        why: "templates/_config.tpl ranges over every section and key of `grafana.ini` into grafana.ini; Grafana has hundreds of settings",
+    },
+];

@@ -1,0 +1,52 @@
+import * as path from "path";
+import { collectStack } from "./collect";
+import { renderAndVerify, renderModel, writeRenderOutput } from "./render";
+
+const usage = `usage: npm run render -- --stack <dev|prod> [--out DIR] [--charts DIR]
+       npm run verify -- --stack <dev|prod> [--out DIR] [--charts DIR]
+  --charts DIR  local charts as <DIR>/<chart>/<version>/ or <DIR>/<chart>-<version>.tgz
+                (default: $LGTM_CHARTS_DIR, then .cache/charts, then the pinned repositories, online)
+  --out DIR     where manifests and the report are written (default: render-out)
+  helm: $HELM_BIN or helm on PATH`;
+
+function parseArgs(argv: string[]): { command: string; stack: string; out: string; charts?: string } {
+    const [command, ...rest] = argv;
+    const flags: Record<string, string> = {};
+    for (let i = 0; i < rest.length; i += 2) {
+        const flag = rest[i];
+        const value = rest[i + 1];
+        if (!["--stack", "--out", "--charts"].includes(flag) || value === undefined) throw new Error(`unexpected argument ${JSON.stringify(flag)}\n${usage}`);
+        flags[flag.slice(2)] = value;
+    }
+    if (command !== "render" && command !== "verify") throw new Error(usage);
+    if (!flags.stack) throw new Error(`--stack is required\n${usage}`);
+    return { command, stack: flags.stack, out: flags.out ?? "render-out", charts: flags.charts };
+}
+
+async function main(): Promise<number> {
+    const args = parseArgs(process.argv.slice(2));
+    const started = Date.now();
+    const projectDir = path.resolve(__dirname, "..", "..");
+    const model = await collectStack(projectDir, args.stack);
+    const options = { chartsDir: args.charts, outDir: args.out };
+    if (args.command === "render") {
+        const rendered = await renderModel(model, options);
+        const dir = writeRenderOutput(model, rendered, args.out);
+        const failed = rendered.filter((r) => r.error);
+        for (const r of failed) console.error(`render ${args.stack}: ${r.release.releaseName}: ${r.error}`);
+        console.log(`render ${args.stack}: ${rendered.length} releases, ${model.objects.length} program objects → ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        return failed.length === 0 ? 0 : 1;
+    }
+    const { report, ok } = await renderAndVerify(model, options);
+    console.log(report);
+    console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return ok ? 0 : 1;
+}
+
+main().then(
+    (code) => process.exit(code),
+    (err: Error) => {
+        console.error(err.message);
+        process.exit(2);
+    },
+);

@@ -1,0 +1,72 @@
+/**
+ * The data the render/verify library works on. `tools/render/collect.ts` evaluates the Pulumi
+ * program under mocks and produces a `StackModel`; everything here consumes it offline.
+ */
+
+export interface ChartRef {
+    readonly name: string;
+    readonly version: string;
+    /** Helm repository URL, or an `oci://` registry path that holds the chart. */
+    readonly repository: string;
+}
+
+export interface CollectedRelease {
+    /** Pulumi resource name. */
+    resourceName: string;
+    chart: ChartRef;
+    releaseName: string;
+    namespace: string;
+    /** Fully resolved values; secret values already unwrapped to plain strings. */
+    values: Record<string, unknown>;
+}
+
+export interface K8sObject {
+    apiVersion: string;
+    kind: string;
+    metadata: {
+        name: string;
+        namespace?: string;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+    };
+    [k: string]: unknown;
+}
+
+export interface StackModel {
+    /** "dev" | "prod" */
+    stack: string;
+    /** "dev" | "prod" */
+    profile: string;
+    releases: CollectedRelease[];
+    /** Plain k8s objects the program creates itself (Secrets with stringData, Namespaces, ConfigMaps…). */
+    objects: K8sObject[];
+    /** Buckets the object store creates. */
+    buckets: string[];
+    /** Optional hints; the addresses check also finds addresses itself by scanning values and objects. */
+    addresses: { value: string; where: string }[];
+    /**
+     * Every secret value the program handles (generated passwords, access keys…), unwrapped. Used to
+     * mask written manifests and to find credentials that leaked into plaintext.
+     */
+    secretValues: string[];
+}
+
+/** One release after `helm template`: every document it would apply, hooks included. */
+export interface RenderedRelease {
+    release: CollectedRelease;
+    objects: K8sObject[];
+    /** Where the chart was found (directory or .tgz); lets callers load its default values. */
+    chartPath?: string;
+    /** Why `helm template` failed (then `objects` is empty); the other releases are still rendered and checked. */
+    error?: string;
+}
+
+/** What the values check needs to know about a chart. */
+export interface ChartInfo {
+    /** values.yaml, with each subchart's values.yaml merged in under its alias (as Helm does). */
+    defaultValues: any;
+    /** values.schema.json of the chart, when it ships one. */
+    schema?: any;
+    /** Every `.Values.<path>` its templates read (dotted), for keys values.yaml leaves out. */
+    templateValuePaths?: string[];
+}
