@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The project's tests, as README.md and .ci/run run them: type check, unit tests (mocha, offline),
+# then the alerting checks with the real promtool and amtool. Ends with the totals on one line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+typecheck_failed=0
+echo "== type check (tsc --noEmit)"
+npx tsc --noEmit || typecheck_failed=1
+
+echo "== unit tests (mocha)"
+mocha_log=$(mktemp)
+npx mocha 2>&1 | tee "$mocha_log"
+mocha_rc=${PIPESTATUS[0]}
+
+echo "== alerting (promtool, amtool)"
+alerting_log=$(mktemp)
+bash scripts/check-alerting.sh 2>&1 | tee "$alerting_log"
+alerting_rc=${PIPESTATUS[0]}
+
+read -r m_pass m_fail m_skip < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/p' "$mocha_log" | tail -n1)
+read -r a_pass a_fail < <(sed -nE 's/^alerting: ([0-9]+) checks passed, ([0-9]+) failed$/\1 \2/p' "$alerting_log" | tail -n1)
+rm -f "$mocha_log" "$alerting_log"
+# A step that ended without its totals line counts as one failure, so nothing fails silently.
+[[ -n ${m_pass:-} ]] || { m_pass=0 m_fail=1 m_skip=0; }
+[[ -n ${a_pass:-} ]] || { a_pass=0 a_fail=1; }
+echo
+echo "$((m_pass + a_pass + 1 - typecheck_failed)) passed, $((m_fail + a_fail + typecheck_failed)) failed, ${m_skip} skipped"
+[[ $typecheck_failed == 0 && $mocha_rc == 0 && $alerting_rc == 0 ]]
