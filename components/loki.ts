@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts } from "./charts";
 import { credentialsSecret, ObjectStore } from "./objectStore";
 import { platformRelease, serviceUrl } from "./release";
-import { ComputeResources, Persistence } from "./resources";
+import { chartPersistence, ComputeResources, Persistence } from "./resources";
 
 /** Gateway Service port (the chart's default; nginx in front of every Loki target). */
 export const lokiGatewayPort = 80;
@@ -85,10 +85,6 @@ export function cacheValues(c: CacheSizing) {
     };
 }
 
-function persistenceValues(p: Persistence) {
-    return { enabled: p.enabled, size: p.size, ...(p.storageClass ? { storageClass: p.storageClass } : {}) };
-}
-
 /** Values of the Loki chart for either mode. Credentials appear only as `${VAR}` references. */
 export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
     const monolithic = v.mode === "Monolithic";
@@ -134,7 +130,7 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
         defaults: { extraEnvFrom: [{ secretRef: { name: v.credentialsSecretName } }] },
         singleBinary: {
             replicas: monolithic ? 1 : 0,
-            ...(monolithic ? { resources: sizing.singleBinary, persistence: persistenceValues(v.persistence) } : {}),
+            ...(monolithic ? { resources: sizing.singleBinary, persistence: chartPersistence(v.persistence) } : {}),
         },
         // SimpleScalable targets stay off in both modes.
         read: { replicas: 0 },

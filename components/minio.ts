@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { charts } from "./charts";
 import { BucketNames, ObjectStore, ObjectStoreCredentials } from "./objectStore";
 import { platformRelease, serviceHost } from "./release";
-import { ComputeResources, Persistence } from "./resources";
+import { chartPersistence, ComputeResources, Persistence } from "./resources";
 
 /** S3 API port we pin in the chart values (and so in the endpoint consumers receive). */
 export const minioApiPort = 9000;
@@ -62,11 +62,7 @@ export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
         buckets: v.bucketNames.map((name) => ({ name, policy: "none", purge: false, versioning: v.versioning })),
         minioAPIPort: String(minioApiPort),
         service: { type: "ClusterIP", port: String(minioApiPort) },
-        persistence: {
-            enabled: v.persistence.enabled,
-            size: v.persistence.size,
-            ...(v.persistence.storageClass ? { storageClass: v.persistence.storageClass } : {}),
-        },
+        persistence: chartPersistence(v.persistence),
         resources: v.resources,
         makeBucketJob: { resources: v.jobResources },
         makePolicyJob: { resources: v.jobResources },

@@ -11,6 +11,11 @@ export function size(cpu: string, memory: string, cpuLimit: string, memoryLimit:
     return { requests: { cpu, memory }, limits: { cpu: cpuLimit, memory: memoryLimit } };
 }
 
+/** The `{ enabled, size, storageClass }` block most charts take for a workload's volume. */
+export function chartPersistence(p: Persistence): { enabled: boolean; size: string; storageClass?: string } {
+    return { enabled: p.enabled, size: p.size, ...(p.storageClass ? { storageClass: p.storageClass } : {}) };
+}
+
 /** Persistent storage of one workload. */
 export interface Persistence {
     /** Whether a PersistentVolumeClaim is used instead of an emptyDir. */

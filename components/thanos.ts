@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { charts } from "./charts";
 import { ObjectStore } from "./objectStore";
 import { platformRelease, serviceUrl } from "./release";
-import { ComputeResources, Persistence } from "./resources";
+import { chartPersistence, ComputeResources, Persistence } from "./resources";
 import { objstoreSecretKey, thanosObjstoreSecret } from "./thanosObjstore";
 
 /** HTTP port of every Thanos Service in the stevehipwell chart (its default; we do not change it). */
@@ -96,10 +96,6 @@ export function buildMetaMonitoringRules(prometheusJob: string, prometheusNamesp
     });
 }
 
-function persistenceValues(p: Persistence) {
-    return { enabled: p.enabled, size: p.size, ...(p.storageClass ? { storageClass: p.storageClass } : {}) };
-}
-
 /** Values of the stevehipwell Thanos chart. */
 export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown> {
     const { sizing, retention } = v;
@@ -114,12 +110,12 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
             enabled: true,
             replicas: v.storeGatewayReplicas,
             resources: sizing.storeGateway,
-            persistence: persistenceValues(v.persistence),
+            persistence: chartPersistence(v.persistence),
         },
         compact: {
             enabled: true,
             resources: sizing.compactor,
-            persistence: persistenceValues(v.persistence),
+            persistence: chartPersistence(v.persistence),
             extraArgs: [
                 `--retention.resolution-raw=${retention.raw}`,
                 `--retention.resolution-5m=${retention.fiveMinutes}`,
@@ -130,7 +126,7 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
             enabled: true,
             replicas: v.rulerReplicas,
             resources: sizing.ruler,
-            persistence: persistenceValues(v.persistence),
+            persistence: chartPersistence(v.persistence),
             configReloader: { resources: sizing.rulerReloader },
             alertmanagersConfig: { create: true, value: buildAlertmanagersConfig(v.alertmanagerUrl) },
             rules: { create: true, value: buildMetaMonitoringRules(v.prometheusJob, v.prometheusNamespace) },

@@ -67,13 +67,6 @@ describe("platform under mocks", function () {
             const names = split.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort();
             assert.deepEqual(names, ["agents", "logs", "metrics", "storage", "thanos", "traces", "ui"]);
         });
-        it("installs kube-prometheus-stack after its CRDs", () => {
-            const comps = split.outputs.components;
-            // dependsOn is recorded on the resource options; the mock sees the release only once the CRDs exist.
-            const order = split.resources.filter((r) => r.type === releaseType).map((r) => r.inputs.name);
-            assert.ok(order.indexOf("prometheus-crds") < order.indexOf("kps"), order.join(","));
-            assert.ok(comps.crds.release);
-        });
     });
 
     describe("wiring follows the producers", () => {

@@ -35,7 +35,7 @@ export async function collectStack(projectDir: string, stack: string): Promise<S
         stack,
         profile: raw.profile ?? "dev",
         releases,
-        objects: objects.filter((o) => o.kind !== "Provider"),
+        objects,
         buckets: bucketValues.map((b) => b.name),
         addresses: [],
         secretValues: evaluation.generatedSecrets,
