@@ -1,8 +1,8 @@
-import { readPlatformConfig } from "./stacks/config";
+import { readPlatformSecrets, readPlatformConfig } from "./stacks/config";
 import { deployPlatform } from "./stacks/platform";
 
 // Config is read and validated in full before any resource is registered.
-const platform = deployPlatform(readPlatformConfig());
+const platform = deployPlatform(readPlatformConfig(), readPlatformSecrets());
 
 export const grafanaUrl = platform.grafanaUrl;
 export const grafanaAdminUser = platform.grafanaAdminUser;

@@ -125,6 +125,8 @@ export function externalUrl(ingress: GrafanaIngress | undefined, subPath: string
 export interface GrafanaArgs {
     /** Namespace of Grafana and its admin Secret. */
     readonly namespace: pulumi.Input<string>;
+    /** The Prometheus Operator CRDs release: the chart's ServiceMonitor needs them first. */
+    readonly crds: pulumi.Resource;
     /** Helm release name (also the fullname: the Service is `<name>`). */
     readonly releaseName: string;
     /** Datasource targets, from the other components' outputs. */
@@ -145,7 +147,7 @@ export interface GrafanaArgs {
     readonly sidecarResources: ComputeResources;
 }
 
-export interface GrafanaValuesInput extends Omit<GrafanaArgs, "namespace" | "datasources" | "dashboardNamespaces"> {
+export interface GrafanaValuesInput extends Omit<GrafanaArgs, "namespace" | "crds" | "datasources" | "dashboardNamespaces"> {
     readonly datasources: DatasourceEndpoints;
     readonly dashboardNamespaces: string[];
     readonly adminSecretName: string;
@@ -159,6 +161,7 @@ export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknow
     if (v.subPath) server.serve_from_sub_path = true;
     return {
         fullnameOverride: v.releaseName,
+        serviceMonitor: { enabled: true },
         replicas: v.replicas,
         admin: { existingSecret: v.adminSecretName, userKey: adminUserKey, passwordKey: adminPasswordKey },
         resources: v.resources,
@@ -234,7 +237,7 @@ export class Grafana extends pulumi.ComponentResource {
         this.release = platformRelease(
             name,
             { chart: charts.grafana, releaseName: args.releaseName, namespace: args.namespace, values },
-            { parent: this, dependsOn: [adminSecret] },
+            { parent: this, dependsOn: [adminSecret, args.crds] },
         );
 
         this.url = serviceUrl(this.release, undefined, grafanaPort);

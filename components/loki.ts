@@ -43,6 +43,8 @@ export interface LokiSizing {
 export interface LokiArgs {
     /** Namespace of Loki and its credentials Secret. */
     readonly namespace: pulumi.Input<string>;
+    /** The Prometheus Operator CRDs release: the chart's ServiceMonitor needs them first. */
+    readonly crds: pulumi.Resource;
     /** Helm release name (also the fullname: the gateway Service is `<name>-gateway`). */
     readonly releaseName: string;
     /** Monolithic (one binary) or Distributed (microservices). */
@@ -65,7 +67,7 @@ export interface LokiArgs {
     readonly sizing: LokiSizing;
 }
 
-export interface LokiValuesInput extends Omit<LokiArgs, "namespace" | "objectStore"> {
+export interface LokiValuesInput extends Omit<LokiArgs, "namespace" | "objectStore" | "crds"> {
     readonly endpoint: string;
     readonly region: string;
     readonly tls: boolean;
@@ -138,6 +140,8 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
         backend: { replicas: 0 },
         ...distributed,
         gateway: { enabled: true, replicas: v.gatewayReplicas, resources: sizing.gateway, metrics: { resources: sizing.gatewayMetrics } },
+        // Every Loki Service scraped with job "<namespace>/<component>", as alerts/rules/loki.yaml expects.
+        monitoring: { serviceMonitor: { enabled: true } },
         lokiCanary: { resources: sizing.canary },
         sidecar: { resources: sizing.rulesSidecar },
         memcachedExporter: { resources: sizing.memcachedExporter },
@@ -170,7 +174,7 @@ export class Loki extends pulumi.ComponentResource {
         this.release = platformRelease(
             name,
             { chart: charts.loki, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },
-            { parent: this, dependsOn: [credentials] },
+            { parent: this, dependsOn: [credentials, args.crds] },
         );
 
         this.multiTenancy = args.multiTenancy;

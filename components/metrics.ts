@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { AlertmanagerValues, alertmanagerValues, AlertmanagerWiring } from "./alerting";
 import { charts } from "./charts";
 import { ObjectStore } from "./objectStore";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
@@ -50,11 +51,15 @@ export interface MetricsArgs {
     readonly alertmanagerStorage: Persistence;
     /** Resources per workload. */
     readonly sizing: MetricsSizing;
+    /** Alertmanager configuration and the notification-URL Secret (`alertmanagerWiring`); default: no receiver. */
+    readonly alerting?: AlertmanagerWiring;
 }
 
-export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "crds" | "objectStore"> {
+export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "crds" | "objectStore" | "alerting"> {
     /** Secret holding the Thanos objstore document for the sidecar. */
     readonly objstoreSecretName: string;
+    /** `alertmanager` values owned by components/alerting.ts; default: every alert to the null receiver. */
+    readonly alertmanager?: AlertmanagerValues;
 }
 
 function volumeClaim(p: Persistence) {
@@ -72,6 +77,7 @@ function volumeClaim(p: Persistence) {
 /** Values of kube-prometheus-stack. */
 export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknown> {
     const { sizing } = v;
+    const am = v.alertmanager ?? alertmanagerValues({ webhook: false });
     return {
         fullnameOverride: v.releaseName,
         // Subcharts ignore the parent's fullnameOverride; pin theirs so their Services are stable too.
@@ -87,7 +93,9 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
         },
         alertmanager: {
             enabled: true,
+            config: am.config,
             alertmanagerSpec: {
+                ...am.alertmanagerSpec,
                 replicas: v.alertmanagerReplicas,
                 resources: sizing.alertmanager,
                 ...(v.alertmanagerStorage.enabled ? { storage: volumeClaim(v.alertmanagerStorage) } : {}),
@@ -95,6 +103,8 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
         },
         prometheus: {
             thanosService: { enabled: true },
+            // Scrapes the sidecars (job kps-thanos-discovery) for alerts/rules/thanos.yaml.
+            thanosServiceMonitor: { enabled: true },
             prometheusSpec: {
                 replicas: v.prometheusReplicas,
                 externalLabels: { cluster: v.clusterName },
@@ -149,11 +159,11 @@ export class Metrics extends pulumi.ComponentResource {
 
         const objstoreSecretName = `${args.releaseName}-thanos-objstore`;
         const objstore = thanosObjstoreSecret(objstoreSecretName, args.objectStore, args.namespace, { parent: this });
-        const values = buildMetricsValues({ ...args, objstoreSecretName });
+        const values = buildMetricsValues({ ...args, objstoreSecretName, alertmanager: args.alerting?.values });
         this.release = platformRelease(
             name,
             { chart: charts.kubePrometheusStack, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },
-            { parent: this, dependsOn: [args.crds, objstore] },
+            { parent: this, dependsOn: [args.crds, objstore, ...(args.alerting?.secret ? [args.alerting.secret] : [])] },
         );
 
         this.namespace = this.release.status.namespace;

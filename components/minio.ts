@@ -15,6 +15,8 @@ const rootPasswordKey = "rootPassword";
 export interface MinioArgs {
     /** Namespace for MinIO and its credentials Secret. */
     readonly namespace: pulumi.Input<string>;
+    /** The Prometheus Operator CRDs release: the chart's ServiceMonitor needs them first. */
+    readonly crds: pulumi.Resource;
     /** Helm release name (also the fullname, so the S3 Service is named after it). */
     readonly releaseName: string;
     /** `standalone` (one pod, dev) or `distributed` (erasure-coded, at least 4 pods). */
@@ -69,7 +71,8 @@ export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
         makeUserJob: { resources: v.jobResources },
         makeServiceAccountJob: { resources: v.jobResources },
         customCommandJob: { resources: v.jobResources },
-        metrics: { serviceMonitor: { enabled: false } },
+        // A Probe scrapes the cluster metrics as job "<release>" without a bearer token (MINIO_PROMETHEUS_AUTH_TYPE=public).
+        metrics: { serviceMonitor: { enabled: true, public: true } },
     };
 }
 
@@ -120,7 +123,7 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
                     credentialsSecretName,
                 }),
             },
-            { parent: this, dependsOn: [credentialsSecret] },
+            { parent: this, dependsOn: [credentialsSecret, args.crds] },
         );
 
         this.endpoint = pulumi.interpolate`${serviceHost(this.release)}:${minioApiPort}`;

@@ -15,6 +15,8 @@ export const tempoCredentialEnv = { accessKeyId: "TEMPO_S3_ACCESS_KEY_ID", secre
 export interface TempoArgs {
     /** Namespace of Tempo and its credentials Secret. */
     readonly namespace: pulumi.Input<string>;
+    /** The Prometheus Operator CRDs release: the chart's ServiceMonitor needs them first. */
+    readonly crds: pulumi.Resource;
     /** Helm release name (also the fullname: the Service is `<name>`). */
     readonly releaseName: string;
     /** Object storage for trace blocks. */
@@ -31,7 +33,7 @@ export interface TempoArgs {
     readonly resources: ComputeResources;
 }
 
-export interface TempoValuesInput extends Omit<TempoArgs, "namespace" | "objectStore" | "remoteWriteUrl"> {
+export interface TempoValuesInput extends Omit<TempoArgs, "namespace" | "objectStore" | "remoteWriteUrl" | "crds"> {
     readonly remoteWriteUrl: string;
     readonly endpoint: string;
     readonly region: string;
@@ -46,6 +48,8 @@ const listen = (port: number) => `0.0.0.0:${port}`;
 export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
     return {
         fullnameOverride: v.releaseName,
+        // Scraped as job "<release>", which alerts/rules/tempo.yaml expects.
+        serviceMonitor: { enabled: true },
         replicas: 1,
         tempo: {
             reportingEnabled: false,
@@ -123,7 +127,7 @@ export class Tempo extends pulumi.ComponentResource {
         this.release = platformRelease(
             name,
             { chart: charts.tempo, releaseName: args.releaseName, namespace: args.namespace, values },
-            { parent: this, dependsOn: [credentials] },
+            { parent: this, dependsOn: [credentials, args.crds] },
         );
 
         this.queryUrl = serviceUrl(this.release, undefined, tempoPorts.http);

@@ -29,6 +29,8 @@ export interface ThanosSizing {
 export interface ThanosArgs {
     /** Namespace of the Thanos components and their objstore Secret. */
     readonly namespace: pulumi.Input<string>;
+    /** The Prometheus Operator CRDs release: the chart's ServiceMonitors and PrometheusRule needs them first. */
+    readonly crds: pulumi.Resource;
     /** Helm release name (also the fullname: Services are `<name>-query`, `<name>-query-frontend`, …). */
     readonly releaseName: string;
     /** Object storage holding the metric blocks. */
@@ -57,7 +59,7 @@ export interface ThanosArgs {
     readonly sizing: ThanosSizing;
 }
 
-export interface ThanosValuesInput extends Omit<ThanosArgs, "namespace" | "objectStore" | "sidecarEndpoint" | "alertmanagerUrl" | "prometheusJob" | "prometheusNamespace"> {
+export interface ThanosValuesInput extends Omit<ThanosArgs, "namespace" | "crds" | "objectStore" | "sidecarEndpoint" | "alertmanagerUrl" | "prometheusJob" | "prometheusNamespace"> {
     readonly objstoreSecretName: string;
     readonly sidecarEndpoint: string;
     readonly alertmanagerUrl: string;
@@ -101,6 +103,8 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
     const { sizing, retention } = v;
     return {
         fullnameOverride: v.releaseName,
+        // One ServiceMonitor per component; jobs are `<release>-<component>` as alerts/rules/thanos.yaml expects.
+        serviceMonitor: { enabled: true },
         objstoreConfig: { create: false, name: v.objstoreSecretName, key: objstoreSecretKey },
         additionalEndpoints: [v.sidecarEndpoint],
         additionalReplicaLabels: ["prometheus_replica"],
@@ -155,7 +159,7 @@ export class Thanos extends pulumi.ComponentResource {
         this.release = platformRelease(
             name,
             { chart: charts.thanos, releaseName: args.releaseName, namespace: args.namespace, values },
-            { parent: this, dependsOn: [objstore] },
+            { parent: this, dependsOn: [objstore, args.crds] },
         );
 
         this.queryFrontendUrl = serviceUrl(this.release, "query-frontend", thanosHttpPort);

@@ -6,7 +6,9 @@ import { PlatformConfig, platformSchema } from "./schema";
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
 const scalarKeys = ["profile", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
-const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana"] as const;
+const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting"] as const;
+/** Secret keys (`pulumi config set --secret`): read with getSecret, never parsed, validated or echoed here. */
+const secretKeys = ["slackWebhookUrl", "alertWebhookUrl"] as const;
 
 /** Raw stack config as Pulumi hands it over: key (without the project prefix) → string (objects as JSON). */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
@@ -54,7 +56,7 @@ function describeIssue(issue: z.core.$ZodIssue, candidate: unknown): string {
  */
 export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:"): PlatformConfig {
     const problems: string[] = [];
-    const known = new Set<string>([...scalarKeys, ...structuredKeys]);
+    const known = new Set<string>([...scalarKeys, ...structuredKeys, ...secretKeys]);
     for (const key of Object.keys(raw)) {
         if (!known.has(key)) problems.push(`${key}: unknown key; accepted keys are ${[...known].join(", ")}`);
     }
@@ -96,9 +98,27 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:"): PlatformC
     if (!result.success) throw new ConfigError(result.error.issues.map((i) => describeIssue(i, candidate)), prefix);
     const config = result.data;
 
-    problems.push(...crossFieldProblems(config));
+    problems.push(...crossFieldProblems(config), ...secretProblems(raw, config));
     if (problems.length > 0) throw new ConfigError(problems, prefix);
     return config;
+}
+
+/** Presence and shape of the secret keys; their values never appear in a message. */
+function secretProblems(raw: RawConfig, c: PlatformConfig): string[] {
+    const problems: string[] = [];
+    for (const key of ["slackWebhookUrl", "alertWebhookUrl"] as const) {
+        const value = raw[key];
+        if (value !== undefined && !/^https?:\/\/[^\s/]+/.test(value)) {
+            problems.push(`${key} = (secret, not shown): expected an http(s) URL such as https://hooks.slack.com/services/...`);
+        }
+    }
+    if (raw.slackWebhookUrl !== undefined && !c.alerting.slackChannel) {
+        problems.push(`alerting.slackChannel = (missing): expected a Slack channel such as #platform-alerts, since slackWebhookUrl is set`);
+    }
+    if (raw.slackWebhookUrl === undefined && c.alerting.slackChannel) {
+        problems.push(`alerting.slackChannel = ${c.alerting.slackChannel}: expected together with the secret slackWebhookUrl (pulumi config set --secret lgtm:slackWebhookUrl ...), else nothing is sent`);
+    }
+    return problems;
 }
 
 /** Rules that span several keys or depend on the profile. */
@@ -126,4 +146,18 @@ export function readPlatformConfig(): PlatformConfig {
         if (bare !== undefined) raw[bare.replace(/^config:/, "")] = value;
     }
     return parsePlatformConfig(raw, prefix);
+}
+
+/** Values of the secret keys, as Pulumi secrets (undefined when not configured). */
+export interface PlatformSecrets {
+    /** Slack incoming-webhook URL for Alertmanager. */
+    readonly slackWebhookUrl?: pulumi.Output<string>;
+    /** Generic webhook URL Alertmanager posts every notification to. */
+    readonly alertWebhookUrl?: pulumi.Output<string>;
+}
+
+/** Reads the secret keys; only ever as secrets. */
+export function readPlatformSecrets(): PlatformSecrets {
+    const cfg = new pulumi.Config();
+    return { slackWebhookUrl: cfg.getSecret("slackWebhookUrl"), alertWebhookUrl: cfg.getSecret("alertWebhookUrl") };
 }

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { alertmanagerWiring, PlatformAlerts } from "../components/alerting";
 import { Alloy } from "../components/alloy";
 import { Grafana } from "../components/grafana";
 import { Loki } from "../components/loki";
@@ -9,6 +10,7 @@ import { PrometheusCrds } from "../components/prometheusCrds";
 import { Persistence } from "../components/resources";
 import { Tempo } from "../components/tempo";
 import { Thanos } from "../components/thanos";
+import type { PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
 import { PlatformConfig } from "./schema";
 
@@ -30,6 +32,7 @@ export interface PlatformOutputs {
         readonly traces: Tempo;
         readonly grafana: Grafana;
         readonly collect: Alloy;
+        readonly alerts: PlatformAlerts;
     };
 }
 
@@ -38,7 +41,10 @@ export interface PlatformOutputs {
  * metrics, Thanos, logs and traces; Thanos reads the Prometheus sidecars; traces write RED metrics
  * into Prometheus; Grafana reads them all. Every address passed along is a component output.
  */
-export function deployPlatform(config: PlatformConfig): PlatformOutputs {
+export function deployPlatform(
+    config: PlatformConfig,
+    secrets: PlatformSecrets = {},
+): PlatformOutputs {
     const sizing = profileSizing(config.profile);
     const provider = new k8s.Provider("kubernetes", {
         ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
@@ -56,11 +62,15 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         return namespaces.get(name)!.metadata.name;
     };
 
+    // First: every release after it ships a ServiceMonitor or PrometheusRule.
+    const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds" }, inCluster);
+
     const objectStorage = new Minio(
         "object-storage",
         {
             namespace: namespace(config.namespaces.objectStorage),
             releaseName: "minio",
+            crds: crds.release,
             mode: config.objectStorage.minio.mode,
             replicas: config.objectStorage.minio.replicas,
             buckets: config.objectStorage.buckets,
@@ -73,7 +83,12 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         inCluster,
     );
 
-    const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds" }, inCluster);
+    // Notification URLs reach Alertmanager only as files of a Secret (never in values or config).
+    const alerting = alertmanagerWiring(
+        "alertmanager-notifications",
+        { namespace: namespace(config.namespaces.metrics), slackChannel: config.alerting.slackChannel, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.alertWebhookUrl },
+        { provider },
+    );
 
     const metrics = new Metrics(
         "metrics",
@@ -91,15 +106,20 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
             prometheusStorage: volume(config.metrics.volumeSize),
             alertmanagerStorage: volume("1Gi"),
             sizing: sizing.metrics,
+            alerting,
         },
         inCluster,
     );
+
+    // The platform's own alert rules (alerts/rules/*.yaml, tested with promtool), one PrometheusRule per file.
+    const alerts = new PlatformAlerts("platform-alerts", { namespace: namespace(config.namespaces.metrics), crds: crds.release }, inCluster);
 
     const thanos = new Thanos(
         "thanos",
         {
             namespace: namespace(config.namespaces.thanos),
             releaseName: "thanos",
+            crds: crds.release,
             objectStore: objectStorage,
             sidecarEndpoint: metrics.sidecarDiscoveryEndpoint,
             alertmanagerUrl: metrics.alertmanagerUrl,
@@ -121,6 +141,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         {
             namespace: namespace(config.namespaces.logs),
             releaseName: "loki",
+            crds: crds.release,
             mode: config.loki.mode,
             objectStore: objectStorage,
             multiTenancy: config.loki.multiTenancy,
@@ -139,6 +160,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         {
             namespace: namespace(config.namespaces.traces),
             releaseName: "tempo",
+            crds: crds.release,
             objectStore: objectStorage,
             remoteWriteUrl: metrics.remoteWriteUrl,
             clusterName: config.clusterName,
@@ -173,6 +195,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         {
             namespace: namespace(config.namespaces.grafana),
             releaseName: "grafana",
+            crds: crds.release,
             datasources: pulumi.all([thanos.queryFrontendUrl, logs.queryUrl, traces.queryUrl, metrics.alertmanagerUrl]).apply(
                 ([metricsUrl, logsUrl, tracesUrl, alertmanagerUrl]) => ({
                     metricsUrl,
@@ -202,6 +225,6 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         otlpHttpEndpoint: collect.otlpHttpEndpoint,
         lokiPushUrl: logs.pushUrl,
         prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
-        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, collect },
+        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, collect, alerts },
     };
 }

@@ -34,6 +34,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             loki: { mode: "Monolithic", multiTenancy: false, tenant: "platform", retention: "168h", replicationFactor: 1, volumeSize: "5Gi" },
             tempo: { retention: "72h", volumeSize: "5Gi" },
             grafana: { ingress: { enabled: false }, subPath: "", persistence: false, volumeSize: "1Gi" },
+            alerting: {},
         };
     }
     return {
@@ -45,6 +46,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         loki: { mode: "Distributed", multiTenancy: true, tenant: "platform", retention: "744h", replicationFactor: 3, volumeSize: "20Gi" },
         tempo: { retention: "336h", volumeSize: "20Gi" },
         grafana: { ingress: { enabled: true }, subPath: "", persistence: true, volumeSize: "10Gi" },
+        alerting: {},
     };
 }
 

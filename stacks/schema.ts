@@ -84,6 +84,10 @@ export const grafanaSchema = z.strictObject({
     volumeSize: quantity,
 });
 
+export const alertingSchema = z.strictObject({
+    slackChannel: z.string().regex(/^[#@]?[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel such as #platform-alerts").optional(),
+});
+
 export const platformSchema = z.strictObject({
     profile: z.enum(["dev", "prod"], "one of dev, prod"),
     clusterName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a label value: letters, digits, '_', '.', '-', at most 63 characters"),
@@ -97,6 +101,7 @@ export const platformSchema = z.strictObject({
     loki: lokiSchema,
     tempo: tempoSchema,
     grafana: grafanaSchema,
+    alerting: alertingSchema,
 });
 
 /** The validated configuration of one platform stack. */

@@ -64,10 +64,25 @@ describe("config validation", () => {
         ["multi-tenancy flag as text", { loki: JSON.stringify({ multiTenancy: "yes" }) }, ['lgtm:loki.multiTenancy = "yes"', "true or false"]],
         ["storage class with capitals", { storageClass: "Fast_SSD" }, ['lgtm:storageClass = "Fast_SSD"']],
         ["cluster name with spaces", { clusterName: "my cluster" }, ['lgtm:clusterName = "my cluster"']],
+        ["Slack webhook without a channel", { slackWebhookUrl: "https://hooks.slack.example/T1" }, ["lgtm:alerting.slackChannel = (missing)", "slackWebhookUrl is set"]],
+        ["Slack channel without its webhook", { alerting: JSON.stringify({ slackChannel: "#alerts" }) }, ["lgtm:alerting.slackChannel = #alerts", "pulumi config set --secret lgtm:slackWebhookUrl"]],
+        ["Slack channel that is not a channel", { alerting: JSON.stringify({ slackChannel: "Platform Alerts" }) }, ['lgtm:alerting.slackChannel = "Platform Alerts"', "a Slack channel"]],
     ];
     for (const [title, raw, fragments] of cases) {
         it(`rejects ${title}`, () => rejects(raw, ...fragments));
     }
+
+    it("rejects a webhook URL that is not a URL without echoing the secret", () => {
+        assert.throws(
+            () => parsePlatformConfig({ alertWebhookUrl: "token-abc123" }),
+            (err: unknown) => err instanceof ConfigError && err.message.includes("lgtm:alertWebhookUrl = (secret, not shown)") && !err.message.includes("token-abc123"),
+        );
+    });
+
+    it("accepts notification URLs as secret keys next to a Slack channel", () => {
+        const c = parsePlatformConfig({ slackWebhookUrl: "https://hooks.slack.example/T1", alertWebhookUrl: "http://receiver.ops:8080/alerts", alerting: JSON.stringify({ slackChannel: "#platform-alerts" }) });
+        assert.equal(c.alerting.slackChannel, "#platform-alerts");
+    });
 
     it("reports every problem at once", () => {
         rejects({ metrics: JSON.stringify({ retention: "5x", prometheusReplicas: 0 }) }, "lgtm:metrics.retention", "lgtm:metrics.prometheusReplicas");

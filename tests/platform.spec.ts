@@ -222,4 +222,59 @@ describe("platform under mocks", function () {
             }
         });
     });
+
+    describe("platform health: scraped, alerted, notified", () => {
+        const crdsRelease = `${releaseType}::prometheus-crds`;
+        const scraped: [string, string[]][] = [
+            ["minio", ["metrics", "serviceMonitor", "enabled"]],
+            ["kps", ["prometheus", "thanosServiceMonitor", "enabled"]],
+            ["thanos", ["serviceMonitor", "enabled"]],
+            ["loki", ["monitoring", "serviceMonitor", "enabled"]],
+            ["tempo", ["serviceMonitor", "enabled"]],
+            ["grafana", ["serviceMonitor", "enabled"]],
+            ["alloy", ["serviceMonitor", "enabled"]],
+        ];
+        for (const [releaseName, path] of scraped) {
+            it(`${releaseName} ships its scrape config (${path.join(".")}) and is installed after the CRDs`, () => {
+                const r = release(dev, releaseName);
+                assert.equal(get(r.inputs.values, path), true);
+                assert.ok(r.dependsOn.includes(crdsRelease), `${releaseName} depends on ${r.dependsOn.join(", ")}`);
+            });
+        }
+        it("the platform's alert rules are PrometheusRules in the metrics namespace, after the CRDs", () => {
+            const rules = split.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.inputs.metadata.name.startsWith("lgtm-"));
+            assert.ok(rules.length >= 6, `${rules.length} rule objects`);
+            for (const r of rules) {
+                assert.equal(r.inputs.metadata.namespace, "metrics");
+                assert.ok(r.dependsOn.includes(crdsRelease), r.inputs.metadata.name);
+            }
+        });
+        it("without notification URLs, every alert goes to the null receiver and no Secret is mounted", () => {
+            const am = release(dev, "kps").inputs.values.alertmanager;
+            assert.deepEqual(am.config.receivers.map((r: any) => r.name), ["null"]);
+            assert.equal(am.alertmanagerSpec.secrets, undefined);
+            assert.equal(dev.resources.find((r) => r.inputs.metadata?.name === "alertmanager-notification-urls"), undefined);
+        });
+        it("notification URLs reach Alertmanager only through a Secret it mounts", async () => {
+            const slack = "https://hooks.slack.example/services/T0/B0/XYZ";
+            const hook = "https://receiver.example/alerts";
+            const notified = await evaluatePlatform(
+                { slackWebhookUrl: slack, alertWebhookUrl: hook, alerting: JSON.stringify({ slackChannel: "#platform-alerts" }), namespaces: JSON.stringify({ metrics: "metrics" }) },
+                "dev",
+                { slackWebhookUrl: pulumi.secret(slack), alertWebhookUrl: pulumi.secret(hook) },
+            );
+            const urls = secret(notified, "alertmanager-notification-urls");
+            assert.equal(urls.inputs.metadata.namespace, "metrics");
+            assert.equal(urls.hasSecretInputs, true);
+            assert.deepEqual(Object.values(urls.inputs.stringData).sort(), [hook, slack].sort());
+            const kps = release(notified, "kps");
+            assert.deepEqual(kps.inputs.values.alertmanager.alertmanagerSpec.secrets, ["alertmanager-notification-urls"]);
+            const receiver = kps.inputs.values.alertmanager.config.receivers.find((r: any) => r.name === "platform");
+            assert.equal(receiver.slack_configs[0].channel, "#platform-alerts");
+            assert.match(receiver.slack_configs[0].api_url_file, /^\/etc\/alertmanager\/secrets\/alertmanager-notification-urls\//);
+            assert.ok(kps.dependsOn.some((d) => d.endsWith(":Secret::alertmanager-notifications")), kps.dependsOn.join(", "));
+            const everything = JSON.stringify(notified.resources.filter((r) => r !== urls).map((r) => r.inputs));
+            assert.ok(!everything.includes(slack) && !everything.includes(hook), "a URL leaked outside its Secret");
+        });
+    });
 });

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parsePlatformConfig, RawConfig } from "../../stacks/config";
+import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
+import { parsePlatformConfig, PlatformSecrets, RawConfig } from "../../stacks/config";
 import type { PlatformOutputs } from "../../stacks/platform";
 
 /** One resource the program registered, as the engine would receive it. */
@@ -12,6 +13,8 @@ export interface RegisteredResource {
     readonly inputs: Record<string, any>;
     /** Whether any input of the resource is secret. */
     readonly hasSecretInputs: boolean;
+    /** Resources it explicitly depends on (`dependsOn`), as `<type>::<name>`. */
+    readonly dependsOn: readonly string[];
 }
 
 export interface Evaluation {
@@ -38,11 +41,36 @@ function unwrap(value: unknown): { plain: unknown; secret: boolean } {
 
 let registered: RegisteredResource[] = [];
 let generated: string[] = [];
+/** `dependsOn` of each resource (`<type>::<name>`), captured when it is constructed. */
+let dependencies = new Map<string, string[]>();
+
+const resourceKey = (type: string, name: string) => `${type}::${name}`;
+
+/** Records every resource's explicit dependencies; the engine's mock interface does not pass them. */
+function captureDependencies(): void {
+    const keys = new Map<pulumi.Resource, string>();
+    pulumi.runtime.registerStackTransformation((args) => {
+        keys.set(args.resource, resourceKey(args.type, args.name));
+        const deps = args.opts.dependsOn === undefined ? [] : Array.isArray(args.opts.dependsOn) ? args.opts.dependsOn : [args.opts.dependsOn];
+        dependencies.set(
+            resourceKey(args.type, args.name),
+            (deps as pulumi.Resource[]).map((d) => keys.get(d) ?? "(unknown)"),
+        );
+        return undefined;
+    });
+}
 
 const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
         const { plain, secret } = unwrap(args.inputs);
-        registered.push({ type: args.type, name: args.name, rawInputs: args.inputs, inputs: plain as Record<string, any>, hasSecretInputs: secret });
+        registered.push({
+            type: args.type,
+            name: args.name,
+            rawInputs: args.inputs,
+            inputs: plain as Record<string, any>,
+            hasSecretInputs: secret,
+            dependsOn: dependencies.get(resourceKey(args.type, args.name)) ?? [],
+        });
         const state: Record<string, unknown> = { ...args.inputs };
         switch (args.type) {
             case "random:index/randomPassword:RandomPassword":
@@ -67,14 +95,22 @@ const mocks: pulumi.runtime.Mocks = {
  * Evaluates the whole platform for a stack's raw config under Pulumi mocks: no cluster, no CLI.
  * Resolves once every resource is registered.
  */
-export async function evaluatePlatform(raw: RawConfig, stack = "dev"): Promise<Evaluation> {
+export async function evaluatePlatform(raw: RawConfig, stack = "dev", secrets: PlatformSecrets = {}): Promise<Evaluation> {
     await pulumi.runtime.setMocks(mocks, "lgtm", stack, false);
     registered = [];
     generated = [];
+    dependencies = new Map();
     const config = parsePlatformConfig(raw);
     // Imported after the mocks so that no resource is constructed against a real engine.
     const { deployPlatform } = await import("../../stacks/platform");
-    const outputs = deployPlatform(config);
+    let outputs: PlatformOutputs | undefined;
+    // Inside a stack, so that a stack transformation can see every resource's options.
+    await runInPulumiStack(async () => {
+        captureDependencies();
+        outputs = deployPlatform(config, secrets);
+        return {};
+    });
+    if (outputs === undefined) throw new Error("evaluatePlatform: the program returned no outputs");
     await settle(outputs);
     return { outputs, resources: registered, generatedSecrets: [...generated] };
 }
