@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "./charts";
+import { lokiIngestLimits } from "./ingestLimits";
 import { credentialsSecret, ObjectStore } from "./objectStore";
 import { platformRelease, serviceUrl } from "./release";
 import { chartPersistence, ComputeResources, Persistence } from "./resources";
@@ -55,6 +56,8 @@ export interface LokiArgs {
     readonly multiTenancy: boolean;
     /** How long logs are kept, e.g. `168h`. */
     readonly retention: string;
+    /** Log volume the tenant is expected to send, in MB/s; ingestion limits are derived from it. */
+    readonly expectedIngestMBps: number;
     /** Copies of each stream kept by ingesters (Distributed mode; Monolithic always keeps 1). */
     readonly replicationFactor: number;
     /** Replicas per Distributed-mode target. */
@@ -126,7 +129,7 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
                     insecure: !v.tls,
                 },
             },
-            limits_config: { retention_period: v.retention },
+            limits_config: { retention_period: v.retention, ...lokiIngestLimits(v.expectedIngestMBps) },
             compactor: { retention_enabled: true, delete_request_store: "s3" },
         },
         defaults: { extraEnvFrom: [{ secretRef: { name: v.credentialsSecretName } }] },

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "./charts";
+import { tempoIngestLimits } from "./ingestLimits";
 import { credentialsSecret, ObjectStore } from "./objectStore";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
@@ -27,6 +28,8 @@ export interface TempoArgs {
     readonly clusterName: string;
     /** How long traces are kept, e.g. `336h`. */
     readonly retention: string;
+    /** Span volume expected, in MB/s; ingestion limits are derived from it. */
+    readonly expectedIngestMBps: number;
     /** WAL volume. */
     readonly persistence: Persistence;
     /** Resources of the Tempo container. */
@@ -93,7 +96,7 @@ export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
                 traces_storage: { path: "/var/tempo/generator/traces" },
             },
             // Without processors the generator runs but produces nothing.
-            overrides: { defaults: { metrics_generator: { processors: ["service-graphs", "span-metrics"] } } },
+            overrides: { defaults: { metrics_generator: { processors: ["service-graphs", "span-metrics"] }, ingestion: tempoIngestLimits(v.expectedIngestMBps) } },
         },
         persistence: {
             enabled: v.persistence.enabled,

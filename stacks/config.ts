@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { durationSeconds } from "./durations";
 import { profileDefaults } from "./profiles";
 import { PlatformConfig, platformSchema } from "./schema";
 
@@ -130,8 +131,41 @@ function crossFieldProblems(c: PlatformConfig): string[] {
     if (c.objectStorage.minio.mode === "distributed" && c.objectStorage.minio.replicas < 4) {
         problems.push(`objectStorage.minio.replicas = ${c.objectStorage.minio.replicas}: expected at least 4 in distributed mode (erasure coding needs 4 drives)`);
     }
+    problems.push(...retentionProblems(c));
     if (c.loki.mode === "Monolithic" && c.loki.replicationFactor !== 1) {
         problems.push(`loki.replicationFactor = ${c.loki.replicationFactor}: expected 1 with loki.mode Monolithic (a single binary cannot replicate)`);
+    }
+    return problems;
+}
+
+const hours = (h: number) => h * 3600;
+const days = (d: number) => hours(24 * d);
+
+/**
+ * Retention as a whole: Thanos downsamples raw data to 5m after 40h and to 1h after 10d, so a
+ * shorter raw or 5m retention deletes data before its downsampled copy exists; a resolution kept
+ * shorter than a finer one is a contradiction; and Prometheus must hold blocks long enough for the
+ * sidecar to upload them. 0 means "keep forever" to Thanos.
+ */
+function retentionProblems(c: PlatformConfig): string[] {
+    const problems: string[] = [];
+    const r = c.thanos.retention;
+    const seconds = { raw: durationSeconds(r.raw), fiveMinutes: durationSeconds(r.fiveMinutes), oneHour: durationSeconds(r.oneHour) };
+    const forever = (s: number) => (s === 0 ? Infinity : s);
+    if (seconds.raw !== 0 && seconds.raw < hours(40)) {
+        problems.push(`thanos.retention.raw = ${r.raw}: expected at least 40h (the compactor downsamples raw data to 5m only after 40h)`);
+    }
+    if (seconds.fiveMinutes !== 0 && seconds.fiveMinutes < days(10)) {
+        problems.push(`thanos.retention.fiveMinutes = ${r.fiveMinutes}: expected at least 10d (5m data is downsampled to 1h only after 10d)`);
+    }
+    if (forever(seconds.raw) > forever(seconds.fiveMinutes)) {
+        problems.push(`thanos.retention.raw = ${r.raw}: expected at most thanos.retention.fiveMinutes (${r.fiveMinutes}); coarser data must be kept at least as long`);
+    }
+    if (forever(seconds.fiveMinutes) > forever(seconds.oneHour)) {
+        problems.push(`thanos.retention.fiveMinutes = ${r.fiveMinutes}: expected at most thanos.retention.oneHour (${r.oneHour}); coarser data must be kept at least as long`);
+    }
+    if (durationSeconds(c.metrics.retention) < hours(6)) {
+        problems.push(`metrics.retention = ${c.metrics.retention}: expected at least 6h (three 2h blocks, so the Thanos sidecar can upload each before it is deleted)`);
     }
     return problems;
 }

@@ -31,8 +31,8 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             objectStorage: { region: "us-east-1", buckets, minio: { mode: "standalone", replicas: 1, volumeSize: "20Gi", versioning: false } },
             metrics: { retention: "24h", retentionSize: "4GB", scrapeInterval: "30s", prometheusReplicas: 1, alertmanagerReplicas: 1, volumeSize: "5Gi" },
             thanos: { retention: { raw: "7d", fiveMinutes: "30d", oneHour: "90d" }, queryReplicas: 1, storeGatewayReplicas: 1, volumeSize: "2Gi" },
-            loki: { mode: "Monolithic", multiTenancy: false, tenant: "platform", retention: "168h", replicationFactor: 1, volumeSize: "5Gi" },
-            tempo: { retention: "72h", volumeSize: "5Gi" },
+            loki: { mode: "Monolithic", multiTenancy: false, tenant: "platform", retention: "168h", expectedIngestMBps: 1, replicationFactor: 1, volumeSize: "5Gi" },
+            tempo: { retention: "72h", expectedIngestMBps: 0.5, volumeSize: "5Gi" },
             grafana: { ingress: { enabled: false }, subPath: "", persistence: false, volumeSize: "1Gi" },
             alerting: {},
         };
@@ -43,8 +43,8 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         objectStorage: { region: "us-east-1", buckets, minio: { mode: "distributed", replicas: 4, volumeSize: "100Gi", versioning: true } },
         metrics: { retention: "48h", retentionSize: "40GB", scrapeInterval: "30s", prometheusReplicas: 2, alertmanagerReplicas: 3, volumeSize: "50Gi" },
         thanos: { retention: { raw: "30d", fiveMinutes: "180d", oneHour: "730d" }, queryReplicas: 2, storeGatewayReplicas: 2, volumeSize: "20Gi" },
-        loki: { mode: "Distributed", multiTenancy: true, tenant: "platform", retention: "744h", replicationFactor: 3, volumeSize: "20Gi" },
-        tempo: { retention: "336h", volumeSize: "20Gi" },
+        loki: { mode: "Distributed", multiTenancy: true, tenant: "platform", retention: "744h", expectedIngestMBps: 10, replicationFactor: 3, volumeSize: "20Gi" },
+        tempo: { retention: "336h", expectedIngestMBps: 5, volumeSize: "20Gi" },
         grafana: { ingress: { enabled: true }, subPath: "", persistence: true, volumeSize: "10Gi" },
         alerting: {},
     };

@@ -9,6 +9,7 @@ const promDuration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, "a duration su
 const goDuration = z.string().regex(/^(\d+(ns|us|ms|s|m|h))+$/, "a duration in hours, minutes or seconds such as 336h or 90m (Tempo takes no days)");
 const bytesSize = z.string().regex(/^\d+(\.\d+)?(B|KB|MB|GB|TB|PB|EB)$/, "a size such as 512MB or 50GB (units B, KB, MB, GB, TB, PB, EB)");
 const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, "a Kubernetes quantity such as 10Gi or 500Mi");
+const ingestRate = z.number("a number of MB/s such as 2 or 0.5").positive("more than 0 MB/s").max(1000, "at most 1000 MB/s (split larger volumes across tenants or clusters)");
 const replicas = z.number().int("a whole number").min(1, "at least 1");
 const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a DNS label: lower-case letters, digits and '-', at most 63 characters");
 const hostname = z
@@ -61,12 +62,14 @@ export const lokiSchema = z
         multiTenancy: z.boolean("true or false"),
         tenant: z.string().regex(/^[A-Za-z0-9!._*'()-]{1,150}$/, "a Loki tenant ID: letters, digits and !-_.*'() (at most 150)"),
         retention: promDuration,
+        expectedIngestMBps: ingestRate,
         replicationFactor: replicas,
         volumeSize: quantity,
     });
 
 export const tempoSchema = z.strictObject({
     retention: goDuration,
+    expectedIngestMBps: ingestRate,
     volumeSize: quantity,
 });
 

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { ConfigError, parsePlatformConfig, RawConfig } from "../stacks/config";
+import { durationSeconds } from "../stacks/durations";
 
 const prodHost = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } });
 
@@ -64,6 +65,14 @@ describe("config validation", () => {
         ["multi-tenancy flag as text", { loki: JSON.stringify({ multiTenancy: "yes" }) }, ['lgtm:loki.multiTenancy = "yes"', "true or false"]],
         ["storage class with capitals", { storageClass: "Fast_SSD" }, ['lgtm:storageClass = "Fast_SSD"']],
         ["cluster name with spaces", { clusterName: "my cluster" }, ['lgtm:clusterName = "my cluster"']],
+        ["Thanos raw retention shorter than the 5m downsampling delay", { thanos: JSON.stringify({ retention: { raw: "36h" } }) }, ["lgtm:thanos.retention.raw = 36h", "at least 40h"]],
+        ["Thanos 5m retention shorter than the 1h downsampling delay", { thanos: JSON.stringify({ retention: { fiveMinutes: "1w" } }) }, ["lgtm:thanos.retention.fiveMinutes = 1w", "at least 10d"]],
+        ["raw kept longer than 5m", { thanos: JSON.stringify({ retention: { raw: "60d", fiveMinutes: "30d" } }) }, ["lgtm:thanos.retention.raw = 60d", "at most thanos.retention.fiveMinutes (30d)"]],
+        ["5m kept longer than 1h", { thanos: JSON.stringify({ retention: { fiveMinutes: "1y", oneHour: "90d" } }) }, ["lgtm:thanos.retention.fiveMinutes = 1y", "at most thanos.retention.oneHour (90d)"]],
+        ["raw kept forever but 5m not", { thanos: JSON.stringify({ retention: { raw: "0d" } }) }, ["lgtm:thanos.retention.raw = 0d", "at most thanos.retention.fiveMinutes"]],
+        ["Prometheus local retention under 6h", { metrics: JSON.stringify({ retention: "4h" }) }, ["lgtm:metrics.retention = 4h", "at least 6h"]],
+        ["an ingest rate of zero", { loki: JSON.stringify({ expectedIngestMBps: 0 }) }, ["lgtm:loki.expectedIngestMBps = 0", "more than 0 MB/s"]],
+        ["an ingest rate as text", { tempo: JSON.stringify({ expectedIngestMBps: "5MB" }) }, ['lgtm:tempo.expectedIngestMBps = "5MB"', "MB/s"]],
         ["Slack webhook without a channel", { slackWebhookUrl: "https://hooks.slack.example/T1" }, ["lgtm:alerting.slackChannel = (missing)", "slackWebhookUrl is set"]],
         ["Slack channel without its webhook", { alerting: JSON.stringify({ slackChannel: "#alerts" }) }, ["lgtm:alerting.slackChannel = #alerts", "pulumi config set --secret lgtm:slackWebhookUrl"]],
         ["Slack channel that is not a channel", { alerting: JSON.stringify({ slackChannel: "Platform Alerts" }) }, ['lgtm:alerting.slackChannel = "Platform Alerts"', "a Slack channel"]],
@@ -82,6 +91,18 @@ describe("config validation", () => {
     it("accepts notification URLs as secret keys next to a Slack channel", () => {
         const c = parsePlatformConfig({ slackWebhookUrl: "https://hooks.slack.example/T1", alertWebhookUrl: "http://receiver.ops:8080/alerts", alerting: JSON.stringify({ slackChannel: "#platform-alerts" }) });
         assert.equal(c.alerting.slackChannel, "#platform-alerts");
+    });
+
+    it("accepts keeping every resolution forever (0), and equal retentions", () => {
+        parsePlatformConfig({ thanos: JSON.stringify({ retention: { raw: "0d", fiveMinutes: "0d", oneHour: "0d" } }) });
+        parsePlatformConfig({ thanos: JSON.stringify({ retention: { raw: "30d", fiveMinutes: "30d", oneHour: "30d" } }) });
+    });
+
+    it("measures Prometheus and Go durations", () => {
+        assert.equal(durationSeconds("1w2d"), 9 * 86400);
+        assert.equal(durationSeconds("1h30m"), 5400);
+        assert.equal(durationSeconds("1500ms"), 1.5);
+        assert.throws(() => durationSeconds("1h30"), /not a duration/);
     });
 
     it("reports every problem at once", () => {

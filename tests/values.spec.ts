@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { parse } from "yaml";
 import { buildDatasources, buildGrafanaValues, datasourceUids, externalUrl } from "../components/grafana";
+import { lokiIngestLimits, tempoIngestLimits } from "../components/ingestLimits";
 import { buildLokiValues, cacheValues, LokiValuesInput } from "../components/loki";
 import { buildMetricsValues } from "../components/metrics";
 import { buildMinioValues } from "../components/minio";
@@ -124,7 +125,7 @@ describe("Thanos values", () => {
 
 describe("Loki values", () => {
     const base: LokiValuesInput = {
-        releaseName: "loki", mode: "Monolithic", multiTenancy: false, retention: "168h", replicationFactor: 1,
+        releaseName: "loki", mode: "Monolithic", multiTenancy: false, retention: "168h", expectedIngestMBps: 1, replicationFactor: 1,
         distributedReplicas: dev.loki.distributedReplicas, gatewayReplicas: 1, persistence: off, sizing: dev.loki,
         endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, chunksBucket: "loki-chunks", rulerBucket: "loki-ruler", credentialsSecretName: "loki-s3-credentials",
     };
@@ -160,6 +161,20 @@ describe("Loki values", () => {
         assert.equal(get(buildLokiValues(base), "loki.auth_enabled"), false);
         assert.equal(get(buildLokiValues({ ...base, multiTenancy: true }), "loki.auth_enabled"), true);
     });
+    it("derives ingestion limits from the expected rate, not Loki's 4 MB/s default", () => {
+        assert.deepEqual(get(buildLokiValues({ ...base, expectedIngestMBps: 10 }), "loki.limits_config"), {
+            retention_period: "168h",
+            ingestion_rate_mb: 20,
+            ingestion_burst_size_mb: 40,
+            per_stream_rate_limit: "5MB",
+            per_stream_rate_limit_burst: "15MB",
+            max_global_streams_per_user: 10000,
+        });
+        const small = lokiIngestLimits(0.5);
+        assert.equal(small.ingestion_rate_mb, 1);
+        assert.equal(small.per_stream_rate_limit, "3MB");
+        assert.equal(small.max_global_streams_per_user, 5000);
+    });
     it("sizes caches for the profile instead of the chart's 9.8 GiB default", () => {
         assert.deepEqual(cacheValues({ allocatedMemoryMb: 64, cpu: "25m" }).resources.requests, { cpu: "25m", memory: "77Mi" });
         assert.equal(get(buildLokiValues(base), "chunksCache.allocatedMemory"), 64);
@@ -168,7 +183,7 @@ describe("Loki values", () => {
 
 describe("Tempo values", () => {
     const v = buildTempoValues({
-        releaseName: "tempo", clusterName: "dev", retention: "72h", persistence: off, resources: dev.tempo, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
+        releaseName: "tempo", clusterName: "dev", retention: "72h", expectedIngestMBps: 0.5, persistence: off, resources: dev.tempo, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
         endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, bucket: "tempo-traces", credentialsSecretName: "tempo-s3-credentials",
     });
     it("stores traces in its bucket with credentials from the environment", () => {
@@ -177,6 +192,10 @@ describe("Tempo values", () => {
         assert.equal(get(v, "tempo.storage.trace.s3.access_key"), "${TEMPO_S3_ACCESS_KEY_ID}");
         assert.equal(get(v, "tempo.extraArgs")["config.expand-env"], "true");
         assert.deepEqual(get(v, "tempo.extraEnvFrom"), [{ secretRef: { name: "tempo-s3-credentials" } }]);
+    });
+    it("derives ingestion limits from the expected rate", () => {
+        assert.deepEqual(get(v, "tempo.overrides.defaults.ingestion"), { rate_limit_bytes: 1048576, burst_size_bytes: 2097152, max_traces_per_user: 10000 });
+        assert.deepEqual(tempoIngestLimits(5), { rate_limit_bytes: 10485760, burst_size_bytes: 20971520, max_traces_per_user: 50000 });
     });
     it("receives OTLP, Jaeger and Zipkin", () => {
         assert.deepEqual(Object.keys(get(v, "tempo.receivers")).sort(), ["jaeger", "otlp", "zipkin"]);
