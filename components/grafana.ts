@@ -165,8 +165,9 @@ export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknow
         replicas: v.replicas,
         admin: { existingSecret: v.adminSecretName, userKey: adminUserKey, passwordKey: adminPasswordKey },
         resources: v.resources,
-        // Runs only with persistence on, to hand the volume to Grafana's user.
-        initChownData: { resources: v.sidecarResources },
+        // Its init container runs as root, which Pod Security "restricted" rejects; the pod's fsGroup
+        // (472) already hands the volume to Grafana's user.
+        initChownData: { enabled: false },
         persistence: {
             enabled: v.persistence.enabled,
             size: v.persistence.size,
@@ -176,6 +177,8 @@ export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknow
             server,
             analytics: { check_for_updates: false, reporting_enabled: false },
             "auth.anonymous": { enabled: false },
+            // Session cookies only over HTTPS when Grafana is served over TLS.
+            security: { cookie_secure: url?.startsWith("https://") ?? false, cookie_samesite: "lax" },
         },
         datasources: { "datasources.yaml": buildDatasources(v.datasources) },
         sidecar: {

@@ -99,6 +99,9 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
         distributed[target] = {
             replicas: monolithic ? 0 : v.distributedReplicas[target],
             ...(monolithic ? {} : { resources: sizing.distributed[target] }),
+            // The chart spreads replicas over nodes itself and renders a budget only for more than one
+            // replica; the compactor is a singleton and has none.
+            ...(monolithic || target === "compactor" ? {} : { podDisruptionBudget: { maxUnavailable: 1 } }),
         };
     }
     if (!monolithic) {
@@ -142,7 +145,13 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
         write: { replicas: 0 },
         backend: { replicas: 0 },
         ...distributed,
-        gateway: { enabled: true, replicas: v.gatewayReplicas, resources: sizing.gateway, metrics: { resources: sizing.gatewayMetrics } },
+        gateway: {
+            enabled: true,
+            replicas: v.gatewayReplicas,
+            resources: sizing.gateway,
+            metrics: { resources: sizing.gatewayMetrics },
+            podDisruptionBudget: { maxUnavailable: 1 },
+        },
         // Every Loki Service scraped with job "<namespace>/<component>", as alerts/rules/loki.yaml expects.
         monitoring: { serviceMonitor: { enabled: true } },
         lokiCanary: { resources: sizing.canary },

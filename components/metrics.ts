@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerValues, alertmanagerValues, AlertmanagerWiring } from "./alerting";
+import { hostnameTopologyKey } from "./availability";
 import { charts } from "./charts";
 import { ObjectStore } from "./objectStore";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
@@ -27,6 +28,8 @@ export interface MetricsSizing {
 export interface MetricsArgs {
     /** Namespace of Prometheus, Alertmanager and the operator. */
     readonly namespace: pulumi.Input<string>;
+    /** Namespace of node-exporter, which needs the host's network and PID namespace (Pod Security "privileged"). */
+    readonly agentsNamespace: pulumi.Input<string>;
     /** Helm release name (also the fullname: Services are `<name>-prometheus`, `<name>-alertmanager`, …). */
     readonly releaseName: string;
     /** The CRDs release; the operator and every monitor object need it first. */
@@ -55,7 +58,9 @@ export interface MetricsArgs {
     readonly alerting?: AlertmanagerWiring;
 }
 
-export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "crds" | "objectStore" | "alerting"> {
+export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "agentsNamespace" | "crds" | "objectStore" | "alerting"> {
+    /** Namespace of node-exporter. */
+    readonly agentsNamespace: string;
     /** Secret holding the Thanos objstore document for the sidecar. */
     readonly objstoreSecretName: string;
     /** `alertmanager` values owned by components/alerting.ts; default: every alert to the null receiver. */
@@ -74,15 +79,28 @@ function volumeClaim(p: Persistence) {
     };
 }
 
+/**
+ * PodDisruptionBudget and anti-affinity values of an operator-managed workload (Prometheus or
+ * Alertmanager) of `replicas` pods: at most one down at a time, never two on one node.
+ */
+function operatorWorkloadAvailability(replicas: number) {
+    return {
+        podDisruptionBudget: { enabled: replicas > 1, minAvailable: Math.max(1, replicas - 1) },
+        spec: replicas > 1 ? { podAntiAffinity: "hard", podAntiAffinityTopologyKey: hostnameTopologyKey } : {},
+    };
+}
+
 /** Values of kube-prometheus-stack. */
 export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknown> {
     const { sizing } = v;
     const am = v.alertmanager ?? alertmanagerValues({ webhook: false });
+    const alertmanagerAvailability = operatorWorkloadAvailability(v.alertmanagerReplicas);
+    const prometheusAvailability = operatorWorkloadAvailability(v.prometheusReplicas);
     return {
         fullnameOverride: v.releaseName,
         // Subcharts ignore the parent's fullnameOverride; pin theirs so their Services are stable too.
         "kube-state-metrics": { fullnameOverride: `${v.releaseName}-kube-state-metrics`, resources: sizing.kubeStateMetrics },
-        "prometheus-node-exporter": { fullnameOverride: `${v.releaseName}-node-exporter`, resources: sizing.nodeExporter },
+        "prometheus-node-exporter": { fullnameOverride: `${v.releaseName}-node-exporter`, namespaceOverride: v.agentsNamespace, resources: sizing.nodeExporter },
         crds: { enabled: false },
         // Our Grafana is a release of its own; keep the dashboards this chart ships for it.
         grafana: { enabled: false, forceDeployDashboards: true },
@@ -94,8 +112,10 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
         alertmanager: {
             enabled: true,
             config: am.config,
+            podDisruptionBudget: alertmanagerAvailability.podDisruptionBudget,
             alertmanagerSpec: {
                 ...am.alertmanagerSpec,
+                ...alertmanagerAvailability.spec,
                 replicas: v.alertmanagerReplicas,
                 resources: sizing.alertmanager,
                 ...(v.alertmanagerStorage.enabled ? { storage: volumeClaim(v.alertmanagerStorage) } : {}),
@@ -105,7 +125,9 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
             thanosService: { enabled: true },
             // Scrapes the sidecars (job kps-thanos-discovery) for alerts/rules/thanos.yaml.
             thanosServiceMonitor: { enabled: true },
+            podDisruptionBudget: prometheusAvailability.podDisruptionBudget,
             prometheusSpec: {
+                ...prometheusAvailability.spec,
                 replicas: v.prometheusReplicas,
                 externalLabels: { cluster: v.clusterName },
                 // Thanos deduplicates HA pairs on this label (the operator's default name, stated explicitly).
@@ -159,7 +181,9 @@ export class Metrics extends pulumi.ComponentResource {
 
         const objstoreSecretName = `${args.releaseName}-thanos-objstore`;
         const objstore = thanosObjstoreSecret(objstoreSecretName, args.objectStore, args.namespace, { parent: this });
-        const values = buildMetricsValues({ ...args, objstoreSecretName, alertmanager: args.alerting?.values });
+        const values = pulumi
+            .output(args.agentsNamespace)
+            .apply((agentsNamespace) => buildMetricsValues({ ...args, agentsNamespace, objstoreSecretName, alertmanager: args.alerting?.values }));
         this.release = platformRelease(
             name,
             { chart: charts.kubePrometheusStack, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { charts } from "./charts";
 import { BucketNames, ObjectStore, ObjectStoreCredentials } from "./objectStore";
+import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { platformRelease, serviceHost } from "./release";
 import { chartPersistence, ComputeResources, Persistence } from "./resources";
 
@@ -50,6 +51,14 @@ export interface MinioValuesInput {
     readonly credentialsSecretName: string;
 }
 
+/** The user MinIO's images run as. */
+const minioUid = 1000;
+
+/** A post-install hook Job's values: sized, and with the container context "restricted" requires. */
+function hookJob(resources: ComputeResources) {
+    return { resources, securityContext: { enabled: true, runAsUser: minioUid, runAsGroup: minioUid }, containerSecurityContext: restrictedContainer };
+}
+
 /** Values of the MinIO chart. Credentials reach it only as the name of an existing Secret. */
 export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
     return {
@@ -66,11 +75,16 @@ export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
         service: { type: "ClusterIP", port: String(minioApiPort) },
         persistence: chartPersistence(v.persistence),
         resources: v.resources,
-        makeBucketJob: { resources: v.jobResources },
-        makePolicyJob: { resources: v.jobResources },
-        makeUserJob: { resources: v.jobResources },
-        makeServiceAccountJob: { resources: v.jobResources },
-        customCommandJob: { resources: v.jobResources },
+        // Pod Security "restricted"; the chart applies the server's contexts only with persistence on,
+        // which MinIO always has here.
+        securityContext: { enabled: true, ...restrictedPod(minioUid), fsGroupChangePolicy: "OnRootMismatch" },
+        containerSecurityContext: { ...restrictedContainer, readOnlyRootFilesystem: false },
+        postJob: { securityContext: { enabled: true, ...restrictedPod(minioUid) } },
+        makeBucketJob: hookJob(v.jobResources),
+        makePolicyJob: hookJob(v.jobResources),
+        makeUserJob: hookJob(v.jobResources),
+        makeServiceAccountJob: hookJob(v.jobResources),
+        customCommandJob: hookJob(v.jobResources),
         // A Probe scrapes the cluster metrics as job "<release>" without a bearer token (MINIO_PROMETHEUS_AUTH_TYPE=public).
         metrics: { serviceMonitor: { enabled: true, public: true } },
     };

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "./charts";
+import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { tempoIngestLimits } from "./ingestLimits";
 import { credentialsSecret, ObjectStore } from "./objectStore";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
@@ -45,6 +46,9 @@ export interface TempoValuesInput extends Omit<TempoArgs, "namespace" | "objectS
     readonly credentialsSecretName: string;
 }
 
+/** The user Tempo's image runs as. */
+const tempoUid = 10001;
+
 const listen = (port: number) => `0.0.0.0:${port}`;
 
 /** Values of the monolithic Tempo chart. Credentials appear only as `${VAR}` references. */
@@ -56,6 +60,8 @@ export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
         replicas: 1,
         tempo: {
             reportingEnabled: false,
+            // The chart sets only the pod's user; Pod Security "restricted" needs the rest.
+            securityContext: restrictedContainer,
             retention: v.retention,
             resources: v.resources,
             // Config is expanded from the environment, which comes from our credentials Secret.
@@ -98,6 +104,7 @@ export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
             // Without processors the generator runs but produces nothing.
             overrides: { defaults: { metrics_generator: { processors: ["service-graphs", "span-metrics"] }, ingestion: tempoIngestLimits(v.expectedIngestMBps) } },
         },
+        securityContext: restrictedPod(tempoUid),
         persistence: {
             enabled: v.persistence.enabled,
             size: v.persistence.size,

@@ -1,6 +1,8 @@
+import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { spreadValues } from "./availability";
 import { charts } from "./charts";
 import { ObjectStore } from "./objectStore";
 import { platformRelease, serviceUrl } from "./release";
@@ -23,7 +25,6 @@ export interface ThanosSizing {
     readonly storeGateway: ComputeResources;
     readonly compactor: ComputeResources;
     readonly ruler: ComputeResources;
-    readonly rulerReloader: ComputeResources;
 }
 
 export interface ThanosArgs {
@@ -98,9 +99,23 @@ export function buildMetaMonitoringRules(prometheusJob: string, prometheusNamesp
     });
 }
 
+/** Pod labels the stevehipwell chart gives a component (its selector labels). */
+function componentLabels(releaseName: string, component: string): Record<string, string> {
+    return { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/instance": releaseName, "app.kubernetes.io/component": component };
+}
+
+/** One pod per node and at most one unavailable at a time, for a component with several replicas. */
+function highlyAvailable(releaseName: string, component: string, replicas: number) {
+    return {
+        ...spreadValues(replicas, componentLabels(releaseName, component)),
+        podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
+    };
+}
+
 /** Values of the stevehipwell Thanos chart. */
 export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown> {
     const { sizing, retention } = v;
+    const rules = buildMetaMonitoringRules(v.prometheusJob, v.prometheusNamespace);
     return {
         fullnameOverride: v.releaseName,
         // One ServiceMonitor per component; jobs are `<release>-<component>` as alerts/rules/thanos.yaml expects.
@@ -108,11 +123,17 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
         objstoreConfig: { create: false, name: v.objstoreSecretName, key: objstoreSecretKey },
         additionalEndpoints: [v.sidecarEndpoint],
         additionalReplicaLabels: ["prometheus_replica"],
-        query: { enabled: true, replicas: v.queryReplicas, resources: sizing.query },
-        queryFrontend: { enabled: true, replicas: v.queryFrontendReplicas, resources: sizing.queryFrontend },
+        query: { enabled: true, replicas: v.queryReplicas, resources: sizing.query, ...highlyAvailable(v.releaseName, "query", v.queryReplicas) },
+        queryFrontend: {
+            enabled: true,
+            replicas: v.queryFrontendReplicas,
+            resources: sizing.queryFrontend,
+            ...highlyAvailable(v.releaseName, "query-frontend", v.queryFrontendReplicas),
+        },
         storeGateway: {
             enabled: true,
             replicas: v.storeGatewayReplicas,
+            ...highlyAvailable(v.releaseName, "store-gateway", v.storeGatewayReplicas),
             resources: sizing.storeGateway,
             persistence: chartPersistence(v.persistence),
         },
@@ -131,9 +152,13 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
             replicas: v.rulerReplicas,
             resources: sizing.ruler,
             persistence: chartPersistence(v.persistence),
-            configReloader: { resources: sizing.rulerReloader },
+            ...highlyAvailable(v.releaseName, "rule", v.rulerReplicas),
+            // The chart gives the reloader sidecar no securityContext, which Pod Security "restricted"
+            // rejects; instead the pods roll when the rules change.
+            configReloader: { enabled: false },
+            podAnnotations: { "checksum/rules": createHash("sha256").update(rules).digest("hex") },
             alertmanagersConfig: { create: true, value: buildAlertmanagersConfig(v.alertmanagerUrl) },
-            rules: { create: true, value: buildMetaMonitoringRules(v.prometheusJob, v.prometheusNamespace) },
+            rules: { create: true, value: rules },
         },
     };
 }

@@ -132,6 +132,10 @@ function crossFieldProblems(c: PlatformConfig): string[] {
         problems.push(`objectStorage.minio.replicas = ${c.objectStorage.minio.replicas}: expected at least 4 in distributed mode (erasure coding needs 4 drives)`);
     }
     problems.push(...retentionProblems(c));
+    const sharing = Object.entries(c.namespaces).filter(([key, name]) => key !== "agents" && name === c.namespaces.agents).map(([key]) => `namespaces.${key}`);
+    if (sharing.length > 0) {
+        problems.push(`namespaces.agents = ${c.namespaces.agents}: expected a namespace of its own (also used by ${sharing.join(", ")}); agents need host access, which Pod Security "restricted" forbids there`);
+    }
     if (c.loki.mode === "Monolithic" && c.loki.replicationFactor !== 1) {
         problems.push(`loki.replicationFactor = ${c.loki.replicationFactor}: expected 1 with loki.mode Monolithic (a single binary cannot replicate)`);
     }

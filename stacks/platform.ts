@@ -7,6 +7,7 @@ import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
 import { Minio } from "../components/minio";
 import { PrometheusCrds } from "../components/prometheusCrds";
+import { podSecurityLabels } from "../components/podSecurity";
 import { Persistence } from "../components/resources";
 import { Tempo } from "../components/tempo";
 import { Thanos } from "../components/thanos";
@@ -57,7 +58,8 @@ export function deployPlatform(
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
     const namespace = (name: string): pulumi.Output<string> => {
         if (!namespaces.has(name)) {
-            namespaces.set(name, new k8s.core.v1.Namespace(name, { metadata: { name } }, { provider }));
+            const level = name === config.namespaces.agents ? "privileged" : "restricted";
+            namespaces.set(name, new k8s.core.v1.Namespace(name, { metadata: { name, labels: podSecurityLabels(level) } }, { provider }));
         }
         return namespaces.get(name)!.metadata.name;
     };
@@ -95,6 +97,7 @@ export function deployPlatform(
         {
             namespace: namespace(config.namespaces.metrics),
             releaseName: "kps",
+            agentsNamespace: namespace(config.namespaces.agents),
             crds: crds.release,
             objectStore: objectStorage,
             clusterName: config.clusterName,

@@ -22,7 +22,8 @@ export interface PlatformSizing {
 
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
 export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfig, "profile" | "kubeconfig" | "kubeContext" | "storageClass"> {
-    const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: namespace };
+    // Agents read the host (node-exporter, Alloy's /var/log), so they get a namespace of their own: every other one enforces Pod Security "restricted".
+    const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: `${namespace}-agents` };
     const buckets = { lokiChunks: "loki-chunks", lokiRuler: "loki-ruler", tempo: "tempo-traces", thanos: "thanos-metrics" };
     if (profile === "dev") {
         return {
@@ -72,7 +73,6 @@ const devSizing: PlatformSizing = {
         storeGateway: size("25m", "96Mi", "500m", "512Mi"),
         compactor: size("25m", "96Mi", "500m", "512Mi"),
         ruler: size("10m", "48Mi", "200m", "256Mi"),
-        rulerReloader: size("5m", "16Mi", "50m", "32Mi"),
         queryFrontendReplicas: 1,
         rulerReplicas: 1,
     },
@@ -114,7 +114,6 @@ const prodSizing: PlatformSizing = {
         storeGateway: size("250m", "1Gi", "2", "4Gi"),
         compactor: size("500m", "2Gi", "2", "4Gi"),
         ruler: size("100m", "256Mi", "1", "1Gi"),
-        rulerReloader: size("10m", "16Mi", "100m", "64Mi"),
         queryFrontendReplicas: 2,
         rulerReplicas: 2,
     },

@@ -65,6 +65,7 @@ describe("config validation", () => {
         ["multi-tenancy flag as text", { loki: JSON.stringify({ multiTenancy: "yes" }) }, ['lgtm:loki.multiTenancy = "yes"', "true or false"]],
         ["storage class with capitals", { storageClass: "Fast_SSD" }, ['lgtm:storageClass = "Fast_SSD"']],
         ["cluster name with spaces", { clusterName: "my cluster" }, ['lgtm:clusterName = "my cluster"']],
+        ["agents sharing a restricted namespace", { namespaces: JSON.stringify({ agents: "monitoring" }) }, ["lgtm:namespaces.agents = monitoring", "namespaces.metrics", "restricted"]],
         ["Thanos raw retention shorter than the 5m downsampling delay", { thanos: JSON.stringify({ retention: { raw: "36h" } }) }, ["lgtm:thanos.retention.raw = 36h", "at least 40h"]],
         ["Thanos 5m retention shorter than the 1h downsampling delay", { thanos: JSON.stringify({ retention: { fiveMinutes: "1w" } }) }, ["lgtm:thanos.retention.fiveMinutes = 1w", "at least 10d"]],
         ["raw kept longer than 5m", { thanos: JSON.stringify({ retention: { raw: "60d", fiveMinutes: "30d" } }) }, ["lgtm:thanos.retention.raw = 60d", "at most thanos.retention.fiveMinutes (30d)"]],

@@ -63,6 +63,18 @@ describe("platform under mocks", function () {
             const ns = Object.fromEntries(split.resources.filter((r) => r.type === releaseType).map((r) => [r.inputs.name, r.inputs.namespace]));
             assert.deepEqual(ns, { minio: "storage", "prometheus-crds": "metrics", kps: "metrics", thanos: "thanos", loki: "logs", tempo: "traces", grafana: "ui", alloy: "agents" });
         });
+        it("platform namespaces enforce Pod Security restricted; only the agents namespace is privileged", () => {
+            const levels = Object.fromEntries(
+                split.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => [r.inputs.metadata.name, r.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]]),
+            );
+            assert.deepEqual(levels, { agents: "privileged", logs: "restricted", metrics: "restricted", storage: "restricted", thanos: "restricted", traces: "restricted", ui: "restricted" });
+            const devLevels = dev.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => `${r.inputs.metadata.name}=${r.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]}`);
+            assert.deepEqual(devLevels.sort(), ["monitoring-agents=privileged", "monitoring=restricted"]);
+        });
+        it("node-exporter and Alloy run in the agents namespace", () => {
+            assert.equal(release(split, "kps").inputs.values["prometheus-node-exporter"].namespaceOverride, "agents");
+            assert.equal(release(split, "alloy").inputs.namespace, "agents");
+        });
         it("creates each namespace once", () => {
             const names = split.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort();
             assert.deepEqual(names, ["agents", "logs", "metrics", "storage", "thanos", "traces", "ui"]);

@@ -4,6 +4,7 @@ import { buildDatasources, buildGrafanaValues, datasourceUids, externalUrl } fro
 import { lokiIngestLimits, tempoIngestLimits } from "../components/ingestLimits";
 import { buildLokiValues, cacheValues, LokiValuesInput } from "../components/loki";
 import { buildMetricsValues } from "../components/metrics";
+import { restrictedContainer } from "../components/podSecurity";
 import { buildMinioValues } from "../components/minio";
 import { buildTempoValues } from "../components/tempo";
 import { buildAlertmanagersConfig, buildMetaMonitoringRules, buildThanosValues } from "../components/thanos";
@@ -21,6 +22,16 @@ describe("MinIO values", () => {
         releaseName: "minio", mode: "standalone", replicas: 4, bucketNames: ["a-b", "c-d"], versioning: false,
         persistence: { enabled: true, size: "20Gi", storageClass: "fast" }, resources: dev.minio.server, jobResources: dev.minio.jobs,
         credentialsSecretName: "minio-root-credentials",
+    });
+    it("runs the server and every hook Job as Pod Security restricted requires", () => {
+        assert.deepEqual(get(values, "securityContext"), { enabled: true, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" }, fsGroupChangePolicy: "OnRootMismatch" });
+        assert.equal(get(values, "containerSecurityContext.allowPrivilegeEscalation"), false);
+        assert.deepEqual(get(values, "containerSecurityContext.capabilities"), { drop: ["ALL"] });
+        assert.equal(get(values, "postJob.securityContext.seccompProfile.type"), "RuntimeDefault");
+        for (const job of ["makeBucketJob", "makePolicyJob", "makeUserJob", "makeServiceAccountJob", "customCommandJob"]) {
+            assert.equal(get(values, `${job}.securityContext.enabled`), true, job);
+            assert.deepEqual(get(values, `${job}.containerSecurityContext`), restrictedContainer, job);
+        }
     });
     it("takes root credentials only from the existing Secret and creates no default user", () => {
         assert.equal(values.existingSecret, "minio-root-credentials");
@@ -55,10 +66,11 @@ describe("Thanos objstore document", () => {
 
 describe("kube-prometheus-stack values", () => {
     const c = parsePlatformConfig({});
-    const values = buildMetricsValues({
+    const input = {
         releaseName: "kps", clusterName: "dev", retention: "24h", retentionSize: "4GB", scrapeInterval: "30s", prometheusReplicas: 2, alertmanagerReplicas: 1,
-        prometheusStorage: { enabled: true, size: c.metrics.volumeSize }, alertmanagerStorage: off, sizing: dev.metrics, objstoreSecretName: "kps-thanos-objstore",
-    });
+        prometheusStorage: { enabled: true, size: c.metrics.volumeSize }, alertmanagerStorage: off, sizing: dev.metrics, objstoreSecretName: "kps-thanos-objstore", agentsNamespace: "monitoring-agents",
+    };
+    const values = buildMetricsValues(input);
     const spec = (path: string) => get(values, `prometheus.prometheusSpec.${path}`);
     it("leaves CRDs to their own release and Grafana to ours, keeping its dashboards", () => {
         assert.equal(get(values, "crds.enabled"), false);
@@ -91,15 +103,29 @@ describe("kube-prometheus-stack values", () => {
         assert.equal(get(values, "kube-state-metrics.fullnameOverride"), "kps-kube-state-metrics");
         assert.equal(get(values, "prometheus-node-exporter.fullnameOverride"), "kps-node-exporter");
     });
+    it("puts node-exporter, which needs the host, in the agents namespace", () => {
+        assert.equal(get(values, "prometheus-node-exporter.namespaceOverride"), "monitoring-agents");
+    });
+    it("keeps HA replicas on different nodes with at most one disrupted, and a single replica unconstrained", () => {
+        assert.equal(spec("podAntiAffinity"), "hard");
+        assert.equal(spec("podAntiAffinityTopologyKey"), "kubernetes.io/hostname");
+        assert.deepEqual(get(values, "prometheus.podDisruptionBudget"), { enabled: true, minAvailable: 1 });
+        assert.equal(get(values, "alertmanager.alertmanagerSpec.podAntiAffinity"), undefined);
+        assert.equal(get(values, "alertmanager.podDisruptionBudget.enabled"), false);
+        const three = buildMetricsValues({ ...input, alertmanagerReplicas: 3 });
+        assert.deepEqual(get(three, "alertmanager.podDisruptionBudget"), { enabled: true, minAvailable: 2 });
+        assert.equal(get(three, "alertmanager.alertmanagerSpec.podAntiAffinity"), "hard");
+    });
 });
 
 describe("Thanos values", () => {
-    const values = buildThanosValues({
+    const input = {
         releaseName: "thanos", objstoreSecretName: "thanos-objstore", sidecarEndpoint: "dnssrv+_grpc._tcp.kps-thanos-discovery.m.svc.cluster.local",
         alertmanagerUrl: "http://kps-alertmanager.m.svc.cluster.local:9093", prometheusJob: "kps-prometheus", prometheusNamespace: "m",
         retention: { raw: "7d", fiveMinutes: "30d", oneHour: "90d" }, queryReplicas: 2, queryFrontendReplicas: 1, storeGatewayReplicas: 2, rulerReplicas: 1,
         persistence: off, sizing: dev.thanos,
-    });
+    };
+    const values = buildThanosValues(input);
     it("reads the objstore Secret and queries the sidecars, deduplicating HA pairs", () => {
         assert.deepEqual(values.objstoreConfig, { create: false, name: "thanos-objstore", key: "objstore.yml" });
         assert.deepEqual(values.additionalEndpoints, ["dnssrv+_grpc._tcp.kps-thanos-discovery.m.svc.cluster.local"]);
@@ -110,6 +136,21 @@ describe("Thanos values", () => {
         assert.equal(get(values, "storeGateway.replicas"), 2);
         assert.deepEqual(get(values, "compact.extraArgs"), ["--retention.resolution-raw=7d", "--retention.resolution-5m=30d", "--retention.resolution-1h=90d"]);
         assert.equal(get(values, "rule.enabled"), true);
+    });
+    it("spreads multi-replica components over nodes, with a disruption budget", () => {
+        const term = get(values, "query.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution")[0];
+        assert.equal(term.topologyKey, "kubernetes.io/hostname");
+        assert.deepEqual(term.labelSelector.matchLabels, { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/instance": "thanos", "app.kubernetes.io/component": "query" });
+        assert.deepEqual(get(values, "storeGateway.podDisruptionBudget"), { enabled: true, maxUnavailable: 1 });
+        assert.equal(get(values, "queryFrontend.affinity"), undefined);
+        assert.equal(get(values, "queryFrontend.podDisruptionBudget.enabled"), false);
+        assert.equal(get(values, "compact.replicas"), undefined, "the chart hard-codes one compactor");
+    });
+    it("rolls the ruler when its rules change, instead of a reloader without a security context", () => {
+        assert.equal(get(values, "rule.configReloader.enabled"), false);
+        const other = buildThanosValues({ ...input, prometheusJob: "other" });
+        assert.match(get(values, "rule.podAnnotations")["checksum/rules"], /^[0-9a-f]{64}$/);
+        assert.notEqual(get(other, "rule.podAnnotations")["checksum/rules"], get(values, "rule.podAnnotations")["checksum/rules"]);
     });
     it("sends ruler alerts to the Alertmanager it is given", () => {
         assert.deepEqual(parse(buildAlertmanagersConfig("http://kps-alertmanager.m.svc.cluster.local:9093")), {
@@ -197,6 +238,11 @@ describe("Tempo values", () => {
         assert.deepEqual(get(v, "tempo.overrides.defaults.ingestion"), { rate_limit_bytes: 1048576, burst_size_bytes: 2097152, max_traces_per_user: 10000 });
         assert.deepEqual(tempoIngestLimits(5), { rate_limit_bytes: 10485760, burst_size_bytes: 20971520, max_traces_per_user: 50000 });
     });
+    it("runs as Pod Security restricted requires", () => {
+        assert.deepEqual(get(v, "tempo.securityContext"), restrictedContainer);
+        assert.deepEqual(get(v, "securityContext.seccompProfile"), { type: "RuntimeDefault" });
+        assert.equal(get(v, "securityContext.runAsNonRoot"), true);
+    });
     it("receives OTLP, Jaeger and Zipkin", () => {
         assert.deepEqual(Object.keys(get(v, "tempo.receivers")).sort(), ["jaeger", "otlp", "zipkin"]);
         assert.equal(get(v, "tempo.receivers.otlp.protocols.grpc.endpoint"), "0.0.0.0:4317");
@@ -266,6 +312,12 @@ describe("Grafana values", () => {
         assert.equal((v as any)["grafana.ini"].server.serve_from_sub_path, true);
         assert.deepEqual(get(v, "ingress.tls"), [{ secretName: "g-tls", hosts: ["g.example.com"] }]);
         assert.equal(get(v, "ingress.path"), "/grafana");
+        assert.equal((v as any)["grafana.ini"].security.cookie_secure, true);
+    });
+    it("sends cookies over plain HTTP only when Grafana is served without TLS, and runs no root init container", () => {
+        const plain = buildGrafanaValues({ ...input, ingress: { host: "g.example.com" } });
+        assert.equal((plain as any)["grafana.ini"].security.cookie_secure, false);
+        assert.equal(get(buildGrafanaValues({ ...input, persistence: { enabled: true, size: "1Gi" } }), "initChownData.enabled"), false);
     });
     it("has no external URL without ingress, and plain HTTP without TLS", () => {
         assert.equal(externalUrl(undefined, ""), undefined);

@@ -29,4 +29,29 @@ export const freeFormValues: readonly FreeFormValues[] = [
         path: ["grafana.ini"],
         why: "templates/_config.tpl ranges over every section and key of `grafana.ini` into grafana.ini; Grafana has hundreds of settings",
     },
+    {
+        chart: "tempo",
+        path: ["securityContext"],
+        why: "templates/statefulset.yaml renders the pod's `securityContext: {{ toYaml .Values.securityContext }}`: any PodSecurityContext field (seccompProfile) is valid",
+    },
+    {
+        chart: "minio",
+        path: ["securityContext"],
+        why: "templates/statefulset.yaml and deployment.yaml render `{{ omit .Values.securityContext \"enabled\" | toYaml }}` as the pod's securityContext",
+    },
+    {
+        chart: "minio",
+        path: ["containerSecurityContext"],
+        why: "templates/statefulset.yaml and deployment.yaml render `{{ toYaml .Values.containerSecurityContext }}` as the server container's securityContext",
+    },
+    {
+        chart: "minio",
+        path: ["postJob", "securityContext"],
+        why: "templates/post-job.yaml renders `{{ omit .Values.postJob.securityContext \"enabled\" | toYaml }}` as the hook pod's securityContext",
+    },
+    {
+        chart: "minio",
+        path: ["*", "containerSecurityContext"],
+        why: "templates/post-job.yaml renders each `<job>.containerSecurityContext` (makeBucketJob, makeUserJob, …) with toYaml as that container's securityContext",
+    },
 ];
