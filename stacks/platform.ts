@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Alloy } from "../components/alloy";
+import { PlatformDashboards, projectDashboardsDirectory } from "../components/dashboards";
 import { Grafana } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
@@ -29,6 +30,7 @@ export interface PlatformOutputs {
         readonly logs: Loki;
         readonly traces: Tempo;
         readonly grafana: Grafana;
+        readonly dashboards: PlatformDashboards;
         readonly collect: Alloy;
     };
 }
@@ -165,6 +167,13 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         inCluster,
     );
 
+    // The platform's own dashboards, beside Grafana; its sidecar loads them with kube-prometheus-stack's.
+    const dashboards = new PlatformDashboards(
+        "dashboards",
+        { namespace: namespace(config.namespaces.grafana), directory: projectDashboardsDirectory },
+        inCluster,
+    );
+
     const ingress = config.grafana.ingress.enabled && config.grafana.ingress.host
         ? { host: config.grafana.ingress.host, className: config.grafana.ingress.className, tlsSecretName: config.grafana.ingress.tlsSecretName }
         : undefined;
@@ -183,7 +192,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
                     scrapeInterval: config.metrics.scrapeInterval,
                 }),
             ),
-            dashboardNamespaces: [metrics.namespace],
+            dashboardNamespaces: [metrics.namespace, dashboards.namespace],
             ingress,
             subPath: config.grafana.subPath,
             replicas: 1,
@@ -202,6 +211,6 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         otlpHttpEndpoint: collect.otlpHttpEndpoint,
         lokiPushUrl: logs.pushUrl,
         prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
-        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, collect },
+        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect },
     };
 }
