@@ -11,6 +11,11 @@ const adminUserKey = "admin-user";
 const adminPasswordKey = "admin-password";
 export const grafanaAdminUser = "admin";
 
+/** Label that marks a ConfigMap as a dashboard for Grafana's sidecar (kube-prometheus-stack's default too). */
+export const dashboardLabel = "grafana_dashboard";
+/** Annotation naming the Grafana folder a dashboard ConfigMap lands in. */
+export const dashboardFolderAnnotation = "grafana_folder";
+
 /** Stable datasource UIDs, so dashboards and cross-links never depend on provisioning order. */
 export const datasourceUids = {
     metrics: "lgtm-metrics",
@@ -131,7 +136,7 @@ export interface GrafanaArgs {
     readonly releaseName: string;
     /** Datasource targets, from the other components' outputs. */
     readonly datasources: pulumi.Input<DatasourceEndpoints>;
-    /** Namespaces whose ConfigMaps labelled `grafana_dashboard` become dashboards (kube-prometheus-stack's among them). */
+    /** Namespaces whose ConfigMaps labelled `grafana_dashboard` become dashboards (kube-prometheus-stack's and ours). */
     readonly dashboardNamespaces: pulumi.Input<string>[];
     /** Ingress, or undefined for in-cluster access only (port-forward). */
     readonly ingress?: GrafanaIngress;
@@ -185,9 +190,11 @@ export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknow
             resources: v.sidecarResources,
             dashboards: {
                 enabled: true,
-                label: "grafana_dashboard",
+                label: dashboardLabel,
                 searchNamespace: v.dashboardNamespaces,
-                folderAnnotation: "grafana_folder",
+                // The sidecar writes each dashboard into a directory named by this annotation, and
+                // Grafana turns each directory into a folder.
+                folderAnnotation: dashboardFolderAnnotation,
                 provider: { foldersFromFilesStructure: true },
             },
         },

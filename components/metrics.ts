@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerValues, alertmanagerValues, AlertmanagerWiring } from "./alerting";
 import { hostnameTopologyKey } from "./availability";
 import { charts } from "./charts";
+import { kubernetesDashboardsFolder } from "./dashboards";
+import { dashboardFolderAnnotation, dashboardLabel } from "./grafana";
 import { ObjectStore } from "./objectStore";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
@@ -102,8 +104,13 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
         "kube-state-metrics": { fullnameOverride: `${v.releaseName}-kube-state-metrics`, resources: sizing.kubeStateMetrics },
         "prometheus-node-exporter": { fullnameOverride: `${v.releaseName}-node-exporter`, namespaceOverride: v.agentsNamespace, resources: sizing.nodeExporter },
         crds: { enabled: false },
-        // Our Grafana is a release of its own; keep the dashboards this chart ships for it.
-        grafana: { enabled: false, forceDeployDashboards: true },
+        // Our Grafana is a release of its own; keep the dashboards this chart ships for it, labelled
+        // for its sidecar and annotated into one folder (without the annotation they land in General).
+        grafana: {
+            enabled: false,
+            forceDeployDashboards: true,
+            sidecar: { dashboards: { label: dashboardLabel, annotations: { [dashboardFolderAnnotation]: kubernetesDashboardsFolder } } },
+        },
         prometheusOperator: {
             resources: sizing.operator,
             prometheusConfigReloader: { resources: sizing.configReloader },

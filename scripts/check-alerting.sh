@@ -7,6 +7,9 @@
 #                            tools/alerting/write-alertmanager-configs.ts
 #   - amtool config routes test: where a critical, a warning and a Watchdog alert go
 #   - no configuration holds a URL literal (secret URLs are only read from *_file paths)
+#   - promtool check rules   on every PromQL query of the dashboards in dashboards/ (written as
+#                            recording rules by tools/dashboards/write-promql-rules.ts), so a
+#                            query that does not parse fails here rather than as an empty panel
 # Ends with one line: "alerting: N checks passed, N failed"; exits non-zero on any failure.
 #
 # Tools: promtool and amtool come from Debian (`prometheus`, `prometheus-alertmanager`), installed
@@ -130,6 +133,15 @@ if check "generate Alertmanager configurations" node_modules/.bin/ts-node --tran
         check "Watchdog routes to null ($variant)" \
             routes_to "$config" null '{alertname=~"Watchdog|InfoInhibitor"}' alertname=Watchdog severity=none
     done <"$work/configs"
+fi
+
+dashdir="$work/dashboards"
+mkdir -p "$dashdir"
+if check "write the dashboards' PromQL as rules" node_modules/.bin/ts-node --transpile-only tools/dashboards/write-promql-rules.ts "$dashdir"; then
+    cp "$work/out" "$work/dashboard-rules"
+    while read -r rules; do
+        check "promtool parses the queries of $(basename "$rules" .rules.yml)" "$PROMTOOL" check rules "$rules"
+    done <"$work/dashboard-rules"
 fi
 
 echo "alerting: $passed checks passed, $failed failed"

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertmanagerWiring, PlatformAlerts } from "../components/alerting";
 import { Alloy } from "../components/alloy";
+import { PlatformDashboards, projectDashboardsDirectory } from "../components/dashboards";
 import { Grafana } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
@@ -32,6 +33,7 @@ export interface PlatformOutputs {
         readonly logs: Loki;
         readonly traces: Tempo;
         readonly grafana: Grafana;
+        readonly dashboards: PlatformDashboards;
         readonly collect: Alloy;
         readonly alerts: PlatformAlerts;
     };
@@ -192,6 +194,13 @@ export function deployPlatform(
         inCluster,
     );
 
+    // The platform's own dashboards, beside Grafana; its sidecar loads them with kube-prometheus-stack's.
+    const dashboards = new PlatformDashboards(
+        "dashboards",
+        { namespace: namespace(config.namespaces.grafana), directory: projectDashboardsDirectory },
+        inCluster,
+    );
+
     const ingress = config.grafana.ingress.enabled && config.grafana.ingress.host
         ? { host: config.grafana.ingress.host, className: config.grafana.ingress.className, tlsSecretName: config.grafana.ingress.tlsSecretName }
         : undefined;
@@ -211,7 +220,7 @@ export function deployPlatform(
                     scrapeInterval: config.metrics.scrapeInterval,
                 }),
             ),
-            dashboardNamespaces: [metrics.namespace],
+            dashboardNamespaces: [metrics.namespace, dashboards.namespace],
             ingress,
             subPath: config.grafana.subPath,
             replicas: 1,
@@ -230,6 +239,6 @@ export function deployPlatform(
         otlpHttpEndpoint: collect.otlpHttpEndpoint,
         lokiPushUrl: logs.pushUrl,
         prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
-        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, collect, alerts },
+        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, alerts },
     };
 }

@@ -136,8 +136,8 @@ describe("platform under mocks", function () {
             assert.equal(urls["lgtm-logs"], "http://loki-gateway.logs.svc.cluster.local:80");
             assert.equal(urls["lgtm-traces"], "http://tempo.traces.svc.cluster.local:3200");
         });
-        it("Grafana picks up dashboards from the metrics namespace", () => {
-            assert.deepEqual(release(split, "grafana").inputs.values.sidecar.dashboards.searchNamespace, ["metrics"]);
+        it("Grafana picks up dashboards from the metrics namespace and its own", () => {
+            assert.deepEqual(release(split, "grafana").inputs.values.sidecar.dashboards.searchNamespace, ["metrics", "ui"]);
         });
         it("stack outputs name the endpoints applications use", async () => {
             assert.equal(await valueOf(split.outputs.otlpGrpcEndpoint), "alloy.agents.svc.cluster.local:4317");
