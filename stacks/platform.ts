@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Alloy } from "../components/alloy";
+import { Demo } from "../components/demo";
 import { Grafana } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
@@ -30,6 +31,8 @@ export interface PlatformOutputs {
         readonly traces: Tempo;
         readonly grafana: Grafana;
         readonly collect: Alloy;
+        /** Sample workloads, present only when `demo.enabled`. */
+        readonly demo?: Demo;
     };
 }
 
@@ -165,6 +168,11 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         inCluster,
     );
 
+    // Sample logs and traces for a first look; the config allows it only where the profile sizes it (dev).
+    const demo = config.demo.enabled && sizing.demo
+        ? new Demo("demo", { namespace: namespace(config.namespaces.demo), otlpHttpEndpoint: collect.otlpHttpEndpoint, sizing: sizing.demo }, inCluster)
+        : undefined;
+
     const ingress = config.grafana.ingress.enabled && config.grafana.ingress.host
         ? { host: config.grafana.ingress.host, className: config.grafana.ingress.className, tlsSecretName: config.grafana.ingress.tlsSecretName }
         : undefined;
@@ -202,6 +210,6 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
         otlpHttpEndpoint: collect.otlpHttpEndpoint,
         lokiPushUrl: logs.pushUrl,
         prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
-        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, collect },
+        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, collect, ...(demo ? { demo } : {}) },
     };
 }

@@ -24,6 +24,7 @@ export const namespacesSchema = z.strictObject({
     traces: dnsLabel,
     grafana: dnsLabel,
     agents: dnsLabel,
+    demo: dnsLabel,
 });
 
 export const objectStorageSchema = z.strictObject({
@@ -84,6 +85,10 @@ export const grafanaSchema = z.strictObject({
     volumeSize: quantity,
 });
 
+export const demoSchema = z.strictObject({
+    enabled: z.boolean("true or false"),
+});
+
 export const platformSchema = z.strictObject({
     profile: z.enum(["dev", "prod"], "one of dev, prod"),
     clusterName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a label value: letters, digits, '_', '.', '-', at most 63 characters"),
@@ -97,6 +102,7 @@ export const platformSchema = z.strictObject({
     loki: lokiSchema,
     tempo: tempoSchema,
     grafana: grafanaSchema,
+    demo: demoSchema,
 });
 
 /** The validated configuration of one platform stack. */

@@ -64,6 +64,10 @@ describe("config validation", () => {
         ["multi-tenancy flag as text", { loki: JSON.stringify({ multiTenancy: "yes" }) }, ['lgtm:loki.multiTenancy = "yes"', "true or false"]],
         ["storage class with capitals", { storageClass: "Fast_SSD" }, ['lgtm:storageClass = "Fast_SSD"']],
         ["cluster name with spaces", { clusterName: "my cluster" }, ['lgtm:clusterName = "my cluster"']],
+        ["demo in prod", { profile: "prod", grafana: prodHost, demo: JSON.stringify({ enabled: true }) }, ["lgtm:demo.enabled = true", "expected false in the prod profile", "only with profile dev"]],
+        ["demo flag as text", { demo: JSON.stringify({ enabled: "yes" }) }, ['lgtm:demo.enabled = "yes"', "true or false"]],
+        ["misspelled demo key", { demo: JSON.stringify({ enable: true }) }, ["lgtm:demo.enable: unknown key"]],
+        ["demo namespace that is not a DNS label", { namespaces: JSON.stringify({ demo: "Demo" }) }, ['lgtm:namespaces.demo = "Demo"', "DNS label"]],
     ];
     for (const [title, raw, fragments] of cases) {
         it(`rejects ${title}`, () => rejects(raw, ...fragments));
