@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { durationSeconds } from "./durations";
-import { profileDefaults } from "./profiles";
+import { profileDefaults, profileSizing } from "./profiles";
 import { PlatformConfig, platformSchema } from "./schema";
 
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
 const scalarKeys = ["profile", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
-const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting"] as const;
+const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo"] as const;
 /** Secret keys (`pulumi config set --secret`): read with getSecret, never parsed, validated or echoed here. */
 const secretKeys = ["slackWebhookUrl", "alertWebhookUrl"] as const;
 
@@ -138,6 +138,10 @@ function crossFieldProblems(c: PlatformConfig): string[] {
     }
     if (c.loki.mode === "Monolithic" && c.loki.replicationFactor !== 1) {
         problems.push(`loki.replicationFactor = ${c.loki.replicationFactor}: expected 1 with loki.mode Monolithic (a single binary cannot replicate)`);
+    }
+    // Only a profile that sizes the demo may run it: dev. Sample workloads have no place next to production data.
+    if (c.demo.enabled && profileSizing(c.profile).demo === undefined) {
+        problems.push(`demo.enabled = true: expected false in the ${c.profile} profile (the demo workloads run only with profile dev)`);
     }
     return problems;
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { alertmanagerWiring, PlatformAlerts } from "../components/alerting";
 import { Alloy } from "../components/alloy";
 import { PlatformDashboards, projectDashboardsDirectory } from "../components/dashboards";
+import { Demo } from "../components/demo";
 import { Grafana } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
@@ -36,6 +37,8 @@ export interface PlatformOutputs {
         readonly dashboards: PlatformDashboards;
         readonly collect: Alloy;
         readonly alerts: PlatformAlerts;
+        /** Sample workloads, present only when `demo.enabled`. */
+        readonly demo?: Demo;
     };
 }
 
@@ -200,6 +203,10 @@ export function deployPlatform(
         { namespace: namespace(config.namespaces.grafana), directory: projectDashboardsDirectory },
         inCluster,
     );
+    // Sample logs and traces for a first look; the config allows it only where the profile sizes it (dev).
+    const demo = config.demo.enabled && sizing.demo
+        ? new Demo("demo", { namespace: namespace(config.namespaces.demo), otlpHttpEndpoint: collect.otlpHttpEndpoint, sizing: sizing.demo }, inCluster)
+        : undefined;
 
     const ingress = config.grafana.ingress.enabled && config.grafana.ingress.host
         ? { host: config.grafana.ingress.host, className: config.grafana.ingress.className, tlsSecretName: config.grafana.ingress.tlsSecretName }
@@ -239,6 +246,6 @@ export function deployPlatform(
         otlpHttpEndpoint: collect.otlpHttpEndpoint,
         lokiPushUrl: logs.pushUrl,
         prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
-        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, alerts },
+        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, alerts, ...(demo ? { demo } : {}) },
     };
 }

@@ -1,3 +1,4 @@
+import { DemoSizing } from "../components/demo";
 import { LokiDistributedTarget, LokiSizing } from "../components/loki";
 import { MetricsSizing } from "../components/metrics";
 import { ComputeResources, size } from "../components/resources";
@@ -18,12 +19,15 @@ export interface PlatformSizing {
     readonly alloy: { readonly alloy: ComputeResources; readonly configReloader: ComputeResources };
     /** Whether durable state sits on PersistentVolumeClaims (Prometheus, Alertmanager, Thanos, Loki, Tempo). */
     readonly persistentState: boolean;
+    /** The demo workloads; only a profile that sizes them may enable them (`demo.enabled`). */
+    readonly demo?: DemoSizing;
 }
 
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
 export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfig, "profile" | "kubeconfig" | "kubeContext" | "storageClass"> {
     // Agents read the host (node-exporter, Alloy's /var/log), so they get a namespace of their own: every other one enforces Pod Security "restricted".
-    const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: `${namespace}-agents` };
+    // The demo is an application like any other, so it lives apart from the platform.
+    const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: `${namespace}-agents`, demo: "demo" };
     const buckets = { lokiChunks: "loki-chunks", lokiRuler: "loki-ruler", tempo: "tempo-traces", thanos: "thanos-metrics" };
     if (profile === "dev") {
         return {
@@ -36,6 +40,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             tempo: { retention: "72h", expectedIngestMBps: 0.5, volumeSize: "5Gi" },
             grafana: { ingress: { enabled: false }, subPath: "", persistence: false, volumeSize: "1Gi" },
             alerting: {},
+            demo: { enabled: false },
         };
     }
     return {
@@ -48,12 +53,14 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         tempo: { retention: "336h", expectedIngestMBps: 5, volumeSize: "20Gi" },
         grafana: { ingress: { enabled: true }, subPath: "", persistence: true, volumeSize: "10Gi" },
         alerting: {},
+        demo: { enabled: false },
     };
 }
 
 /**
  * dev fits a single-node laptop cluster: every container has requests and limits, and the
- * requests add up to about 0.85 CPU and 2.4 GiB (budget: 1.5 CPU, 2.5 GiB; `npm run verify` measures it).
+ * requests add up to about 0.85 CPU and 2.36 GiB, 0.89 CPU and 2.43 GiB with the demo (budget:
+ * 1.5 CPU, 2.5 GiB; `npm run verify` measures it).
  */
 const devSizing: PlatformSizing = {
     minio: { server: size("50m", "192Mi", "500m", "512Mi"), jobs: size("10m", "64Mi", "100m", "128Mi") },
@@ -93,6 +100,7 @@ const devSizing: PlatformSizing = {
     grafana: { server: size("50m", "160Mi", "500m", "512Mi"), sidecar: size("10m", "64Mi", "100m", "128Mi") },
     alloy: { alloy: size("50m", "128Mi", "500m", "512Mi"), configReloader: size("5m", "24Mi", "50m", "64Mi") },
     persistentState: false,
+    demo: { logGenerator: size("5m", "16Mi", "50m", "32Mi"), hotrod: size("20m", "48Mi", "200m", "128Mi"), loadGenerator: size("5m", "16Mi", "50m", "32Mi") },
 };
 
 /** prod: HA replica counts and room to work; the sizing table in README.md says what ingest it suits. */

@@ -25,6 +25,7 @@ export const namespacesSchema = z.strictObject({
     traces: dnsLabel,
     grafana: dnsLabel,
     agents: dnsLabel,
+    demo: dnsLabel,
 });
 
 export const objectStorageSchema = z.strictObject({
@@ -91,6 +92,10 @@ export const alertingSchema = z.strictObject({
     slackChannel: z.string().regex(/^[#@]?[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel such as #platform-alerts").optional(),
 });
 
+export const demoSchema = z.strictObject({
+    enabled: z.boolean("true or false"),
+});
+
 export const platformSchema = z.strictObject({
     profile: z.enum(["dev", "prod"], "one of dev, prod"),
     clusterName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a label value: letters, digits, '_', '.', '-', at most 63 characters"),
@@ -105,6 +110,7 @@ export const platformSchema = z.strictObject({
     tempo: tempoSchema,
     grafana: grafanaSchema,
     alerting: alertingSchema,
+    demo: demoSchema,
 });
 
 /** The validated configuration of one platform stack. */

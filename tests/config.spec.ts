@@ -77,6 +77,10 @@ describe("config validation", () => {
         ["Slack webhook without a channel", { slackWebhookUrl: "https://hooks.slack.example/T1" }, ["lgtm:alerting.slackChannel = (missing)", "slackWebhookUrl is set"]],
         ["Slack channel without its webhook", { alerting: JSON.stringify({ slackChannel: "#alerts" }) }, ["lgtm:alerting.slackChannel = #alerts", "pulumi config set --secret lgtm:slackWebhookUrl"]],
         ["Slack channel that is not a channel", { alerting: JSON.stringify({ slackChannel: "Platform Alerts" }) }, ['lgtm:alerting.slackChannel = "Platform Alerts"', "a Slack channel"]],
+        ["demo in prod", { profile: "prod", grafana: prodHost, demo: JSON.stringify({ enabled: true }) }, ["lgtm:demo.enabled = true", "expected false in the prod profile", "only with profile dev"]],
+        ["demo flag as text", { demo: JSON.stringify({ enabled: "yes" }) }, ['lgtm:demo.enabled = "yes"', "true or false"]],
+        ["misspelled demo key", { demo: JSON.stringify({ enable: true }) }, ["lgtm:demo.enable: unknown key"]],
+        ["demo namespace that is not a DNS label", { namespaces: JSON.stringify({ demo: "Demo" }) }, ['lgtm:namespaces.demo = "Demo"', "DNS label"]],
     ];
     for (const [title, raw, fragments] of cases) {
         it(`rejects ${title}`, () => rejects(raw, ...fragments));

@@ -32,4 +32,16 @@ describe("render + verify against the pinned charts", function () {
             assert.ok(ok, report);
         });
     }
+    it("dev with the demo: every check passes, the demo's workloads inside the dev budget", async function () {
+        const reason = unavailable();
+        if (reason) {
+            console.log(`      skipped render + verify of dev with the demo: ${reason}`);
+            this.skip();
+        }
+        const model = await collectStack(projectDir, "dev", { demo: JSON.stringify({ enabled: true }) });
+        assert.ok(model.objects.some((o) => o.kind === "Deployment" && o.metadata.name === "hotrod"), "the demo's objects are collected");
+        const { ok, report } = await renderAndVerify(model, { chartsDir });
+        assert.ok(ok, report);
+        assert.match(report, /\(program\)\s+3\s/, "the demo's three pods are counted in the footprint");
+    });
 });

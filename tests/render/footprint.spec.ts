@@ -69,6 +69,18 @@ describe("render check: footprint", () => {
         assert.deepEqual(errors, ["dev profile requests 2.54Gi memory in total, over the budget of 2.50Gi"]);
     });
 
+    it("counts the program's own workloads in a row of their own, held to the same dev rules", () => {
+        const own = { ...deployment("demo-app", { containers: [container("demo-app")] }), metadata: { name: "demo-app", namespace: "demo" } };
+        const bare = { ...deployment("bare", { containers: [{ name: "bare", image: "x" }] }), metadata: { name: "bare", namespace: "demo" } };
+        const input = (objects: K8sObject[]) => checkInput(stackModel({ releases: [release("app")], objects }), [{ release: release("app"), objects: [operator] }]);
+        const result = checkFootprint(input([own]));
+        assert.deepEqual(messages(result), []);
+        assert.match(result.summary, /2 steady-state pod\(s\) request 200m CPU/);
+        assert.ok(result.details!.some((line) => /^\(program\)\s+1\s+100m\s+200m\s+128Mi\s+256Mi\s+0$/.test(line)), result.details!.join("\n"));
+        assert.deepEqual(messages(checkFootprint(input([bare]))), ['program objects: Deployment demo/bare container "bare" has no cpu request, memory request, cpu limit, memory limit (the dev profile needs requests and limits on every container)']);
+        assert.ok(!checkFootprint(input([])).details!.some((line) => line.startsWith("(program)")), "no row without program workloads");
+    });
+
     it("only warns about missing requests outside dev, and reports unknown config-reloader resources", () => {
         const result = verify([prometheus, deployment("app", { containers: [{ name: "bare", image: "x" }] })], "prod");
         assert.deepEqual(messages(result), []);

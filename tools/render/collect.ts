@@ -1,3 +1,4 @@
+import type { RawConfig } from "../../stacks/config";
 import { evaluatePlatform, RegisteredResource, valueOf } from "./evaluate";
 import { readStackConfig } from "./stackConfig";
 import { ChartRef, CollectedRelease, K8sObject, StackModel } from "./types";
@@ -20,9 +21,13 @@ function objectOf(r: RegisteredResource): K8sObject {
     return { apiVersion: group === "core" ? version : `${group}/${version}`, kind, ...r.inputs } as K8sObject;
 }
 
-/** Evaluates a stack of the project in `projectDir` offline and collects what `pulumi up` would apply. */
-export async function collectStack(projectDir: string, stack: string): Promise<StackModel> {
-    const { raw } = readStackConfig(projectDir, stack);
+/**
+ * Evaluates a stack of the project in `projectDir` offline and collects what `pulumi up` would
+ * apply. `overrides` replace whole keys of the stack's config (as `pulumi config set` would), so a
+ * variant of a stack is verified without writing a stack file.
+ */
+export async function collectStack(projectDir: string, stack: string, overrides: RawConfig = {}): Promise<StackModel> {
+    const raw = { ...readStackConfig(projectDir, stack).raw, ...overrides };
     const evaluation = await evaluatePlatform(raw, stack);
     const releases: CollectedRelease[] = evaluation.resources
         .filter((r) => r.type === releaseType)

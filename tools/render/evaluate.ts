@@ -115,13 +115,21 @@ export async function evaluatePlatform(raw: RawConfig, stack = "dev", secrets: P
     return { outputs, resources: registered, generatedSecrets: [...generated] };
 }
 
-/** Waits until every exported output has resolved, which implies every resource behind them is registered. */
+/**
+ * Waits until every exported output has resolved (which implies every resource behind them is
+ * registered), and then until registrations stop: resources that no export depends on (the demo's
+ * Deployments, for one) are registered once the outputs they are built from resolve.
+ */
 async function settle(outputs: PlatformOutputs): Promise<void> {
     const { components, ...exported } = outputs;
-    const waits: pulumi.Output<unknown>[] = [...Object.values(exported), ...Object.values(components).map((c) => c.urn)];
+    const present = Object.values(components).filter((c): c is NonNullable<typeof c> => c !== undefined);
+    const waits: pulumi.Output<unknown>[] = [...Object.values(exported), ...present.map((c) => c.urn)];
     await new Promise<void>((resolve) => pulumi.all(waits).apply(() => resolve()));
-    // Registrations triggered by the last resolutions land on the next ticks.
-    await new Promise((r) => setTimeout(r, 50));
+    let seen: number;
+    do {
+        seen = registered.length;
+        await new Promise((r) => setTimeout(r, 50));
+    } while (registered.length !== seen);
 }
 
 /** Resolves an output's value (tests and the render collector read outputs this way). */

@@ -1,5 +1,6 @@
 /**
- * What the stack asks of the cluster: CPU and memory requests and limits per release, in steady
+ * What the stack asks of the cluster: CPU and memory requests and limits per release (and of the
+ * workloads the program creates itself, outside any release), in steady
  * state (hook Jobs run once and are listed apart). Pod totals follow Kubernetes' own rule: the
  * larger of the sum of the long-running containers and the largest run-once init container, since
  * init containers finish before the others start. The dev profile must fit a small laptop cluster,
@@ -27,7 +28,11 @@ export interface ContainerFootprint {
     unknown?: boolean;
 }
 
+/** The group of the pods the program creates itself; parentheses keep it apart from any release name. */
+export const programGroup = "(program)";
+
 export interface PodFootprint {
+    /** Release name, or `programGroup` for pods of objects the program creates without Helm. */
     release: string;
     workload: string;
     replicas: number;
@@ -106,15 +111,19 @@ function operatorContainers(object: K8sObject, reloader: Reloader): ContainerFoo
     return containers;
 }
 
-/** Every pod the rendered releases run, with its containers' resources. */
+/** Every pod the rendered releases and the program's own objects run, with its containers' resources. */
 export function podFootprints(input: CheckInput): PodFootprint[] {
     const reloader = findReloader(input.rendered.flatMap((r) => r.objects));
+    const sources = [
+        ...input.rendered.map(({ release, objects }) => ({ group: release.releaseName, namespace: release.namespace, objects })),
+        { group: programGroup, namespace: "default", objects: input.model.objects },
+    ];
     const pods: PodFootprint[] = [];
-    for (const { release, objects } of input.rendered) {
+    for (const { group, namespace, objects } of sources) {
         for (const object of objects) {
             const template = podTemplateOf(object);
             if (!template) continue;
-            const workload = describeObject(object, namespaceOf(object, release.namespace));
+            const workload = describeObject(object, namespaceOf(object, namespace));
             const containers = operatorPodKinds.has(object.kind)
                 ? operatorContainers(object, reloader)
                 : containersOf(template.spec)
@@ -122,10 +131,15 @@ export function podFootprints(input: CheckInput): PodFootprint[] {
                       .map(({ container, field }) =>
                           fromResources(String(container.name), container.resources, field === "initContainers" && container.restartPolicy !== "Always", container.image),
                       );
-            pods.push({ release: release.releaseName, workload, replicas: template.replicas, runsToCompletion: template.runsToCompletion || isHook(object), containers });
+            pods.push({ release: group, workload, replicas: template.replicas, runsToCompletion: template.runsToCompletion || isHook(object), containers });
         }
     }
     return pods;
+}
+
+/** How findings name a group: `release loki`, or `program objects`. */
+function groupLabel(group: string): string {
+    return group === programGroup ? "program objects" : `release ${group}`;
 }
 
 type Totals = { requests: Required<Amounts>; limits: Required<Amounts> };
@@ -166,7 +180,8 @@ export function checkFootprint(input: CheckInput): CheckResult {
 
     const rows = [["release", "pods", "cpu req", "cpu lim", "mem req", "mem lim", "gaps"]];
     const grand = { pods: 0, requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 }, gaps: 0 };
-    for (const release of input.rendered.map((r) => r.release.releaseName)) {
+    const groups = [...input.rendered.map((r) => r.release.releaseName), ...(pods.some((p) => p.release === programGroup) ? [programGroup] : [])];
+    for (const release of groups) {
         const sum = { pods: 0, requests: { cpu: 0, memory: 0 }, limits: { cpu: 0, memory: 0 }, gaps: 0 };
         for (const pod of steady.filter((p) => p.release === release)) {
             const totals = podTotals(pod.containers);
@@ -178,13 +193,13 @@ export function checkFootprint(input: CheckInput): CheckResult {
                 const missing = missingParts(container);
                 if (container.unknown) {
                     findings.warning(
-                        `release ${release}: ${pod.workload}: resources of the operator-injected config-reloader are unknown (no Prometheus Operator Deployment with --config-reloader-* args was rendered)`,
+                        `${groupLabel(release)}: ${pod.workload}: resources of the operator-injected config-reloader are unknown (no Prometheus Operator Deployment with --config-reloader-* args was rendered)`,
                     );
                     continue;
                 }
                 if (!missing.length) continue;
                 sum.gaps++;
-                const message = `release ${release}: ${pod.workload} container "${container.name}" has no ${missing.join(", ")}`;
+                const message = `${groupLabel(release)}: ${pod.workload} container "${container.name}" has no ${missing.join(", ")}`;
                 if (dev) findings.error(`${message} (the dev profile needs requests and limits on every container)`);
                 else if (missing.some((m) => m.endsWith("request"))) findings.warning(message);
             }
