@@ -57,6 +57,10 @@ export function deployPlatform(
         ...(config.kubeContext ? { context: config.kubeContext } : {}),
     });
     const inCluster: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
+    // Prod refuses to delete what holds data, or whose deletion cascades to it (Namespaces, CRDs):
+    // a destroy or a replacement by mistake fails instead. Children inherit the protection.
+    const protectState = config.profile === "prod";
+    const stateful: pulumi.ComponentResourceOptions = { ...inCluster, protect: protectState };
     const storageClass = config.storageClass || undefined;
     const volume = (volumeSize: string, enabled = sizing.persistentState): Persistence => ({ enabled, size: volumeSize, storageClass });
 
@@ -64,13 +68,13 @@ export function deployPlatform(
     const namespace = (name: string): pulumi.Output<string> => {
         if (!namespaces.has(name)) {
             const level = name === config.namespaces.agents ? "privileged" : "restricted";
-            namespaces.set(name, new k8s.core.v1.Namespace(name, { metadata: { name, labels: podSecurityLabels(level) } }, { provider }));
+            namespaces.set(name, new k8s.core.v1.Namespace(name, { metadata: { name, labels: podSecurityLabels(level) } }, { provider, protect: protectState }));
         }
         return namespaces.get(name)!.metadata.name;
     };
 
     // First: every release after it ships a ServiceMonitor or PrometheusRule.
-    const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds" }, inCluster);
+    const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds" }, stateful);
 
     const objectStorage = new Minio(
         "object-storage",
@@ -87,7 +91,7 @@ export function deployPlatform(
             resources: sizing.minio.server,
             jobResources: sizing.minio.jobs,
         },
-        inCluster,
+        stateful,
     );
 
     // Notification URLs reach Alertmanager only as files of a Secret (never in values or config).
@@ -116,7 +120,7 @@ export function deployPlatform(
             sizing: sizing.metrics,
             alerting,
         },
-        inCluster,
+        stateful,
     );
 
     // The platform's own alert rules (alerts/rules/*.yaml, tested with promtool), one PrometheusRule per file.
@@ -141,7 +145,7 @@ export function deployPlatform(
             persistence: volume(config.thanos.volumeSize),
             sizing: sizing.thanos,
         },
-        inCluster,
+        stateful,
     );
 
     const logs = new Loki(
@@ -161,7 +165,7 @@ export function deployPlatform(
             persistence: volume(config.loki.volumeSize),
             sizing: sizing.loki,
         },
-        inCluster,
+        stateful,
     );
 
     const traces = new Tempo(
@@ -178,7 +182,7 @@ export function deployPlatform(
             persistence: volume(config.tempo.volumeSize),
             resources: sizing.tempo,
         },
-        inCluster,
+        stateful,
     );
 
     // One agent per node: pod logs to Loki, applications' OTLP traces to Tempo.
@@ -235,7 +239,7 @@ export function deployPlatform(
             resources: sizing.grafana.server,
             sidecarResources: sizing.grafana.sidecar,
         },
-        inCluster,
+        stateful,
     );
 
     return {

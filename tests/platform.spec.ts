@@ -220,6 +220,14 @@ describe("platform under mocks", function () {
             assert.equal(logs.jsonData.httpHeaderName1, "X-Scope-OrgID");
             assert.equal(await valueOf(prod.outputs.grafanaUrl), "https://grafana.example.com");
         });
+        it("prod protects every release holding data, its Secrets, the Namespaces and the CRDs; dev protects nothing", () => {
+            const stateful = ["minio", "prometheus-crds", "kps", "thanos", "loki", "tempo", "grafana"];
+            for (const name of stateful) assert.equal(release(prod, name).protect, true, name);
+            assert.equal(release(prod, "alloy").protect, false, "the agent holds no data");
+            for (const ns of prod.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace")) assert.equal(ns.protect, true, ns.inputs.metadata.name);
+            assert.equal(secret(prod, "grafana-admin").protect, true, "a child inherits its component's protection");
+            assert.deepEqual(dev.resources.filter((r) => r.protect).map((r) => r.name), []);
+        });
         it("every container of every profile has requests and limits", () => {
             for (const e of [dev, prod]) {
                 const walk = (node: any, path: string): void => {

@@ -15,6 +15,8 @@ export interface RegisteredResource {
     readonly hasSecretInputs: boolean;
     /** Resources it explicitly depends on (`dependsOn`), as `<type>::<name>`. */
     readonly dependsOn: readonly string[];
+    /** Whether it was created with `protect` (children also inherit it from a protected parent). */
+    readonly protect: boolean;
 }
 
 export interface Evaluation {
@@ -43,14 +45,23 @@ let registered: RegisteredResource[] = [];
 let generated: string[] = [];
 /** `dependsOn` of each resource (`<type>::<name>`), captured when it is constructed. */
 let dependencies = new Map<string, string[]>();
+/** Resources (`<type>::<name>`) constructed with `protect: true`. */
+let protectedResources = new Set<string>();
 
 const resourceKey = (type: string, name: string) => `${type}::${name}`;
 
-/** Records every resource's explicit dependencies; the engine's mock interface does not pass them. */
+/** Records every resource's explicit dependencies and protection; the engine's mock interface passes neither. */
 function captureDependencies(): void {
     const keys = new Map<pulumi.Resource, string>();
+    const protectedObjects = new Set<pulumi.Resource>();
     pulumi.runtime.registerStackTransformation((args) => {
         keys.set(args.resource, resourceKey(args.type, args.name));
+        // The engine fills in a parent's protection after transformations run; do the same here.
+        const isProtected = args.opts.protect ?? (args.opts.parent !== undefined && protectedObjects.has(args.opts.parent));
+        if (isProtected) {
+            protectedObjects.add(args.resource);
+            protectedResources.add(resourceKey(args.type, args.name));
+        }
         const deps = args.opts.dependsOn === undefined ? [] : Array.isArray(args.opts.dependsOn) ? args.opts.dependsOn : [args.opts.dependsOn];
         dependencies.set(
             resourceKey(args.type, args.name),
@@ -70,6 +81,7 @@ const mocks: pulumi.runtime.Mocks = {
             inputs: plain as Record<string, any>,
             hasSecretInputs: secret,
             dependsOn: dependencies.get(resourceKey(args.type, args.name)) ?? [],
+            protect: protectedResources.has(resourceKey(args.type, args.name)),
         });
         const state: Record<string, unknown> = { ...args.inputs };
         switch (args.type) {
@@ -100,6 +112,7 @@ export async function evaluatePlatform(raw: RawConfig, stack = "dev", secrets: P
     registered = [];
     generated = [];
     dependencies = new Map();
+    protectedResources = new Set();
     const config = parsePlatformConfig(raw);
     // Imported after the mocks so that no resource is constructed against a real engine.
     const { deployPlatform } = await import("../../stacks/platform");
