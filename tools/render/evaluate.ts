@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parsePlatformConfig, RawConfig } from "../../stacks/config";
+import { parsePlatformConfig, platformSecrets, RawConfig } from "../../stacks/config";
 import type { PlatformOutputs } from "../../stacks/platform";
 
 /** One resource the program registered, as the engine would receive it. */
@@ -17,8 +17,10 @@ export interface RegisteredResource {
 export interface Evaluation {
     readonly outputs: PlatformOutputs;
     readonly resources: RegisteredResource[];
-    /** Values the mocks generated for random passwords and strings, i.e. every credential. */
+    /** Values the mocks generated for random passwords and strings, i.e. every generated credential. */
     readonly generatedSecrets: string[];
+    /** Values of the secret config keys the program read (credentials of an external object store). */
+    readonly configSecrets: string[];
 }
 
 /** Deterministic stand-ins for generated credentials, recognisable in assertions. */
@@ -72,11 +74,18 @@ export async function evaluatePlatform(raw: RawConfig, stack = "dev"): Promise<E
     registered = [];
     generated = [];
     const config = parsePlatformConfig(raw);
+    // Secret config comes from the raw map here (parsePlatformConfig has checked it is set), not from Pulumi.
+    const configSecrets: string[] = [];
+    const secrets = platformSecrets(config, (key) => {
+        const value = raw[key] ?? "";
+        configSecrets.push(value);
+        return pulumi.secret(value);
+    });
     // Imported after the mocks so that no resource is constructed against a real engine.
     const { deployPlatform } = await import("../../stacks/platform");
-    const outputs = deployPlatform(config);
+    const outputs = deployPlatform(config, secrets);
     await settle(outputs);
-    return { outputs, resources: registered, generatedSecrets: [...generated] };
+    return { outputs, resources: registered, generatedSecrets: [...generated], configSecrets };
 }
 
 /** Waits until every exported output has resolved, which implies every resource behind them is registered. */
