@@ -1,8 +1,9 @@
-import { readPlatformSecrets, readPlatformConfig } from "./stacks/config";
+import { readPlatformConfig, readPlatformSecrets } from "./stacks/config";
 import { deployPlatform } from "./stacks/platform";
 
-// Config is read and validated in full before any resource is registered.
-const platform = deployPlatform(readPlatformConfig(), readPlatformSecrets());
+// Config is read and validated in full (secrets for presence) before any resource is registered.
+const config = readPlatformConfig();
+const platform = deployPlatform(config, readPlatformSecrets(config));
 
 export const grafanaUrl = platform.grafanaUrl;
 export const grafanaAdminUser = platform.grafanaAdminUser;
@@ -11,3 +12,4 @@ export const otlpGrpcEndpoint = platform.otlpGrpcEndpoint;
 export const otlpHttpEndpoint = platform.otlpHttpEndpoint;
 export const lokiPushUrl = platform.lokiPushUrl;
 export const prometheusRemoteWriteUrl = platform.prometheusRemoteWriteUrl;
+export const objectStorage = platform.objectStorage;

@@ -74,6 +74,7 @@ export interface LokiValuesInput extends Omit<LokiArgs, "namespace" | "objectSto
     readonly endpoint: string;
     readonly region: string;
     readonly tls: boolean;
+    readonly forcePathStyle: boolean;
     readonly chunksBucket: string;
     readonly rulerBucket: string;
     /** Secret with the S3 credentials as environment variables. */
@@ -128,7 +129,7 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
                     region: v.region,
                     accessKeyId: `\${${lokiCredentialEnv.accessKeyId}}`,
                     secretAccessKey: `\${${lokiCredentialEnv.secretAccessKey}}`,
-                    s3ForcePathStyle: true,
+                    s3ForcePathStyle: v.forcePathStyle,
                     insecure: !v.tls,
                 },
             },
@@ -181,7 +182,7 @@ export class Loki extends pulumi.ComponentResource {
         const values = pulumi
             .all([store.endpoint, store.region, store.buckets.lokiChunks, store.buckets.lokiRuler])
             .apply(([endpoint, region, chunksBucket, rulerBucket]) =>
-                buildLokiValues({ ...args, endpoint, region, tls: store.tls, chunksBucket, rulerBucket, credentialsSecretName }),
+                buildLokiValues({ ...args, endpoint, region, tls: store.tls, forcePathStyle: store.forcePathStyle, chunksBucket, rulerBucket, credentialsSecretName }),
             );
         this.release = platformRelease(
             name,

@@ -61,10 +61,29 @@ function hookJob(resources: ComputeResources) {
 
 /** Values of the MinIO chart. Credentials reach it only as the name of an existing Secret. */
 export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
+    const distributed = v.mode === "distributed";
     return {
         fullnameOverride: v.releaseName,
         mode: v.mode,
-        replicas: v.mode === "distributed" ? v.replicas : 1,
+        // One pool of `replicas` pods with one drive (PVC) each: MinIO erasure-codes objects across them.
+        replicas: distributed ? v.replicas : 1,
+        pools: 1,
+        drivesPerNode: 1,
+        ...(distributed
+            ? {
+                  // Erasure coding survives losing drives, not losing them all at once: one pod down at a
+                  // time for voluntary disruptions, and pods spread over nodes where the cluster allows.
+                  podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+                  topologySpreadConstraints: [
+                      {
+                          maxSkew: 1,
+                          topologyKey: "kubernetes.io/hostname",
+                          whenUnsatisfiable: "ScheduleAnyway",
+                          labelSelector: { matchLabels: { release: v.releaseName } },
+                      },
+                  ],
+              }
+            : {}),
         existingSecret: v.credentialsSecretName,
         // The chart's default user is console/console123; no user beyond root, whose secret we own.
         users: [],
@@ -95,6 +114,8 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
     public readonly endpoint: pulumi.Output<string>;
     public readonly region: pulumi.Output<string>;
     public readonly tls = false;
+    // A Service name carries no bucket subdomains, so buckets are addressed by path.
+    public readonly forcePathStyle = true;
     public readonly buckets: BucketNames<pulumi.Output<string>>;
     public readonly credentials: ObjectStoreCredentials;
     public readonly release: k8s.helm.v3.Release;
@@ -150,20 +171,13 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
             tempo: afterRelease(args.buckets.tempo),
             thanos: afterRelease(args.buckets.thanos),
         };
-        this.credentials = {
-            accessKeyId: pulumi.secret(rootUser.result),
-            secretAccessKey: pulumi.secret(rootPassword.result),
-            secretName: credentialsSecret.metadata.name,
-            secretNamespace: credentialsSecret.metadata.namespace,
-            accessKeyIdKey: rootUserKey,
-            secretAccessKeyKey: rootPasswordKey,
-        };
+        this.credentials = { accessKeyId: pulumi.secret(rootUser.result), secretAccessKey: pulumi.secret(rootPassword.result) };
 
         this.registerOutputs({
             endpoint: this.endpoint,
             region: this.region,
             buckets: this.buckets,
-            credentialsSecretName: this.credentials.secretName,
+            credentialsSecretName: credentialsSecret.metadata.name,
         });
     }
 }

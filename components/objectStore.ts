@@ -15,34 +15,32 @@ export interface BucketNames<T = string> {
 
 /**
  * S3 credentials of the object store. The values are Pulumi secrets; consumers copy them into a
- * Secret of their own namespace (a pod can only reference Secrets of its namespace).
+ * Secret of their own namespace (a pod can only reference Secrets of its namespace), so the store
+ * itself needs no Secret that consumers read.
  */
 export interface ObjectStoreCredentials {
     /** Access key id (secret output). */
     readonly accessKeyId: pulumi.Output<string>;
     /** Secret access key (secret output). */
     readonly secretAccessKey: pulumi.Output<string>;
-    /** The Kubernetes Secret in the store's namespace that holds the credentials. */
-    readonly secretName: pulumi.Output<string>;
-    /** Namespace of that Secret. */
-    readonly secretNamespace: pulumi.Output<string>;
-    /** Key of the access key id in that Secret. */
-    readonly accessKeyIdKey: string;
-    /** Key of the secret access key in that Secret. */
-    readonly secretAccessKeyKey: string;
 }
 
 /**
- * What every consumer needs to know about object storage. MinIO implements it today; an external
- * S3 service can stand in by producing the same shape.
+ * What every consumer needs to know about object storage. `Minio` (deployed with the platform) and
+ * `ExternalObjectStore` (an S3 service run elsewhere) implement it; consumers cannot tell them apart.
  */
 export interface ObjectStore {
-    /** S3 API endpoint as `host:port`, without a scheme (the form Thanos, Loki and Tempo all take). */
+    /** S3 API endpoint as `host` or `host:port`, without a scheme (the form Thanos, Loki and Tempo all take). */
     readonly endpoint: pulumi.Output<string>;
     /** S3 region (MinIO accepts any; signatures still need one). */
     readonly region: pulumi.Output<string>;
-    /** Whether the endpoint speaks TLS; false means plain HTTP inside the cluster. */
+    /** Whether the endpoint speaks TLS; false means plain HTTP. */
     readonly tls: boolean;
+    /**
+     * Whether requests name the bucket in the path (`host/bucket/key`) rather than in the host name
+     * (`bucket.host/key`). MinIO and most S3-compatible services need it; AWS S3 prefers host names.
+     */
+    readonly forcePathStyle: boolean;
     /** The bucket of each consumer. */
     readonly buckets: BucketNames<pulumi.Output<string>>;
     /** How to authenticate. */

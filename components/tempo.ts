@@ -42,6 +42,7 @@ export interface TempoValuesInput extends Omit<TempoArgs, "namespace" | "objectS
     readonly endpoint: string;
     readonly region: string;
     readonly tls: boolean;
+    readonly forcePathStyle: boolean;
     readonly bucket: string;
     readonly credentialsSecretName: string;
 }
@@ -77,7 +78,7 @@ export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
                         access_key: `\${${tempoCredentialEnv.accessKeyId}}`,
                         secret_key: `\${${tempoCredentialEnv.secretAccessKey}}`,
                         insecure: !v.tls,
-                        forcepathstyle: true,
+                        forcepathstyle: v.forcePathStyle,
                     },
                     wal: { path: "/var/tempo/wal" },
                 },
@@ -132,7 +133,7 @@ export class Tempo extends pulumi.ComponentResource {
         const values = pulumi
             .all([store.endpoint, store.region, store.buckets.tempo, args.remoteWriteUrl])
             .apply(([endpoint, region, bucket, remoteWriteUrl]) =>
-                buildTempoValues({ ...args, endpoint, region, tls: store.tls, bucket, remoteWriteUrl, credentialsSecretName }),
+                buildTempoValues({ ...args, endpoint, region, tls: store.tls, forcePathStyle: store.forcePathStyle, bucket, remoteWriteUrl, credentialsSecretName }),
             );
         this.release = platformRelease(
             name,

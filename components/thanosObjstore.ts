@@ -10,6 +10,8 @@ export interface ThanosS3Settings {
     readonly endpoint: string;
     readonly region: string;
     readonly tls: boolean;
+    /** Bucket in the path; otherwise Thanos' `auto` lookup (host names on AWS, the path elsewhere), as Loki and Tempo do. */
+    readonly forcePathStyle: boolean;
     readonly accessKey: string;
     readonly secretKey: string;
 }
@@ -32,7 +34,7 @@ export function buildThanosObjstoreConfig(s: ThanosS3Settings): string {
             endpoint: s.endpoint,
             region: s.region,
             insecure: !s.tls,
-            bucket_lookup_type: "path",
+            bucket_lookup_type: s.forcePathStyle ? "path" : "auto",
             access_key: s.accessKey,
             secret_key: s.secretKey,
         },
@@ -52,7 +54,7 @@ export function thanosObjstoreSecret(
     const document = pulumi
         .all([store.buckets.thanos, store.endpoint, store.region, store.credentials.accessKeyId, store.credentials.secretAccessKey])
         .apply(([bucket, endpoint, region, accessKey, secretKey]) =>
-            buildThanosObjstoreConfig({ bucket, endpoint, region, tls: store.tls, accessKey, secretKey }),
+            buildThanosObjstoreConfig({ bucket, endpoint, region, tls: store.tls, forcePathStyle: store.forcePathStyle, accessKey, secretKey }),
         );
     return new k8s.core.v1.Secret(
         resourceName,

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { awsS3EndpointRegion } from "../components/externalObjectStore";
+import type { ObjectStoreCredentials } from "../components/objectStore";
 import { durationSeconds } from "./durations";
 import { profileDefaults, profileSizing } from "./profiles";
 import { PlatformConfig, platformSchema } from "./schema";
@@ -8,8 +10,22 @@ import { PlatformConfig, platformSchema } from "./schema";
 const scalarKeys = ["profile", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
 const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo"] as const;
-/** Secret keys (`pulumi config set --secret`): read with getSecret, never parsed, validated or echoed here. */
-const secretKeys = ["slackWebhookUrl", "alertWebhookUrl"] as const;
+/** The external object store's credentials. */
+const objectStorageSecretKeys = ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"] as const;
+/** Alertmanager's notification URLs (optional). */
+const notificationSecretKeys = ["slackWebhookUrl", "alertWebhookUrl"] as const;
+/**
+ * Secret keys (`pulumi config set --secret`): read only as secrets by `readPlatformSecrets`. Here
+ * they are checked for presence (and the URLs for their form) only; a value is never echoed.
+ */
+export const secretKeys = [...objectStorageSecretKeys, ...notificationSecretKeys] as const;
+export type SecretKey = (typeof secretKeys)[number];
+
+/** What each object storage secret key holds, for messages. */
+const secretKeyMeaning: Record<(typeof objectStorageSecretKeys)[number], string> = {
+    objectStorageAccessKeyId: "the access key id of the external S3 service",
+    objectStorageSecretAccessKey: "the secret access key of the external S3 service",
+};
 
 /** Raw stack config as Pulumi hands it over: key (without the project prefix) → string (objects as JSON). */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
@@ -51,11 +67,19 @@ function describeIssue(issue: z.core.$ZodIssue, candidate: unknown): string {
     return `${key} = ${show(valueAt(candidate, issue.path))}: expected ${message}`;
 }
 
+export interface ParseOptions {
+    /**
+     * Accept a config whose required secret keys are not set yet. Only the offline render tool uses
+     * it, to check a stack file before its secrets are set; a deployment always requires them.
+     */
+    readonly allowUnsetSecrets?: boolean;
+}
+
 /**
  * Turns raw stack config into a validated `PlatformConfig`: the profile's defaults, overlaid with the
  * stack's values, checked as a whole. Pure, so every rule is unit-tested without Pulumi.
  */
-export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:"): PlatformConfig {
+export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: ParseOptions = {}): PlatformConfig {
     const problems: string[] = [];
     const known = new Set<string>([...scalarKeys, ...structuredKeys, ...secretKeys]);
     for (const key of Object.keys(raw)) {
@@ -99,15 +123,15 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:"): PlatformC
     if (!result.success) throw new ConfigError(result.error.issues.map((i) => describeIssue(i, candidate)), prefix);
     const config = result.data;
 
-    problems.push(...crossFieldProblems(config), ...secretProblems(raw, config));
+    problems.push(...crossFieldProblems(config), ...secretKeyProblems(config, raw, prefix, options), ...notificationProblems(raw, config));
     if (problems.length > 0) throw new ConfigError(problems, prefix);
     return config;
 }
 
-/** Presence and shape of the secret keys; their values never appear in a message. */
-function secretProblems(raw: RawConfig, c: PlatformConfig): string[] {
+/** Presence and form of the notification URLs; their values never appear in a message. */
+function notificationProblems(raw: RawConfig, c: PlatformConfig): string[] {
     const problems: string[] = [];
-    for (const key of ["slackWebhookUrl", "alertWebhookUrl"] as const) {
+    for (const key of notificationSecretKeys) {
         const value = raw[key];
         if (value !== undefined && !/^https?:\/\/[^\s/]+/.test(value)) {
             problems.push(`${key} = (secret, not shown): expected an http(s) URL such as https://hooks.slack.com/services/...`);
@@ -122,15 +146,39 @@ function secretProblems(raw: RawConfig, c: PlatformConfig): string[] {
     return problems;
 }
 
+/** The secret keys a valid config needs set: the external object store's credentials. */
+export function requiredSecretKeys(c: PlatformConfig): SecretKey[] {
+    return c.objectStorage.type === "external" ? [...objectStorageSecretKeys] : [];
+}
+
+/** Credentials that are needed but unset, or set but unused. Presence only: a value never reaches a message. */
+function secretKeyProblems(c: PlatformConfig, raw: RawConfig, prefix: string, options: ParseOptions): string[] {
+    const problems: string[] = [];
+    for (const key of objectStorageSecretKeys) {
+        const value = raw[key];
+        if (c.objectStorage.type === "external" && !value && !options.allowUnsetSecrets) {
+            problems.push(
+                `${key} = ${value === undefined ? "(missing)" : "(empty)"}: expected ${secretKeyMeaning[key]}, since objectStorage.type is external; ` +
+                    `set it as a secret: pulumi config set --secret ${prefix}${key} <value>`,
+            );
+        }
+        if (c.objectStorage.type !== "external" && value !== undefined) {
+            problems.push(
+                `${key} = (secret, not shown): expected no value while objectStorage.type is ${c.objectStorage.type} (MinIO's credentials are generated); ` +
+                    `set objectStorage.type to external, or remove it: pulumi config rm ${prefix}${key}`,
+            );
+        }
+    }
+    return problems;
+}
+
 /** Rules that span several keys or depend on the profile. */
 function crossFieldProblems(c: PlatformConfig): string[] {
     const problems: string[] = [];
     if (c.profile === "prod" && !c.grafana.ingress.enabled) {
         problems.push(`grafana.ingress.enabled = false: expected true in the prod profile, with grafana.ingress.host set (prod Grafana is reached by name)`);
     }
-    if (c.objectStorage.minio.mode === "distributed" && c.objectStorage.minio.replicas < 4) {
-        problems.push(`objectStorage.minio.replicas = ${c.objectStorage.minio.replicas}: expected at least 4 in distributed mode (erasure coding needs 4 drives)`);
-    }
+    problems.push(...objectStorageProblems(c));
     problems.push(...retentionProblems(c));
     const sharing = Object.entries(c.namespaces).filter(([key, name]) => key !== "agents" && name === c.namespaces.agents).map(([key]) => `namespaces.${key}`);
     if (sharing.length > 0) {
@@ -178,6 +226,34 @@ function retentionProblems(c: PlatformConfig): string[] {
     return problems;
 }
 
+/** The store's settings that only matter for the chosen type, and what prod demands of each. */
+function objectStorageProblems(c: PlatformConfig): string[] {
+    const problems: string[] = [];
+    const { minio, external, region } = c.objectStorage;
+    if (c.objectStorage.type === "minio") {
+        if (minio.mode === "distributed" && minio.replicas < 4) {
+            problems.push(`objectStorage.minio.replicas = ${minio.replicas}: expected at least 4 in distributed mode (erasure coding needs 4 drives)`);
+        }
+        if (c.profile === "prod" && minio.mode !== "distributed") {
+            problems.push(`objectStorage.minio.mode = "${minio.mode}": expected distributed in the prod profile (one MinIO pod would hold every signal's data on one volume)`);
+        }
+        if (c.profile === "prod" && !minio.versioning) {
+            problems.push(`objectStorage.minio.versioning = false: expected true in the prod profile (object versions protect data from deletes by mistake)`);
+        }
+        return problems;
+    }
+    if (c.profile === "prod" && !external.tls) {
+        problems.push(`objectStorage.external.tls = false: expected true in the prod profile (credentials and data would cross the network in clear text)`);
+    }
+    const endpointRegion = external.endpoint === undefined ? undefined : awsS3EndpointRegion(external.endpoint);
+    if (endpointRegion !== undefined && endpointRegion !== region) {
+        problems.push(
+            `objectStorage.region = "${region}": expected "${endpointRegion}", the region of objectStorage.external.endpoint ${external.endpoint} (AWS refuses requests signed for another region)`,
+        );
+    }
+    return problems;
+}
+
 /** Reads this stack's config from Pulumi (the one place that does) and validates it. */
 export function readPlatformConfig(): PlatformConfig {
     const project = pulumi.getProject();
@@ -190,16 +266,39 @@ export function readPlatformConfig(): PlatformConfig {
     return parsePlatformConfig(raw, prefix);
 }
 
-/** Values of the secret keys, as Pulumi secrets (undefined when not configured). */
+/** Secret config the platform hands to its components, as Pulumi secrets. */
 export interface PlatformSecrets {
+    /** Credentials of the external object store; present exactly when `objectStorage.type` is external. */
+    readonly objectStorage?: ObjectStoreCredentials;
     /** Slack incoming-webhook URL for Alertmanager. */
     readonly slackWebhookUrl?: pulumi.Output<string>;
     /** Generic webhook URL Alertmanager posts every notification to. */
     readonly alertWebhookUrl?: pulumi.Output<string>;
 }
 
-/** Reads the secret keys; only ever as secrets. */
-export function readPlatformSecrets(): PlatformSecrets {
-    const cfg = new pulumi.Config();
-    return { slackWebhookUrl: cfg.getSecret("slackWebhookUrl"), alertWebhookUrl: cfg.getSecret("alertWebhookUrl") };
+/**
+ * The secrets of a validated `config`, each obtained by `secret` (Pulumi config in a deployment,
+ * stand-ins offline), which returns undefined for a key that is not set.
+ */
+export function platformSecrets(config: PlatformConfig, secret: (key: SecretKey) => pulumi.Output<string> | undefined): PlatformSecrets {
+    const required = (key: SecretKey) => {
+        const value = secret(key);
+        if (value === undefined) throw new Error(`${key} is not set, although the config requires it (validation should have said so)`);
+        return value;
+    };
+    return {
+        ...(config.objectStorage.type === "external"
+            ? { objectStorage: { accessKeyId: required("objectStorageAccessKeyId"), secretAccessKey: required("objectStorageSecretAccessKey") } }
+            : {}),
+        ...Object.fromEntries(notificationSecretKeys.flatMap((key) => {
+            const value = secret(key);
+            return value === undefined ? [] : [[key, value]];
+        })),
+    };
+}
+
+/** Reads the secret config of a validated `config` from Pulumi, only ever as secrets. */
+export function readPlatformSecrets(config: PlatformConfig): PlatformSecrets {
+    const pulumiConfig = new pulumi.Config();
+    return platformSecrets(config, (key) => pulumiConfig.getSecret(key));
 }

@@ -4,10 +4,12 @@ import { alertmanagerWiring, PlatformAlerts } from "../components/alerting";
 import { Alloy } from "../components/alloy";
 import { PlatformDashboards, projectDashboardsDirectory } from "../components/dashboards";
 import { Demo } from "../components/demo";
+import { ExternalObjectStore } from "../components/externalObjectStore";
 import { Grafana } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
 import { Minio } from "../components/minio";
+import { BucketNames } from "../components/objectStore";
 import { PrometheusCrds } from "../components/prometheusCrds";
 import { podSecurityLabels } from "../components/podSecurity";
 import { Persistence } from "../components/resources";
@@ -16,6 +18,16 @@ import { Thanos } from "../components/thanos";
 import type { PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
 import { PlatformConfig } from "./schema";
+
+/** The object store as the stack reports it: what operators need to check it and its buckets. */
+export interface ObjectStorageSummary {
+    readonly type: PlatformConfig["objectStorage"]["type"];
+    readonly endpoint: string;
+    readonly region: string;
+    readonly tls: boolean;
+    readonly forcePathStyle: boolean;
+    readonly buckets: BucketNames;
+}
 
 /** What the stack exports: where people and applications reach the platform. */
 export interface PlatformOutputs {
@@ -26,8 +38,10 @@ export interface PlatformOutputs {
     readonly otlpHttpEndpoint: pulumi.Output<string>;
     readonly lokiPushUrl: pulumi.Output<string>;
     readonly prometheusRemoteWriteUrl: pulumi.Output<string>;
+    /** Where the data lives: the store's type, endpoint and the buckets (which must exist when the store is external). */
+    readonly objectStorage: pulumi.Output<ObjectStorageSummary>;
     readonly components: {
-        readonly objectStorage: Minio;
+        readonly objectStorage: Minio | ExternalObjectStore;
         readonly crds: PrometheusCrds;
         readonly metrics: Metrics;
         readonly thanos: Thanos;
@@ -47,10 +61,7 @@ export interface PlatformOutputs {
  * metrics, Thanos, logs and traces; Thanos reads the Prometheus sidecars; traces write RED metrics
  * into Prometheus; Grafana reads them all. Every address passed along is a component output.
  */
-export function deployPlatform(
-    config: PlatformConfig,
-    secrets: PlatformSecrets = {},
-): PlatformOutputs {
+export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets): PlatformOutputs {
     const sizing = profileSizing(config.profile);
     const provider = new k8s.Provider("kubernetes", {
         ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
@@ -76,23 +87,39 @@ export function deployPlatform(
     // First: every release after it ships a ServiceMonitor or PrometheusRule.
     const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds" }, stateful);
 
-    const objectStorage = new Minio(
-        "object-storage",
-        {
-            namespace: namespace(config.namespaces.objectStorage),
-            releaseName: "minio",
-            crds: crds.release,
-            mode: config.objectStorage.minio.mode,
-            replicas: config.objectStorage.minio.replicas,
-            buckets: config.objectStorage.buckets,
-            versioning: config.objectStorage.minio.versioning,
-            region: config.objectStorage.region,
-            persistence: volume(config.objectStorage.minio.volumeSize, true),
-            resources: sizing.minio.server,
-            jobResources: sizing.minio.jobs,
-        },
-        stateful,
-    );
+    const storage = config.objectStorage;
+    // Both stores implement ObjectStore; nothing below depends on which one is chosen.
+    const chooseObjectStore = (): Minio | ExternalObjectStore => {
+        if (storage.type === "minio") {
+            return new Minio(
+                "object-storage",
+                {
+                    namespace: namespace(config.namespaces.objectStorage),
+                    releaseName: "minio",
+                    crds: crds.release,
+                    mode: storage.minio.mode,
+                    replicas: storage.minio.replicas,
+                    buckets: storage.buckets,
+                    versioning: storage.minio.versioning,
+                    region: storage.region,
+                    // MinIO's data is the platform's data: always on PersistentVolumeClaims, one per pod.
+                    persistence: volume(storage.minio.volumeSize, true),
+                    resources: sizing.minio.server,
+                    jobResources: sizing.minio.jobs,
+                },
+                stateful,
+            );
+        }
+        const { endpoint } = storage.external;
+        const credentials = secrets.objectStorage;
+        if (endpoint === undefined || credentials === undefined) {
+            // parsePlatformConfig and readPlatformSecrets guarantee both; reaching this is a programming error.
+            throw new Error("external object storage needs objectStorage.external.endpoint and the credentials from readPlatformSecrets");
+        }
+        const { tls, forcePathStyle } = storage.external;
+        return new ExternalObjectStore("object-storage", { endpoint, region: storage.region, tls, forcePathStyle, buckets: storage.buckets, credentials }, inCluster);
+    };
+    const objectStorage = chooseObjectStore();
 
     // Notification URLs reach Alertmanager only as files of a Secret (never in values or config).
     const alerting = alertmanagerWiring(
@@ -250,6 +277,16 @@ export function deployPlatform(
         otlpHttpEndpoint: collect.otlpHttpEndpoint,
         lokiPushUrl: logs.pushUrl,
         prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
+        objectStorage: pulumi
+            .all([objectStorage.endpoint, objectStorage.region, objectStorage.buckets.lokiChunks, objectStorage.buckets.lokiRuler, objectStorage.buckets.tempo, objectStorage.buckets.thanos])
+            .apply(([endpoint, region, lokiChunks, lokiRuler, tempo, thanos]) => ({
+                type: storage.type,
+                endpoint,
+                region,
+                tls: objectStorage.tls,
+                forcePathStyle: objectStorage.forcePathStyle,
+                buckets: { lokiChunks, lokiRuler, tempo, thanos },
+            })),
         components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, alerts, ...(demo ? { demo } : {}) },
     };
 }

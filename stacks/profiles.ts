@@ -29,11 +29,13 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
     // The demo is an application like any other, so it lives apart from the platform.
     const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: `${namespace}-agents`, demo: "demo" };
     const buckets = { lokiChunks: "loki-chunks", lokiRuler: "loki-ruler", tempo: "tempo-traces", thanos: "thanos-metrics" };
+    // AWS S3 addressing (virtual-hosted, TLS); S3-compatible services without wildcard DNS set forcePathStyle.
+    const external = { tls: true, forcePathStyle: false };
     if (profile === "dev") {
         return {
             clusterName: "lgtm",
             namespaces,
-            objectStorage: { region: "us-east-1", buckets, minio: { mode: "standalone", replicas: 1, volumeSize: "20Gi", versioning: false } },
+            objectStorage: { type: "minio", region: "us-east-1", buckets, minio: { mode: "standalone", replicas: 1, volumeSize: "20Gi", versioning: false }, external },
             metrics: { retention: "24h", retentionSize: "4GB", scrapeInterval: "30s", prometheusReplicas: 1, alertmanagerReplicas: 1, volumeSize: "5Gi" },
             thanos: { retention: { raw: "7d", fiveMinutes: "30d", oneHour: "90d" }, queryReplicas: 1, storeGatewayReplicas: 1, volumeSize: "2Gi" },
             loki: { mode: "Monolithic", multiTenancy: false, tenant: "platform", retention: "168h", expectedIngestMBps: 1, replicationFactor: 1, volumeSize: "5Gi" },
@@ -46,7 +48,8 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
     return {
         clusterName: "lgtm",
         namespaces,
-        objectStorage: { region: "us-east-1", buckets, minio: { mode: "distributed", replicas: 4, volumeSize: "100Gi", versioning: true } },
+        // prod keeps its data in an S3 service operated for durability; MinIO, if chosen instead, runs distributed.
+        objectStorage: { type: "external", region: "us-east-1", buckets, minio: { mode: "distributed", replicas: 4, volumeSize: "100Gi", versioning: true }, external },
         metrics: { retention: "48h", retentionSize: "40GB", scrapeInterval: "30s", prometheusReplicas: 2, alertmanagerReplicas: 3, volumeSize: "50Gi" },
         thanos: { retention: { raw: "30d", fiveMinutes: "180d", oneHour: "730d" }, queryReplicas: 2, storeGatewayReplicas: 2, volumeSize: "20Gi" },
         loki: { mode: "Distributed", multiTenancy: true, tenant: "platform", retention: "744h", expectedIngestMBps: 10, replicationFactor: 3, volumeSize: "20Gi" },

@@ -16,6 +16,24 @@ const hostname = z
     .string()
     .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, "a DNS host name such as grafana.example.com (lower case, no scheme, no port, no path)");
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'");
+/**
+ * An S3 endpoint as every consumer takes it: host or host:port, never a scheme (TLS is a switch of
+ * its own, and Thanos refuses a scheme outright) nor a path. A scheme is rejected rather than
+ * stripped, so that `http://` can never silently become TLS or the other way round.
+ */
+const s3Endpoint = z
+    .string()
+    .regex(
+        /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:\d{1,5})?$/,
+        "host or host:port without a scheme or path, such as s3.eu-west-1.amazonaws.com or minio.example.com:9000 (TLS is objectStorage.external.tls)",
+    )
+    .refine((e) => {
+        const port = /:(\d+)$/.exec(e)?.[1];
+        return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+    }, "a port between 1 and 65535");
+
+/** Where the platform's buckets live: MinIO deployed with the platform, or an S3 service run elsewhere. */
+export const objectStorageTypes = ["minio", "external"] as const;
 
 export const namespacesSchema = z.strictObject({
     objectStorage: dnsLabel,
@@ -28,18 +46,29 @@ export const namespacesSchema = z.strictObject({
     demo: dnsLabel,
 });
 
-export const objectStorageSchema = z.strictObject({
-    region: z.string().min(1, "a non-empty region name such as us-east-1"),
-    buckets: z
-        .strictObject({ lokiChunks: bucket, lokiRuler: bucket, tempo: bucket, thanos: bucket })
-        .refine((b) => new Set(Object.values(b)).size === 4, "four distinct bucket names (each consumer owns its bucket)"),
-    minio: z.strictObject({
-        mode: z.enum(["standalone", "distributed"], "one of standalone, distributed"),
-        replicas,
-        volumeSize: quantity,
-        versioning: z.boolean("true or false"),
-    }),
-});
+export const objectStorageSchema = z
+    .strictObject({
+        type: z.enum(objectStorageTypes, "one of minio (deployed with the platform), external (an S3 service you provide)"),
+        region: z.string().min(1, "a non-empty region name such as us-east-1"),
+        buckets: z
+            .strictObject({ lokiChunks: bucket, lokiRuler: bucket, tempo: bucket, thanos: bucket })
+            .refine((b) => new Set(Object.values(b)).size === 4, "four distinct bucket names (each consumer owns its bucket)"),
+        minio: z.strictObject({
+            mode: z.enum(["standalone", "distributed"], "one of standalone, distributed"),
+            replicas,
+            volumeSize: quantity,
+            versioning: z.boolean("true or false"),
+        }),
+        external: z.strictObject({
+            endpoint: s3Endpoint.optional(),
+            tls: z.boolean("true or false"),
+            forcePathStyle: z.boolean("true or false"),
+        }),
+    })
+    .refine((o) => o.type !== "external" || o.external.endpoint !== undefined, {
+        message: "the S3 endpoint, such as s3.eu-west-1.amazonaws.com, when objectStorage.type is external",
+        path: ["external", "endpoint"],
+    });
 
 export const metricsSchema = z.strictObject({
     retention: promDuration,

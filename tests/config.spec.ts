@@ -1,8 +1,16 @@
 import { strict as assert } from "assert";
-import { ConfigError, parsePlatformConfig, RawConfig } from "../stacks/config";
+import { ConfigError, parsePlatformConfig, platformSecrets, RawConfig, requiredSecretKeys } from "../stacks/config";
 import { durationSeconds } from "../stacks/durations";
 
 const prodHost = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } });
+/** An external store as prod takes by default: AWS S3 in us-east-1, credentials set as secrets. */
+const s3 = (external: Record<string, unknown> = {}, rest: Record<string, unknown> = {}) =>
+    JSON.stringify({ external: { endpoint: "s3.us-east-1.amazonaws.com", ...external }, ...rest });
+const accessKeyId = "AKIAIOSFODNN7EXAMPLE";
+const secretAccessKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+const credentials = { objectStorageAccessKeyId: accessKeyId, objectStorageSecretAccessKey: secretAccessKey };
+const prod = { profile: "prod", grafana: prodHost, objectStorage: s3(), ...credentials };
+const noCredentials = () => ({ objectStorageAccessKeyId: undefined, objectStorageSecretAccessKey: undefined });
 
 function rejects(raw: RawConfig, ...fragments: string[]): void {
     assert.throws(
@@ -23,8 +31,10 @@ describe("config validation", () => {
         assert.equal(c.namespaces.logs, "monitoring");
     });
 
-    it("prod with a Grafana host takes the prod profile", () => {
-        const c = parsePlatformConfig({ profile: "prod", grafana: prodHost });
+    it("prod with a Grafana host and an S3 endpoint takes the prod profile", () => {
+        const c = parsePlatformConfig(prod);
+        assert.equal(c.objectStorage.type, "external");
+        assert.deepEqual(c.objectStorage.external, { endpoint: "s3.us-east-1.amazonaws.com", tls: true, forcePathStyle: false });
         assert.equal(c.loki.mode, "Distributed");
         assert.equal(c.metrics.prometheusReplicas, 2);
         assert.equal(c.metrics.alertmanagerReplicas, 3);
@@ -53,13 +63,31 @@ describe("config validation", () => {
         ["Tempo retention in days", { tempo: JSON.stringify({ retention: "14d" }) }, ['lgtm:tempo.retention = "14d"', "Tempo takes no days"]],
         ["malformed Grafana host", { grafana: JSON.stringify({ ingress: { enabled: true, host: "https://grafana.example.com/" } }) }, ["lgtm:grafana.ingress.host", "no scheme"]],
         ["ingress without host", { grafana: JSON.stringify({ ingress: { enabled: true } }) }, ["lgtm:grafana.ingress.host", "a host when ingress is enabled"]],
-        ["prod without ingress host", { profile: "prod" }, ["lgtm:grafana.ingress.host = (missing)"]],
-        ["prod with ingress off", { profile: "prod", grafana: JSON.stringify({ ingress: { enabled: false } }) }, ["lgtm:grafana.ingress.enabled = false", "prod"]],
+        ["prod without ingress host", { ...prod, grafana: undefined }, ["lgtm:grafana.ingress.host = (missing)"]],
+        ["prod with ingress off", { ...prod, grafana: JSON.stringify({ ingress: { enabled: false } }) }, ["lgtm:grafana.ingress.enabled = false", "prod"]],
         ["sub-path with trailing slash", { grafana: JSON.stringify({ subPath: "/grafana/" }) }, ['lgtm:grafana.subPath = "/grafana/"']],
         ["namespace that is not a DNS label", { namespaces: JSON.stringify({ logs: "Logs_NS" }) }, ['lgtm:namespaces.logs = "Logs_NS"', "DNS label"]],
         ["bucket name with capitals", { objectStorage: JSON.stringify({ buckets: { tempo: "Tempo" } }) }, ['lgtm:objectStorage.buckets.tempo = "Tempo"', "S3 bucket name"]],
         ["two consumers sharing a bucket", { objectStorage: JSON.stringify({ buckets: { tempo: "loki-chunks" } }) }, ["lgtm:objectStorage.buckets", "four distinct bucket names"]],
         ["distributed MinIO with too few pods", { objectStorage: JSON.stringify({ minio: { mode: "distributed", replicas: 2 } }) }, ["lgtm:objectStorage.minio.replicas = 2", "at least 4"]],
+        ["unknown object storage type", { objectStorage: JSON.stringify({ type: "s3" }) }, ['lgtm:objectStorage.type = "s3"', "one of minio", "external"]],
+        ["external storage without an endpoint", { objectStorage: JSON.stringify({ type: "external" }), ...credentials }, ["lgtm:objectStorage.external.endpoint = (missing)", "when objectStorage.type is external"]],
+        ["an endpoint with a scheme", { ...prod, objectStorage: s3({ endpoint: "https://s3.us-east-1.amazonaws.com" }) }, ['lgtm:objectStorage.external.endpoint = "https://s3.us-east-1.amazonaws.com"', "without a scheme", "objectStorage.external.tls"]],
+        ["an endpoint with a path", { ...prod, objectStorage: s3({ endpoint: "storage.example.com/s3" }) }, ['lgtm:objectStorage.external.endpoint = "storage.example.com/s3"', "host or host:port"]],
+        ["an endpoint with a port out of range", { ...prod, objectStorage: s3({ endpoint: "ceph.example.com:70000" }) }, ["a port between 1 and 65535"]],
+        ["TLS as text", { ...prod, objectStorage: s3({ tls: "yes" }) }, ['lgtm:objectStorage.external.tls = "yes"', "true or false"]],
+        ["a misspelled external key", { ...prod, objectStorage: s3({ pathStyle: true }) }, ["lgtm:objectStorage.external.pathStyle: unknown key"]],
+        ["prod reaching S3 without TLS", { ...prod, objectStorage: s3({ tls: false }) }, ["lgtm:objectStorage.external.tls = false", "expected true in the prod profile"]],
+        ["an AWS endpoint of another region", { ...prod, objectStorage: s3({ endpoint: "s3.eu-west-1.amazonaws.com" }) }, ['lgtm:objectStorage.region = "us-east-1"', 'expected "eu-west-1"', "s3.eu-west-1.amazonaws.com"]],
+        ["external storage without credentials", { ...prod, objectStorageAccessKeyId: undefined, objectStorageSecretAccessKey: undefined }, [
+            "lgtm:objectStorageAccessKeyId = (missing): expected the access key id",
+            "pulumi config set --secret lgtm:objectStorageAccessKeyId <value>",
+            "lgtm:objectStorageSecretAccessKey = (missing): expected the secret access key",
+        ]],
+        ["an empty secret access key", { ...prod, objectStorageSecretAccessKey: "" }, ["lgtm:objectStorageSecretAccessKey = (empty)"]],
+        ["credentials while MinIO is the store", { ...credentials }, ["lgtm:objectStorageAccessKeyId = (secret, not shown): expected no value while objectStorage.type is minio", "pulumi config rm lgtm:objectStorageAccessKeyId"]],
+        ["standalone MinIO in prod", { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { mode: "standalone" } }), ...noCredentials() }, ['lgtm:objectStorage.minio.mode = "standalone"', "distributed in the prod profile"]],
+        ["unversioned MinIO in prod", { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { versioning: false } }), ...noCredentials() }, ["lgtm:objectStorage.minio.versioning = false", "expected true in the prod profile"]],
         ["replication in Monolithic Loki", { loki: JSON.stringify({ replicationFactor: 3 }) }, ["lgtm:loki.replicationFactor = 3", "Monolithic"]],
         ["volume size that is not a quantity", { loki: JSON.stringify({ volumeSize: "ten gigs" }) }, ['lgtm:loki.volumeSize = "ten gigs"', "Kubernetes quantity"]],
         ["multi-tenancy flag as text", { loki: JSON.stringify({ multiTenancy: "yes" }) }, ['lgtm:loki.multiTenancy = "yes"', "true or false"]],
@@ -77,7 +105,7 @@ describe("config validation", () => {
         ["Slack webhook without a channel", { slackWebhookUrl: "https://hooks.slack.example/T1" }, ["lgtm:alerting.slackChannel = (missing)", "slackWebhookUrl is set"]],
         ["Slack channel without its webhook", { alerting: JSON.stringify({ slackChannel: "#alerts" }) }, ["lgtm:alerting.slackChannel = #alerts", "pulumi config set --secret lgtm:slackWebhookUrl"]],
         ["Slack channel that is not a channel", { alerting: JSON.stringify({ slackChannel: "Platform Alerts" }) }, ['lgtm:alerting.slackChannel = "Platform Alerts"', "a Slack channel"]],
-        ["demo in prod", { profile: "prod", grafana: prodHost, demo: JSON.stringify({ enabled: true }) }, ["lgtm:demo.enabled = true", "expected false in the prod profile", "only with profile dev"]],
+        ["demo in prod", { ...prod, demo: JSON.stringify({ enabled: true }) }, ["lgtm:demo.enabled = true", "expected false in the prod profile", "only with profile dev"]],
         ["demo flag as text", { demo: JSON.stringify({ enabled: "yes" }) }, ['lgtm:demo.enabled = "yes"', "true or false"]],
         ["misspelled demo key", { demo: JSON.stringify({ enable: true }) }, ["lgtm:demo.enable: unknown key"]],
         ["demo namespace that is not a DNS label", { namespaces: JSON.stringify({ demo: "Demo" }) }, ['lgtm:namespaces.demo = "Demo"', "DNS label"]],
@@ -110,11 +138,57 @@ describe("config validation", () => {
         assert.throws(() => durationSeconds("1h30"), /not a duration/);
     });
 
+    it("accepts an S3-compatible service by path over TLS, and AWS endpoints in their region", () => {
+        const ceph = parsePlatformConfig({ ...prod, objectStorage: s3({ endpoint: "rgw.storage.example.com:8443", forcePathStyle: true }, { region: "default" }) });
+        assert.deepEqual(ceph.objectStorage.external, { endpoint: "rgw.storage.example.com:8443", tls: true, forcePathStyle: true });
+        assert.equal(ceph.objectStorage.region, "default");
+        for (const endpoint of ["s3.amazonaws.com", "s3.dualstack.us-east-1.amazonaws.com", "s3-fips.us-east-1.amazonaws.com"]) {
+            assert.equal(parsePlatformConfig({ ...prod, objectStorage: s3({ endpoint }) }).objectStorage.external.endpoint, endpoint);
+        }
+    });
+
+    it("prod keeps MinIO when asked, distributed over 4 versioned pods, without external credentials", () => {
+        const c = parsePlatformConfig({ profile: "prod", grafana: prodHost, objectStorage: JSON.stringify({ type: "minio" }) });
+        assert.deepEqual(c.objectStorage.minio, { mode: "distributed", replicas: 4, volumeSize: "100Gi", versioning: true });
+    });
+
+    it("never shows a secret value, whatever else is wrong", () => {
+        const problems = [
+            { ...prod, objectStorage: s3({ endpoint: "http://bad" }) },
+            { ...credentials, objectStorage: JSON.stringify({ type: "minio" }) },
+            { ...prod, objectStorageSecretAccessKey: secretAccessKey, objectStorageAccessKeyId: accessKeyId, metrics: "not json", retension: "1d" },
+        ];
+        for (const raw of problems) {
+            assert.throws(
+                () => parsePlatformConfig(raw),
+                (err: unknown) => err instanceof ConfigError && !err.message.includes(secretAccessKey) && !err.message.includes(accessKeyId),
+            );
+        }
+    });
+
+    it("requires the credentials only for a deployment: the render tool may check a stack file before they are set", () => {
+        const raw = { ...prod, ...noCredentials() };
+        assert.equal(parsePlatformConfig(raw, "lgtm:", { allowUnsetSecrets: true }).objectStorage.type, "external");
+        assert.deepEqual(requiredSecretKeys(parsePlatformConfig(raw, "lgtm:", { allowUnsetSecrets: true })), ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"]);
+        assert.deepEqual(requiredSecretKeys(parsePlatformConfig({})), []);
+    });
+
+    it("hands the credentials over as Pulumi secrets, and only for an external store", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const asked: string[] = [];
+        const read = (key: string) => (key.startsWith("objectStorage") ? (asked.push(key), pulumi.secret(`value of ${key}`)) : undefined);
+        const secrets = platformSecrets(parsePlatformConfig(prod), read);
+        assert.deepEqual(asked, ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"]);
+        assert.equal(await pulumi.isSecret(secrets.objectStorage!.secretAccessKey), true);
+        assert.deepEqual(platformSecrets(parsePlatformConfig({}), read), {});
+        assert.equal(asked.length, 2);
+    });
+
     it("reports every problem at once", () => {
         rejects({ metrics: JSON.stringify({ retention: "5x", prometheusReplicas: 0 }) }, "lgtm:metrics.retention", "lgtm:metrics.prometheusReplicas");
     });
 
-    it("the program entry rejects bad config before registering any resource", async () => {
+    async function programEntryRejects(config: Record<string, string>, fragment: string): Promise<void> {
         const pulumi = await import("@pulumi/pulumi");
         const registered: string[] = [];
         await pulumi.runtime.setMocks(
@@ -123,12 +197,52 @@ describe("config validation", () => {
             "dev",
             false,
         );
-        pulumi.runtime.setAllConfig({ "lgtm:metrics": JSON.stringify({ retention: "5x" }) });
+        pulumi.runtime.setAllConfig(config);
         try {
-            await assert.rejects(import("../index"), (err: unknown) => err instanceof ConfigError && err.message.includes("lgtm:metrics.retention"));
+            await assert.rejects(import("../index"), (err: unknown) => err instanceof ConfigError && err.message.includes(fragment));
         } finally {
             pulumi.runtime.setAllConfig({});
         }
         assert.deepEqual(registered, []);
+    }
+
+    it("the program entry rejects bad config before registering any resource", async () => {
+        await programEntryRejects({ "lgtm:metrics": JSON.stringify({ retention: "5x" }) }, "lgtm:metrics.retention");
+    });
+
+    it("the program entry rejects external storage without credentials before registering any resource", async () => {
+        const config = { "lgtm:profile": "prod", "lgtm:grafana": prodHost, "lgtm:objectStorage": s3(), "lgtm:objectStorageAccessKeyId": accessKeyId };
+        await programEntryRejects(config, "lgtm:objectStorageSecretAccessKey = (missing)");
+    });
+
+    // Last of the program entry tests: a program that loads successfully stays loaded (module cache).
+    it("the program entry reads the credentials from secret config and hands them to consumers as secrets", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const secrets = new Map<string, unknown>();
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (a) => {
+                    if (a.type === "kubernetes:core/v1:Secret") secrets.set(a.inputs.metadata.name, a.inputs.stringData);
+                    return { id: a.name, state: a.inputs };
+                },
+                call: (a) => a.inputs,
+            },
+            "lgtm",
+            "prod",
+            false,
+        );
+        const config = { "lgtm:profile": "prod", "lgtm:grafana": prodHost, "lgtm:objectStorage": s3(), "lgtm:objectStorageAccessKeyId": accessKeyId, "lgtm:objectStorageSecretAccessKey": secretAccessKey };
+        pulumi.runtime.setAllConfig(config, ["lgtm:objectStorageAccessKeyId", "lgtm:objectStorageSecretAccessKey"]);
+        try {
+            const program = await import("../index");
+            const storage = await new Promise<any>((resolve) => program.objectStorage.apply(resolve));
+            assert.equal(storage.type, "external");
+            for (let i = 0; i < 100 && !secrets.has("tempo-s3-credentials"); i++) await new Promise((r) => setTimeout(r, 20));
+        } finally {
+            pulumi.runtime.setAllConfig({});
+        }
+        const stringData = secrets.get("tempo-s3-credentials");
+        assert.ok(pulumi.runtime.isRpcSecret(stringData), "credentials stay secret");
+        assert.deepEqual(pulumi.runtime.unwrapRpcSecret(stringData), { TEMPO_S3_ACCESS_KEY_ID: accessKeyId, TEMPO_S3_SECRET_ACCESS_KEY: secretAccessKey });
     });
 });

@@ -7,6 +7,10 @@ import { Evaluation, evaluatePlatform, RegisteredResource, valueOf } from "../to
 const releaseType = "kubernetes:helm.sh/v3:Release";
 const secretType = "kubernetes:core/v1:Secret";
 const prodGrafana = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } });
+/** prod's default store: an external S3 service, here AWS in eu-west-1 with buckets of our own names. */
+const s3Buckets = { lokiChunks: "acme-loki-chunks", lokiRuler: "acme-loki-ruler", tempo: "acme-tempo-traces", thanos: "acme-thanos-metrics" };
+const s3Storage = JSON.stringify({ region: "eu-west-1", buckets: s3Buckets, external: { endpoint: "s3.eu-west-1.amazonaws.com" } });
+const s3Credentials = { objectStorageAccessKeyId: "AKIAIOSFODNN7EXAMPLE", objectStorageSecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
 
 function release(e: Evaluation, releaseName: string): RegisteredResource {
     const r = e.resources.find((x) => x.type === releaseType && x.inputs.name === releaseName);
@@ -175,10 +179,57 @@ describe("platform under mocks", function () {
         });
     });
 
+    describe("external object storage", () => {
+        let ext: Evaluation;
+        before(async () => {
+            ext = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, objectStorage: s3Storage, ...s3Credentials }, "prod");
+        });
+        it("deploys no MinIO, and no namespace for it", () => {
+            assert.equal(ext.resources.filter((r) => r.type === releaseType && r.inputs.name === "minio").length, 0);
+            assert.deepEqual(ext.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort(), ["monitoring", "monitoring-agents"]);
+            assert.equal(ext.resources.filter((r) => r.type === "lgtm:storage:ExternalObjectStore").length, 1);
+        });
+        it("every consumer reaches the S3 endpoint over TLS with its own bucket, through the same consumer code", () => {
+            const loki = release(ext, "loki").inputs.values.loki.storage;
+            assert.deepEqual([loki.s3.endpoint, loki.s3.region, loki.s3.insecure, loki.s3.s3ForcePathStyle], ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, false]);
+            assert.deepEqual(loki.bucketNames, { chunks: "acme-loki-chunks", ruler: "acme-loki-ruler" });
+            const tempo = release(ext, "tempo").inputs.values.tempo.storage.trace.s3;
+            assert.deepEqual([tempo.endpoint, tempo.region, tempo.insecure, tempo.forcepathstyle, tempo.bucket], ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, false, "acme-tempo-traces"]);
+            for (const name of ["kps-thanos-objstore", "thanos-objstore"]) {
+                const { config } = parse(secret(ext, name).inputs.stringData["objstore.yml"]);
+                assert.deepEqual(
+                    [config.endpoint, config.region, config.insecure, config.bucket_lookup_type, config.bucket],
+                    ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, "auto", "acme-thanos-metrics"],
+                    name,
+                );
+            }
+        });
+        it("the credentials from secret config reach consumers only in their Secrets, as secrets", () => {
+            assert.deepEqual(ext.configSecrets.sort(), Object.values(s3Credentials).sort());
+            const loki = secret(ext, "loki-s3-credentials");
+            assert.ok(pulumi.runtime.isRpcSecret(loki.rawInputs.stringData));
+            assert.deepEqual(loki.inputs.stringData, { LOKI_S3_ACCESS_KEY_ID: s3Credentials.objectStorageAccessKeyId, LOKI_S3_SECRET_ACCESS_KEY: s3Credentials.objectStorageSecretAccessKey });
+            assert.equal(secret(ext, "tempo-s3-credentials").inputs.stringData.TEMPO_S3_SECRET_ACCESS_KEY, s3Credentials.objectStorageSecretAccessKey);
+            assert.equal(parse(secret(ext, "thanos-objstore").inputs.stringData["objstore.yml"]).config.secret_key, s3Credentials.objectStorageSecretAccessKey);
+            for (const r of ext.resources.filter((x) => x.type === releaseType)) {
+                const text = JSON.stringify(r.inputs.values);
+                for (const value of Object.values(s3Credentials)) assert.ok(!text.includes(value), `${r.inputs.name} values contain a credential`);
+            }
+        });
+        it("the stack output names the store and the buckets that must exist", async () => {
+            assert.deepEqual(await valueOf(ext.outputs.objectStorage), {
+                type: "external", endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1", tls: true, forcePathStyle: false, buckets: s3Buckets,
+            });
+            assert.equal(await pulumi.isSecret(ext.outputs.components.objectStorage.credentials.accessKeyId), true);
+        });
+    });
+
     describe("profiles", () => {
         let prod: Evaluation;
+        let prodMinio: Evaluation;
         before(async () => {
-            prod = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, storageClass: "fast-ssd" }, "prod");
+            prod = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, storageClass: "fast-ssd", objectStorage: s3Storage, ...s3Credentials }, "prod");
+            prodMinio = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, storageClass: "fast-ssd", objectStorage: JSON.stringify({ type: "minio" }) }, "prod");
         });
         it("dev: one of each, standalone MinIO, Monolithic Loki, state on emptyDir", () => {
             const kps = release(dev, "kps").inputs.values;
@@ -199,12 +250,19 @@ describe("platform under mocks", function () {
         it("prod: the agent pushes logs as the Loki tenant", () => {
             assert.ok(String(release(prod, "alloy").inputs.values.alloy.configMap.content).includes('tenant_id = "platform"'));
         });
-        it("prod: Loki Distributed with replication and tenants, distributed MinIO", () => {
+        it("prod: Loki Distributed with replication and tenants", () => {
             const loki = release(prod, "loki").inputs.values;
             assert.equal(loki.deploymentMode, "Distributed");
             assert.equal(loki.loki.commonConfig.replication_factor, 3);
             assert.equal(loki.loki.auth_enabled, true);
-            assert.equal(release(prod, "minio").inputs.values.mode, "distributed");
+        });
+        it("prod: external S3 by default; MinIO when kept is distributed over 4 pods with a PVC each and versioned buckets", () => {
+            assert.equal(prod.outputs.components.objectStorage.constructor.name, "ExternalObjectStore");
+            const minio = release(prodMinio, "minio").inputs.values;
+            assert.deepEqual([minio.mode, minio.replicas, minio.pools, minio.drivesPerNode], ["distributed", 4, 1, 1]);
+            assert.deepEqual(minio.persistence, { enabled: true, size: "100Gi", storageClass: "fast-ssd" });
+            assert.deepEqual(new Set((minio.buckets as any[]).map((b) => b.versioning)), new Set([true]));
+            assert.equal(minio.podDisruptionBudget.maxUnavailable, 1);
         });
         it("prod: persistence on with the configured storage class, longer retention", () => {
             const spec = release(prod, "kps").inputs.values.prometheus.prometheusSpec;
@@ -221,12 +279,17 @@ describe("platform under mocks", function () {
             assert.equal(await valueOf(prod.outputs.grafanaUrl), "https://grafana.example.com");
         });
         it("prod protects every release holding data, its Secrets, the Namespaces and the CRDs; dev protects nothing", () => {
-            const stateful = ["minio", "prometheus-crds", "kps", "thanos", "loki", "tempo", "grafana"];
+            const stateful = ["prometheus-crds", "kps", "thanos", "loki", "tempo", "grafana"];
             for (const name of stateful) assert.equal(release(prod, name).protect, true, name);
             assert.equal(release(prod, "alloy").protect, false, "the agent holds no data");
             for (const ns of prod.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace")) assert.equal(ns.protect, true, ns.inputs.metadata.name);
             assert.equal(secret(prod, "grafana-admin").protect, true, "a child inherits its component's protection");
             assert.deepEqual(dev.resources.filter((r) => r.protect).map((r) => r.name), []);
+        });
+        it("prod protects MinIO when it keeps MinIO", async () => {
+            const withMinio = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, objectStorage: JSON.stringify({ type: "minio" }) }, "prod");
+            assert.equal(release(withMinio, "minio").protect, true);
+            assert.equal(secret(withMinio, "minio-root-credentials").protect, true);
         });
         it("every container of every profile has requests and limits", () => {
             for (const e of [dev, prod]) {
@@ -281,7 +344,6 @@ describe("platform under mocks", function () {
             const notified = await evaluatePlatform(
                 { slackWebhookUrl: slack, alertWebhookUrl: hook, alerting: JSON.stringify({ slackChannel: "#platform-alerts" }), namespaces: JSON.stringify({ metrics: "metrics" }) },
                 "dev",
-                { slackWebhookUrl: pulumi.secret(slack), alertWebhookUrl: pulumi.secret(hook) },
             );
             const urls = secret(notified, "alertmanager-notification-urls");
             assert.equal(urls.inputs.metadata.namespace, "metrics");

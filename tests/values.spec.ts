@@ -47,17 +47,42 @@ describe("MinIO values", () => {
     it("runs one pod in standalone mode whatever the replica count", () => {
         assert.equal(values.replicas, 1);
         assert.equal(get(values, "persistence.storageClass"), "fast");
+        assert.equal(values.podDisruptionBudget, undefined);
+    });
+    it("distributed: one pool of erasure-coded pods, a volume each, versioned buckets, one pod down at a time, spread over nodes", () => {
+        const d = buildMinioValues({
+            releaseName: "minio", mode: "distributed", replicas: 4, bucketNames: ["a-b", "c-d"], versioning: true,
+            persistence: { enabled: true, size: "100Gi" }, resources: prod.minio.server, jobResources: prod.minio.jobs, credentialsSecretName: "minio-root-credentials",
+        });
+        assert.equal(d.mode, "distributed");
+        assert.equal(d.replicas, 4);
+        assert.equal(d.pools, 1);
+        assert.equal(d.drivesPerNode, 1);
+        assert.deepEqual(d.persistence, { enabled: true, size: "100Gi" });
+        assert.deepEqual((d.buckets as any[]).map((b) => b.versioning), [true, true]);
+        assert.deepEqual(d.podDisruptionBudget, { enabled: true, maxUnavailable: 1 });
+        const [spread] = d.topologySpreadConstraints as any[];
+        assert.equal(spread.topologyKey, "kubernetes.io/hostname");
+        assert.deepEqual(spread.labelSelector, { matchLabels: { release: "minio" } });
     });
 });
 
 describe("Thanos objstore document", () => {
-    const settings = { bucket: "thanos-metrics", endpoint: "minio.storage.svc.cluster.local:9000", region: "us-east-1", tls: false, accessKey: "AK", secretKey: "SK" };
+    const settings = { bucket: "thanos-metrics", endpoint: "minio.storage.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, accessKey: "AK", secretKey: "SK" };
     it("uses only keys of Thanos' S3 client, endpoint without scheme", () => {
         const doc = parse(buildThanosObjstoreConfig(settings));
         assert.equal(doc.type, "S3");
         assert.deepEqual(Object.keys(doc.config).sort(), ["access_key", "bucket", "bucket_lookup_type", "endpoint", "insecure", "region", "secret_key"]);
         assert.equal(doc.config.insecure, true);
         assert.equal(doc.config.endpoint, "minio.storage.svc.cluster.local:9000");
+        assert.equal(doc.config.bucket_lookup_type, "path");
+    });
+    it("for AWS S3: TLS, the regional endpoint, and the S3 client's own bucket addressing", () => {
+        const doc = parse(buildThanosObjstoreConfig({ ...settings, endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1", tls: true, forcePathStyle: false }));
+        assert.deepEqual(
+            { endpoint: doc.config.endpoint, region: doc.config.region, insecure: doc.config.insecure, lookup: doc.config.bucket_lookup_type, bucket: doc.config.bucket },
+            { endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1", insecure: false, lookup: "auto", bucket: "thanos-metrics" },
+        );
     });
     it("refuses an endpoint with a scheme", () => {
         assert.throws(() => buildThanosObjstoreConfig({ ...settings, endpoint: "http://minio:9000" }), /without a scheme/);
@@ -168,7 +193,7 @@ describe("Loki values", () => {
     const base: LokiValuesInput = {
         releaseName: "loki", mode: "Monolithic", multiTenancy: false, retention: "168h", expectedIngestMBps: 1, replicationFactor: 1,
         distributedReplicas: dev.loki.distributedReplicas, gatewayReplicas: 1, persistence: off, sizing: dev.loki,
-        endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, chunksBucket: "loki-chunks", rulerBucket: "loki-ruler", credentialsSecretName: "loki-s3-credentials",
+        endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, chunksBucket: "loki-chunks", rulerBucket: "loki-ruler", credentialsSecretName: "loki-s3-credentials",
     };
     it("refers to credentials through environment variables from a Secret, never by value", () => {
         const v = buildLokiValues(base);
@@ -183,6 +208,14 @@ describe("Loki values", () => {
         const schema = get(v, "loki.schemaConfig.configs")[0];
         assert.equal(schema.store, "tsdb");
         assert.equal(schema.schema, "v13");
+    });
+    it("reaches MinIO over plain HTTP by path, and AWS S3 over TLS by host name", () => {
+        assert.deepEqual(get(buildLokiValues(base), "loki.storage.s3"), {
+            endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", accessKeyId: "${LOKI_S3_ACCESS_KEY_ID}", secretAccessKey: "${LOKI_S3_SECRET_ACCESS_KEY}",
+            s3ForcePathStyle: true, insecure: true,
+        });
+        const aws = get(buildLokiValues({ ...base, endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1", tls: true, forcePathStyle: false }), "loki.storage.s3");
+        assert.deepEqual([aws.endpoint, aws.region, aws.insecure, aws.s3ForcePathStyle], ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, false]);
     });
     it("Monolithic runs one binary and no microservice", () => {
         const v = buildLokiValues(base);
@@ -223,9 +256,16 @@ describe("Loki values", () => {
 });
 
 describe("Tempo values", () => {
-    const v = buildTempoValues({
+    const input = {
         releaseName: "tempo", clusterName: "dev", retention: "72h", expectedIngestMBps: 0.5, persistence: off, resources: dev.tempo, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
-        endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, bucket: "tempo-traces", credentialsSecretName: "tempo-s3-credentials",
+        endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, bucket: "tempo-traces", credentialsSecretName: "tempo-s3-credentials",
+    };
+    const v = buildTempoValues(input);
+    it("reaches MinIO over plain HTTP by path, and AWS S3 over TLS by host name", () => {
+        const minio = get(v, "tempo.storage.trace.s3");
+        assert.deepEqual([minio.endpoint, minio.insecure, minio.forcepathstyle], ["minio.s.svc.cluster.local:9000", true, true]);
+        const aws = get(buildTempoValues({ ...input, endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1", tls: true, forcePathStyle: false }), "tempo.storage.trace.s3");
+        assert.deepEqual([aws.endpoint, aws.region, aws.insecure, aws.forcepathstyle], ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, false]);
     });
     it("stores traces in its bucket with credentials from the environment", () => {
         assert.equal(get(v, "tempo.storage.trace.backend"), "s3");

@@ -1,12 +1,15 @@
 /** Small hand-written manifests for the render/verify unit tests. */
 import { gzipSync } from "zlib";
 import { CheckInput } from "../../tools/render/checks";
-import { ChartInfo, CollectedRelease, K8sObject, RenderedRelease, StackModel } from "../../tools/render/types";
+import { ChartInfo, CollectedRelease, K8sObject, ObjectStoreModel, RenderedRelease, StackModel } from "../../tools/render/types";
 
 export const ns = "monitoring";
 
+/** The object store of a dev stack: MinIO in the cluster, plain HTTP, buckets by path. */
+export const minioStore: ObjectStoreModel = { type: "minio", endpoint: "minio.storage.svc.cluster.local:9000", tls: false, forcePathStyle: true, unsetSecretKeys: [] };
+
 export function stackModel(partial: Partial<StackModel> = {}): StackModel {
-    return { stack: "dev", profile: "dev", releases: [], objects: [], buckets: [], addresses: [], secretValues: [], ...partial };
+    return { stack: "dev", profile: "dev", releases: [], objects: [], buckets: [], objectStore: minioStore, addresses: [], secretValues: [], ...partial };
 }
 
 export function release(releaseName: string, values: Record<string, unknown> = {}, chartName = releaseName, namespace = ns): CollectedRelease {

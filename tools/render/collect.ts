@@ -1,4 +1,4 @@
-import type { RawConfig } from "../../stacks/config";
+import { parsePlatformConfig, RawConfig, requiredSecretKeys } from "../../stacks/config";
 import { evaluatePlatform, RegisteredResource, valueOf } from "./evaluate";
 import { readStackConfig } from "./stackConfig";
 import { ChartRef, CollectedRelease, K8sObject, StackModel } from "./types";
@@ -24,25 +24,45 @@ function objectOf(r: RegisteredResource): K8sObject {
 /**
  * Evaluates a stack of the project in `projectDir` offline and collects what `pulumi up` would
  * apply. `overrides` replace whole keys of the stack's config (as `pulumi config set` would), so a
- * variant of a stack is verified without writing a stack file.
+ * variant of a stack is verified without writing a stack file. Secret keys the stack needs but its
+ * file does not set yet (a fresh prod stack) get stand-ins, and the model says which, so a stack
+ * file can be verified before its secrets are set.
  */
 export async function collectStack(projectDir: string, stack: string, overrides: RawConfig = {}): Promise<StackModel> {
-    const raw = { ...readStackConfig(projectDir, stack).raw, ...overrides };
-    const evaluation = await evaluatePlatform(raw, stack);
+    const { project, raw: fileRaw } = readStackConfig(projectDir, stack);
+    const raw = { ...fileRaw, ...overrides };
+    const prefix = `${project}:`;
+    const unsetSecretKeys = requiredSecretKeys(parsePlatformConfig(raw, prefix, { allowUnsetSecrets: true })).filter((key) => !raw[key]);
+    const standIns = Object.fromEntries(unsetSecretKeys.map((key) => [key, `<secret ${prefix}${key}, not set yet>`]));
+    const evaluation = await evaluatePlatform({ ...raw, ...standIns }, stack);
     const releases: CollectedRelease[] = evaluation.resources
         .filter((r) => r.type === releaseType)
         .map((r) => ({ resourceName: r.name, chart: chartRefOf(r.inputs), releaseName: r.inputs.name, namespace: r.inputs.namespace, values: r.inputs.values ?? {} }));
     const objects = evaluation.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== releaseType && !r.type.startsWith("kubernetes:helm")).map(objectOf);
-    // The buckets MinIO's release creates (its post-install hook), as opposed to those consumers expect.
-    const storeRelease = await valueOf(evaluation.outputs.components.objectStorage.release.name);
-    const bucketValues = (releases.find((r) => r.releaseName === storeRelease)?.values.buckets ?? []) as { name: string }[];
+    const store = evaluation.outputs.components.objectStorage;
+    const described = await valueOf(evaluation.outputs.objectStorage);
+    let buckets: string[];
+    if ("release" in store) {
+        // The buckets MinIO's release creates (its post-install hook), as opposed to those consumers expect.
+        const storeRelease = await valueOf(store.release.name);
+        buckets = ((releases.find((r) => r.releaseName === storeRelease)?.values.buckets ?? []) as { name: string }[]).map((b) => b.name);
+    } else {
+        buckets = Object.values(described.buckets);
+    }
     return {
         stack,
         profile: raw.profile ?? "dev",
         releases,
         objects,
-        buckets: bucketValues.map((b) => b.name),
+        buckets,
+        objectStore: {
+            type: described.type,
+            endpoint: described.endpoint,
+            tls: described.tls,
+            forcePathStyle: described.forcePathStyle,
+            unsetSecretKeys: unsetSecretKeys.map((key) => `${prefix}${key}`),
+        },
         addresses: [],
-        secretValues: evaluation.generatedSecrets,
+        secretValues: [...evaluation.generatedSecrets, ...evaluation.configSecrets],
     };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
-import { parsePlatformConfig, PlatformSecrets, RawConfig } from "../../stacks/config";
+import { parsePlatformConfig, platformSecrets, RawConfig } from "../../stacks/config";
 import type { PlatformOutputs } from "../../stacks/platform";
 
 /** One resource the program registered, as the engine would receive it. */
@@ -22,8 +22,10 @@ export interface RegisteredResource {
 export interface Evaluation {
     readonly outputs: PlatformOutputs;
     readonly resources: RegisteredResource[];
-    /** Values the mocks generated for random passwords and strings, i.e. every credential. */
+    /** Values the mocks generated for random passwords and strings, i.e. every generated credential. */
     readonly generatedSecrets: string[];
+    /** Values of the secret config keys the program read (credentials of an external object store). */
+    readonly configSecrets: string[];
 }
 
 /** Deterministic stand-ins for generated credentials, recognisable in assertions. */
@@ -107,13 +109,21 @@ const mocks: pulumi.runtime.Mocks = {
  * Evaluates the whole platform for a stack's raw config under Pulumi mocks: no cluster, no CLI.
  * Resolves once every resource is registered.
  */
-export async function evaluatePlatform(raw: RawConfig, stack = "dev", secrets: PlatformSecrets = {}): Promise<Evaluation> {
+export async function evaluatePlatform(raw: RawConfig, stack = "dev"): Promise<Evaluation> {
     await pulumi.runtime.setMocks(mocks, "lgtm", stack, false);
     registered = [];
     generated = [];
     dependencies = new Map();
     protectedResources = new Set();
     const config = parsePlatformConfig(raw);
+    // Secret config comes from the raw map here (parsePlatformConfig has checked it is set), not from Pulumi.
+    const configSecrets: string[] = [];
+    const secrets = platformSecrets(config, (key) => {
+        const value = raw[key];
+        if (value === undefined) return undefined;
+        configSecrets.push(value);
+        return pulumi.secret(value);
+    });
     // Imported after the mocks so that no resource is constructed against a real engine.
     const { deployPlatform } = await import("../../stacks/platform");
     let outputs: PlatformOutputs | undefined;
@@ -125,7 +135,7 @@ export async function evaluatePlatform(raw: RawConfig, stack = "dev", secrets: P
     });
     if (outputs === undefined) throw new Error("evaluatePlatform: the program returned no outputs");
     await settle(outputs);
-    return { outputs, resources: registered, generatedSecrets: [...generated] };
+    return { outputs, resources: registered, generatedSecrets: [...generated], configSecrets };
 }
 
 /**

@@ -92,7 +92,9 @@ export function indexMarkdown(model: StackModel, rendered: readonly RenderedRele
         "",
         `Program objects (program-objects.yaml): ${model.objects.length}${model.objects.length ? ` (${kindCounts(model.objects)})` : ""}`,
         "",
-        `Buckets: ${model.buckets.join(", ") || "none"}`,
+        `Object store: ${model.objectStore.type}, ${model.objectStore.tls ? "https" : "http"}://${model.objectStore.endpoint}`,
+        "",
+        `Buckets${model.objectStore.type === "external" ? " (not created by the stack: they must exist)" : ""}: ${model.buckets.join(", ") || "none"}`,
         "",
     ];
     return lines.join("\n");

@@ -1,10 +1,10 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
-import type { RawConfig } from "../../stacks/config";
+import { RawConfig, secretKeys } from "../../stacks/config";
 
 /** Stand-in for a `secure:` value, which cannot be decrypted without the stack's secrets provider. */
-export const undecryptedSecret = "<secret from stack config>";
+export const undecryptedSecret = (key: string) => `<secret ${key} from stack config>`;
 
 /**
  * Reads a stack's config the way `pulumi` would hand it to the program: the project's declared
@@ -27,14 +27,23 @@ export function readStackConfig(projectDir: string, stack: string): { project: s
     } catch (err) {
         throw new Error(`cannot read Pulumi.${stack}.yaml in ${projectDir}: ${(err as Error).message}`);
     }
+    const secret = new Set<string>(secretKeys);
     for (const [key, value] of Object.entries<any>(stackFile.config ?? {})) {
         if (!key.startsWith(`${name}:`)) continue;
-        raw[key.slice(name.length + 1)] = encode(value);
+        const bare = key.slice(name.length + 1);
+        if (secret.has(bare) && !isSecure(value)) {
+            // The value itself is not repeated: it is a credential, and now in a file it should not be in.
+            throw new Error(`${key} is in clear text in Pulumi.${stack}.yaml: remove it and set it as a secret: pulumi config set --secret ${key} <value>`);
+        }
+        raw[bare] = isSecure(value) ? undecryptedSecret(key) : encode(value);
     }
     return { project: name, raw };
 }
 
+function isSecure(value: unknown): boolean {
+    return value !== null && typeof value === "object" && "secure" in (value as object);
+}
+
 function encode(value: unknown): string {
-    if (value !== null && typeof value === "object" && "secure" in (value as object)) return undecryptedSecret;
     return typeof value === "string" ? value : JSON.stringify(value);
 }

@@ -40,8 +40,10 @@ export interface StackModel {
     releases: CollectedRelease[];
     /** Plain k8s objects the program creates itself (Secrets with stringData, Namespaces, ConfigMaps…). */
     objects: K8sObject[];
-    /** Buckets the object store creates. */
+    /** Buckets of the object store: those MinIO's release creates, or those an external store declares (they must exist). */
     buckets: string[];
+    /** The object store every consumer should be configured for. */
+    objectStore: ObjectStoreModel;
     /** Optional hints; the addresses check also finds addresses itself by scanning values and objects. */
     addresses: { value: string; where: string }[];
     /**
@@ -49,6 +51,17 @@ export interface StackModel {
      * mask written manifests and to find credentials that leaked into plaintext.
      */
     secretValues: string[];
+}
+
+export interface ObjectStoreModel {
+    /** `minio` (deployed by the stack) or `external` (an S3 service run elsewhere). */
+    type: "minio" | "external";
+    /** `host` or `host:port`. */
+    endpoint: string;
+    tls: boolean;
+    forcePathStyle: boolean;
+    /** Secret config keys the store needs that the stack file does not set yet; verified with stand-ins. */
+    unsetSecretKeys: string[];
 }
 
 /** One release after `helm template`: every document it would apply, hooks included. */

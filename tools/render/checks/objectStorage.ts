@@ -1,7 +1,9 @@
 /**
  * Object storage wiring: Thanos parses its objstore document strictly (an unknown key or a scheme
- * in the endpoint fails every Thanos component at startup), and every bucket a consumer writes to
- * must be one the object store creates, or uploads fail at runtime.
+ * in the endpoint fails every Thanos component at startup), every bucket a consumer writes to
+ * must be one the object store has, and every consumer must reach the store the same way (endpoint,
+ * TLS, bucket addressing), or uploads fail at runtime. An external store's buckets are not created by
+ * the stack, so they are listed for the operator to check; a prod stack must reach it over TLS.
  */
 import { parse } from "yaml";
 import { allObjects, dataEntries, describeObject, podTemplateOf } from "../objects";
@@ -103,7 +105,17 @@ function asList(value: unknown): Record<string, any>[] {
     return Array.isArray(value) ? value.filter(isPlainObject) : [];
 }
 
-function checkObjstoreDocument(document: ObjstoreDocument, findings: FindingList): string | undefined {
+/** How one consumer is configured to reach the store, in the store's terms. */
+interface ConsumerAccess {
+    where: string;
+    endpoint: unknown;
+    /** The consumer's `insecure`. */
+    insecure: unknown;
+    /** Whether the consumer addresses buckets by path (undefined: it lets its client decide). */
+    pathStyle: unknown;
+}
+
+function checkObjstoreDocument(document: ObjstoreDocument, findings: FindingList, access: ConsumerAccess[]): string | undefined {
     let parsed: unknown;
     try {
         parsed = parse(document.text);
@@ -128,6 +140,11 @@ function checkObjstoreDocument(document: ObjstoreDocument, findings: FindingList
     const endpoint = config.endpoint;
     if (typeof endpoint !== "string" || endpoint === "") findings.error(`${document.where}: config.endpoint is missing`);
     else if (endpoint.includes("://")) findings.error(`${document.where}: config.endpoint "${endpoint}" has a scheme; Thanos wants host:port (TLS is set by config.insecure)`);
+    const lookup = config.bucket_lookup_type;
+    // A missing endpoint is reported above already.
+    if (typeof endpoint === "string" && endpoint !== "") {
+        access.push({ where: document.where, endpoint, insecure: config.insecure ?? false, pathStyle: lookup === "path" ? true : lookup === "virtual-hosted" ? false : undefined });
+    }
     if (typeof config.bucket !== "string" || config.bucket === "") {
         findings.error(`${document.where}: config.bucket is missing`);
         return undefined;
@@ -135,8 +152,8 @@ function checkObjstoreDocument(document: ObjstoreDocument, findings: FindingList
     return config.bucket;
 }
 
-/** Buckets that Loki and Tempo releases write to, per their chart's values layout. */
-function consumerBuckets(input: CheckInput): { bucket: string; where: string }[] {
+/** Buckets that Loki and Tempo releases write to, and how they reach the store, per their chart's values layout. */
+function consumerBuckets(input: CheckInput, access: ConsumerAccess[]): { bucket: string; where: string }[] {
     const out: { bucket: string; where: string }[] = [];
     const add = (bucket: unknown, where: string) => {
         if (typeof bucket === "string" && bucket !== "") out.push({ bucket, where });
@@ -144,38 +161,76 @@ function consumerBuckets(input: CheckInput): { bucket: string; where: string }[]
     for (const release of input.model.releases) {
         const values = release.values;
         const where = (path: string) => `release ${release.releaseName} values ${path}`;
+        const s3Access = (path: string[], pathStyleKey: string) => {
+            const s3 = getPath(values, path);
+            if (!isPlainObject(s3)) return;
+            access.push({ where: where(path.join(".")), endpoint: s3.endpoint, insecure: s3.insecure ?? false, pathStyle: s3[pathStyleKey] ?? false });
+        };
         if (release.chart.name === "loki" && getPath(values, ["loki", "storage", "type"]) === "s3") {
             for (const name of ["chunks", "ruler", "admin"]) add(getPath(values, ["loki", "storage", "bucketNames", name]), where(`loki.storage.bucketNames.${name}`));
+            s3Access(["loki", "storage", "s3"], "s3ForcePathStyle");
         }
         if (release.chart.name === "tempo" && getPath(values, ["tempo", "storage", "trace", "backend"]) === "s3") {
             add(getPath(values, ["tempo", "storage", "trace", "s3", "bucket"]), where("tempo.storage.trace.s3.bucket"));
+            s3Access(["tempo", "storage", "trace", "s3"], "forcepathstyle");
         }
         if (release.chart.name === "tempo-distributed" && getPath(values, ["storage", "trace", "backend"]) === "s3") {
             add(getPath(values, ["storage", "trace", "s3", "bucket"]), where("storage.trace.s3.bucket"));
+            s3Access(["storage", "trace", "s3"], "forcepathstyle");
         }
     }
     return out;
 }
 
+/** Every consumer reaches the store at its endpoint, with its TLS setting and bucket addressing. */
+function checkAccess(input: CheckInput, access: ConsumerAccess[], findings: FindingList): void {
+    const store = input.model.objectStore;
+    for (const a of access) {
+        if (a.endpoint === undefined) findings.error(`${a.where}: no endpoint, so the client would go to AWS S3 instead of the object store "${store.endpoint}"`);
+        else if (a.endpoint !== store.endpoint) findings.error(`${a.where}: endpoint ${JSON.stringify(a.endpoint)} is not the object store's endpoint "${store.endpoint}"`);
+        if (a.insecure !== !store.tls) {
+            findings.error(`${a.where}: insecure is ${JSON.stringify(a.insecure)}, but the object store ${store.tls ? "speaks TLS" : "speaks plain HTTP"} (expected ${!store.tls})`);
+        }
+        // A client left to decide (Thanos "auto") is fine either way; an explicit choice must match the store's.
+        if (a.pathStyle !== undefined && a.pathStyle !== store.forcePathStyle) {
+            findings.error(`${a.where}: addresses buckets by ${a.pathStyle ? "path" : "host name"}, but the object store is set up for ${store.forcePathStyle ? "path-style" : "host-name (virtual-hosted)"} addressing`);
+        }
+    }
+    if (store.type === "external" && input.model.profile === "prod" && !store.tls) {
+        findings.error(`the external object store ${store.endpoint} is reached without TLS in a prod stack: credentials and data would cross the network in clear text`);
+    }
+}
+
 export function checkObjectStorage(input: CheckInput): CheckResult {
     const findings = new FindingList("objectStorage");
+    const store = input.model.objectStore;
     const documents = findObjstoreDocuments(input);
     const used: { bucket: string; where: string }[] = [];
+    const access: ConsumerAccess[] = [];
     for (const document of documents) {
-        const bucket = checkObjstoreDocument(document, findings);
+        const bucket = checkObjstoreDocument(document, findings, access);
         if (bucket) used.push({ bucket, where: document.where });
     }
-    used.push(...consumerBuckets(input));
+    used.push(...consumerBuckets(input, access));
+    checkAccess(input, access, findings);
 
+    const external = store.type === "external";
     const created = new Set(input.model.buckets);
     for (const { bucket, where } of used) {
         if (created.has(bucket)) continue;
         const guess = closestMatch(bucket, created);
         findings.error(
-            `bucket "${bucket}" (${where}) is not created by the object store${guess ? ` (did you mean "${guess}"?)` : ""}; it creates: ${[...created].sort().join(", ") || "none"}`,
+            `bucket "${bucket}" (${where}) is not ${external ? "one of the external object store's buckets" : "created by the object store"}${guess ? ` (did you mean "${guess}"?)` : ""}; ` +
+                `it ${external ? "has" : "creates"}: ${[...created].sort().join(", ") || "none"}`,
         );
     }
     const usedNames = new Set(used.map((u) => u.bucket));
-    for (const bucket of created) if (!usedNames.has(bucket)) findings.info(`bucket "${bucket}" is created but no consumer found uses it`);
-    return findings.result(`${documents.length} objstore document(s), ${used.length} bucket use(s) of ${created.size} bucket(s) checked`);
+    for (const bucket of created) if (!usedNames.has(bucket)) findings.info(`bucket "${bucket}" is ${external ? "declared" : "created"} but no consumer found uses it`);
+    if (external) {
+        findings.info(`external object store ${store.tls ? "https" : "http"}://${store.endpoint}: the stack creates no bucket; these must exist: ${[...created].sort().join(", ")}`);
+    }
+    if (store.unsetSecretKeys.length > 0) {
+        findings.info(`not set in the stack file yet, verified with stand-ins (pulumi up refuses to start without them): ${store.unsetSecretKeys.join(", ")}`);
+    }
+    return findings.result(`${documents.length} objstore document(s), ${access.length} consumer(s) and ${used.length} bucket use(s) of ${created.size} bucket(s) checked against the ${store.type} store`);
 }
