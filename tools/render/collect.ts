@@ -37,6 +37,7 @@ export async function collectStack(projectDir: string, stack: string): Promise<S
         releases,
         objects,
         buckets: bucketValues.map((b) => b.name),
+        namespaces: { ...evaluation.config.namespaces },
         addresses: [],
         secretValues: evaluation.generatedSecrets,
     };

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parsePlatformConfig, RawConfig } from "../../stacks/config";
 import type { PlatformOutputs } from "../../stacks/platform";
+import type { PlatformConfig } from "../../stacks/schema";
 
 /** One resource the program registered, as the engine would receive it. */
 export interface RegisteredResource {
@@ -15,6 +16,8 @@ export interface RegisteredResource {
 }
 
 export interface Evaluation {
+    /** The validated config the program ran with. */
+    readonly config: PlatformConfig;
     readonly outputs: PlatformOutputs;
     readonly resources: RegisteredResource[];
     /** Values the mocks generated for random passwords and strings, i.e. every credential. */
@@ -76,7 +79,7 @@ export async function evaluatePlatform(raw: RawConfig, stack = "dev"): Promise<E
     const { deployPlatform } = await import("../../stacks/platform");
     const outputs = deployPlatform(config);
     await settle(outputs);
-    return { outputs, resources: registered, generatedSecrets: [...generated] };
+    return { config, outputs, resources: registered, generatedSecrets: [...generated] };
 }
 
 /** Waits until every exported output has resolved, which implies every resource behind them is registered. */
