@@ -13,7 +13,7 @@ import { mountedSecretKey } from "./objectStorage";
 import { CheckInput, CheckResult, FindingList } from "./types";
 
 /** Thanos subcommands that read or write a bucket. */
-const thanosBucketCommands = new Set(["compact", "store", "rule", "sidecar", "receive", "tools"]);
+const thanosBucketCommands = new Set(["compact", "store", "rule", "sidecar", "receive"]);
 /** Loki targets that run the compactor inside another process. */
 const embeddingTargets = new Set(["all", "backend"]);
 
