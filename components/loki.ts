@@ -109,6 +109,11 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
         // The ingester's WAL volume is a list of claims in this chart, not a single size.
         const claim = { name: "data", accessModes: ["ReadWriteOnce"], size: v.persistence.size, storageClass: v.persistence.storageClass ?? null };
         distributed.ingester = { ...(distributed.ingester as object), persistence: { enabled: v.persistence.enabled, claims: [claim] } };
+        // Retention marks and delete requests survive a reschedule of the (single) compactor.
+        distributed.compactor = {
+            ...(distributed.compactor as object),
+            persistence: { enabled: v.persistence.enabled, size: v.persistence.size, storageClass: v.persistence.storageClass ?? null },
+        };
     }
     return {
         fullnameOverride: v.releaseName,

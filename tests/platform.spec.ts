@@ -270,6 +270,7 @@ describe("platform under mocks", function () {
             assert.equal(release(prod, "tempo").inputs.values.persistence.storageClassName, "fast-ssd");
             assert.equal(release(prod, "loki").inputs.values.ingester.persistence.enabled, true);
             assert.equal(release(prod, "loki").inputs.values.ingester.persistence.claims[0].storageClass, "fast-ssd");
+            assert.deepEqual(release(prod, "loki").inputs.values.compactor.persistence, { enabled: true, size: "20Gi", storageClass: "fast-ssd" });
             assert.equal(spec.retention, "48h");
             assert.equal(release(prod, "loki").inputs.values.loki.limits_config.retention_period, "744h");
         });

@@ -9,7 +9,7 @@ export const ns = "monitoring";
 export const minioStore: ObjectStoreModel = { type: "minio", endpoint: "minio.storage.svc.cluster.local:9000", tls: false, forcePathStyle: true, unsetSecretKeys: [] };
 
 export function stackModel(partial: Partial<StackModel> = {}): StackModel {
-    return { stack: "dev", profile: "dev", releases: [], objects: [], buckets: [], objectStore: minioStore, addresses: [], secretValues: [], ...partial };
+    return { stack: "dev", profile: "dev", releases: [], objects: [], buckets: [], objectStore: minioStore, namespaces: {}, addresses: [], secretValues: [], ...partial };
 }
 
 export function release(releaseName: string, values: Record<string, unknown> = {}, chartName = releaseName, namespace = ns): CollectedRelease {
@@ -83,4 +83,30 @@ export function makeTgz(files: Record<string, string | Buffer>): Buffer {
     }
     blocks.push(Buffer.alloc(1024));
     return gzipSync(Buffer.concat(blocks));
+}
+
+/** A workload whose pods carry `labels` (selector and template), with optional extra `spec` fields. */
+export function workload(
+    kind: string,
+    name: string,
+    podSpec: Record<string, unknown>,
+    opts: { replicas?: number; labels?: Record<string, string>; spec?: Record<string, unknown>; namespace?: string } = {},
+): K8sObject {
+    const labels = opts.labels ?? { app: name };
+    return {
+        apiVersion: kind === "Job" ? "batch/v1" : "apps/v1",
+        kind,
+        metadata: { name, ...(opts.namespace ? { namespace: opts.namespace } : {}) },
+        spec: {
+            ...(opts.replicas === undefined ? {} : { replicas: opts.replicas }),
+            ...(kind === "Job" ? {} : { selector: { matchLabels: labels } }),
+            template: { metadata: { labels }, spec: podSpec },
+            ...opts.spec,
+        },
+    };
+}
+
+/** A Prometheus Operator custom resource (Prometheus, Alertmanager…) with the given spec. */
+export function operatorResource(kind: string, name: string, spec: Record<string, unknown>, namespace = ns): K8sObject {
+    return { apiVersion: "monitoring.coreos.com/v1", kind, metadata: { name, namespace }, spec };
 }

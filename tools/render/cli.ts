@@ -3,24 +3,26 @@ import { collectStack } from "./collect";
 import { renderAndVerify, renderModel, writeRenderOutput } from "./render";
 
 const usage = `usage: npm run render -- --stack <dev|prod> [--out DIR] [--charts DIR]
-       npm run verify -- --stack <dev|prod> [--out DIR] [--charts DIR]
-  --charts DIR  local charts as <DIR>/<chart>/<version>/ or <DIR>/<chart>-<version>.tgz
-                (default: $LGTM_CHARTS_DIR, then .cache/charts, then the pinned repositories, online)
-  --out DIR     where manifests and the report are written (default: render-out)
+       npm run verify -- --stack <dev|prod> [--out DIR] [--charts DIR] [--schemas DIR]
+  --charts DIR   local charts as <DIR>/<chart>/<version>/ or <DIR>/<chart>-<version>.tgz
+                 (default: $LGTM_CHARTS_DIR, then .cache/charts, then the pinned repositories, online)
+  --schemas DIR  Kubernetes API schemas as <DIR>/v1.<minor>[.<patch>]/swagger.json or _definitions.json
+                 (default: $LGTM_KUBE_SCHEMAS_DIR, then .cache/kube-schemas)
+  --out DIR      where manifests and the report are written (default: render-out)
   helm: $HELM_BIN or helm on PATH`;
 
-function parseArgs(argv: string[]): { command: string; stack: string; out: string; charts?: string } {
+function parseArgs(argv: string[]): { command: string; stack: string; out: string; charts?: string; schemas?: string } {
     const [command, ...rest] = argv;
     const flags: Record<string, string> = {};
     for (let i = 0; i < rest.length; i += 2) {
         const flag = rest[i];
         const value = rest[i + 1];
-        if (!["--stack", "--out", "--charts"].includes(flag) || value === undefined) throw new Error(`unexpected argument ${JSON.stringify(flag)}\n${usage}`);
+        if (!["--stack", "--out", "--charts", "--schemas"].includes(flag) || value === undefined) throw new Error(`unexpected argument ${JSON.stringify(flag)}\n${usage}`);
         flags[flag.slice(2)] = value;
     }
     if (command !== "render" && command !== "verify") throw new Error(usage);
     if (!flags.stack) throw new Error(`--stack is required\n${usage}`);
-    return { command, stack: flags.stack, out: flags.out ?? "render-out", charts: flags.charts };
+    return { command, stack: flags.stack, out: flags.out ?? "render-out", charts: flags.charts, schemas: flags.schemas };
 }
 
 async function main(): Promise<number> {
@@ -28,7 +30,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     const projectDir = path.resolve(__dirname, "..", "..");
     const model = await collectStack(projectDir, args.stack);
-    const options = { chartsDir: args.charts, outDir: args.out };
+    const options = { chartsDir: args.charts, outDir: args.out, kubeSchemasDir: args.schemas };
     if (args.command === "render") {
         const rendered = await renderModel(model, options);
         const dir = writeRenderOutput(model, rendered, args.out);

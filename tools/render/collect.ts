@@ -62,6 +62,7 @@ export async function collectStack(projectDir: string, stack: string, overrides:
             forcePathStyle: described.forcePathStyle,
             unsetSecretKeys: unsetSecretKeys.map((key) => `${prefix}${key}`),
         },
+        namespaces: { ...evaluation.config.namespaces },
         addresses: [],
         secretValues: [...evaluation.generatedSecrets, ...evaluation.configSecrets],
     };

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
 import { parsePlatformConfig, platformSecrets, RawConfig } from "../../stacks/config";
 import type { PlatformOutputs } from "../../stacks/platform";
+import type { PlatformConfig } from "../../stacks/schema";
 
 /** One resource the program registered, as the engine would receive it. */
 export interface RegisteredResource {
@@ -20,6 +21,8 @@ export interface RegisteredResource {
 }
 
 export interface Evaluation {
+    /** The validated config the program ran with. */
+    readonly config: PlatformConfig;
     readonly outputs: PlatformOutputs;
     readonly resources: RegisteredResource[];
     /** Values the mocks generated for random passwords and strings, i.e. every generated credential. */
@@ -135,7 +138,7 @@ export async function evaluatePlatform(raw: RawConfig, stack = "dev"): Promise<E
     });
     if (outputs === undefined) throw new Error("evaluatePlatform: the program returned no outputs");
     await settle(outputs);
-    return { outputs, resources: registered, generatedSecrets: [...generated], configSecrets };
+    return { config, outputs, resources: registered, generatedSecrets: [...generated], configSecrets };
 }
 
 /**

@@ -24,7 +24,7 @@ export const apiVersions = ["monitoring.coreos.com/v1"];
 const installHint = "install Helm v3.8+ or v4 (https://helm.sh/docs/intro/install/) or set HELM_BIN";
 
 /** The nearest directory above this file with a package.json: the project root, also when running compiled from bin/. */
-function projectRoot(): string {
+export function projectRoot(): string {
     for (let dir = __dirname; ; dir = path.dirname(dir)) {
         if (fs.existsSync(path.join(dir, "package.json"))) return dir;
         if (path.dirname(dir) === dir) return process.cwd();

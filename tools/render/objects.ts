@@ -1,9 +1,12 @@
 /** Helpers to read Kubernetes objects the way the checks need them. */
-import { K8sObject, RenderedRelease, StackModel } from "./types";
+import { CollectedRelease, K8sObject, RenderedRelease, StackModel } from "./types";
 import { isPlainObject, PathSegment } from "./paths";
 
 /** Custom resources of the Prometheus Operator that become pods (the operator builds a StatefulSet from them). */
 export const operatorPodKinds = new Set(["Prometheus", "Alertmanager", "ThanosRuler", "PrometheusAgent"]);
+
+/** The main container the operator builds for each of those kinds. */
+export const operatorMainContainer: Record<string, string> = { Prometheus: "prometheus", PrometheusAgent: "prometheus", Alertmanager: "alertmanager", ThanosRuler: "thanos-ruler" };
 
 /** An object together with where it came from, so findings can name it. */
 export interface SourcedObject {
@@ -137,4 +140,115 @@ export function dataKeys(object: K8sObject): Set<string> {
     const keys = new Set(Object.keys(dataEntries(object)));
     for (const key of Object.keys(asRecord(object.binaryData) ?? {})) keys.add(key);
     return keys;
+}
+
+/**
+ * Labels of the pods a workload runs. Operator CRs: `spec.podMetadata.labels` overlaid by the
+ * selector labels the Prometheus Operator (v0.93, `makeSelectorLabels`) puts on every pod it builds.
+ */
+export function podLabelsOf(object: K8sObject): Record<string, string> {
+    const spec = asRecord(object.spec) ?? {};
+    if (operatorPodKinds.has(object.kind) && object.apiVersion.startsWith("monitoring.coreos.com/")) {
+        const name = object.metadata.name;
+        const own = stringMap(asRecord(spec.podMetadata)?.labels);
+        const common = { "app.kubernetes.io/managed-by": "prometheus-operator", "app.kubernetes.io/instance": name };
+        switch (object.kind) {
+            case "Prometheus":
+                // Shard 0; further shards differ only in this label.
+                return { ...own, ...common, "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": name, "operator.prometheus.io/shard": "0", prometheus: name };
+            case "PrometheusAgent":
+                return { ...own, ...common, "app.kubernetes.io/name": "prometheus-agent", "operator.prometheus.io/name": name, "operator.prometheus.io/shard": "0" };
+            case "Alertmanager":
+                return { ...own, ...common, "app.kubernetes.io/name": "alertmanager", alertmanager: name };
+            default:
+                return { ...own, ...common, "app.kubernetes.io/name": "thanos-ruler", "thanos-ruler": name };
+        }
+    }
+    if (object.kind === "Pod") return stringMap(object.metadata.labels);
+    const template = object.kind === "CronJob" ? asRecord(asRecord(asRecord(spec.jobTemplate)?.spec)?.template) : asRecord(spec.template);
+    return stringMap(asRecord(template?.metadata)?.labels);
+}
+
+function stringMap(value: unknown): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, item] of Object.entries(asRecord(value) ?? {})) out[key] = String(item);
+    return out;
+}
+
+/**
+ * Whether a Kubernetes LabelSelector selects `labels`: `matchLabels` and `matchExpressions`
+ * (In, NotIn, Exists, DoesNotExist) all hold. An empty selector selects everything; a missing one nothing.
+ */
+export function selectorMatches(selector: unknown, labels: Record<string, string>): boolean {
+    const s = asRecord(selector);
+    if (!s) return false;
+    for (const [key, value] of Object.entries(asRecord(s.matchLabels) ?? {})) if (labels[key] !== String(value)) return false;
+    for (const expression of Array.isArray(s.matchExpressions) ? s.matchExpressions.filter(isPlainObject) : []) {
+        const key = String(expression.key);
+        const values = Array.isArray(expression.values) ? expression.values.map(String) : [];
+        const has = key in labels;
+        switch (expression.operator) {
+            case "In":
+                if (!has || !values.includes(labels[key])) return false;
+                break;
+            case "NotIn":
+                if (has && values.includes(labels[key])) return false;
+                break;
+            case "Exists":
+                if (!has) return false;
+                break;
+            case "DoesNotExist":
+                if (has) return false;
+                break;
+            default:
+                return false; // An operator Kubernetes does not know selects nothing (the API server would reject it).
+        }
+    }
+    return true;
+}
+
+/** `matchLabels`/`matchExpressions` of a selector, for messages. */
+export function formatSelector(selector: unknown): string {
+    const s = asRecord(selector);
+    if (!s) return "(none)";
+    const parts = Object.entries(asRecord(s.matchLabels) ?? {}).map(([k, v]) => `${k}=${v}`);
+    for (const e of Array.isArray(s.matchExpressions) ? s.matchExpressions.filter(isPlainObject) : []) {
+        parts.push(`${e.key} ${e.operator}${Array.isArray(e.values) ? ` (${e.values.join(", ")})` : ""}`);
+    }
+    return parts.length ? parts.join(", ") : "{} (everything)";
+}
+
+/** An object that runs pods, with what the checks ask of it. */
+export interface Workload {
+    object: K8sObject;
+    release: CollectedRelease;
+    namespace: string;
+    template: PodTemplate;
+    labels: Record<string, string>;
+    /** Helm hooks and Jobs: they run to completion. */
+    runsToCompletion: boolean;
+    /** `release loki: StatefulSet monitoring/loki-compactor` */
+    name: string;
+}
+
+/** Every object of the rendered releases that runs pods (operator CRs included), hooks included. */
+export function workloadsOf(rendered: readonly RenderedRelease[]): Workload[] {
+    const out: Workload[] = [];
+    for (const { release, objects } of rendered) {
+        for (const object of objects) {
+            const template = podTemplateOf(object);
+            if (!template) continue;
+            const namespace = namespaceOf(object, release.namespace);
+            out.push({
+                object,
+                release,
+                namespace,
+                template,
+                labels: podLabelsOf(object),
+                runsToCompletion: template.runsToCompletion || isHook(object),
+                name: `release ${release.releaseName}: ${describeObject(object, namespace)}`,
+            });
+        }
+    }
+    return out;
 }

@@ -9,10 +9,11 @@ import { stringify } from "yaml";
 import { loadChartInfo } from "./chartValues";
 import { allChecks, CheckResult } from "./checks";
 import { assertHelmVersion, findHelm, helmTemplate, locateChart } from "./helm";
+import { loadKubeSchemas } from "./kubeSchemas";
 import { maskObjects, maskText } from "./mask";
 import { assertStackModel } from "./model";
 import { formatReport, countFindings } from "./report";
-import { ChartInfo, K8sObject, RenderedRelease, StackModel } from "./types";
+import { ChartInfo, K8sObject, KubeSchemas, RenderedRelease, StackModel } from "./types";
 
 export interface RenderOptions {
     /** Local charts, `<dir>/<chart>/<version>/` or `<dir>/<chart>-<version>.tgz` (default: `$LGTM_CHARTS_DIR`). */
@@ -25,6 +26,8 @@ export interface RenderOptions {
     cacheDir?: string;
     /** Parallel `helm template` runs (default: CPU count, at least 2). */
     concurrency?: number;
+    /** Kubernetes API schemas, `<dir>/v1.<minor>[.<patch>]/swagger.json` (default: `$LGTM_KUBE_SCHEMAS_DIR`, else `.cache/kube-schemas`). */
+    kubeSchemasDir?: string;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -128,8 +131,8 @@ export function loadCharts(rendered: readonly RenderedRelease[]): Map<string, Ch
 }
 
 /** Runs every check. Pure: no Helm, no files. */
-export function verifyModel(model: StackModel, rendered: RenderedRelease[], charts: Map<string, ChartInfo>): CheckResult[] {
-    return allChecks.map((check) => check({ model, rendered, charts }));
+export function verifyModel(model: StackModel, rendered: RenderedRelease[], charts: Map<string, ChartInfo>, kubeSchemas?: KubeSchemas): CheckResult[] {
+    return allChecks.map((check) => check({ model, rendered, charts, kubeSchemas }));
 }
 
 export interface VerifyOutcome {
@@ -143,7 +146,7 @@ export interface VerifyOutcome {
 /** Render, verify, report; with `outDir` also writes `<outDir>/<stack>/verify.txt`. */
 export async function renderAndVerify(model: StackModel, opts: RenderOptions = {}): Promise<VerifyOutcome> {
     const rendered = await renderModel(model, opts);
-    const results = verifyModel(model, rendered, loadCharts(rendered));
+    const results = verifyModel(model, rendered, loadCharts(rendered), loadKubeSchemas(opts.kubeSchemasDir));
     const report = formatReport(model.stack, results);
     if (opts.outDir) fs.writeFileSync(path.join(opts.outDir, model.stack, "verify.txt"), report);
     return { results, report, ok: countFindings(results, "error") === 0, rendered };

@@ -44,6 +44,11 @@ export interface StackModel {
     buckets: string[];
     /** The object store every consumer should be configured for. */
     objectStore: ObjectStoreModel;
+    /**
+     * The namespace of each part of the platform, keyed by its role in config `lgtm:namespaces`
+     * (`metrics`, `logs`, `agents`…). Tells the checks which namespace holds the node agents.
+     */
+    namespaces: Record<string, string>;
     /** Optional hints; the addresses check also finds addresses itself by scanning values and objects. */
     addresses: { value: string; where: string }[];
     /**
@@ -72,6 +77,24 @@ export interface RenderedRelease {
     chartPath?: string;
     /** Why `helm template` failed (then `objects` is empty); the other releases are still rendered and checked. */
     error?: string;
+}
+
+/** The Kubernetes API schema of one minor version: OpenAPI v2 `definitions` (kind → JSON schema). */
+export interface KubeSchemaVersion {
+    /** `1.34` */
+    version: string;
+    /** The file they were read from. */
+    file: string;
+    definitions: Record<string, unknown>;
+}
+
+/** Kubernetes API schemas found for the versions the stack is validated against. */
+export interface KubeSchemas {
+    /** Where they were looked for. */
+    dir: string;
+    versions: KubeSchemaVersion[];
+    /** Versions asked for and not found there. */
+    missing: string[];
 }
 
 /** What the values check needs to know about a chart. */

@@ -6,7 +6,7 @@
  * init containers finish before the others start. The dev profile must fit a small laptop cluster,
  * so there every container needs requests and limits and the total has a budget.
  */
-import { containersOf, describeObject, isHook, namespaceOf, operatorPodKinds, podTemplateOf } from "../objects";
+import { containersOf, describeObject, isHook, namespaceOf, operatorMainContainer, operatorPodKinds, podTemplateOf } from "../objects";
 import { isPlainObject } from "../paths";
 import { formatCpu, formatMemory, parseQuantity } from "../quantity";
 import { K8sObject } from "../types";
@@ -81,8 +81,6 @@ function findReloader(objects: K8sObject[]): Reloader {
     return { requests: {}, limits: {}, known: false };
 }
 
-const mainContainer: Record<string, string> = { Prometheus: "prometheus", PrometheusAgent: "prometheus", Alertmanager: "alertmanager", ThanosRuler: "thanos-ruler" };
-
 /** The containers the operator builds for a Prometheus/Alertmanager/ThanosRuler, with `spec.containers` patches applied by name. */
 function operatorContainers(object: K8sObject, reloader: Reloader): ContainerFootprint[] {
     const spec = object.spec as Record<string, any>;
@@ -94,8 +92,8 @@ function operatorContainers(object: K8sObject, reloader: Reloader): ContainerFoo
         ...(reloader.image ? { image: reloader.image } : {}),
         ...(reloader.known ? {} : { unknown: true }),
     });
-    const image = spec.image ?? (spec.version ? `${mainContainer[object.kind]}:${spec.version}` : undefined);
-    const containers = [fromResources(mainContainer[object.kind], spec.resources, false, image), reloaderContainer("config-reloader", false)];
+    const image = spec.image ?? (spec.version ? `${operatorMainContainer[object.kind]}:${spec.version}` : undefined);
+    const containers = [fromResources(operatorMainContainer[object.kind], spec.resources, false, image), reloaderContainer("config-reloader", false)];
     if (object.kind === "Prometheus" && isPlainObject(spec.thanos)) {
         containers.push(fromResources("thanos-sidecar", spec.thanos.resources, false, spec.thanos.image));
     }

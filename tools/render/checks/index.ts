@@ -1,14 +1,48 @@
 import { checkAddresses } from "./addresses";
+import { checkDisruption } from "./disruption";
+import { checkDurableState } from "./durableState";
 import { checkFootprint } from "./footprint";
+import { checkKubeSchema } from "./kubeSchema";
+import { checkNetworkPolicy } from "./networkPolicy";
 import { checkObjectStorage } from "./objectStorage";
 import { checkPlaintext } from "./plaintext";
+import { checkPodSecurity } from "./podSecurity";
 import { checkReferences } from "./references";
 import { checkRendered } from "./rendered";
+import { checkSingletons } from "./singletons";
 import { Check } from "./types";
 import { checkValues } from "./values";
 
 export * from "./types";
-export { checkAddresses, checkFootprint, checkObjectStorage, checkPlaintext, checkReferences, checkRendered, checkValues };
+export {
+    checkAddresses,
+    checkDisruption,
+    checkDurableState,
+    checkFootprint,
+    checkKubeSchema,
+    checkNetworkPolicy,
+    checkObjectStorage,
+    checkPlaintext,
+    checkPodSecurity,
+    checkReferences,
+    checkRendered,
+    checkSingletons,
+    checkValues,
+};
 
 /** Every check, in report order. */
-export const allChecks: readonly Check[] = [checkRendered, checkAddresses, checkReferences, checkValues, checkObjectStorage, checkFootprint, checkPlaintext];
+export const allChecks: readonly Check[] = [
+    checkRendered,
+    checkKubeSchema,
+    checkAddresses,
+    checkReferences,
+    checkValues,
+    checkObjectStorage,
+    checkSingletons,
+    checkDurableState,
+    checkDisruption,
+    checkPodSecurity,
+    checkNetworkPolicy,
+    checkFootprint,
+    checkPlaintext,
+];

@@ -1,4 +1,4 @@
-import { ChartInfo, RenderedRelease, StackModel } from "../types";
+import { ChartInfo, KubeSchemas, RenderedRelease, StackModel } from "../types";
 
 export type Severity = "error" | "warning" | "info";
 
@@ -21,6 +21,8 @@ export interface CheckInput {
     rendered: RenderedRelease[];
     /** Keyed by release name. */
     charts: Map<string, ChartInfo>;
+    /** Kubernetes API schemas to validate objects against; without them that check only warns. */
+    kubeSchemas?: KubeSchemas;
 }
 
 export type Check = (input: CheckInput) => CheckResult;
