@@ -5,6 +5,7 @@ import { deployPlatform } from "./stacks/platform";
 const platform = deployPlatform(readPlatformConfig());
 
 export const grafanaUrl = platform.grafanaUrl;
+export const grafanaService = platform.grafanaService;
 export const grafanaAdminUser = platform.grafanaAdminUser;
 export const grafanaAdminPassword = platform.grafanaAdminPassword;
 export const otlpGrpcEndpoint = platform.otlpGrpcEndpoint;

@@ -6,6 +6,7 @@ import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
 import { Minio } from "../components/minio";
 import { PrometheusCrds } from "../components/prometheusCrds";
+import { ServiceName } from "../components/release";
 import { Persistence } from "../components/resources";
 import { Tempo } from "../components/tempo";
 import { Thanos } from "../components/thanos";
@@ -15,6 +16,8 @@ import { PlatformConfig } from "./schema";
 /** What the stack exports: where people and applications reach the platform. */
 export interface PlatformOutputs {
     readonly grafanaUrl: pulumi.Output<string>;
+    /** Grafana's Service (name, namespace, port), for `npm run grafana` to port-forward to without an ingress. */
+    readonly grafanaService: pulumi.Output<ServiceName & { readonly port: number }>;
     readonly grafanaAdminUser: pulumi.Output<string>;
     readonly grafanaAdminPassword: pulumi.Output<string>;
     readonly otlpGrpcEndpoint: pulumi.Output<string>;
@@ -196,6 +199,7 @@ export function deployPlatform(config: PlatformConfig): PlatformOutputs {
 
     return {
         grafanaUrl: pulumi.all([grafana.externalUrl, grafana.url]).apply(([external, internal]) => external ?? internal),
+        grafanaService: grafana.service,
         grafanaAdminUser: grafana.adminUser,
         grafanaAdminPassword: grafana.adminPassword,
         otlpGrpcEndpoint: collect.otlpGrpcEndpoint,
