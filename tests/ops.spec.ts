@@ -101,7 +101,7 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
     const kubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\n";
 
     it("Pulumi Cloud needs the token and a cluster", () => {
-        const plan = planCiStack("dev", { PULUMI_ACCESS_TOKEN: "pul-x", KUBECONFIG_DATA: kubeconfig }, committed, true);
+        const plan = planCiStack("dev", { PULUMI_ACCESS_TOKEN: "pul-x", KUBECONFIG_DATA: kubeconfig }, { ...committed, hasEncryptionSalt: false }, true);
         assert.deepEqual(plan, { status: "ready", backend: "Pulumi Cloud", kubeconfig, warnings: [] });
     });
 
@@ -109,7 +109,7 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
         const env = { PULUMI_BACKEND_URL: "s3://state?region=eu-west-1", KUBECONFIG_DATA: kubeconfig };
         assert.deepEqual(planCiStack("prod", env, committed, true), {
             status: "error",
-            problems: ["stack prod keeps its secrets with a passphrase on a self-managed backend: add the repository secret PULUMI_CONFIG_PASSPHRASE (see README, CI/CD)"],
+            problems: ["stack prod keeps its secrets with a passphrase (a self-managed backend): add the repository secret PULUMI_CONFIG_PASSPHRASE (see README, CI/CD)"],
         });
         const ready = planCiStack("prod", { ...env, PULUMI_CONFIG_PASSPHRASE: "p" }, { ...committed, hasEncryptionSalt: false }, true);
         assert.equal(ready.status, "ready");
@@ -117,6 +117,15 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
         assert.match(ready.status === "ready" ? ready.warnings.join() : "", /Pulumi\.prod\.yaml has no encryptionsalt/);
         // A KMS secrets provider needs no passphrase.
         assert.equal(planCiStack("prod", env, { ...committed, secretsProvider: "awskms" }, true).status, "ready");
+    });
+
+    it("Pulumi Cloud with a committed encryptionsalt still needs the passphrase", () => {
+        const env = { PULUMI_ACCESS_TOKEN: "t", KUBECONFIG_DATA: kubeconfig };
+        assert.deepEqual(planCiStack("dev", env, committed, true), {
+            status: "error",
+            problems: ["stack dev keeps its secrets with a passphrase (Pulumi.dev.yaml has an encryptionsalt): add the repository secret PULUMI_CONFIG_PASSPHRASE (see README, CI/CD)"],
+        });
+        assert.equal(planCiStack("dev", env, { ...committed, hasEncryptionSalt: false }, true).status, "ready");
     });
 
     it("no backend: skipped for previews, an error for deploys and drift checks", () => {
@@ -133,9 +142,9 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
         };
         assert.match(problems({ PULUMI_BACKEND_URL: "file://~", KUBECONFIG_DATA: kubeconfig }), /file:\/\/ backend: it lives on the runner/);
         assert.match(problems({ PULUMI_BACKEND_URL: "https://pulumi.example.com", KUBECONFIG_DATA: kubeconfig }), /needs the repository secret PULUMI_ACCESS_TOKEN/);
-        assert.match(problems({ PULUMI_ACCESS_TOKEN: "t" }), /no cluster for stack dev: add the repository secret KUBECONFIG_DEV/);
-        assert.match(problems({ PULUMI_ACCESS_TOKEN: "t", KUBECONFIG_DATA: "not a kubeconfig" }), /KUBECONFIG_DEV is neither a kubeconfig nor base64 of one/);
-        assert.equal(planCiStack("dev", { PULUMI_ACCESS_TOKEN: "t" }, { ...committed, kubeconfigInConfig: true }, true).status, "ready");
+        assert.match(problems({ PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p" }), /no cluster for stack dev: add the repository secret KUBECONFIG_DEV/);
+        assert.match(problems({ PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p", KUBECONFIG_DATA: "not a kubeconfig" }), /KUBECONFIG_DEV is neither a kubeconfig nor base64 of one/);
+        assert.equal(planCiStack("dev", { PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p" }, { ...committed, kubeconfigInConfig: true }, true).status, "ready");
     });
 
     it("takes the kubeconfig as the file or as base64 of it", () => {
@@ -168,7 +177,7 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
 
         const failed = run({ PULUMI_BACKEND_URL: "s3://state" }, "prod");
         assert.equal(failed.status, 1);
-        assert.match(failed.stdout, /^::error title=stack prod::stack prod keeps its secrets with a passphrase/m);
+        assert.match(failed.stdout, /^::error title=stack prod::stack prod keeps its secrets with a passphrase \(a self-managed backend\)/m);
         assert.match(failed.stdout, /^::error title=stack prod::no cluster for stack prod/m);
         assert.equal(fs.readFileSync(files.GITHUB_ENV, "utf8"), "");
 

@@ -67,14 +67,18 @@ export function planCiStack(stack: string, env: CiEnv, facts: StackFileFacts, re
         if (!token) problems.push(`PULUMI_BACKEND_URL points at a Pulumi Cloud service (${url.split("/")[2]}), which needs the repository secret PULUMI_ACCESS_TOKEN`);
     } else {
         backend = `self-managed (${url.split(":")[0]}://…)`;
-        const provider = facts.secretsProvider ?? "passphrase";
-        if (provider === "passphrase" || provider === "default") {
-            if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-                problems.push(`stack ${stack} keeps its secrets with a passphrase on a self-managed backend: add the repository secret PULUMI_CONFIG_PASSPHRASE (${secretsHelp})`);
-            }
-            if (!facts.hasEncryptionSalt) {
-                warnings.push(`Pulumi.${stack}.yaml has no encryptionsalt: commit the line \`pulumi stack init\` wrote, so every run derives the same key from the passphrase`);
-            }
+    }
+    // Passphrase secrets: what a self-managed backend uses unless the stack names a KMS, and what any
+    // stack whose file carries an encryptionsalt uses, Pulumi Cloud included.
+    const selfManaged = !!url && !/^https?:\/\//.test(url);
+    const passphraseProvider = !facts.secretsProvider || facts.secretsProvider === "passphrase" || facts.secretsProvider === "default";
+    if (passphraseProvider && (selfManaged || facts.hasEncryptionSalt)) {
+        if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+            const why = selfManaged ? "a self-managed backend" : `Pulumi.${stack}.yaml has an encryptionsalt`;
+            problems.push(`stack ${stack} keeps its secrets with a passphrase (${why}): add the repository secret PULUMI_CONFIG_PASSPHRASE (${secretsHelp})`);
+        }
+        if (!facts.hasEncryptionSalt) {
+            warnings.push(`Pulumi.${stack}.yaml has no encryptionsalt: commit the line Pulumi wrote when the stack was created on this backend, so every run derives the same key from the passphrase`);
         }
     }
     let kubeconfig: string | undefined;
