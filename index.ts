@@ -6,6 +6,7 @@ const config = readPlatformConfig();
 const platform = deployPlatform(config, readPlatformSecrets(config));
 
 export const grafanaUrl = platform.grafanaUrl;
+export const grafanaService = platform.grafanaService;
 export const grafanaAdminUser = platform.grafanaAdminUser;
 export const grafanaAdminPassword = platform.grafanaAdminPassword;
 export const otlpGrpcEndpoint = platform.otlpGrpcEndpoint;

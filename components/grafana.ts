@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { charts } from "./charts";
-import { platformRelease, serviceUrl } from "./release";
+import { platformRelease, serviceName, ServiceName, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
 
 /** Service port of the chart (its default). */
@@ -215,6 +215,8 @@ export class Grafana extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     /** In-cluster URL. */
     public readonly url: pulumi.Output<string>;
+    /** Grafana's Service and its port: what `kubectl port-forward` needs when there is no ingress. */
+    public readonly service: pulumi.Output<ServiceName & { readonly port: number }>;
     /** Public URL through the ingress, or undefined without one. */
     public readonly externalUrl: pulumi.Output<string | undefined>;
     public readonly adminUser: pulumi.Output<string>;
@@ -251,9 +253,10 @@ export class Grafana extends pulumi.ComponentResource {
         );
 
         this.url = serviceUrl(this.release, undefined, grafanaPort);
+        this.service = serviceName(this.release).apply((service) => ({ ...service, port: grafanaPort }));
         this.externalUrl = this.release.status.apply(() => externalUrl(args.ingress, args.subPath));
         this.adminUser = pulumi.output(grafanaAdminUser);
         this.adminPassword = pulumi.secret(password.result);
-        this.registerOutputs({ url: this.url, externalUrl: this.externalUrl, adminUser: this.adminUser, adminPassword: this.adminPassword });
+        this.registerOutputs({ url: this.url, service: this.service, externalUrl: this.externalUrl, adminUser: this.adminUser, adminPassword: this.adminPassword });
     }
 }

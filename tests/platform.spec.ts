@@ -149,6 +149,11 @@ describe("platform under mocks", function () {
             assert.equal(await valueOf(split.outputs.lokiPushUrl), "http://loki-gateway.logs.svc.cluster.local:80/loki/api/v1/push");
             assert.equal(await valueOf(split.outputs.grafanaUrl), "http://grafana.ui.svc.cluster.local:80");
         });
+        it("the Grafana Service output is the release's Service, in the namespace Grafana moved to", async () => {
+            const grafana = release(split, "grafana");
+            assert.deepEqual(await valueOf(split.outputs.grafanaService), { name: grafana.inputs.values.fullnameOverride, namespace: "ui", port: 80 });
+            assert.deepEqual(await valueOf(dev.outputs.grafanaService), { name: "grafana", namespace: "monitoring", port: 80 });
+        });
     });
 
     describe("secrecy", () => {

@@ -96,10 +96,14 @@ export function findLocalChart(ref: ChartRef, dirs: string[]): string | undefine
     return undefined;
 }
 
-/** `helm pull` arguments for a pinned chart: OCI charts by full reference, HTTP charts by name and `--repo`. */
+/** Where `helm pull` finds a pinned chart: OCI charts by full reference, HTTP charts by name and `--repo`. */
+export function chartSourceArgs(ref: ChartRef): string[] {
+    return ref.repository.startsWith("oci://") ? [`${ref.repository.replace(/\/+$/, "")}/${ref.name}`] : [ref.name, "--repo", ref.repository];
+}
+
+/** `helm pull` arguments for a pinned chart, as an archive into `destination`. */
 export function pullArgs(ref: ChartRef, destination: string): string[] {
-    const source = ref.repository.startsWith("oci://") ? [`${ref.repository.replace(/\/+$/, "")}/${ref.name}`] : [ref.name, "--repo", ref.repository];
-    return ["pull", ...source, "--version", ref.version, "--destination", destination];
+    return ["pull", ...chartSourceArgs(ref), "--version", ref.version, "--destination", destination];
 }
 
 /** Path of the chart: from the charts directory, else the cache, else pulled into the cache. */

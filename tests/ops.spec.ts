@@ -1,0 +1,186 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { kubeconfigText, planCiStack, StackFileFacts } from "../tools/ops/ciStack";
+import { describeAccess, kubeTarget, planGrafanaAccess, portForwardArgs } from "../tools/ops/grafana";
+import { undecryptedSecret } from "../tools/render/stackConfig";
+
+const projectDir = path.resolve(__dirname, "..");
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-ops-test-"));
+const tsNode = path.join(projectDir, "node_modules", ".bin", "ts-node");
+
+const inCluster = {
+    grafanaUrl: "http://grafana.ui.svc.cluster.local:80",
+    grafanaService: { name: "grafana", namespace: "ui", port: 80 },
+    grafanaAdminUser: "admin",
+    grafanaAdminPassword: "s3cret-pass",
+};
+const withIngress = { ...inCluster, grafanaUrl: "https://grafana.example.com" };
+
+describe("ops: npm run grafana", () => {
+    it("port-forwards to the Service from the outputs when grafanaUrl is in-cluster", () => {
+        const access = planGrafanaAccess("dev", inCluster, "auto", 3000);
+        assert.equal(access.url, "http://localhost:3000/");
+        assert.deepEqual(access.portForward, { service: { name: "grafana", namespace: "ui", port: 80 }, localPort: 3000 });
+        assert.deepEqual(portForwardArgs({ portForward: access.portForward! }, {}), ["--namespace", "ui", "port-forward", "service/grafana", "3000:80"]);
+        assert.deepEqual(describeAccess("dev", access), [
+            "Grafana of stack dev",
+            "  URL:      http://localhost:3000/   (port-forward to service/grafana in ui; stack URL http://grafana.ui.svc.cluster.local:80)",
+            "  user:     admin",
+            "  password: s3cret-pass",
+        ]);
+    });
+
+    it("prints the ingress URL and does not port-forward unless asked", () => {
+        const access = planGrafanaAccess("prod", withIngress, "auto", 3000);
+        assert.equal(access.url, "https://grafana.example.com");
+        assert.equal(access.portForward, undefined);
+        assert.equal(planGrafanaAccess("prod", withIngress, "always", 8080).url, "http://localhost:8080/");
+        assert.equal(planGrafanaAccess("dev", inCluster, "never", 3000).portForward, undefined);
+    });
+
+    it("says what is missing: an undeployed stack, masked secrets, an output older than grafanaService", () => {
+        assert.throws(() => planGrafanaAccess("dev", {}, "auto", 3000), /stack dev has no grafanaUrl, grafanaAdminUser, grafanaAdminPassword output; deploy it first: npm run up -- dev/);
+        assert.throws(() => planGrafanaAccess("dev", { ...inCluster, grafanaAdminPassword: "[secret]" }, "auto", 3000), /--show-secrets/);
+        const { grafanaService: _omitted, ...old } = inCluster;
+        assert.throws(() => planGrafanaAccess("dev", old, "auto", 3000), /no grafanaService output .* npm run up -- dev/);
+        assert.equal(planGrafanaAccess("dev", old, "never", 3000).url, inCluster.grafanaUrl);
+        assert.throws(
+            () => planGrafanaAccess("dev", { ...inCluster, grafanaService: { name: "grafana", namespace: "elsewhere", port: 80 } }, "auto", 3000),
+            /grafanaUrl http:\/\/grafana\.ui\.svc\.cluster\.local:80 is not the grafanaService output grafana\.elsewhere\.svc\.cluster\.local/,
+        );
+    });
+
+    it("targets the stack's kube context and kubeconfig (a path, or contents), and refuses a secret one", () => {
+        const exists = (p: string) => p === "/home/me/.kube/lab";
+        assert.deepEqual(kubeTarget("dev", { kubeconfig: "", kubeContext: "" }, exists), { context: undefined });
+        assert.deepEqual(kubeTarget("dev", { kubeconfig: "/home/me/.kube/lab", kubeContext: "kind-lab" }, exists), { context: "kind-lab", kubeconfigPath: "/home/me/.kube/lab" });
+        assert.deepEqual(kubeTarget("dev", { kubeconfig: "apiVersion: v1\nkind: Config\n" }, exists), { context: undefined, kubeconfigContents: "apiVersion: v1\nkind: Config\n" });
+        assert.throws(() => kubeTarget("prod", { kubeconfig: undecryptedSecret("lgtm:kubeconfig") }, exists), /lgtm:kubeconfig of stack prod is a secret/);
+        assert.deepEqual(
+            portForwardArgs({ portForward: { service: { name: "g", namespace: "n", port: 80 }, localPort: 3001 } }, { context: "kind-lab", kubeconfigPath: "/k" }),
+            ["--kubeconfig", "/k", "--context", "kind-lab", "--namespace", "n", "port-forward", "service/g", "3001:80"],
+        );
+    });
+
+    it("end to end: reads the outputs through scripts/stack.sh, prints every command, runs kubectl", function () {
+        if (process.platform === "win32") this.skip();
+        this.timeout(60_000);
+        // Stand-ins for the pulumi and kubectl CLIs that record how they were called.
+        const bin = tempDir();
+        const log = path.join(bin, "calls.log");
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            `#!/bin/sh\necho "pulumi $*" >> ${log}\ncase "$*" in *"stack output"*) echo '${JSON.stringify(inCluster)}' ;; esac\n`,
+            { mode: 0o755 },
+        );
+        fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "kubectl $*" >> ${log}\n`, { mode: 0o755 });
+        const result = spawnSync(tsNode, ["--transpile-only", "tools/ops/grafana-cli.ts", "dev", "--local-port", "3300"], {
+            cwd: projectDir,
+            encoding: "utf8",
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "" },
+        });
+        assert.equal(result.status, 0, result.stderr);
+        assert.ok(result.stdout.includes("  URL:      http://localhost:3300/"), result.stdout);
+        assert.ok(result.stdout.includes("  password: s3cret-pass"), result.stdout);
+        for (const printed of ["+ bash scripts/stack.sh outputs dev --json --show-secrets", "+ pulumi stack output --stack dev --json --show-secrets", "+ kubectl --namespace ui port-forward service/grafana 3300:80"]) {
+            assert.ok(result.stderr.includes(printed), `missing "${printed}" in:\n${result.stderr}`);
+        }
+        assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [
+            "pulumi stack select --create --non-interactive dev",
+            "pulumi stack output --stack dev --json --show-secrets",
+            "kubectl --namespace ui port-forward service/grafana 3300:80",
+        ]);
+    });
+});
+
+describe("ops: CI stack secrets (npm run ci:stack)", () => {
+    const committed: StackFileFacts = { hasEncryptionSalt: true, kubeconfigInConfig: false };
+    const kubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\n";
+
+    it("Pulumi Cloud needs the token and a cluster", () => {
+        const plan = planCiStack("dev", { PULUMI_ACCESS_TOKEN: "pul-x", KUBECONFIG_DATA: kubeconfig }, { ...committed, hasEncryptionSalt: false }, true);
+        assert.deepEqual(plan, { status: "ready", backend: "Pulumi Cloud", kubeconfig, warnings: [] });
+    });
+
+    it("a bucket backend needs the passphrase, and warns when the salt is not committed", () => {
+        const env = { PULUMI_BACKEND_URL: "s3://state?region=eu-west-1", KUBECONFIG_DATA: kubeconfig };
+        assert.deepEqual(planCiStack("prod", env, committed, true), {
+            status: "error",
+            problems: ["stack prod keeps its secrets with a passphrase (a self-managed backend): add the repository secret PULUMI_CONFIG_PASSPHRASE (see README, CI/CD)"],
+        });
+        const ready = planCiStack("prod", { ...env, PULUMI_CONFIG_PASSPHRASE: "p" }, { ...committed, hasEncryptionSalt: false }, true);
+        assert.equal(ready.status, "ready");
+        assert.equal(ready.status === "ready" && ready.backend, "self-managed (s3://…)");
+        assert.match(ready.status === "ready" ? ready.warnings.join() : "", /Pulumi\.prod\.yaml has no encryptionsalt/);
+        // A KMS secrets provider needs no passphrase.
+        assert.equal(planCiStack("prod", env, { ...committed, secretsProvider: "awskms" }, true).status, "ready");
+    });
+
+    it("Pulumi Cloud with a committed encryptionsalt still needs the passphrase", () => {
+        const env = { PULUMI_ACCESS_TOKEN: "t", KUBECONFIG_DATA: kubeconfig };
+        assert.deepEqual(planCiStack("dev", env, committed, true), {
+            status: "error",
+            problems: ["stack dev keeps its secrets with a passphrase (Pulumi.dev.yaml has an encryptionsalt): add the repository secret PULUMI_CONFIG_PASSPHRASE (see README, CI/CD)"],
+        });
+        assert.equal(planCiStack("dev", env, { ...committed, hasEncryptionSalt: false }, true).status, "ready");
+    });
+
+    it("no backend: skipped for previews, an error for deploys and drift checks", () => {
+        const skip = planCiStack("dev", {}, committed, false);
+        assert.equal(skip.status, "skip");
+        assert.match(skip.status === "skip" ? skip.reason : "", /PULUMI_ACCESS_TOKEN .* PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE/);
+        assert.equal(planCiStack("dev", {}, committed, true).status, "error");
+    });
+
+    it("rejects a file backend on a runner, a Pulumi service without token, and a missing or unreadable kubeconfig", () => {
+        const problems = (env: Record<string, string>, facts = committed) => {
+            const plan = planCiStack("dev", env, facts, false);
+            return plan.status === "error" ? plan.problems.join("\n") : "";
+        };
+        assert.match(problems({ PULUMI_BACKEND_URL: "file://~", KUBECONFIG_DATA: kubeconfig }), /file:\/\/ backend: it lives on the runner/);
+        assert.match(problems({ PULUMI_BACKEND_URL: "https://pulumi.example.com", KUBECONFIG_DATA: kubeconfig }), /needs the repository secret PULUMI_ACCESS_TOKEN/);
+        assert.match(problems({ PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p" }), /no cluster for stack dev: add the repository secret KUBECONFIG_DEV/);
+        assert.match(problems({ PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p", KUBECONFIG_DATA: "not a kubeconfig" }), /KUBECONFIG_DEV is neither a kubeconfig nor base64 of one/);
+        assert.equal(planCiStack("dev", { PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p" }, { ...committed, kubeconfigInConfig: true }, true).status, "ready");
+    });
+
+    it("takes the kubeconfig as the file or as base64 of it", () => {
+        assert.equal(kubeconfigText(kubeconfig), kubeconfig);
+        assert.equal(kubeconfigText(Buffer.from(kubeconfig).toString("base64")), kubeconfig);
+        assert.equal(kubeconfigText(Buffer.from("hello").toString("base64")), undefined);
+    });
+
+    it("end to end: writes the kubeconfig, exports KUBECONFIG and the ready output, or fails with annotations", function () {
+        this.timeout(60_000);
+        const dir = tempDir();
+        const files = { GITHUB_ENV: path.join(dir, "env"), GITHUB_OUTPUT: path.join(dir, "output"), GITHUB_STEP_SUMMARY: path.join(dir, "summary") };
+        const run = (env: Record<string, string>, ...args: string[]) => {
+            for (const f of Object.values(files)) fs.writeFileSync(f, "");
+            const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^PULUMI_|^KUBECONFIG/.test(k)));
+            return spawnSync(tsNode, ["--transpile-only", "tools/ops/ci-stack-cli.ts", ...args], { cwd: projectDir, encoding: "utf8", env: { ...clean, ...files, RUNNER_TEMP: dir, ...env } });
+        };
+        const ok = run({ PULUMI_ACCESS_TOKEN: "t", KUBECONFIG_DATA: Buffer.from(kubeconfig).toString("base64") }, "dev");
+        assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+        assert.equal(fs.readFileSync(files.GITHUB_ENV, "utf8"), `KUBECONFIG=${path.join(dir, "kubeconfig-dev")}\n`);
+        assert.equal(fs.readFileSync(path.join(dir, "kubeconfig-dev"), "utf8"), kubeconfig);
+        assert.equal(fs.statSync(path.join(dir, "kubeconfig-dev")).mode & 0o777, 0o600);
+        assert.equal(fs.readFileSync(files.GITHUB_OUTPUT, "utf8"), "ready=true\n");
+
+        const skipped = run({}, "dev", "--optional");
+        assert.equal(skipped.status, 0);
+        assert.match(skipped.stdout, /^::warning title=stack dev skipped::no Pulumi backend configured/m);
+        assert.equal(fs.readFileSync(files.GITHUB_OUTPUT, "utf8"), "ready=false\n");
+        assert.match(fs.readFileSync(files.GITHUB_STEP_SUMMARY, "utf8"), /\*\*dev\*\*: skipped/);
+
+        const failed = run({ PULUMI_BACKEND_URL: "s3://state" }, "prod");
+        assert.equal(failed.status, 1);
+        assert.match(failed.stdout, /^::error title=stack prod::stack prod keeps its secrets with a passphrase \(a self-managed backend\)/m);
+        assert.match(failed.stdout, /^::error title=stack prod::no cluster for stack prod/m);
+        assert.equal(fs.readFileSync(files.GITHUB_ENV, "utf8"), "");
+
+        assert.equal(run({ PULUMI_ACCESS_TOKEN: "t" }, "staging").status, 1);
+    });
+});
