@@ -162,15 +162,18 @@ function checkCredentials(r: ReleaseInputs): string[] {
     if (Array.isArray(r.valueYamlFiles) && r.valueYamlFiles.length > 0) {
         problems.push("takes values from valueYamlFiles, which policies cannot read; set them in `values`");
     }
+    const literal = (v: Plain) => (typeof v === "string" && v !== "" && !environmentReference.test(v)) || typeof v === "number";
+    const report = (path: string[]) =>
+        problems.push(
+            `values.${formatPath(path)} holds a literal credential; hand it to the chart as a reference to a Kubernetes Secret (existingSecret, envFrom or secretKeyRef, a mounted file, or a \${VAR} from the environment)`,
+        );
     for (const { path, value } of leaves(r.values)) {
         const key = [...path].reverse().find((k) => !/^\d+$/.test(k));
-        if (key === undefined || !isCredentialKey(key)) continue;
-        const literal = (typeof value === "string" && value !== "" && !environmentReference.test(value)) || typeof value === "number";
-        if (literal) {
-            problems.push(
-                `values.${formatPath(path)} holds a literal credential; hand it to the chart as a reference to a Kubernetes Secret (existingSecret, envFrom or secretKeyRef, a mounted file, or a \${VAR} from the environment)`,
-            );
-        }
+        if (key !== undefined && isCredentialKey(key) && literal(value)) report(path);
+    }
+    // Environment variables as charts take them (`extraEnv: [{ name: DB_PASSWORD, value: … }]`).
+    for (const { path, value } of objects(r.values)) {
+        if (typeof value.name === "string" && isCredentialKey(value.name) && value.value !== undefined && literal(value.value)) report([...path, "value"]);
     }
     return problems;
 }
