@@ -21,20 +21,34 @@ function objectOf(r: RegisteredResource): K8sObject {
     return { apiVersion: group === "core" ? version : `${group}/${version}`, kind, ...r.inputs } as K8sObject;
 }
 
+/** A stack's config as offline evaluation takes it, and the secret keys that got stand-ins. */
+export interface OfflineStackConfig {
+    readonly raw: RawConfig;
+    readonly prefix: string;
+    readonly unsetSecretKeys: readonly string[];
+}
+
 /**
- * Evaluates a stack of the project in `projectDir` offline and collects what `pulumi up` would
- * apply. `overrides` replace whole keys of the stack's config (as `pulumi config set` would), so a
- * variant of a stack is verified without writing a stack file. Secret keys the stack needs but its
- * file does not set yet (a fresh prod stack) get stand-ins, and the model says which, so a stack
- * file can be verified before its secrets are set.
+ * The config of a stack of the project in `projectDir`, with `overrides` replacing whole keys (as
+ * `pulumi config set` would). Secret keys the stack needs but its file does not set yet (a fresh
+ * prod stack) get stand-ins, so a stack file can be checked before its secrets are set.
  */
-export async function collectStack(projectDir: string, stack: string, overrides: RawConfig = {}): Promise<StackModel> {
+export function offlineStackConfig(projectDir: string, stack: string, overrides: RawConfig = {}): OfflineStackConfig {
     const { project, raw: fileRaw } = readStackConfig(projectDir, stack);
     const raw = { ...fileRaw, ...overrides };
     const prefix = `${project}:`;
     const unsetSecretKeys = requiredSecretKeys(parsePlatformConfig(raw, prefix, { allowUnsetSecrets: true })).filter((key) => !raw[key]);
     const standIns = Object.fromEntries(unsetSecretKeys.map((key) => [key, `<secret ${prefix}${key}, not set yet>`]));
-    const evaluation = await evaluatePlatform({ ...raw, ...standIns }, stack);
+    return { raw: { ...raw, ...standIns }, prefix, unsetSecretKeys };
+}
+
+/**
+ * Evaluates a stack of the project in `projectDir` offline (see `offlineStackConfig`) and collects
+ * what `pulumi up` would apply; the model says which secret keys got stand-ins.
+ */
+export async function collectStack(projectDir: string, stack: string, overrides: RawConfig = {}): Promise<StackModel> {
+    const { raw, prefix, unsetSecretKeys } = offlineStackConfig(projectDir, stack, overrides);
+    const evaluation = await evaluatePlatform(raw, stack);
     const releases: CollectedRelease[] = evaluation.resources
         .filter((r) => r.type === releaseType)
         .map((r) => ({ resourceName: r.name, chart: chartRefOf(r.inputs), releaseName: r.inputs.name, namespace: r.inputs.namespace, values: r.inputs.values ?? {} }));

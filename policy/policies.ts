@@ -1,0 +1,272 @@
+/**
+ * The platform's policies on Helm releases, as pure checks: each takes a release's inputs (plain
+ * data, unknown values marked) and returns its violations as messages. `crossguard.ts` turns them
+ * into CrossGuard policies; the tests call them directly on the inputs the program produces.
+ */
+import {
+    allowedRepositories,
+    chartRules,
+    ChartRules,
+    compareVersions,
+    exactVersion,
+    normalizeRepository,
+    Requirement,
+    unmet,
+    verifiedVersions,
+} from "./chartRules";
+import { chartName, chartSource, formatPath, isUnknown, leaves, objects, Plain, ReleaseInputs } from "./inputs";
+
+export type Profile = "dev" | "prod";
+export const profiles: readonly Profile[] = ["dev", "prod"];
+
+export interface CheckContext {
+    /** Which profile's promises the stack must keep. */
+    readonly profile: Profile;
+}
+
+export interface ReleasePolicy {
+    /** CrossGuard policy name (what `--policy-pack-config` files are keyed by). */
+    readonly name: string;
+    readonly description: string;
+    readonly enforcementLevel: "mandatory" | "advisory";
+    /** Whether the policy depends on the profile (and so takes the `profile` policy config). */
+    readonly profileDependent: boolean;
+    check(release: ReleaseInputs, context: CheckContext): string[];
+}
+
+/** CrossGuard config schema of the profile-dependent policies. */
+export const profileConfigSchema = {
+    properties: {
+        profile: {
+            type: "string" as const,
+            enum: [...profiles],
+            description: "Profile the stack deploys (its lgtm:profile). When unset, a stack named prod is prod and any other stack dev.",
+        },
+    },
+};
+
+/** The stack name in a resource URN (`urn:pulumi:<stack>::<project>::<type>::<name>`). */
+export function stackOfUrn(urn: string): string | undefined {
+    return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1];
+}
+
+/**
+ * The profile to hold a stack to: the `profile` policy config when given, else the stack's name
+ * (`prod` is prod, anything else dev). The pack cannot read the program's own `lgtm:profile`:
+ * CrossGuard hands a policy its resource, its URN and its policy config, not the stack config.
+ */
+export function resolveProfile(config: { readonly profile?: unknown }, urn: string): Profile {
+    if (config.profile === "dev" || config.profile === "prod") return config.profile;
+    return stackOfUrn(urn) === "prod" ? "prod" : "dev";
+}
+
+const nonEmpty = (v: Plain | undefined) => typeof v === "string" && v.trim() !== "";
+
+function checkNameAndNamespace(r: ReleaseInputs): string[] {
+    const problems: string[] = [];
+    if (!isUnknown(r.name) && !nonEmpty(r.name)) {
+        problems.push("sets no release name, so the provider invents one with a random suffix; set `name` (Services are named after it)");
+    }
+    if (!isUnknown(r.namespace) && !nonEmpty(r.namespace)) {
+        problems.push("sets no namespace, so it lands in whatever namespace the provider defaults to; set `namespace`");
+    }
+    return problems;
+}
+
+function checkVersionPinned(r: ReleaseInputs): string[] {
+    if (isUnknown(r.version)) return [];
+    if (!nonEmpty(r.version)) return ["sets no chart version, so Helm installs whatever is newest at the time; pin an exact version in components/charts.ts"];
+    if (!exactVersion.test(r.version as string)) {
+        return [`chart version ${JSON.stringify(r.version)} is not an exact version (a range or tag drifts on its own); pin one such as 1.2.3`];
+    }
+    return [];
+}
+
+function checkRepository(r: ReleaseInputs): string[] {
+    const source = chartSource(r);
+    if (source.kind === "unknown") return [];
+    const allowed = `allowed repositories: ${allowedRepositories.join(", ")}`;
+    if (source.kind === "noRepository") return [`${source.reason}; ${allowed}`];
+    if (/bitnami/i.test(source.repository) || /bitnami/i.test(source.chart)) {
+        return [`chart "${source.chart}" from ${source.repository} is a Bitnami chart, which the platform does not use; ${allowed}`];
+    }
+    if (!allowedRepositories.includes(normalizeRepository(source.repository))) {
+        return [`repository ${source.repository} is not on the allow-list; ${allowed}`];
+    }
+    return [];
+}
+
+const dockerHubHosts = ["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"];
+
+/** The image path on Docker Hub (`minio/minio`), or undefined when the image lives in another registry. */
+export function dockerHubPath(image: string): string | undefined {
+    const parts = image.split("@")[0].split("/");
+    const explicitRegistry = parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === "localhost");
+    const registry = explicitRegistry ? parts[0].toLowerCase() : "docker.io";
+    if (!dockerHubHosts.includes(registry)) return undefined;
+    const path = explicitRegistry ? parts.slice(1) : parts;
+    path[path.length - 1] = path[path.length - 1].split(":")[0];
+    return path.join("/").toLowerCase();
+}
+
+/** Image references in values: `image: "repo:tag"`, `{ registry?, repository }` objects, and bare registry settings. */
+function imageReferences(values: Plain | undefined): { path: string[]; image: string }[] {
+    const found: { path: string[]; image: string }[] = [];
+    for (const { path, value } of objects(values)) {
+        for (const [key, v] of Object.entries(value)) {
+            if (typeof v !== "string" || v === "") continue;
+            if (/^image$/i.test(key) || /registry$/i.test(key)) found.push({ path: [...path, key], image: v });
+            else if (key === "repository") {
+                const registry = value.registry;
+                found.push({ path: [...path, key], image: typeof registry === "string" && registry !== "" ? `${registry.replace(/\/+$/, "")}/${v}` : v });
+            }
+        }
+    }
+    return found;
+}
+
+function checkImages(r: ReleaseInputs): string[] {
+    const problems: string[] = [];
+    for (const { path, image } of imageReferences(r.values)) {
+        const where = `values.${formatPath(path)}`;
+        if (/bitnami/i.test(image)) problems.push(`${where} = "${image}" is a Bitnami image, which the platform does not use`);
+        else if (/^minio\//.test(dockerHubPath(image) ?? "")) {
+            problems.push(`${where} = "${image}" pulls MinIO from Docker Hub, where MinIO no longer publishes; use quay.io/minio/…`);
+        }
+    }
+    return problems;
+}
+
+/** Words that make a values key look like it holds a credential. */
+const credentialWords = /(password|passwd|passphrase|secret|accesskey|apikey|privatekey|token|credential)/;
+
+/**
+ * Whether a values key looks like it holds a credential itself, as opposed to naming where one is:
+ * `existingSecret`, `secretName`, `secretKeyRef`, `passwordFile`, `tokenPath` and `passwordKey`
+ * (the key inside a Secret) are references.
+ */
+export function isCredentialKey(key: string): boolean {
+    const k = key.toLowerCase().replace(/[^a-z0-9]/g, "");
+    if (!credentialWords.test(k)) return false;
+    if (k.startsWith("existing")) return false;
+    if (/(name|ref|file|path|dir|url|uri|mount|enabled)$/.test(k)) return false;
+    if (/(password|passwd|passphrase|token|user|username)key$/.test(k)) return false;
+    return true;
+}
+
+/** `${VAR}` (expanded by the workload from its environment, which comes from a Secret) or Kubernetes' `$(VAR)`. */
+const environmentReference = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\))$/;
+
+function checkCredentials(r: ReleaseInputs): string[] {
+    const problems: string[] = [];
+    if (Array.isArray(r.valueYamlFiles) && r.valueYamlFiles.length > 0) {
+        problems.push("takes values from valueYamlFiles, which policies cannot read; set them in `values`");
+    }
+    const literal = (v: Plain) => (typeof v === "string" && v !== "" && !environmentReference.test(v)) || typeof v === "number";
+    const report = (path: string[]) =>
+        problems.push(
+            `values.${formatPath(path)} holds a literal credential; hand it to the chart as a reference to a Kubernetes Secret (existingSecret, envFrom or secretKeyRef, a mounted file, or a \${VAR} from the environment)`,
+        );
+    for (const { path, value } of leaves(r.values)) {
+        const key = [...path].reverse().find((k) => !/^\d+$/.test(k));
+        if (key !== undefined && isCredentialKey(key) && literal(value)) report(path);
+    }
+    // Environment variables as charts take them (`extraEnv: [{ name: DB_PASSWORD, value: … }]`).
+    for (const { path, value } of objects(r.values)) {
+        if (typeof value.name === "string" && isCredentialKey(value.name) && value.value !== undefined && literal(value.value)) report([...path, "value"]);
+    }
+    return problems;
+}
+
+function prodCheck(pick: (rules: ChartRules) => readonly Requirement[], what: string) {
+    return (r: ReleaseInputs, context: CheckContext): string[] => {
+        if (context.profile !== "prod") return [];
+        const chart = chartName(r);
+        if (chart === undefined) return [];
+        const rules = chartRules[chart];
+        if (!rules) return [`chart "${chart}" has no rules in policy/chartRules.ts, so its ${what} cannot be checked; add them`];
+        return pick(rules)
+            .map((requirement) => unmet(requirement, r.values))
+            .filter((m): m is string => m !== undefined);
+    };
+}
+
+function checkVersionVerified(r: ReleaseInputs): string[] {
+    const chart = chartName(r);
+    const verified = chart === undefined ? undefined : verifiedVersions[chart];
+    if (verified === undefined || typeof r.version !== "string" || !exactVersion.test(r.version)) return [];
+    if (compareVersions(r.version, verified) >= 0) return [];
+    return [`chart "${chart}" ${r.version} is older than ${verified}, the version this project verifies (components/charts.ts)`];
+}
+
+export const releasePolicies: readonly ReleasePolicy[] = [
+    {
+        name: "helm-release-name-and-namespace",
+        description: "Every Helm release sets an explicit release name and namespace.",
+        enforcementLevel: "mandatory",
+        profileDependent: false,
+        check: checkNameAndNamespace,
+    },
+    {
+        name: "helm-chart-version-pinned",
+        description: "Every Helm release pins an exact chart version.",
+        enforcementLevel: "mandatory",
+        profileDependent: false,
+        check: checkVersionPinned,
+    },
+    {
+        name: "helm-chart-repository-allowed",
+        description: "Every chart comes from an allow-listed repository (those of components/charts.ts); no Bitnami charts.",
+        enforcementLevel: "mandatory",
+        profileDependent: false,
+        check: checkRepository,
+    },
+    {
+        name: "helm-images-allowed",
+        description: "No image set in chart values is a Bitnami image or a Docker Hub MinIO image.",
+        enforcementLevel: "mandatory",
+        profileDependent: false,
+        check: checkImages,
+    },
+    {
+        name: "helm-values-no-plaintext-credentials",
+        description: "No credential-looking values key (password, secretKey, accessKey, token, …) holds a literal; credentials reach charts as Secret references.",
+        enforcementLevel: "mandatory",
+        profileDependent: false,
+        check: checkCredentials,
+    },
+    {
+        name: "prod-persistent-state",
+        description: "prod: every stateful part keeps its state on a PersistentVolumeClaim.",
+        enforcementLevel: "mandatory",
+        profileDependent: true,
+        check: prodCheck((rules) => rules.persistence, "persistence"),
+    },
+    {
+        name: "prod-ha-replicas",
+        description: "prod: every part the profile makes highly available runs at least 2 replicas (MinIO: distributed, 4 or more).",
+        enforcementLevel: "mandatory",
+        profileDependent: true,
+        check: prodCheck((rules) => rules.replicas, "replica counts"),
+    },
+    {
+        name: "prod-containers-sized",
+        description: "prod: every container a chart runs has CPU and memory requests and limits.",
+        enforcementLevel: "mandatory",
+        profileDependent: true,
+        check: prodCheck((rules) => rules.resources, "container resources"),
+    },
+    {
+        name: "helm-chart-version-verified",
+        description: "Chart versions are not older than the set this project has verified (components/charts.ts).",
+        enforcementLevel: "advisory",
+        profileDependent: false,
+        check: checkVersionVerified,
+    },
+];
+
+/** Every violation of every policy for one release, as the tests and tools want them. */
+export function violations(release: ReleaseInputs, context: CheckContext): { policy: string; enforcementLevel: string; message: string }[] {
+    return releasePolicies.flatMap((p) => p.check(release, context).map((message) => ({ policy: p.name, enforcementLevel: p.enforcementLevel, message })));
+}
+

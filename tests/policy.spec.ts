@@ -1,0 +1,346 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { charts } from "../components/charts";
+import { allowedRepositories, chartRules, compareVersions, Requirement, unmet, verifiedVersions } from "../policy/chartRules";
+import { at, chartSource, isObject, isUnknown, leaves, Plain, ReleaseInputs, releaseType, toPlain, unknownValue } from "../policy/inputs";
+import { dockerHubPath, isCredentialKey, Profile, releasePolicies, resolveProfile, violations } from "../policy/policies";
+import { evaluatePlatform } from "../tools/render/evaluate";
+import { offlineStackConfig } from "../tools/render/collect";
+
+const projectDir = path.resolve(__dirname, "..");
+
+/** Every Helm release of a stack, as the engine would hand it to the pack (secrets unwrapped, as the policy SDK does). */
+async function stackReleases(stack: string, overrides: Record<string, string> = {}): Promise<Record<string, ReleaseInputs>> {
+    const evaluation = await evaluatePlatform(offlineStackConfig(projectDir, stack, overrides).raw, stack);
+    const releases = evaluation.resources.filter((r) => r.type === releaseType);
+    return Object.fromEntries(releases.map((r) => [r.inputs.name, r.inputs as ReleaseInputs]));
+}
+
+/** A copy of `release` with the value at a dotted path (`values.a.b`) replaced, or removed when `value` is undefined. */
+function mutate(release: ReleaseInputs, dotted: string, value: unknown): ReleaseInputs {
+    // A copy that keeps the unknown marker (a symbol, which structuredClone refuses).
+    const clone = (v: any): any => (Array.isArray(v) ? v.map(clone) : isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)])) : v);
+    const copy = clone(release);
+    const keys = dotted.split(".");
+    const parent = keys.slice(0, -1).reduce((node, k) => (node[k] ??= {}), copy);
+    if (value === undefined) delete parent[keys[keys.length - 1]];
+    else parent[keys[keys.length - 1]] = value;
+    return copy;
+}
+
+/** Violations as `policy: message`, for readable assertion failures. */
+const found = (release: ReleaseInputs, profile: Profile) => violations(release, { profile }).map((v) => `${v.policy}: ${v.message}`);
+
+describe("policy pack", function () {
+    this.timeout(60_000);
+    let dev: Record<string, ReleaseInputs>;
+    let prod: Record<string, ReleaseInputs>;
+    /** The prod stack keeping MinIO instead of external S3, so that MinIO's release is judged as prod too. */
+    let prodMinio: Record<string, ReleaseInputs>;
+    before(async () => {
+        dev = await stackReleases("dev");
+        prod = await stackReleases("prod");
+        prodMinio = await stackReleases("prod", { objectStorage: JSON.stringify({ type: "minio" }) });
+    });
+
+    describe("the project's own stacks pass every policy", () => {
+        it("dev: all eight releases, no violation (mandatory or advisory)", () => {
+            assert.equal(Object.keys(dev).length, 8);
+            for (const [name, release] of Object.entries(dev)) assert.deepEqual(found(release, "dev"), [], name);
+        });
+        it("prod: all seven releases (object storage is external), no violation (mandatory or advisory)", () => {
+            assert.equal(Object.keys(prod).length, 7);
+            for (const [name, release] of Object.entries(prod)) assert.deepEqual(found(release, "prod"), [], name);
+        });
+        it("prod keeping MinIO: all eight releases, no violation", () => {
+            assert.equal(Object.keys(prodMinio).length, 8);
+            for (const [name, release] of Object.entries(prodMinio)) assert.deepEqual(found(release, "prod"), [], name);
+        });
+        it("the prod policies only bite in prod: dev's releases held to prod fail them", () => {
+            const policies = new Set(Object.values(dev).flatMap((r) => violations(r, { profile: "prod" }).map((v) => v.policy)));
+            assert.deepEqual([...policies].sort(), ["prod-ha-replicas", "prod-persistent-state"]);
+        });
+    });
+
+    /** Each case: a release of the prod stack, one change, and the one violation it must cause. */
+    const cases: { policy: string; release: string; change: [string, unknown][]; message: RegExp; alsoViolates?: string }[] = [
+        { policy: "helm-release-name-and-namespace", release: "minio", change: [["name", undefined]], message: /sets no release name/ },
+        { policy: "helm-release-name-and-namespace", release: "loki", change: [["namespace", ""]], message: /sets no namespace/ },
+        { policy: "helm-chart-version-pinned", release: "kps", change: [["version", undefined]], message: /sets no chart version/ },
+        { policy: "helm-chart-version-pinned", release: "kps", change: [["version", "^88.5.3"]], message: /"\^88\.5\.3" is not an exact version/ },
+        { policy: "helm-chart-version-pinned", release: "grafana", change: [["version", "latest"]], message: /"latest" is not an exact version/ },
+        { policy: "helm-chart-version-pinned", release: "tempo", change: [["version", "2.2.x"]], message: /not an exact version/ },
+        {
+            policy: "helm-chart-repository-allowed",
+            release: "minio",
+            change: [["repositoryOpts.repo", "https://charts.bitnami.com/bitnami"]],
+            message: /from https:\/\/charts\.bitnami\.com\/bitnami is a Bitnami chart/,
+        },
+        {
+            policy: "helm-chart-repository-allowed",
+            release: "minio",
+            change: [["chart", "oci://registry-1.docker.io/bitnamicharts/minio"], ["repositoryOpts", undefined]],
+            message: /is a Bitnami chart/,
+        },
+        { policy: "helm-chart-repository-allowed", release: "grafana", change: [["repositoryOpts.repo", "https://charts.example.com"]], message: /https:\/\/charts\.example\.com is not on the allow-list/ },
+        { policy: "helm-chart-repository-allowed", release: "grafana", change: [["chart", "grafana/grafana"], ["repositoryOpts", undefined]], message: /without repositoryOpts\.repo/ },
+        { policy: "helm-chart-repository-allowed", release: "tempo", change: [["repositoryOpts", undefined]], message: /names chart "tempo" without repositoryOpts\.repo/ },
+        { policy: "helm-images-allowed", release: "minio", change: [["values.image", { repository: "minio/minio", tag: "RELEASE.2025-01-01T00-00-00Z" }]], message: /values\.image\.repository = "minio\/minio" pulls MinIO from Docker Hub/ },
+        { policy: "helm-images-allowed", release: "minio", change: [["values.mcImage", { repository: "docker.io/minio/mc" }]], message: /"docker\.io\/minio\/mc" pulls MinIO from Docker Hub/ },
+        { policy: "helm-images-allowed", release: "minio", change: [["values.image", { registry: "docker.io", repository: "minio/minio" }]], message: /"docker\.io\/minio\/minio" pulls MinIO from Docker Hub/ },
+        { policy: "helm-images-allowed", release: "grafana", change: [["values.initChownData.image", { repository: "docker.io/bitnami/os-shell" }]], message: /is a Bitnami image/ },
+        { policy: "helm-images-allowed", release: "kps", change: [["values.global.imageRegistry", "registry-1.docker.io/bitnamicharts"]], message: /values\.global\.imageRegistry = .* is a Bitnami image/ },
+        { policy: "helm-values-no-plaintext-credentials", release: "grafana", change: [["values.adminPassword", "hunter2"]], message: /^values\.adminPassword holds a literal credential/ },
+        { policy: "helm-values-no-plaintext-credentials", release: "minio", change: [["values.rootPassword", "minio123"]], message: /^values\.rootPassword holds a literal/ },
+        { policy: "helm-values-no-plaintext-credentials", release: "loki", change: [["values.loki.storage.s3.secretAccessKey", "wJalrXUtnFEMI"]], message: /^values\.loki\.storage\.s3\.secretAccessKey holds a literal/ },
+        { policy: "helm-values-no-plaintext-credentials", release: "tempo", change: [["values.tempo.storage.trace.s3.access_key", "AKIAEXAMPLE"]], message: /access_key holds a literal/ },
+        { policy: "helm-values-no-plaintext-credentials", release: "grafana", change: [["values.env", { GF_AUTH_TOKEN: 12345 }]], message: /GF_AUTH_TOKEN holds a literal/ },
+        { policy: "helm-values-no-plaintext-credentials", release: "alloy", change: [["values.apiTokens", ["abc"]]], message: /values\.apiTokens\.0 holds a literal/ },
+        { policy: "helm-values-no-plaintext-credentials", release: "thanos", change: [["valueYamlFiles", [{}]]], message: /valueYamlFiles/ },
+        {
+            policy: "helm-values-no-plaintext-credentials",
+            release: "tempo",
+            change: [["values.tempo.extraEnv", [{ name: "TZ", value: "UTC" }, { name: "S3_SECRET_KEY", value: "wJalrXUtnFEMI" }]]],
+            message: /^values\.tempo\.extraEnv\.1\.value holds a literal credential/,
+        },
+        { policy: "prod-persistent-state", release: "minio", change: [["values.persistence.enabled", false]], message: /MinIO data: values\.persistence\.enabled must be true, is false/ },
+        { policy: "prod-persistent-state", release: "kps", change: [["values.prometheus.prometheusSpec.storageSpec", undefined]], message: /Prometheus TSDB: .*volumeClaimTemplate must be set, is not set/ },
+        { policy: "prod-persistent-state", release: "kps", change: [["values.alertmanager.alertmanagerSpec.storage", { emptyDir: {} }]], message: /Alertmanager state/ },
+        { policy: "prod-persistent-state", release: "thanos", change: [["values.compact.persistence.enabled", false]], message: /Thanos compactor/ },
+        { policy: "prod-persistent-state", release: "loki", change: [["values.ingester.persistence", undefined]], message: /Loki ingester WAL: values\.ingester\.persistence\.enabled must be true, is not set/ },
+        { policy: "prod-persistent-state", release: "tempo", change: [["values.persistence.enabled", false]], message: /Tempo WAL/ },
+        { policy: "prod-persistent-state", release: "grafana", change: [["values.persistence.enabled", false]], message: /Grafana database/ },
+        { policy: "prod-ha-replicas", release: "kps", change: [["values.prometheus.prometheusSpec.replicas", 1]], message: /Prometheus: values\.prometheus\.prometheusSpec\.replicas must be at least 2, is 1/ },
+        { policy: "prod-ha-replicas", release: "kps", change: [["values.alertmanager.alertmanagerSpec.replicas", undefined]], message: /Alertmanager: .* is not set/ },
+        { policy: "prod-ha-replicas", release: "thanos", change: [["values.query.replicas", 1]], message: /Thanos query: values\.query\.replicas/ },
+        { policy: "prod-ha-replicas", release: "loki", change: [["values.querier.replicas", 1]], message: /Loki querier: values\.querier\.replicas must be at least 2, is 1/ },
+        {
+            // A mode the rules do not know leaves both its persistence and its replicas unjudged: both policies say so.
+            policy: "prod-ha-replicas",
+            release: "loki",
+            change: [["values.deploymentMode", "SimpleScalable"]],
+            message: /values\.deploymentMode must be "Monolithic" or "Distributed", is "SimpleScalable"/,
+            alsoViolates: "prod-persistent-state",
+        },
+        { policy: "prod-ha-replicas", release: "minio", change: [["values.mode", "standalone"]], message: /MinIO: values\.mode must be "distributed", is "standalone"/ },
+        { policy: "prod-ha-replicas", release: "minio", change: [["values.replicas", 2]], message: /MinIO: values\.replicas must be at least 4, is 2/ },
+        { policy: "prod-containers-sized", release: "loki", change: [["values.querier.resources", undefined]], message: /Loki querier: values\.querier\.resources lacks requests\.cpu, requests\.memory, limits\.cpu, limits\.memory/ },
+        { policy: "prod-containers-sized", release: "kps", change: [["values.prometheus-node-exporter.resources.limits.cpu", undefined]], message: /node-exporter: .* lacks limits\.cpu$/ },
+        { policy: "prod-containers-sized", release: "grafana", change: [["values.sidecar.resources", {}]], message: /Grafana sidecar/ },
+        { policy: "prod-containers-sized", release: "minio", change: [["values.makeBucketJob", undefined]], message: /MinIO makeBucketJob/ },
+        { policy: "prod-containers-sized", release: "thanos", change: [["values.compact.resources.requests.memory", ""]], message: /Thanos compactor: .* lacks requests\.memory/ },
+        { policy: "prod-containers-sized", release: "alloy", change: [["values.alloy.resources", undefined]], message: /Alloy: values\.alloy\.resources lacks/ },
+        { policy: "helm-chart-version-verified", release: "minio", change: [["version", "5.3.0"]], message: /chart "minio" 5\.3\.0 is older than 5\.4\.0/ },
+        { policy: "helm-chart-version-verified", release: "loki", change: [["version", "18.11.0-rc.1"]], message: /older than 18\.11\.0/ },
+    ];
+
+    describe("each policy fails on a violating input, with exactly that violation", () => {
+        for (const c of cases) {
+            const change = c.change.map(([k, v]) => `${k}=${v === undefined ? "(removed)" : JSON.stringify(v)}`).join(", ");
+            it(`${c.policy}: ${c.release} with ${change}`, () => {
+                let release = prodMinio[c.release];
+                for (const [key, value] of c.change) release = mutate(release, key, value);
+                const all = violations(release, { profile: "prod" });
+                assert.deepEqual(all.map((x) => x.policy).sort(), [c.policy, ...(c.alsoViolates ? [c.alsoViolates] : [])].sort(), found(release, "prod").join("\n"));
+                const v = all.filter((x) => x.policy === c.policy);
+                assert.match(v[0].message, c.message);
+                assert.equal(v[0].enforcementLevel, c.policy === "helm-chart-version-verified" ? "advisory" : "mandatory");
+            });
+        }
+        it("covers every policy of the pack", () => {
+            assert.deepEqual([...new Set(cases.map((c) => c.policy))].sort(), releasePolicies.map((p) => p.name).sort());
+        });
+    });
+
+    describe("what is not a violation", () => {
+        it("credential references: existingSecret, secretName, passwordKey, secretKeyRef, ${VAR}, $(VAR), empty strings, booleans", () => {
+            const release = mutate(prod.grafana, "values.extra", {
+                existingSecret: "x",
+                tlsSecretName: "y",
+                passwordKey: "admin-password",
+                adminPasswordKey: "k",
+                tokenFile: "/var/run/secrets/token",
+                env: [
+                    { name: "PASSWORD", valueFrom: { secretKeyRef: { name: "s", key: "password" } } },
+                    { name: "TOKEN", value: "${TOKEN_FROM_SECRET}" },
+                ],
+                s3: { accessKey: "${S3_ACCESS_KEY}", secretKey: "$(S3_SECRET_KEY)" },
+                password: "",
+                createSecret: true,
+                token: null,
+            });
+            assert.deepEqual(found(release, "prod"), []);
+        });
+        it("quay.io MinIO images and other Docker Hub images", () => {
+            let release = mutate(prodMinio.minio, "values.image", { repository: "quay.io/minio/minio", tag: "RELEASE.2025-01-01T00-00-00Z" });
+            release = mutate(release, "values.mcImage", { registry: "quay.io", repository: "minio/mc" });
+            release = mutate(release, "values.extraImage", "grafana/tempo-query:2.8.0");
+            assert.deepEqual(found(release, "prod"), []);
+        });
+        it("a newer chart than the verified one is not flagged by the advisory policy", () => {
+            assert.deepEqual(found(mutate(prodMinio.minio, "version", "5.4.1"), "prod"), []);
+        });
+        it("disabled parts need no persistence, replicas or resources", () => {
+            let release = mutate(prod.kps, "values.alertmanager", { enabled: false });
+            assert.deepEqual(found(release, "prod"), []);
+            release = mutate(prod.thanos, "values.rule", { enabled: false });
+            assert.deepEqual(found(release, "prod"), []);
+        });
+        it("a chart with no prod rules is reported by each prod policy instead of passing silently", () => {
+            const release = mutate(mutate(prod.tempo, "chart", "tempo-distributed"), "version", "2.26.2");
+            assert.deepEqual(violations(release, { profile: "prod" }).map((v) => v.policy), ["prod-persistent-state", "prod-ha-replicas", "prod-containers-sized"]);
+            assert.deepEqual(found(release, "dev"), []);
+        });
+    });
+
+    describe("values unknown during preview are skipped, not reported as missing or literal", () => {
+        const unknownEverywhere: [string, string][] = [
+            ["whole values", "values"],
+            ["release name", "name"],
+            ["namespace", "namespace"],
+            ["chart version", "version"],
+            ["chart", "chart"],
+            ["repository", "repositoryOpts.repo"],
+            ["the whole repositoryOpts", "repositoryOpts"],
+            ["valueYamlFiles", "valueYamlFiles"],
+        ];
+        for (const [what, key] of unknownEverywhere) {
+            it(`${what} unknown: no violation in dev or prod`, () => {
+                for (const release of Object.values(prod)) {
+                    const r = mutate(release, key, unknownValue);
+                    assert.deepEqual(found(r, "prod"), [], `${release.name as string}`);
+                    assert.deepEqual(found(r, "dev"), [], `${release.name as string}`);
+                }
+            });
+        }
+        it("an unknown credential, persistence flag, replica count, resources block or resource field", () => {
+            let grafana = mutate(prod.grafana, "values.adminPassword", unknownValue);
+            grafana = mutate(grafana, "values.persistence.enabled", unknownValue);
+            grafana = mutate(grafana, "values.resources", unknownValue);
+            grafana = mutate(grafana, "values.sidecar.resources.limits.cpu", unknownValue);
+            assert.deepEqual(found(grafana, "prod"), []);
+            assert.deepEqual(found(mutate(prod.kps, "values.prometheus.prometheusSpec.replicas", unknownValue), "prod"), []);
+        });
+        it("an unknown switch skips the rules that depend on it, and only those", () => {
+            // Loki's mode decides which workloads must persist and replicate: unknown, none of those rules can be judged.
+            const loki = mutate(mutate(prod.loki, "values.deploymentMode", unknownValue), "values.ingester.persistence.enabled", false);
+            assert.deepEqual(found(loki, "prod"), []);
+            // The gateway does not depend on the mode.
+            assert.deepEqual(violations(mutate(loki, "values.gateway.replicas", 1), { profile: "prod" }).map((v) => v.policy), ["prod-ha-replicas"]);
+        });
+        it("toPlain marks exactly the values whose reading throws the SDK's unknown error", () => {
+            class Unknown extends Error {}
+            const unknownLeaf = Symbol("sentinel");
+            // The policy SDK's props: a proxy that throws on reading an unknown value.
+            const proxy = (target: any): any =>
+                new Proxy(target, {
+                    get: (obj, key) => {
+                        if (obj[key] === unknownLeaf) throw new Unknown();
+                        return typeof obj[key] === "object" && obj[key] !== null ? proxy(obj[key]) : obj[key];
+                    },
+                });
+            const props = proxy({ name: "grafana", values: { a: [1, unknownLeaf], b: { password: unknownLeaf, c: "x" } }, namespace: unknownLeaf });
+            assert.deepEqual(toPlain(props, (e) => e instanceof Unknown), {
+                name: "grafana",
+                values: { a: [1, unknownValue], b: { password: unknownValue, c: "x" } },
+                namespace: unknownValue,
+            });
+            assert.throws(() => toPlain(proxy({ get boom() { throw new Error("other"); } }), (e) => e instanceof Unknown), /other/);
+        });
+    });
+
+    describe("profile", () => {
+        it("comes from the policy config when given, else from the stack name in the URN", () => {
+            const urn = (stack: string) => `urn:pulumi:${stack}::lgtm::lgtm:ui:Grafana$${releaseType}::grafana`;
+            assert.equal(resolveProfile({}, urn("prod")), "prod");
+            assert.equal(resolveProfile({}, urn("dev")), "dev");
+            assert.equal(resolveProfile({}, urn("production")), "dev");
+            assert.equal(resolveProfile({ profile: "prod" }, urn("staging")), "prod");
+            assert.equal(resolveProfile({ profile: "dev" }, urn("prod")), "dev");
+        });
+        it("policy/config/prod.json configures exactly the profile-dependent policies", () => {
+            const config = JSON.parse(fs.readFileSync(path.join(projectDir, "policy", "config", "prod.json"), "utf8"));
+            const dependent = releasePolicies.filter((p) => p.profileDependent).map((p) => p.name);
+            assert.deepEqual(Object.keys(config).sort(), [...dependent].sort());
+            for (const name of dependent) assert.deepEqual(config[name], { profile: "prod" });
+        });
+    });
+
+    describe("chart rules", () => {
+        it("the allow-list and the verified versions are those of components/charts.ts", () => {
+            assert.deepEqual(allowedRepositories, [
+                "https://charts.min.io",
+                "https://grafana-community.github.io/helm-charts",
+                "https://grafana.github.io/helm-charts",
+                "https://prometheus-community.github.io/helm-charts",
+                "oci://ghcr.io/stevehipwell/helm-charts",
+            ]);
+            for (const c of Object.values(charts)) assert.equal(verifiedVersions[c.name], c.version);
+        });
+        it("every chart the project deploys has prod rules", () => {
+            assert.deepEqual(Object.values(charts).map((c) => c.name).filter((n) => !chartRules[n]), []);
+        });
+        for (const stack of ["dev", "prod"]) {
+            // In prod every block must be checked by a rule that applies; dev also sizes parts it does not
+            // run (Grafana's init-chown without persistence), whose rules then only need to exist.
+            it(`${stack}: every resources block in the values is one the sizing rules check`, () => {
+                const releases = stack === "dev" ? dev : prod;
+                const uncovered: string[] = [];
+                for (const release of Object.values(releases)) {
+                    const source = chartSource(release);
+                    assert.equal(source.kind, "repository");
+                    const rules = chartRules[(source as { chart: string }).chart.split("/").pop()!];
+                    const applies = (r: Requirement) => stack === "dev" || r.when === undefined || r.when(release.values) === true;
+                    const checked = new Set(rules.resources.filter(applies).map((r) => r.path.join(".")));
+                    for (const { path: p } of leaves(release.values)) {
+                        const i = p.lastIndexOf("resources");
+                        // Container resources, not a volume claim's storage request.
+                        if (i < 0 || p.includes("volumeClaimTemplate") || !isObject(at(release.values, p.slice(0, i + 1)))) continue;
+                        const block = p.slice(0, i + 1).join(".");
+                        if (!checked.has(block)) uncovered.push(`${release.name as string}: values.${block}`);
+                    }
+                }
+                assert.deepEqual([...new Set(uncovered)], []);
+            });
+        }
+        it("a requirement whose condition is unknown is skipped", () => {
+            const r: Requirement = { kind: "true", label: "x", path: ["a"], when: () => unknownValue };
+            assert.equal(unmet(r, { a: false }), undefined);
+            assert.match(unmet({ ...r, when: () => true }, { a: false }) ?? "", /x: values\.a must be true, is false/);
+        });
+    });
+
+    describe("helpers", () => {
+        it("compareVersions orders exact versions semantically", () => {
+            assert.ok(compareVersions("5.3.9", "5.4.0") < 0);
+            assert.ok(compareVersions("10.0.0", "9.9.9") > 0);
+            assert.ok(compareVersions("1.2.3-rc.1", "1.2.3") < 0);
+            assert.ok(compareVersions("1.2.3-rc.2", "1.2.3-rc.10") < 0);
+            assert.ok(compareVersions("1.2.3-alpha", "1.2.3-alpha.1") < 0);
+            assert.equal(compareVersions("v1.2.3", "1.2.3+build.5"), 0);
+            assert.throws(() => compareVersions("^1.2.3", "1.2.3"), /not an exact version/);
+        });
+        it("dockerHubPath tells Docker Hub images from others", () => {
+            assert.equal(dockerHubPath("minio/minio:RELEASE.2025"), "minio/minio");
+            assert.equal(dockerHubPath("docker.io/minio/mc@sha256:abc"), "minio/mc");
+            assert.equal(dockerHubPath("registry-1.docker.io/minio/minio"), "minio/minio");
+            assert.equal(dockerHubPath("busybox"), "busybox");
+            assert.equal(dockerHubPath("quay.io/minio/minio"), undefined);
+            assert.equal(dockerHubPath("localhost:5000/minio/minio"), undefined);
+        });
+        it("isCredentialKey tells credentials from references to them", () => {
+            for (const k of ["password", "adminPassword", "rootPassword", "secretKey", "secret_key", "secretAccessKey", "accessKey", "access_key_id", "token", "GF_AUTH_TOKEN", "apiKey", "privateKey", "clientSecret", "credentials"]) {
+                assert.ok(isCredentialKey(k), k);
+            }
+            for (const k of ["existingSecret", "secretName", "tlsSecretName", "secretKeyRef", "passwordKey", "userKey", "tokenFile", "password_file", "tokenPath", "token_url", "user", "auth_enabled", "key"]) {
+                assert.ok(!isCredentialKey(k), k);
+            }
+        });
+        it("isUnknown and at stop at an unknown step", () => {
+            const values: Plain = { a: unknownValue };
+            assert.ok(isUnknown(at(values, ["a", "b", "c"])));
+            assert.equal(at(values, ["x", "y"]), undefined);
+        });
+    });
+});
