@@ -4,7 +4,6 @@ import { charts } from "./charts";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources } from "./resources";
 
-/** The pinned Alloy chart. TODO(lead): replace with `charts.alloy` once components/charts.ts pins it. */
 
 /**
  * Ports of the Alloy Service: the chart's HTTP server (UI, `/metrics`, `/-/reload`; its default) and
