@@ -4,7 +4,6 @@ import { charts } from "./charts";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources } from "./resources";
 
-
 /**
  * Ports of the Alloy Service: the chart's HTTP server (UI, `/metrics`, `/-/reload`; its default) and
  * the OTLP receivers our config opens, exposed through `alloy.extraPorts`.
