@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { clusterDnsName } from "./release";
 import { ComputeResources } from "./resources";
 
 /**
@@ -202,7 +203,9 @@ export class Demo extends pulumi.ComponentResource {
         this.hotrodService = new k8s.core.v1.Service(`${name}-${demoNames.hotrod}`, { metadata: service.apply((m) => m.metadata), spec: service.apply((m) => m.spec) }, { parent: this });
 
         // From the Service's own name and namespace, so the load generator follows wherever it lands.
-        this.hotrodUrl = pulumi.interpolate`http://${this.hotrodService.metadata.name}.${this.hotrodService.metadata.namespace}.svc.cluster.local:${hotrodPort}`;
+        this.hotrodUrl = pulumi
+            .all([this.hotrodService.metadata.name, this.hotrodService.metadata.namespace])
+            .apply(([serviceName, serviceNamespace]) => `http://${clusterDnsName({ name: serviceName, namespace: serviceNamespace })}:${hotrodPort}`);
         this.loadGenerator = new k8s.apps.v1.Deployment(
             `${name}-${demoNames.loadGenerator}`,
             deploymentArgs(pulumi.all([namespace, this.hotrodUrl]).apply(([ns, url]) => buildLoadGenerator(ns, url, args.sizing.loadGenerator))),

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { hostnameTopologyKey } from "./availability";
 import { charts } from "./charts";
 import { BucketNames, ObjectStore, ObjectStoreCredentials } from "./objectStore";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
@@ -77,7 +78,7 @@ export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
                   topologySpreadConstraints: [
                       {
                           maxSkew: 1,
-                          topologyKey: "kubernetes.io/hostname",
+                          topologyKey: hostnameTopologyKey,
                           whenUnsatisfiable: "ScheduleAnyway",
                           labelSelector: { matchLabels: { release: v.releaseName } },
                       },

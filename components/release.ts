@@ -60,9 +60,14 @@ export function serviceName(release: k8s.helm.v3.Release, suffix?: string): pulu
         .apply(([name, namespace]) => ({ name: suffix ? `${name}-${suffix}` : name, namespace }));
 }
 
+/** In-cluster DNS name of the Service `name` in `namespace`. */
+export function clusterDnsName({ name, namespace }: { readonly name: string; readonly namespace: string }): string {
+    return `${name}.${namespace}.svc.cluster.local`;
+}
+
 /** In-cluster DNS name of a Service of a release (see `serviceName`). */
 export function serviceHost(release: k8s.helm.v3.Release, suffix?: string): pulumi.Output<string> {
-    return serviceName(release, suffix).apply(({ name, namespace }) => `${name}.${namespace}.svc.cluster.local`);
+    return serviceName(release, suffix).apply(clusterDnsName);
 }
 
 /** `http://<service host>:<port><path>` for a Service of a release. */

@@ -127,8 +127,10 @@ describe("config validation", () => {
     });
 
     it("accepts keeping every resolution forever (0), and equal retentions", () => {
-        parsePlatformConfig({ thanos: JSON.stringify({ retention: { raw: "0d", fiveMinutes: "0d", oneHour: "0d" } }) });
-        parsePlatformConfig({ thanos: JSON.stringify({ retention: { raw: "30d", fiveMinutes: "30d", oneHour: "30d" } }) });
+        const forever = parsePlatformConfig({ thanos: JSON.stringify({ retention: { raw: "0d", fiveMinutes: "0d", oneHour: "0d" } }) });
+        assert.deepEqual(forever.thanos.retention, { raw: "0d", fiveMinutes: "0d", oneHour: "0d" });
+        const equal = parsePlatformConfig({ thanos: JSON.stringify({ retention: { raw: "30d", fiveMinutes: "30d", oneHour: "30d" } }) });
+        assert.equal(equal.thanos.retention.oneHour, "30d");
     });
 
     it("measures Prometheus and Go durations", () => {

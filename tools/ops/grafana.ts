@@ -2,6 +2,7 @@
  * `npm run grafana -- <stack>`, decided by pure functions: from the stack's outputs, where to open
  * Grafana and with which login; without an ingress, which `kubectl port-forward` reaches its Service.
  */
+import { clusterDnsName } from "../../components/release";
 import { undecryptedSecret } from "../render/stackConfig";
 
 /** The Grafana stack outputs (`pulumi stack output --json --show-secrets`). */
@@ -36,9 +37,6 @@ function isService(value: unknown): value is GrafanaService {
     return !!v && typeof v.name === "string" && typeof v.namespace === "string" && typeof v.port === "number";
 }
 
-/** `<name>.<namespace>.svc.cluster.local`: the host of a Service's in-cluster URL. */
-const serviceHost = (s: GrafanaService) => `${s.name}.${s.namespace}.svc.cluster.local`;
-
 /**
  * How to reach Grafana from the stack outputs. Port-forwards (mode `auto`) when `grafanaUrl` is the
  * Service's in-cluster address, i.e. when the stack has no ingress.
@@ -55,8 +53,8 @@ export function planGrafanaAccess(stack: string, outputs: Record<string, unknown
     if (forward && !service) {
         throw new Error(`stack ${stack} has no grafanaService output to port-forward to (deployed before it existed); run npm run up -- ${stack} to record it`);
     }
-    if (forward && inCluster && new URL(stackUrl).hostname !== serviceHost(service!)) {
-        throw new Error(`grafanaUrl ${stackUrl} is not the grafanaService output ${serviceHost(service!)}; the stack outputs disagree, run npm run up -- ${stack}`);
+    if (forward && inCluster && new URL(stackUrl).hostname !== clusterDnsName(service!)) {
+        throw new Error(`grafanaUrl ${stackUrl} is not the grafanaService output ${clusterDnsName(service!)}; the stack outputs disagree, run npm run up -- ${stack}`);
     }
     const base = { stackUrl, user: outputs.grafanaAdminUser as string, password };
     if (!forward) return { ...base, url: stackUrl };
