@@ -9,6 +9,7 @@ import { Minio } from "../components/minio";
 import { PrometheusCrds } from "../components/prometheusCrds";
 import { Persistence } from "../components/resources";
 import { Tempo } from "../components/tempo";
+import { TempoDistributed } from "../components/tempoDistributed";
 import { Thanos } from "../components/thanos";
 import type { PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
@@ -29,7 +30,8 @@ export interface PlatformOutputs {
         readonly metrics: Metrics;
         readonly thanos: Thanos;
         readonly logs: Loki;
-        readonly traces: Tempo;
+        /** Either topology; consumers use only what both offer (`TraceStore`). */
+        readonly traces: Tempo | TempoDistributed;
         readonly grafana: Grafana;
         readonly collect: Alloy;
         readonly alerts: PlatformAlerts;
@@ -156,22 +158,31 @@ export function deployPlatform(
         inCluster,
     );
 
-    const traces = new Tempo(
-        "traces",
-        {
-            namespace: namespace(config.namespaces.traces),
-            releaseName: "tempo",
-            crds: crds.release,
-            objectStore: objectStorage,
-            remoteWriteUrl: metrics.remoteWriteUrl,
-            clusterName: config.clusterName,
-            retention: config.tempo.retention,
-            expectedIngestMBps: config.tempo.expectedIngestMBps,
-            persistence: volume(config.tempo.volumeSize),
-            resources: sizing.tempo,
-        },
-        inCluster,
-    );
+    // Traces: one binary, or microservices with replicated ingesters; the same outputs either way.
+    const tracesCommon = {
+        namespace: namespace(config.namespaces.traces),
+        releaseName: "tempo",
+        crds: crds.release,
+        objectStore: objectStorage,
+        remoteWriteUrl: metrics.remoteWriteUrl,
+        clusterName: config.clusterName,
+        retention: config.tempo.retention,
+        expectedIngestMBps: config.tempo.expectedIngestMBps,
+    };
+    const traces =
+        config.tempo.mode === "distributed"
+            ? new TempoDistributed(
+                  "traces",
+                  {
+                      ...tracesCommon,
+                      replicationFactor: config.tempo.replicationFactor,
+                      ingesterPersistence: volume(config.tempo.volumeSize),
+                      generatorPersistence: volume("5Gi"),
+                      sizing: sizing.tempo.distributed,
+                  },
+                  inCluster,
+              )
+            : new Tempo("traces", { ...tracesCommon, persistence: volume(config.tempo.volumeSize), resources: sizing.tempo.monolithic }, inCluster);
 
     // One agent per node: pod logs to Loki, applications' OTLP traces to Tempo.
     const collect = new Alloy(

@@ -21,6 +21,8 @@ describe("config validation", () => {
         assert.equal(c.profile, "dev");
         assert.equal(c.loki.mode, "Monolithic");
         assert.equal(c.namespaces.logs, "monitoring");
+        assert.equal(c.tempo.mode, "monolithic");
+        assert.equal(c.tempo.replicationFactor, 1);
     });
 
     it("prod with a Grafana host takes the prod profile", () => {
@@ -29,6 +31,14 @@ describe("config validation", () => {
         assert.equal(c.metrics.prometheusReplicas, 2);
         assert.equal(c.metrics.alertmanagerReplicas, 3);
         assert.equal(c.grafana.ingress.host, "grafana.example.com");
+        assert.equal(c.tempo.mode, "distributed");
+        assert.equal(c.tempo.replicationFactor, 3);
+    });
+
+    it("Tempo's replication factor follows the mode when unset, not the profile", () => {
+        assert.equal(parsePlatformConfig({ tempo: JSON.stringify({ mode: "distributed" }) }).tempo.replicationFactor, 3);
+        assert.equal(parsePlatformConfig({ profile: "prod", grafana: prodHost, tempo: JSON.stringify({ mode: "monolithic" }) }).tempo.replicationFactor, 1);
+        assert.equal(parsePlatformConfig({ profile: "prod", grafana: prodHost, tempo: JSON.stringify({ replicationFactor: 2 }) }).tempo.replicationFactor, 2);
     });
 
     it("stack values overlay the profile key by key", () => {
@@ -60,6 +70,10 @@ describe("config validation", () => {
         ["bucket name with capitals", { objectStorage: JSON.stringify({ buckets: { tempo: "Tempo" } }) }, ['lgtm:objectStorage.buckets.tempo = "Tempo"', "S3 bucket name"]],
         ["two consumers sharing a bucket", { objectStorage: JSON.stringify({ buckets: { tempo: "loki-chunks" } }) }, ["lgtm:objectStorage.buckets", "four distinct bucket names"]],
         ["distributed MinIO with too few pods", { objectStorage: JSON.stringify({ minio: { mode: "distributed", replicas: 2 } }) }, ["lgtm:objectStorage.minio.replicas = 2", "at least 4"]],
+        ["unknown Tempo mode", { tempo: JSON.stringify({ mode: "microservices" }) }, ['lgtm:tempo.mode = "microservices"', "one of monolithic, distributed"]],
+        ["replication in monolithic Tempo", { tempo: JSON.stringify({ replicationFactor: 3 }) }, ["lgtm:tempo.replicationFactor = 3", "expected 1 (or unset) with tempo.mode monolithic"]],
+        ["Tempo replication beyond the ingesters", { profile: "prod", grafana: prodHost, tempo: JSON.stringify({ replicationFactor: 5 }) }, ["lgtm:tempo.replicationFactor = 5", "at most 3, the ingester replicas of the prod profile"]],
+        ["Tempo replication factor of zero", { tempo: JSON.stringify({ mode: "distributed", replicationFactor: 0 }) }, ["lgtm:tempo.replicationFactor = 0", "at least 1"]],
         ["replication in Monolithic Loki", { loki: JSON.stringify({ replicationFactor: 3 }) }, ["lgtm:loki.replicationFactor = 3", "Monolithic"]],
         ["volume size that is not a quantity", { loki: JSON.stringify({ volumeSize: "ten gigs" }) }, ['lgtm:loki.volumeSize = "ten gigs"', "Kubernetes quantity"]],
         ["multi-tenancy flag as text", { loki: JSON.stringify({ multiTenancy: "yes" }) }, ['lgtm:loki.multiTenancy = "yes"', "true or false"]],
