@@ -21,6 +21,8 @@ export const charts = {
     thanos: { name: "thanos", version: "1.24.1", repository: "oci://ghcr.io/stevehipwell/helm-charts" },
     loki: { name: "loki", version: "18.11.0", repository: grafanaCommunity },
     tempo: { name: "tempo", version: "2.2.4", repository: grafanaCommunity },
+    // The last 2.x line (Tempo 2.10): ingesters and their WAL; 3.x needs Kafka.
+    tempoDistributed: { name: "tempo-distributed", version: "2.26.2", repository: grafanaCommunity },
     grafana: { name: "grafana", version: "12.11.1", repository: grafanaCommunity },
     alloy: { name: "alloy", version: "1.11.1", repository: "https://grafana.github.io/helm-charts" },
 } as const satisfies Record<string, ChartRef>;

@@ -2,17 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "./charts";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
-import { tempoIngestLimits } from "./ingestLimits";
 import { credentialsSecret, ObjectStore } from "./objectStore";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
-
-/**
- * Ports of the monolithic Tempo Service. The chart hard-codes the container ports behind them, so
- * these are fixed, and our receiver endpoints below use the same numbers.
- */
-export const tempoPorts = { http: 3200, otlpGrpc: 4317, otlpHttp: 4318, jaegerGrpc: 14250, jaegerThriftHttp: 14268, zipkin: 9411 } as const;
-export const tempoCredentialEnv = { accessKeyId: "TEMPO_S3_ACCESS_KEY_ID", secretAccessKey: "TEMPO_S3_SECRET_ACCESS_KEY" } as const;
+import { tempoCredentialEnv, tempoOverrideDefaults, tempoPorts, tempoS3Config, TempoStorageSettings, tempoStorageSettings, TraceStore } from "./traceStore";
 
 export interface TempoArgs {
     /** Namespace of Tempo and its credentials Secret. */
@@ -37,13 +30,9 @@ export interface TempoArgs {
     readonly resources: ComputeResources;
 }
 
-export interface TempoValuesInput extends Omit<TempoArgs, "namespace" | "objectStore" | "remoteWriteUrl" | "crds"> {
+export interface TempoValuesInput extends Omit<TempoArgs, "namespace" | "objectStore" | "remoteWriteUrl" | "crds">, TempoStorageSettings {
     readonly remoteWriteUrl: string;
-    readonly endpoint: string;
-    readonly region: string;
-    readonly tls: boolean;
-    readonly forcePathStyle: boolean;
-    readonly bucket: string;
+    /** Secret with the S3 credentials as environment variables. */
     readonly credentialsSecretName: string;
 }
 
@@ -71,15 +60,7 @@ export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
             storage: {
                 trace: {
                     backend: "s3",
-                    s3: {
-                        bucket: v.bucket,
-                        endpoint: v.endpoint,
-                        region: v.region,
-                        access_key: `\${${tempoCredentialEnv.accessKeyId}}`,
-                        secret_key: `\${${tempoCredentialEnv.secretAccessKey}}`,
-                        insecure: !v.tls,
-                        forcepathstyle: v.forcePathStyle,
-                    },
+                    s3: tempoS3Config(v),
                     wal: { path: "/var/tempo/wal" },
                 },
             },
@@ -102,8 +83,7 @@ export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
                 storage: { path: "/var/tempo/generator/wal" },
                 traces_storage: { path: "/var/tempo/generator/traces" },
             },
-            // Without processors the generator runs but produces nothing.
-            overrides: { defaults: { metrics_generator: { processors: ["service-graphs", "span-metrics"] }, ingestion: tempoIngestLimits(v.expectedIngestMBps) } },
+            overrides: { defaults: tempoOverrideDefaults(v.expectedIngestMBps) },
         },
         securityContext: restrictedPod(tempoUid),
         persistence: {
@@ -115,7 +95,7 @@ export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
 }
 
 /** Tempo (monolithic) for traces, on object storage, generating RED metrics into Prometheus. */
-export class Tempo extends pulumi.ComponentResource {
+export class Tempo extends pulumi.ComponentResource implements TraceStore {
     public readonly release: k8s.helm.v3.Release;
     /** HTTP API (Grafana's Tempo datasource). */
     public readonly queryUrl: pulumi.Output<string>;
@@ -129,12 +109,9 @@ export class Tempo extends pulumi.ComponentResource {
 
         const credentialsSecretName = `${args.releaseName}-s3-credentials`;
         const credentials = credentialsSecret(credentialsSecretName, args.objectStore, args.namespace, tempoCredentialEnv, { parent: this });
-        const store = args.objectStore;
         const values = pulumi
-            .all([store.endpoint, store.region, store.buckets.tempo, args.remoteWriteUrl])
-            .apply(([endpoint, region, bucket, remoteWriteUrl]) =>
-                buildTempoValues({ ...args, endpoint, region, tls: store.tls, forcePathStyle: store.forcePathStyle, bucket, remoteWriteUrl, credentialsSecretName }),
-            );
+            .all([tempoStorageSettings(args.objectStore), args.remoteWriteUrl])
+            .apply(([storage, remoteWriteUrl]) => buildTempoValues({ ...args, ...storage, remoteWriteUrl, credentialsSecretName }));
         this.release = platformRelease(
             name,
             { chart: charts.tempo, releaseName: args.releaseName, namespace: args.namespace, values },

@@ -123,6 +123,10 @@ const lokiDistributed = equals(["deploymentMode"], "Distributed", "Monolithic");
 /** Modes whose workloads the rules below know; the transitional and SimpleScalable modes are not used here. */
 const lokiModes: Requirement = { kind: "oneOf", label: "Loki", path: ["deploymentMode"], values: ["Monolithic", "Distributed"], absent: "Monolithic" };
 
+/** tempo-distributed parts that must be redundant in prod; its compactor shards over a ring, one is enough. */
+const tempoRedundantTargets = ["distributor", "ingester", "querier", "queryFrontend"] as const;
+const tempoGenerator = enabled(["metricsGenerator", "enabled"], false);
+
 const kpsAlertmanager = enabled(["alertmanager", "enabled"], true);
 
 /** Keyed by chart name (as in components/charts.ts). Chart defaults quoted here are those of the pinned versions. */
@@ -213,6 +217,25 @@ export const chartRules: Readonly<Record<string, ChartRules>> = {
         // Monolithic Tempo runs one replica by design; the profile promises no HA for traces.
         replicas: [],
         resources: [sized("Tempo", ["tempo"]), sized("tempo-query", ["tempoQuery"], enabled(["tempoQuery", "enabled"], false))],
+    },
+    "tempo-distributed": {
+        persistence: [
+            { kind: "true", label: "Tempo ingester WAL", path: ["ingester", "persistence", "enabled"] },
+            // Samples the generator has not remote-written yet; only a StatefulSet can hold them on a volume.
+            { kind: "oneOf", label: "Tempo metrics generator", path: ["metricsGenerator", "kind"], values: ["StatefulSet"], absent: "Deployment", when: tempoGenerator },
+            { kind: "true", label: "Tempo metrics generator WAL", path: ["metricsGenerator", "persistence", "enabled"], when: tempoGenerator },
+        ],
+        replicas: [
+            ...tempoRedundantTargets.map((t): Requirement => ({ kind: "atLeast", label: `Tempo ${t}`, path: [t, "replicas"], min: 2 })),
+            { kind: "atLeast", label: "Tempo memcached", path: ["memcached", "replicas"], min: 2, when: enabled(["memcached", "enabled"], true) },
+        ],
+        resources: [
+            ...["distributor", "ingester", "querier", "queryFrontend", "compactor"].map((t) => sized(`Tempo ${t}`, [t])),
+            sized("Tempo metrics generator", ["metricsGenerator"], tempoGenerator),
+            sized("Tempo memcached", ["memcached"], enabled(["memcached", "enabled"], true)),
+            sized("memcached exporter", ["memcachedExporter"], all(enabled(["memcached", "enabled"], true), enabled(["memcachedExporter", "enabled"], false))),
+            sized("Tempo gateway", ["gateway"], enabled(["gateway", "enabled"], false)),
+        ],
     },
     grafana: {
         persistence: [{ kind: "true", label: "Grafana database", path: ["persistence", "enabled"] }],

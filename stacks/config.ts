@@ -191,7 +191,23 @@ function crossFieldProblems(c: PlatformConfig): string[] {
     if (c.demo.enabled && profileSizing(c.profile).demo === undefined) {
         problems.push(`demo.enabled = true: expected false in the ${c.profile} profile (the demo workloads run only with profile dev)`);
     }
+    problems.push(...tempoProblems(c));
     return problems;
+}
+
+/**
+ * Tempo's replication: the single binary keeps one copy (a larger factor is refused, not ignored),
+ * and a distributed write goes to `replicationFactor` ingesters, so there must be that many.
+ */
+function tempoProblems(c: PlatformConfig): string[] {
+    const rf = c.tempo.replicationFactor;
+    if (c.tempo.mode === "monolithic") {
+        return rf === 1 ? [] : [`tempo.replicationFactor = ${rf}: expected 1 (or unset) with tempo.mode monolithic (a single binary cannot replicate)`];
+    }
+    const ingesters = profileSizing(c.profile).tempo.distributed.replicas.ingester;
+    return rf <= ingesters
+        ? []
+        : [`tempo.replicationFactor = ${rf}: expected at most ${ingesters}, the ingester replicas of the ${c.profile} profile with tempo.mode distributed (each span is written to that many ingesters)`];
 }
 
 const hours = (h: number) => h * 3600;

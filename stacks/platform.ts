@@ -15,6 +15,7 @@ import { podSecurityLabels } from "../components/podSecurity";
 import { ServiceName } from "../components/release";
 import { Persistence } from "../components/resources";
 import { Tempo } from "../components/tempo";
+import { TempoDistributed } from "../components/tempoDistributed";
 import { Thanos } from "../components/thanos";
 import type { PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
@@ -49,7 +50,8 @@ export interface PlatformOutputs {
         readonly metrics: Metrics;
         readonly thanos: Thanos;
         readonly logs: Loki;
-        readonly traces: Tempo;
+        /** Either topology; consumers use only what both offer (`TraceStore`). */
+        readonly traces: Tempo | TempoDistributed;
         readonly grafana: Grafana;
         readonly dashboards: PlatformDashboards;
         readonly collect: Alloy;
@@ -198,22 +200,31 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         stateful,
     );
 
-    const traces = new Tempo(
-        "traces",
-        {
-            namespace: namespace(config.namespaces.traces),
-            releaseName: "tempo",
-            crds: crds.release,
-            objectStore: objectStorage,
-            remoteWriteUrl: metrics.remoteWriteUrl,
-            clusterName: config.clusterName,
-            retention: config.tempo.retention,
-            expectedIngestMBps: config.tempo.expectedIngestMBps,
-            persistence: volume(config.tempo.volumeSize),
-            resources: sizing.tempo,
-        },
-        stateful,
-    );
+    // Traces: one binary, or microservices with replicated ingesters; the same outputs either way.
+    const tracesCommon = {
+        namespace: namespace(config.namespaces.traces),
+        releaseName: "tempo",
+        crds: crds.release,
+        objectStore: objectStorage,
+        remoteWriteUrl: metrics.remoteWriteUrl,
+        clusterName: config.clusterName,
+        retention: config.tempo.retention,
+        expectedIngestMBps: config.tempo.expectedIngestMBps,
+    };
+    const traces =
+        config.tempo.mode === "distributed"
+            ? new TempoDistributed(
+                  "traces",
+                  {
+                      ...tracesCommon,
+                      replicationFactor: config.tempo.replicationFactor,
+                      ingesterPersistence: volume(config.tempo.volumeSize),
+                      generatorPersistence: volume("5Gi"),
+                      sizing: sizing.tempo.distributed,
+                  },
+                  stateful,
+              )
+            : new Tempo("traces", { ...tracesCommon, persistence: volume(config.tempo.volumeSize), resources: sizing.tempo.monolithic }, stateful);
 
     // One agent per node: pod logs to Loki, applications' OTLP traces to Tempo.
     const collect = new Alloy(

@@ -2,8 +2,9 @@ import { DemoSizing } from "../components/demo";
 import { LokiDistributedTarget, LokiSizing } from "../components/loki";
 import { MetricsSizing } from "../components/metrics";
 import { ComputeResources, size } from "../components/resources";
+import { TempoDistributedSizing, TempoDistributedTarget } from "../components/tempoDistributed";
 import { ThanosSizing } from "../components/thanos";
-import type { PlatformConfig } from "./schema";
+import type { PlatformConfigInput } from "./schema";
 
 export type ProfileName = "dev" | "prod";
 
@@ -13,7 +14,8 @@ export interface PlatformSizing {
     readonly metrics: MetricsSizing;
     readonly thanos: ThanosSizing & { readonly queryFrontendReplicas: number; readonly rulerReplicas: number };
     readonly loki: LokiSizing & { readonly distributedReplicas: Record<LokiDistributedTarget, number>; readonly gatewayReplicas: number };
-    readonly tempo: ComputeResources;
+    /** The single binary (tempo.mode monolithic), or each microservice (distributed). */
+    readonly tempo: { readonly monolithic: ComputeResources; readonly distributed: TempoDistributedSizing };
     readonly grafana: { readonly server: ComputeResources; readonly sidecar: ComputeResources };
     /** The Alloy node agent, per node (it is a DaemonSet). */
     readonly alloy: { readonly alloy: ComputeResources; readonly configReloader: ComputeResources };
@@ -24,7 +26,7 @@ export interface PlatformSizing {
 }
 
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
-export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfig, "profile" | "kubeconfig" | "kubeContext" | "storageClass"> {
+export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfigInput, "profile" | "kubeconfig" | "kubeContext" | "storageClass"> {
     // Agents read the host (node-exporter, Alloy's /var/log), so they get a namespace of their own: every other one enforces Pod Security "restricted".
     // The demo is an application like any other, so it lives apart from the platform.
     const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: `${namespace}-agents`, demo: "demo" };
@@ -39,7 +41,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             metrics: { retention: "24h", retentionSize: "4GB", scrapeInterval: "30s", prometheusReplicas: 1, alertmanagerReplicas: 1, volumeSize: "5Gi" },
             thanos: { retention: { raw: "7d", fiveMinutes: "30d", oneHour: "90d" }, queryReplicas: 1, storeGatewayReplicas: 1, volumeSize: "2Gi" },
             loki: { mode: "Monolithic", multiTenancy: false, tenant: "platform", retention: "168h", expectedIngestMBps: 1, replicationFactor: 1, volumeSize: "5Gi" },
-            tempo: { retention: "72h", expectedIngestMBps: 0.5, volumeSize: "5Gi" },
+            tempo: { mode: "monolithic", retention: "72h", expectedIngestMBps: 0.5, volumeSize: "5Gi" },
             grafana: { ingress: { enabled: false }, subPath: "", persistence: false, volumeSize: "1Gi" },
             alerting: {},
             demo: { enabled: false },
@@ -53,7 +55,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         metrics: { retention: "48h", retentionSize: "40GB", scrapeInterval: "30s", prometheusReplicas: 2, alertmanagerReplicas: 3, volumeSize: "50Gi" },
         thanos: { retention: { raw: "30d", fiveMinutes: "180d", oneHour: "730d" }, queryReplicas: 2, storeGatewayReplicas: 2, volumeSize: "20Gi" },
         loki: { mode: "Distributed", multiTenancy: true, tenant: "platform", retention: "744h", expectedIngestMBps: 10, replicationFactor: 3, volumeSize: "20Gi" },
-        tempo: { retention: "336h", expectedIngestMBps: 5, volumeSize: "20Gi" },
+        tempo: { mode: "distributed", retention: "336h", expectedIngestMBps: 5, volumeSize: "20Gi" },
         grafana: { ingress: { enabled: true }, subPath: "", persistence: true, volumeSize: "10Gi" },
         alerting: {},
         demo: { enabled: false },
@@ -99,7 +101,17 @@ const devSizing: PlatformSizing = {
         distributedReplicas: uniformCount(1),
         gatewayReplicas: 1,
     },
-    tempo: size("100m", "256Mi", "1", "1Gi"),
+    tempo: {
+        monolithic: size("100m", "256Mi", "1", "1Gi"),
+        // Only with tempo.mode distributed (not in the budget above): three ingesters for the default
+        // replication factor, one of everything else; the ingesters' anti-affinity is soft, so one node will do.
+        distributed: {
+            resources: uniformTempo(size("50m", "128Mi", "500m", "512Mi")),
+            replicas: { distributor: 1, ingester: 3, querier: 1, queryFrontend: 1, metricsGenerator: 1 },
+            memcached: { allocatedMemoryMb: 64, cpu: "25m" },
+            memcachedReplicas: 1,
+        },
+    },
     grafana: { server: size("50m", "160Mi", "500m", "512Mi"), sidecar: size("10m", "64Mi", "100m", "128Mi") },
     alloy: { alloy: size("50m", "128Mi", "500m", "512Mi"), configReloader: size("5m", "24Mi", "50m", "64Mi") },
     persistentState: false,
@@ -145,7 +157,24 @@ const prodSizing: PlatformSizing = {
         distributedReplicas: { ...uniformCount(2), ingester: 3, compactor: 1, queryScheduler: 2, ruler: 2 },
         gatewayReplicas: 2,
     },
-    tempo: size("500m", "2Gi", "2", "6Gi"),
+    tempo: {
+        monolithic: size("500m", "2Gi", "2", "6Gi"),
+        // For tempo.expectedIngestMBps 5 (limits at 10 MB/s): Tempo's sizing guide has a distributor per
+        // 10 MB/s and an ingester per 3-5 MB/s; with replication factor 3 every ingester holds a copy.
+        distributed: {
+            resources: {
+                distributor: size("250m", "512Mi", "2", "2Gi"),
+                ingester: size("500m", "3Gi", "2", "6Gi"),
+                querier: size("250m", "1Gi", "2", "4Gi"),
+                queryFrontend: size("100m", "256Mi", "1", "1Gi"),
+                compactor: size("250m", "1Gi", "2", "4Gi"),
+                metricsGenerator: size("250m", "1Gi", "1", "2Gi"),
+            },
+            replicas: { distributor: 2, ingester: 3, querier: 2, queryFrontend: 2, metricsGenerator: 1 },
+            memcached: { allocatedMemoryMb: 1024, cpu: "500m" },
+            memcachedReplicas: 2,
+        },
+    },
     grafana: { server: size("100m", "256Mi", "1", "1Gi"), sidecar: size("10m", "64Mi", "100m", "256Mi") },
     alloy: { alloy: size("100m", "256Mi", "1", "1Gi"), configReloader: size("10m", "32Mi", "100m", "64Mi") },
     persistentState: true,
@@ -153,6 +182,10 @@ const prodSizing: PlatformSizing = {
 
 function uniform(r: ComputeResources): Record<LokiDistributedTarget, ComputeResources> {
     return { ingester: r, distributor: r, querier: r, queryFrontend: r, queryScheduler: r, indexGateway: r, compactor: r, ruler: r };
+}
+
+function uniformTempo(r: ComputeResources): Record<TempoDistributedTarget, ComputeResources> {
+    return { distributor: r, ingester: r, querier: r, queryFrontend: r, compactor: r, metricsGenerator: r };
 }
 
 function uniformCount(n: number): Record<LokiDistributedTarget, number> {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { lokiModes } from "../components/loki";
+import { tempoModes } from "../components/traceStore";
 
 /**
  * The shape of every structured config key, with the formats each value must have. Messages say
@@ -97,11 +98,16 @@ export const lokiSchema = z
         volumeSize: quantity,
     });
 
-export const tempoSchema = z.strictObject({
-    retention: goDuration,
-    expectedIngestMBps: ingestRate,
-    volumeSize: quantity,
-});
+export const tempoSchema = z
+    .strictObject({
+        mode: z.enum(tempoModes, `one of ${tempoModes.join(", ")}`),
+        retention: goDuration,
+        expectedIngestMBps: ingestRate,
+        replicationFactor: replicas.optional(),
+        volumeSize: quantity,
+    })
+    // Unset, the replication factor follows the mode (not the profile): 3 copies across ingesters, 1 in a single binary.
+    .transform((t) => ({ ...t, replicationFactor: t.replicationFactor ?? (t.mode === "distributed" ? 3 : 1) }));
 
 export const grafanaSchema = z.strictObject({
     ingress: z
@@ -144,3 +150,5 @@ export const platformSchema = z.strictObject({
 
 /** The validated configuration of one platform stack. */
 export type PlatformConfig = z.infer<typeof platformSchema>;
+/** Configuration before validation fills derived defaults (what profiles state). */
+export type PlatformConfigInput = z.input<typeof platformSchema>;

@@ -29,6 +29,8 @@ describe("config validation", () => {
         assert.equal(c.profile, "dev");
         assert.equal(c.loki.mode, "Monolithic");
         assert.equal(c.namespaces.logs, "monitoring");
+        assert.equal(c.tempo.mode, "monolithic");
+        assert.equal(c.tempo.replicationFactor, 1);
     });
 
     it("prod with a Grafana host and an S3 endpoint takes the prod profile", () => {
@@ -39,6 +41,14 @@ describe("config validation", () => {
         assert.equal(c.metrics.prometheusReplicas, 2);
         assert.equal(c.metrics.alertmanagerReplicas, 3);
         assert.equal(c.grafana.ingress.host, "grafana.example.com");
+        assert.equal(c.tempo.mode, "distributed");
+        assert.equal(c.tempo.replicationFactor, 3);
+    });
+
+    it("Tempo's replication factor follows the mode when unset, not the profile", () => {
+        assert.equal(parsePlatformConfig({ tempo: JSON.stringify({ mode: "distributed" }) }).tempo.replicationFactor, 3);
+        assert.equal(parsePlatformConfig({ ...prod, tempo: JSON.stringify({ mode: "monolithic" }) }).tempo.replicationFactor, 1);
+        assert.equal(parsePlatformConfig({ ...prod, tempo: JSON.stringify({ replicationFactor: 2 }) }).tempo.replicationFactor, 2);
     });
 
     it("stack values overlay the profile key by key", () => {
@@ -88,6 +98,10 @@ describe("config validation", () => {
         ["credentials while MinIO is the store", { ...credentials }, ["lgtm:objectStorageAccessKeyId = (secret, not shown): expected no value while objectStorage.type is minio", "pulumi config rm lgtm:objectStorageAccessKeyId"]],
         ["standalone MinIO in prod", { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { mode: "standalone" } }), ...noCredentials() }, ['lgtm:objectStorage.minio.mode = "standalone"', "distributed in the prod profile"]],
         ["unversioned MinIO in prod", { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { versioning: false } }), ...noCredentials() }, ["lgtm:objectStorage.minio.versioning = false", "expected true in the prod profile"]],
+        ["unknown Tempo mode", { tempo: JSON.stringify({ mode: "microservices" }) }, ['lgtm:tempo.mode = "microservices"', "one of monolithic, distributed"]],
+        ["replication in monolithic Tempo", { tempo: JSON.stringify({ replicationFactor: 3 }) }, ["lgtm:tempo.replicationFactor = 3", "expected 1 (or unset) with tempo.mode monolithic"]],
+        ["Tempo replication beyond the ingesters", { ...prod, tempo: JSON.stringify({ replicationFactor: 5 }) }, ["lgtm:tempo.replicationFactor = 5", "at most 3, the ingester replicas of the prod profile"]],
+        ["Tempo replication factor of zero", { tempo: JSON.stringify({ mode: "distributed", replicationFactor: 0 }) }, ["lgtm:tempo.replicationFactor = 0", "at least 1"]],
         ["replication in Monolithic Loki", { loki: JSON.stringify({ replicationFactor: 3 }) }, ["lgtm:loki.replicationFactor = 3", "Monolithic"]],
         ["volume size that is not a quantity", { loki: JSON.stringify({ volumeSize: "ten gigs" }) }, ['lgtm:loki.volumeSize = "ten gigs"', "Kubernetes quantity"]],
         ["multi-tenancy flag as text", { loki: JSON.stringify({ multiTenancy: "yes" }) }, ['lgtm:loki.multiTenancy = "yes"', "true or false"]],

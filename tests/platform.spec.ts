@@ -198,7 +198,7 @@ describe("platform under mocks", function () {
             const loki = release(ext, "loki").inputs.values.loki.storage;
             assert.deepEqual([loki.s3.endpoint, loki.s3.region, loki.s3.insecure, loki.s3.s3ForcePathStyle], ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, false]);
             assert.deepEqual(loki.bucketNames, { chunks: "acme-loki-chunks", ruler: "acme-loki-ruler" });
-            const tempo = release(ext, "tempo").inputs.values.tempo.storage.trace.s3;
+            const tempo = release(ext, "tempo").inputs.values.storage.trace.s3;
             assert.deepEqual([tempo.endpoint, tempo.region, tempo.insecure, tempo.forcepathstyle, tempo.bucket], ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, false, "acme-tempo-traces"]);
             for (const name of ["kps-thanos-objstore", "thanos-objstore"]) {
                 const { config } = parse(secret(ext, name).inputs.stringData["objstore.yml"]);
@@ -252,6 +252,45 @@ describe("platform under mocks", function () {
             assert.equal(thanos.storeGateway.replicas, 2);
             assert.deepEqual(thanos.additionalReplicaLabels, ["prometheus_replica"]);
         });
+        it("dev: monolithic Tempo; prod: tempo-distributed with replication factor 3", () => {
+            assert.equal(release(dev, "tempo").inputs.chart, charts.tempo.name);
+            const tempo = release(prod, "tempo");
+            assert.equal(tempo.inputs.chart, charts.tempoDistributed.name);
+            assert.equal(tempo.inputs.version, charts.tempoDistributed.version);
+            assert.equal(tempo.inputs.repositoryOpts.repo, charts.tempoDistributed.repository);
+            assert.equal(tempo.inputs.values.fullnameOverride, "tempo");
+            assert.equal(tempo.inputs.values.ingester.config.replication_factor, 3);
+            assert.equal(tempo.inputs.values.ingester.replicas, 3);
+            assert.equal(tempo.inputs.values.metaMonitoring.serviceMonitor.enabled, true);
+        });
+        it("prod: Grafana, Alloy and the outputs point at the distributed Services, in Tempo's namespace", async () => {
+            const moved = await evaluatePlatform(
+                { profile: "prod", grafana: prodGrafana, objectStorage: JSON.stringify({ type: "minio" }), namespaces: JSON.stringify({ traces: "traces", objectStorage: "storage" }) },
+                "prod",
+            );
+            const traces = moved.outputs.components.traces;
+            assert.equal(await valueOf(traces.queryUrl), "http://tempo-query-frontend.traces.svc.cluster.local:3200");
+            assert.equal(await valueOf(traces.otlpGrpcEndpoint), "tempo-distributor.traces.svc.cluster.local:4317");
+            assert.equal(await valueOf(traces.otlpHttpEndpoint), "http://tempo-distributor.traces.svc.cluster.local:4318");
+            const ds = release(moved, "grafana").inputs.values.datasources["datasources.yaml"].datasources;
+            assert.equal(ds.find((d: any) => d.uid === "lgtm-traces").url, await valueOf(traces.queryUrl));
+            const content: string = release(moved, "alloy").inputs.values.alloy.configMap.content;
+            assert.ok(content.includes(`endpoint = "${await valueOf(traces.otlpGrpcEndpoint)}"`), content);
+            const values = release(moved, "tempo").inputs.values;
+            assert.equal(values.storage.trace.s3.endpoint, "minio.storage.svc.cluster.local:9000");
+            assert.equal(values.metricsGenerator.config.storage.remote_write[0].url, await valueOf(moved.outputs.prometheusRemoteWriteUrl));
+            assert.deepEqual(values.defaults.extraEnvFrom, [{ secretRef: { name: "tempo-s3-credentials" } }]);
+            assert.equal(secret(moved, "tempo-s3-credentials").inputs.metadata.namespace, "traces");
+            assert.ok(release(moved, "tempo").dependsOn.includes(`${releaseType}::prometheus-crds`));
+        });
+        it("dev with tempo.mode distributed: the same wiring, replication factor 3 by default", async () => {
+            const distributed = await evaluatePlatform({ tempo: JSON.stringify({ mode: "distributed" }) });
+            const tempo = release(distributed, "tempo");
+            assert.equal(tempo.inputs.chart, charts.tempoDistributed.name);
+            assert.equal(tempo.inputs.values.ingester.config.replication_factor, 3);
+            assert.equal(tempo.inputs.values.ingester.persistence.enabled, false);
+            assert.equal(await valueOf(distributed.outputs.components.traces.queryUrl), "http://tempo-query-frontend.monitoring.svc.cluster.local:3200");
+        });
         it("prod: the agent pushes logs as the Loki tenant", () => {
             assert.ok(String(release(prod, "alloy").inputs.values.alloy.configMap.content).includes('tenant_id = "platform"'));
         });
@@ -272,7 +311,8 @@ describe("platform under mocks", function () {
         it("prod: persistence on with the configured storage class, longer retention", () => {
             const spec = release(prod, "kps").inputs.values.prometheus.prometheusSpec;
             assert.equal(get(spec, ["storageSpec", "volumeClaimTemplate", "spec", "storageClassName"]), "fast-ssd");
-            assert.equal(release(prod, "tempo").inputs.values.persistence.storageClassName, "fast-ssd");
+            assert.equal(release(prod, "tempo").inputs.values.ingester.persistence.storageClass, "fast-ssd");
+            assert.equal(release(prod, "tempo").inputs.values.metricsGenerator.persistence.storageClass, "fast-ssd");
             assert.equal(release(prod, "loki").inputs.values.ingester.persistence.enabled, true);
             assert.equal(release(prod, "loki").inputs.values.ingester.persistence.claims[0].storageClass, "fast-ssd");
             assert.deepEqual(release(prod, "loki").inputs.values.compactor.persistence, { enabled: true, size: "20Gi", storageClass: "fast-ssd" });

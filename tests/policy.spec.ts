@@ -85,7 +85,7 @@ describe("policy pack", function () {
         },
         { policy: "helm-chart-repository-allowed", release: "grafana", change: [["repositoryOpts.repo", "https://charts.example.com"]], message: /https:\/\/charts\.example\.com is not on the allow-list/ },
         { policy: "helm-chart-repository-allowed", release: "grafana", change: [["chart", "grafana/grafana"], ["repositoryOpts", undefined]], message: /without repositoryOpts\.repo/ },
-        { policy: "helm-chart-repository-allowed", release: "tempo", change: [["repositoryOpts", undefined]], message: /names chart "tempo" without repositoryOpts\.repo/ },
+        { policy: "helm-chart-repository-allowed", release: "tempo", change: [["repositoryOpts", undefined]], message: /names chart "tempo-distributed" without repositoryOpts\.repo/ },
         { policy: "helm-images-allowed", release: "minio", change: [["values.image", { repository: "minio/minio", tag: "RELEASE.2025-01-01T00-00-00Z" }]], message: /values\.image\.repository = "minio\/minio" pulls MinIO from Docker Hub/ },
         { policy: "helm-images-allowed", release: "minio", change: [["values.mcImage", { repository: "docker.io/minio/mc" }]], message: /"docker\.io\/minio\/mc" pulls MinIO from Docker Hub/ },
         { policy: "helm-images-allowed", release: "minio", change: [["values.image", { registry: "docker.io", repository: "minio/minio" }]], message: /"docker\.io\/minio\/minio" pulls MinIO from Docker Hub/ },
@@ -109,7 +109,8 @@ describe("policy pack", function () {
         { policy: "prod-persistent-state", release: "kps", change: [["values.alertmanager.alertmanagerSpec.storage", { emptyDir: {} }]], message: /Alertmanager state/ },
         { policy: "prod-persistent-state", release: "thanos", change: [["values.compact.persistence.enabled", false]], message: /Thanos compactor/ },
         { policy: "prod-persistent-state", release: "loki", change: [["values.ingester.persistence", undefined]], message: /Loki ingester WAL: values\.ingester\.persistence\.enabled must be true, is not set/ },
-        { policy: "prod-persistent-state", release: "tempo", change: [["values.persistence.enabled", false]], message: /Tempo WAL/ },
+        { policy: "prod-persistent-state", release: "tempo", change: [["values.ingester.persistence.enabled", false]], message: /Tempo ingester WAL: values\.ingester\.persistence\.enabled must be true, is false/ },
+        { policy: "prod-persistent-state", release: "tempo", change: [["values.metricsGenerator.kind", undefined]], message: /Tempo metrics generator: values\.metricsGenerator\.kind must be "StatefulSet", is "Deployment" \(the chart's default\)/ },
         { policy: "prod-persistent-state", release: "grafana", change: [["values.persistence.enabled", false]], message: /Grafana database/ },
         { policy: "prod-ha-replicas", release: "kps", change: [["values.prometheus.prometheusSpec.replicas", 1]], message: /Prometheus: values\.prometheus\.prometheusSpec\.replicas must be at least 2, is 1/ },
         { policy: "prod-ha-replicas", release: "kps", change: [["values.alertmanager.alertmanagerSpec.replicas", undefined]], message: /Alertmanager: .* is not set/ },
@@ -123,6 +124,7 @@ describe("policy pack", function () {
             message: /values\.deploymentMode must be "Monolithic" or "Distributed", is "SimpleScalable"/,
             alsoViolates: "prod-persistent-state",
         },
+        { policy: "prod-ha-replicas", release: "tempo", change: [["values.ingester.replicas", 1]], message: /Tempo ingester: values\.ingester\.replicas must be at least 2, is 1/ },
         { policy: "prod-ha-replicas", release: "minio", change: [["values.mode", "standalone"]], message: /MinIO: values\.mode must be "distributed", is "standalone"/ },
         { policy: "prod-ha-replicas", release: "minio", change: [["values.replicas", 2]], message: /MinIO: values\.replicas must be at least 4, is 2/ },
         { policy: "prod-containers-sized", release: "loki", change: [["values.querier.resources", undefined]], message: /Loki querier: values\.querier\.resources lacks requests\.cpu, requests\.memory, limits\.cpu, limits\.memory/ },
@@ -130,6 +132,7 @@ describe("policy pack", function () {
         { policy: "prod-containers-sized", release: "grafana", change: [["values.sidecar.resources", {}]], message: /Grafana sidecar/ },
         { policy: "prod-containers-sized", release: "minio", change: [["values.makeBucketJob", undefined]], message: /MinIO makeBucketJob/ },
         { policy: "prod-containers-sized", release: "thanos", change: [["values.compact.resources.requests.memory", ""]], message: /Thanos compactor: .* lacks requests\.memory/ },
+        { policy: "prod-containers-sized", release: "tempo", change: [["values.metricsGenerator.resources.limits", undefined]], message: /Tempo metrics generator: values\.metricsGenerator\.resources lacks limits\.cpu, limits\.memory/ },
         { policy: "prod-containers-sized", release: "alloy", change: [["values.alloy.resources", undefined]], message: /Alloy: values\.alloy\.resources lacks/ },
         { policy: "helm-chart-version-verified", release: "minio", change: [["version", "5.3.0"]], message: /chart "minio" 5\.3\.0 is older than 5\.4\.0/ },
         { policy: "helm-chart-version-verified", release: "loki", change: [["version", "18.11.0-rc.1"]], message: /older than 18\.11\.0/ },
@@ -188,7 +191,8 @@ describe("policy pack", function () {
             assert.deepEqual(found(release, "prod"), []);
         });
         it("a chart with no prod rules is reported by each prod policy instead of passing silently", () => {
-            const release = mutate(mutate(prod.tempo, "chart", "tempo-distributed"), "version", "2.26.2");
+            // Every chart of components/charts.ts has rules; another chart from an allowed repository has none.
+            const release = mutate(mutate(prod.tempo, "chart", "mimir-distributed"), "version", "5.8.0");
             assert.deepEqual(violations(release, { profile: "prod" }).map((v) => v.policy), ["prod-persistent-state", "prod-ha-replicas", "prod-containers-sized"]);
             assert.deepEqual(found(release, "dev"), []);
         });

@@ -7,6 +7,7 @@ import { buildMetricsValues } from "../components/metrics";
 import { restrictedContainer } from "../components/podSecurity";
 import { buildMinioValues } from "../components/minio";
 import { buildTempoValues } from "../components/tempo";
+import { buildTempoDistributedValues, TempoDistributedValuesInput } from "../components/tempoDistributed";
 import { buildAlertmanagersConfig, buildMetaMonitoringRules, buildThanosValues } from "../components/thanos";
 import { buildThanosObjstoreConfig } from "../components/thanosObjstore";
 import { parsePlatformConfig } from "../stacks/config";
@@ -257,7 +258,7 @@ describe("Loki values", () => {
 
 describe("Tempo values", () => {
     const input = {
-        releaseName: "tempo", clusterName: "dev", retention: "72h", expectedIngestMBps: 0.5, persistence: off, resources: dev.tempo, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
+        releaseName: "tempo", clusterName: "dev", retention: "72h", expectedIngestMBps: 0.5, persistence: off, resources: dev.tempo.monolithic, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
         endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, bucket: "tempo-traces", credentialsSecretName: "tempo-s3-credentials",
     };
     const v = buildTempoValues(input);
@@ -291,6 +292,80 @@ describe("Tempo values", () => {
         assert.equal(get(v, "tempo.metricsGenerator.enabled"), true);
         assert.equal(get(v, "tempo.metricsGenerator.remoteWriteUrl"), "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write");
         assert.deepEqual(get(v, "tempo.overrides.defaults.metrics_generator.processors"), ["service-graphs", "span-metrics"]);
+    });
+});
+
+describe("Tempo distributed values", () => {
+    const input: TempoDistributedValuesInput = {
+        releaseName: "tempo", clusterName: "prod", retention: "336h", expectedIngestMBps: 5, replicationFactor: 3,
+        ingesterPersistence: { enabled: true, size: "20Gi", storageClass: "fast-ssd" }, generatorPersistence: { enabled: true, size: "5Gi", storageClass: "fast-ssd" },
+        sizing: prod.tempo.distributed, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
+        endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, bucket: "tempo-traces", credentialsSecretName: "tempo-s3-credentials",
+    };
+    const v = buildTempoDistributedValues(input);
+    const monolithic = buildTempoValues({ ...input, persistence: off, resources: prod.tempo.monolithic });
+    it("pins the fullname, so Services are tempo-distributor, tempo-query-frontend, …", () => {
+        assert.equal(v.fullnameOverride, "tempo");
+        assert.equal(get(v, "queryFrontend.service.httpMetricsPort"), 3200);
+    });
+    it("stores traces like the monolithic Tempo: same S3 block, credentials from the environment of every Tempo pod", () => {
+        assert.equal(get(v, "storage.trace.backend"), "s3");
+        assert.deepEqual(get(v, "storage.trace.s3"), get(monolithic, "tempo.storage.trace.s3"));
+        assert.equal(get(v, "storage.trace.s3.secret_key"), "${TEMPO_S3_SECRET_ACCESS_KEY}");
+        assert.deepEqual(get(v, "defaults.extraArgs"), ["-config.expand-env=true"]);
+        assert.deepEqual(get(v, "defaults.extraEnvFrom"), [{ secretRef: { name: "tempo-s3-credentials" } }]);
+    });
+    it("replicates spans to the configured number of ingesters, each with its WAL on a volume", () => {
+        assert.equal(get(v, "ingester.replicas"), 3);
+        assert.equal(get(v, "ingester.config.replication_factor"), 3);
+        assert.equal(get(buildTempoDistributedValues({ ...input, replicationFactor: 2 }), "ingester.config.replication_factor"), 2);
+        assert.deepEqual(get(v, "ingester.persistence"), { enabled: true, size: "20Gi", storageClass: "fast-ssd" });
+        assert.equal(get(v, "ingester.podDisruptionBudget.enabled"), true);
+        assert.equal(get(v, "ingester.maxUnavailable"), 1);
+    });
+    it("runs two of each stateless part, one compactor with the retention, and the generator on a volume", () => {
+        assert.equal(get(v, "distributor.replicas"), 2);
+        assert.equal(get(v, "querier.replicas"), 2);
+        assert.equal(get(v, "queryFrontend.replicas"), 2);
+        assert.equal(get(v, "compactor.replicas"), 1);
+        assert.equal(get(v, "compactor.config.compaction.block_retention"), "336h");
+        assert.equal(get(v, "metricsGenerator.kind"), "StatefulSet");
+        assert.deepEqual(get(v, "metricsGenerator.persistence"), { enabled: true, size: "5Gi", storageClass: "fast-ssd" });
+    });
+    it("receives what the monolithic Tempo receives: OTLP, Jaeger and Zipkin", () => {
+        assert.deepEqual(get(v, "traces.otlp"), { grpc: { enabled: true }, http: { enabled: true } });
+        assert.deepEqual(Object.values(get(v, "traces.jaeger")), [{ enabled: true }, { enabled: true }, { enabled: true }, { enabled: true }]);
+        assert.equal(get(v, "traces.zipkin.enabled"), true);
+        assert.deepEqual(Object.keys(get(monolithic, "tempo.receivers")).sort(), ["jaeger", "otlp", "zipkin"]);
+    });
+    it("generates service graphs and span metrics into Prometheus, labelled with the cluster", () => {
+        assert.equal(get(v, "metricsGenerator.enabled"), true);
+        assert.deepEqual(get(v, "metricsGenerator.config.storage.remote_write"), [{ url: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write" }]);
+        assert.deepEqual(get(v, "metricsGenerator.config.registry.external_labels"), { cluster: "prod" });
+        assert.deepEqual(get(v, "overrides.defaults.metrics_generator.processors"), ["service-graphs", "span-metrics"]);
+    });
+    it("derives ingestion limits from the expected rate, in the 2.x overrides.defaults format", () => {
+        assert.deepEqual(get(v, "overrides.defaults.ingestion"), tempoIngestLimits(5));
+        assert.deepEqual(get(v, "overrides.defaults"), get(monolithic, "tempo.overrides.defaults"));
+    });
+    it("runs every pod under the restricted Pod Security Standard", () => {
+        assert.deepEqual(get(v, "tempo.podSecurityContext.seccompProfile"), { type: "RuntimeDefault" });
+        assert.equal(get(v, "tempo.podSecurityContext.runAsNonRoot"), true);
+        const container = get(v, "tempo.securityContext");
+        assert.equal(container.allowPrivilegeEscalation, false);
+        assert.deepEqual(container.capabilities, { drop: ["ALL"] });
+        assert.equal(container.runAsNonRoot, true);
+    });
+    it("sizes memcached: its item memory matches the pod's", () => {
+        assert.equal(get(v, "memcached.replicas"), 2);
+        assert.deepEqual(get(v, "memcached.extraArgs"), ["--memory-limit=1024"]);
+        assert.equal(get(v, "memcached.resources.limits.memory"), "1229Mi");
+    });
+    it("is scraped with job <namespace>/<Service>, as the alert rules expect", () => {
+        assert.equal(get(v, "metaMonitoring.serviceMonitor.enabled"), true);
+        assert.deepEqual(get(v, "metaMonitoring.serviceMonitor.relabelings"), [
+            { action: "replace", sourceLabels: ["__meta_kubernetes_namespace", "__meta_kubernetes_service_name"], separator: "/", targetLabel: "job" },
+        ]);
     });
 });
 

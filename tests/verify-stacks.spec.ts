@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { collectStack } from "../tools/render/collect";
 import { findHelm } from "../tools/render/helm";
+import { podTemplateOf } from "../tools/render/objects";
 import { renderAndVerify } from "../tools/render/render";
+import { K8sObject } from "../tools/render/types";
 
 const projectDir = path.resolve(__dirname, "..");
 /** Charts: LGTM_CHARTS_DIR, or the conventional .cache/charts (see README "Render and verify"). */
@@ -21,6 +23,7 @@ function unavailable(): string | undefined {
 
 describe("render + verify against the pinned charts", function () {
     this.timeout(120_000);
+    const renderedObjects = new Map<string, Map<string, K8sObject[]>>();
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: every check passes`, async function () {
             const reason = unavailable();
@@ -28,7 +31,8 @@ describe("render + verify against the pinned charts", function () {
                 console.log(`      skipped render + verify of ${stack}: ${reason}`);
                 this.skip();
             }
-            const { ok, report } = await renderAndVerify(await collectStack(projectDir, stack), { chartsDir });
+            const { ok, report, rendered } = await renderAndVerify(await collectStack(projectDir, stack), { chartsDir });
+            renderedObjects.set(stack, new Map(rendered.map((r) => [r.release.releaseName, r.objects])));
             assert.ok(ok, report);
         });
     }
@@ -43,5 +47,47 @@ describe("render + verify against the pinned charts", function () {
         const { ok, report } = await renderAndVerify(model, { chartsDir });
         assert.ok(ok, report);
         assert.match(report, /\(program\)\s+3\s/, "the demo's three pods are counted in the footprint");
+    });
+
+    // What the chart makes of our values, not what we asked for: its affinity and PDB templates decide.
+    it("prod: rendered tempo-distributed is replicated, disruption-safe, restricted, with its WALs on volumes", function () {
+        const objects = renderedObjects.get("prod")?.get("tempo");
+        if (!objects) {
+            console.log("      skipped rendered tempo-distributed checks: the prod stack was not rendered");
+            this.skip();
+        }
+        const workloads = objects.filter((o) => podTemplateOf(o) && o.kind !== "Job");
+        const pdbs = objects.filter((o) => o.kind === "PodDisruptionBudget");
+        const name = (o: K8sObject) => o.metadata.name;
+        assert.deepEqual(workloads.map(name).sort(), [
+            "tempo-compactor", "tempo-distributor", "tempo-ingester", "tempo-memcached", "tempo-metrics-generator", "tempo-querier", "tempo-query-frontend",
+        ]);
+        for (const workload of workloads) {
+            const spec = workload.spec as any;
+            const pod = spec.template.spec;
+            const labels = spec.selector.matchLabels;
+            if (spec.replicas > 1) {
+                const pdb = pdbs.find((p) => JSON.stringify((p.spec as any).selector.matchLabels) === JSON.stringify(labels));
+                assert.equal((pdb?.spec as any)?.maxUnavailable, 1, `${name(workload)}: PDB with maxUnavailable 1`);
+                const anti = pod.affinity?.podAntiAffinity ?? {};
+                const terms = [...(anti.requiredDuringSchedulingIgnoredDuringExecution ?? []), ...(anti.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t: any) => t.podAffinityTerm)];
+                assert.ok(terms.some((t: any) => t.topologyKey === "kubernetes.io/hostname" && JSON.stringify(t.labelSelector.matchLabels) === JSON.stringify(labels)), `${name(workload)}: hostname anti-affinity`);
+            }
+            assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" }, name(workload));
+            assert.equal(pod.securityContext.runAsNonRoot, true, name(workload));
+            for (const c of pod.containers) {
+                assert.equal(c.securityContext.allowPrivilegeEscalation, false, `${name(workload)}/${c.name}`);
+                assert.deepEqual(c.securityContext.capabilities.drop, ["ALL"], `${name(workload)}/${c.name}`);
+                assert.ok(c.resources.requests && c.resources.limits, `${name(workload)}/${c.name} sized`);
+            }
+        }
+        const ingester = workloads.find((w) => name(w) === "tempo-ingester")!.spec as any;
+        assert.equal(ingester.replicas, 3);
+        assert.deepEqual(ingester.volumeClaimTemplates.map((v: any) => v.metadata.name), ["data"]);
+        const generator = workloads.find((w) => name(w) === "tempo-metrics-generator")!.spec as any;
+        assert.deepEqual(generator.volumeClaimTemplates.map((v: any) => v.metadata.name), ["wal"]);
+        for (const w of [ingester, generator]) assert.ok(!w.template.spec.volumes.some((v: any) => v.emptyDir && ["data", "wal"].includes(v.name)), "WAL not on an emptyDir");
+        const monitored = objects.filter((o) => o.kind === "ServiceMonitor").map(name).sort();
+        assert.deepEqual(monitored, ["tempo-compactor", "tempo-distributor", "tempo-ingester", "tempo-metrics-generator", "tempo-querier", "tempo-query-frontend"]);
     });
 });

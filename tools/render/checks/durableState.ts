@@ -42,6 +42,8 @@ export const statefulParts: readonly StatefulPart[] = [
     { role: "Loki compactor (retention and delete-request state)", chart: "loki", container: "compactor", path: "/var/loki", expected: lokiMode("Distributed") },
     { role: "Tempo WAL", chart: "tempo", container: "tempo", path: "/var/tempo", expected: always },
     { role: "Tempo ingester WAL", chart: "tempo-distributed", container: "ingester", path: "/var/tempo", expected: always },
+    // Samples of service graphs and span metrics not yet remote-written to Prometheus.
+    { role: "Tempo metrics generator WAL", chart: "tempo-distributed", container: "metrics-generator", path: "/var/tempo", expected: always },
     { role: "Thanos compactor working directory", chart: "thanos", container: "thanos-compact", path: "/var/thanos/compact", expected: always },
     { role: "Thanos store gateway index cache", chart: "thanos", container: "thanos-store-gateway", path: "/var/thanos/store", expected: always },
     // The ruler is optional; when it runs, its TSDB holds up to two hours of rule results not yet uploaded.

@@ -25,6 +25,16 @@ export const freeFormValues: readonly FreeFormValues[] = [
         why: "values.yaml `config` renders `distributor.receivers: {{ toYaml .Values.tempo.receivers }}`: any OpenTelemetry receiver (zipkin…) is valid",
     },
     {
+        chart: "tempo-distributed",
+        path: ["storage", "trace", "s3"],
+        why: "values.yaml `config` renders `storage.trace.s3: {{ toYaml .Values.storage.trace.s3 }}` when the backend is s3: any Tempo S3 option is valid; the defaults show none",
+    },
+    {
+        chart: "tempo-distributed",
+        path: ["tempo", "podSecurityContext"],
+        why: "templates/_pod.tpl and memcached/statefulset-memcached.yaml render it with `toYaml` as the pod's securityContext: any PodSecurityContext field is valid; the defaults show only fsGroup",
+    },
+    {
         chart: "grafana",
         path: ["grafana.ini"],
         why: "templates/_config.tpl ranges over every section and key of `grafana.ini` into grafana.ini; Grafana has hundreds of settings",

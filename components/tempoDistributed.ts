@@ -1,0 +1,164 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { charts } from "./charts";
+import { CacheSizing, cacheValues } from "./loki";
+import { credentialsSecret, ObjectStore } from "./objectStore";
+import { restrictedContainer, restrictedPod } from "./podSecurity";
+import { platformRelease, serviceHost, serviceUrl } from "./release";
+import { chartPersistence, ComputeResources, Persistence } from "./resources";
+import { tempoCredentialEnv, tempoOverrideDefaults, tempoPorts, tempoS3Config, TempoStorageSettings, tempoStorageSettings, TraceStore } from "./traceStore";
+
+/** Tempo workloads of the tempo-distributed chart (2.x write path: ingesters, no Kafka) that we size. */
+export const tempoDistributedTargets = ["distributor", "ingester", "querier", "queryFrontend", "compactor", "metricsGenerator"] as const;
+export type TempoDistributedTarget = (typeof tempoDistributedTargets)[number];
+/** Workloads whose replica count the profile decides; the compactor always runs alone. */
+export type TempoScaledTarget = Exclude<TempoDistributedTarget, "compactor">;
+
+export interface TempoDistributedSizing {
+    /** Resources of each workload's Tempo container. */
+    readonly resources: Record<TempoDistributedTarget, ComputeResources>;
+    /** Replicas of each workload but the compactor. */
+    readonly replicas: Record<TempoScaledTarget, number>;
+    /** Each memcached pod (bloom filters, parquet footers and search results of the queriers). */
+    readonly memcached: CacheSizing;
+    readonly memcachedReplicas: number;
+}
+
+export interface TempoDistributedArgs {
+    /** Namespace of Tempo and its credentials Secret. */
+    readonly namespace: pulumi.Input<string>;
+    /** The Prometheus Operator CRDs release: the chart's ServiceMonitors need them first. */
+    readonly crds: pulumi.Resource;
+    /** Helm release name (also the fullname: Services are `<name>-distributor`, `<name>-query-frontend`, …). */
+    readonly releaseName: string;
+    /** Object storage for trace blocks. */
+    readonly objectStore: ObjectStore;
+    /** Prometheus remote-write URL the metrics generator sends service graphs and span metrics to. */
+    readonly remoteWriteUrl: pulumi.Input<string>;
+    /** `cluster` label on generated metrics, matching Prometheus' external label. */
+    readonly clusterName: string;
+    /** How long traces are kept, e.g. `336h`. */
+    readonly retention: string;
+    /** Span volume expected, in MB/s; ingestion limits are derived from it. */
+    readonly expectedIngestMBps: number;
+    /** Ingesters each span is written to; at most the ingester replicas (stacks/config.ts checks it). */
+    readonly replicationFactor: number;
+    /** WAL volume of each ingester: spans not yet flushed to object storage. */
+    readonly ingesterPersistence: Persistence;
+    /** WAL volume of the metrics generator: samples not yet remote-written. */
+    readonly generatorPersistence: Persistence;
+    /** Resources and replicas per workload. */
+    readonly sizing: TempoDistributedSizing;
+}
+
+export interface TempoDistributedValuesInput extends Omit<TempoDistributedArgs, "namespace" | "objectStore" | "remoteWriteUrl" | "crds">, TempoStorageSettings {
+    readonly remoteWriteUrl: string;
+    /** Secret with the S3 credentials as environment variables. */
+    readonly credentialsSecretName: string;
+}
+
+/**
+ * The chart's images run as UID 1000 (its default); made explicit, with RuntimeDefault seccomp added,
+ * so every pod passes the `restricted` Pod Security Standard (the chart's defaults lack seccomp).
+ */
+const tempoDistributedUid = 1000;
+// The chart reads no seccompProfile from the container context; the pod's RuntimeDefault covers every container.
+const { seccompProfile: _podLevel, ...containerContext } = restrictedContainer;
+
+/** Values of the tempo-distributed chart (2.x). Credentials appear only as `${VAR}` references. */
+export function buildTempoDistributedValues(v: TempoDistributedValuesInput): Record<string, unknown> {
+    const { resources, replicas } = v.sizing;
+    const memcached = cacheValues(v.sizing.memcached);
+    return {
+        fullnameOverride: v.releaseName,
+        reportingEnabled: false,
+        // `tempo.*` contexts apply to every pod of the chart, memcached included.
+        tempo: { podSecurityContext: restrictedPod(tempoDistributedUid), securityContext: { ...containerContext, readOnlyRootFilesystem: true } },
+        // `defaults` reach every Tempo pod (not memcached): config is expanded from the credentials Secret.
+        defaults: {
+            extraArgs: ["-config.expand-env=true"],
+            extraEnvFrom: [{ secretRef: { name: v.credentialsSecretName } }],
+        },
+        storage: { trace: { backend: "s3", s3: tempoS3Config(v) } },
+        // The same receivers as the monolithic Tempo, on the distributor (ports fixed by the chart).
+        traces: {
+            otlp: { grpc: { enabled: true }, http: { enabled: true } },
+            jaeger: { grpc: { enabled: true }, thriftHttp: { enabled: true }, thriftBinary: { enabled: true }, thriftCompact: { enabled: true } },
+            zipkin: { enabled: true },
+        },
+        overrides: { defaults: tempoOverrideDefaults(v.expectedIngestMBps) },
+        distributor: { replicas: replicas.distributor, resources: resources.distributor },
+        ingester: {
+            replicas: replicas.ingester,
+            resources: resources.ingester,
+            config: { replication_factor: v.replicationFactor },
+            persistence: chartPersistence(v.ingesterPersistence),
+            podDisruptionBudget: { enabled: true },
+            // One ingester at a time: the chart's default (replicas - quorum) lets a quorum go at once with more ingesters.
+            maxUnavailable: 1,
+        },
+        querier: { replicas: replicas.querier, resources: resources.querier },
+        queryFrontend: { replicas: replicas.queryFrontend, resources: resources.queryFrontend, service: { httpMetricsPort: tempoPorts.http } },
+        // One compactor keeps up at the sizing table's rates; it shards over a ring, so it can grow if blocks pile up.
+        compactor: { replicas: 1, resources: resources.compactor, config: { compaction: { block_retention: v.retention } } },
+        metricsGenerator: {
+            enabled: true,
+            // A StatefulSet, so its WAL (samples not yet remote-written) can sit on a volume.
+            kind: "StatefulSet",
+            replicas: replicas.metricsGenerator,
+            resources: resources.metricsGenerator,
+            persistence: chartPersistence(v.generatorPersistence),
+            config: {
+                registry: { external_labels: { cluster: v.clusterName } },
+                storage: { remote_write: [{ url: v.remoteWriteUrl }] },
+            },
+        },
+        memcached: {
+            enabled: true,
+            replicas: v.sizing.memcachedReplicas,
+            // memcached's own default is 64 MB whatever the pod has.
+            extraArgs: [`--memory-limit=${memcached.allocatedMemory}`],
+            resources: memcached.resources,
+        },
+        metaMonitoring: {
+            serviceMonitor: {
+                enabled: true,
+                // The chart labels targets job="<namespace>/<component>" (e.g. monitoring/distributor), which
+                // other "distributor"s share; "<namespace>/<Service>" (monitoring/tempo-distributor) is
+                // unambiguous and matches Loki's, as alerts/rules/platform.yaml expects.
+                relabelings: [{ action: "replace", sourceLabels: ["__meta_kubernetes_namespace", "__meta_kubernetes_service_name"], separator: "/", targetLabel: "job" }],
+            },
+        },
+    };
+}
+
+/** Tempo as microservices (chart tempo-distributed 2.x): replicated ingesters with their WAL on volumes, on object storage. */
+export class TempoDistributed extends pulumi.ComponentResource implements TraceStore {
+    public readonly release: k8s.helm.v3.Release;
+    /** HTTP API of the query-frontend (Grafana's Tempo datasource). */
+    public readonly queryUrl: pulumi.Output<string>;
+    /** OTLP gRPC receiver of the distributors, `host:port`. */
+    public readonly otlpGrpcEndpoint: pulumi.Output<string>;
+    /** OTLP HTTP receiver base URL of the distributors. */
+    public readonly otlpHttpEndpoint: pulumi.Output<string>;
+
+    constructor(name: string, args: TempoDistributedArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("lgtm:traces:TempoDistributed", name, {}, opts);
+
+        const credentialsSecretName = `${args.releaseName}-s3-credentials`;
+        const credentials = credentialsSecret(credentialsSecretName, args.objectStore, args.namespace, tempoCredentialEnv, { parent: this });
+        const values = pulumi
+            .all([tempoStorageSettings(args.objectStore), args.remoteWriteUrl])
+            .apply(([storage, remoteWriteUrl]) => buildTempoDistributedValues({ ...args, ...storage, remoteWriteUrl, credentialsSecretName }));
+        this.release = platformRelease(
+            name,
+            { chart: charts.tempoDistributed, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },
+            { parent: this, dependsOn: [credentials, args.crds] },
+        );
+
+        this.queryUrl = serviceUrl(this.release, "query-frontend", tempoPorts.http);
+        this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release, "distributor")}:${tempoPorts.otlpGrpc}`;
+        this.otlpHttpEndpoint = serviceUrl(this.release, "distributor", tempoPorts.otlpHttp);
+        this.registerOutputs({ queryUrl: this.queryUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
+    }
+}

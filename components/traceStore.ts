@@ -1,0 +1,69 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { tempoIngestLimits } from "./ingestLimits";
+import { ObjectStore } from "./objectStore";
+
+/**
+ * What the rest of the platform needs from the trace backend, whichever Tempo topology serves it
+ * (monolithic `Tempo` or `TempoDistributed`): consumers take these outputs and never know which.
+ */
+export interface TraceStore {
+    /** The Helm release behind it (names, namespace, and something to depend on). */
+    readonly release: k8s.helm.v3.Release;
+    /** Base URL of Tempo's HTTP API (Grafana's Tempo datasource). */
+    readonly queryUrl: pulumi.Output<string>;
+    /** OTLP gRPC receiver, `host:port`. */
+    readonly otlpGrpcEndpoint: pulumi.Output<string>;
+    /** OTLP HTTP receiver base URL. */
+    readonly otlpHttpEndpoint: pulumi.Output<string>;
+}
+
+/** Tempo topologies we deploy: one binary (chart `tempo`), or microservices (chart `tempo-distributed` 2.x, no Kafka). */
+export const tempoModes = ["monolithic", "distributed"] as const;
+export type TempoMode = (typeof tempoModes)[number];
+
+/**
+ * Tempo's own ports. Both charts hard-code the container ports behind their Services, so these are
+ * fixed: the HTTP API, and the receivers' default listen ports.
+ */
+export const tempoPorts = { http: 3200, otlpGrpc: 4317, otlpHttp: 4318, jaegerGrpc: 14250, jaegerThriftHttp: 14268, zipkin: 9411 } as const;
+
+/** Environment variables Tempo expands `${…}` in its config from (`-config.expand-env=true`), filled from our credentials Secret. */
+export const tempoCredentialEnv = { accessKeyId: "TEMPO_S3_ACCESS_KEY_ID", secretAccessKey: "TEMPO_S3_SECRET_ACCESS_KEY" } as const;
+
+/** The object store as Tempo's config needs it, resolved. */
+export interface TempoStorageSettings {
+    readonly endpoint: string;
+    readonly region: string;
+    readonly tls: boolean;
+    /** Path-style bucket addressing (MinIO and most S3-compatible stores) rather than virtual-hosted. */
+    readonly forcePathStyle: boolean;
+    /** The trace bucket. */
+    readonly bucket: string;
+}
+
+/** Resolves what Tempo needs of the object store (its endpoint, region, addressing and the trace bucket). */
+export function tempoStorageSettings(store: ObjectStore): pulumi.Output<TempoStorageSettings> {
+    return pulumi.all([store.endpoint, store.region, store.buckets.tempo]).apply(([endpoint, region, bucket]) => ({ endpoint, region, tls: store.tls, forcePathStyle: store.forcePathStyle, bucket }));
+}
+
+/** Tempo's `storage.trace.s3` block. Credentials appear only as `${VAR}` references to `tempoCredentialEnv`. */
+export function tempoS3Config(s: TempoStorageSettings): Record<string, unknown> {
+    return {
+        bucket: s.bucket,
+        endpoint: s.endpoint,
+        region: s.region,
+        access_key: `\${${tempoCredentialEnv.accessKeyId}}`,
+        secret_key: `\${${tempoCredentialEnv.secretAccessKey}}`,
+        insecure: !s.tls,
+        forcepathstyle: s.forcePathStyle,
+    };
+}
+
+/**
+ * `overrides.defaults` of every tenant: ingestion limits from the expected rate, and the generator's
+ * processors (without them the metrics generator runs but produces nothing).
+ */
+export function tempoOverrideDefaults(expectedIngestMBps: number): Record<string, unknown> {
+    return { metrics_generator: { processors: ["service-graphs", "span-metrics"] }, ingestion: tempoIngestLimits(expectedIngestMBps) };
+}
