@@ -11,6 +11,11 @@ import { ComputeResources, Persistence } from "./resources";
  * these are fixed, and our receiver endpoints below use the same numbers.
  */
 export const tempoPorts = { http: 3200, otlpGrpc: 4317, otlpHttp: 4318, jaegerGrpc: 14250, jaegerThriftHttp: 14268, zipkin: 9411 } as const;
+/** Labels of the monolithic Tempo pod. */
+export function tempoPodSelectors(releaseName: string) {
+    return { server: { "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": releaseName } } as const;
+}
+export type TempoPodSelectors = ReturnType<typeof tempoPodSelectors>;
 export const tempoCredentialEnv = { accessKeyId: "TEMPO_S3_ACCESS_KEY_ID", secretAccessKey: "TEMPO_S3_SECRET_ACCESS_KEY" } as const;
 
 export interface TempoArgs {
@@ -115,6 +120,8 @@ export class Tempo extends pulumi.ComponentResource {
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
     /** OTLP HTTP receiver base URL. */
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
+    /** Labels of the Tempo pod (for NetworkPolicies). */
+    public readonly podSelectors: TempoPodSelectors;
 
     constructor(name: string, args: TempoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:traces:Tempo", name, {}, opts);
@@ -134,6 +141,7 @@ export class Tempo extends pulumi.ComponentResource {
         );
 
         this.queryUrl = serviceUrl(this.release, undefined, tempoPorts.http);
+        this.podSelectors = tempoPodSelectors(args.releaseName);
         this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release)}:${tempoPorts.otlpGrpc}`;
         this.otlpHttpEndpoint = serviceUrl(this.release, undefined, tempoPorts.otlpHttp);
         this.registerOutputs({ queryUrl: this.queryUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
