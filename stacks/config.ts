@@ -7,7 +7,7 @@ import { PlatformConfig, platformSchema } from "./schema";
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
 const scalarKeys = ["profile", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
-const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting"] as const;
+const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "network"] as const;
 /** Secret keys (`pulumi config set --secret`): read with getSecret, never parsed, validated or echoed here. */
 const secretKeys = ["slackWebhookUrl", "alertWebhookUrl"] as const;
 
@@ -38,7 +38,7 @@ function show(value: unknown): string {
 }
 
 function valueAt(root: unknown, path: PropertyKey[]): unknown {
-    return path.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key as string] : undefined), root);
+    return path.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key as string] : Array.isArray(node) ? node[Number(key)] : undefined), root);
 }
 
 function describeIssue(issue: z.core.$ZodIssue, candidate: unknown): string {
@@ -46,6 +46,11 @@ function describeIssue(issue: z.core.$ZodIssue, candidate: unknown): string {
     if (issue.code === "unrecognized_keys") {
         const where = key ? `${key}.` : "";
         return `${issue.keys.map((k) => `${where}${k}`).join(", ")}: unknown key; accepted keys here are listed in Pulumi.yaml and README.md`;
+    }
+    if (issue.code === "invalid_key") {
+        // A map key (e.g. a label name) is wrong, not its value: say what a key must look like.
+        const keyIssue = issue.issues[0];
+        return `${key}: not a valid key; expected ${keyIssue ? keyIssue.message : issue.message}`;
     }
     const message = issue.message.replace(/^Invalid input: /, "");
     return `${key} = ${show(valueAt(candidate, issue.path))}: expected ${message}`;

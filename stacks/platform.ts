@@ -6,6 +6,7 @@ import { Grafana } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
 import { Minio } from "../components/minio";
+import { PlatformNetworkPolicies } from "../components/networkPolicies";
 import { PrometheusCrds } from "../components/prometheusCrds";
 import { Persistence } from "../components/resources";
 import { Tempo } from "../components/tempo";
@@ -33,6 +34,8 @@ export interface PlatformOutputs {
         readonly grafana: Grafana;
         readonly collect: Alloy;
         readonly alerts: PlatformAlerts;
+        /** Undefined when `network.policies` is off. */
+        readonly network?: PlatformNetworkPolicies;
     };
 }
 
@@ -219,6 +222,30 @@ export function deployPlatform(
         inCluster,
     );
 
+    // Last: the policies need every release's namespace and pod labels. They exist only after the
+    // releases, so a first install's hook Jobs run before any policy; later upgrades are allowed theirs.
+    const network = config.network.policies
+        ? new PlatformNetworkPolicies(
+              "network",
+              {
+                  namespaces: Object.fromEntries([...namespaces].map(([name, ns]) => [name, ns.metadata.name])),
+                  platform: {
+                      objectStorage: { namespace: objectStorage.release.status.namespace, pods: objectStorage.podSelectors, distributed: config.objectStorage.minio.mode === "distributed" },
+                      metrics: { namespace: metrics.namespace, pods: metrics.podSelectors },
+                      thanos: { namespace: thanos.release.status.namespace, pods: thanos.podSelectors },
+                      logs: { namespace: logs.release.status.namespace, pods: logs.podSelectors, mode: config.loki.mode },
+                      traces: { namespace: traces.release.status.namespace, pods: traces.podSelectors },
+                      agents: { namespace: collect.release.status.namespace, pods: collect.podSelectors },
+                      grafana: { namespace: grafana.release.status.namespace, pods: grafana.podSelectors, ingress: ingress !== undefined },
+                      apiServerCidrs: config.network.apiServerCidrs,
+                      ingressNamespaceSelector: config.network.ingressNamespaceSelector,
+                      alertNotifications: alerting.secret !== undefined,
+                  },
+              },
+              inCluster,
+          )
+        : undefined;
+
     return {
         grafanaUrl: pulumi.all([grafana.externalUrl, grafana.url]).apply(([external, internal]) => external ?? internal),
         grafanaAdminUser: grafana.adminUser,
@@ -227,6 +254,6 @@ export function deployPlatform(
         otlpHttpEndpoint: collect.otlpHttpEndpoint,
         lokiPushUrl: logs.pushUrl,
         prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
-        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, collect, alerts },
+        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, collect, alerts, ...(network ? { network } : {}) },
     };
 }

@@ -1,5 +1,6 @@
 import { LokiDistributedTarget, LokiSizing } from "../components/loki";
 import { MetricsSizing } from "../components/metrics";
+import { anyAddress } from "../components/networkPolicies";
 import { ComputeResources, size } from "../components/resources";
 import { ThanosSizing } from "../components/thanos";
 import type { PlatformConfig } from "./schema";
@@ -35,6 +36,8 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             tempo: { retention: "72h", expectedIngestMBps: 0.5, volumeSize: "5Gi" },
             grafana: { ingress: { enabled: false }, subPath: "", persistence: false, volumeSize: "1Gi" },
             alerting: {},
+            // Off: a laptop cluster's CNI (kindnet, minikube's default) may not enforce NetworkPolicies at all.
+            network: { policies: false, apiServerCidrs: [...anyAddress] },
         };
     }
     return {
@@ -47,6 +50,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         tempo: { retention: "336h", expectedIngestMBps: 5, volumeSize: "20Gi" },
         grafana: { ingress: { enabled: true }, subPath: "", persistence: true, volumeSize: "10Gi" },
         alerting: {},
+        network: { policies: true, apiServerCidrs: [...anyAddress] },
     };
 }
 

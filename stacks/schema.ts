@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { lokiModes } from "../components/loki";
+import { parseCidr } from "./cidr";
 
 /**
  * The shape of every structured config key, with the formats each value must have. Messages say
@@ -16,6 +17,12 @@ const hostname = z
     .string()
     .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, "a DNS host name such as grafana.example.com (lower case, no scheme, no port, no path)");
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'");
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, "an IPv4 or IPv6 CIDR such as 10.0.0.0/16 or 172.18.0.2/32 (no host bits after the prefix: 10.0.0.0/24, not 10.0.0.1/24)");
+// Kubernetes label syntax: an optional DNS-subdomain prefix and a name of at most 63 characters.
+const labelName = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
+const labelKey = z.string().regex(new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${labelName}$`), "a label key such as kubernetes.io/metadata.name");
+const labelValue = z.string().regex(new RegExp(`^(${labelName})?$`), "a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
 
 export const namespacesSchema = z.strictObject({
     objectStorage: dnsLabel,
@@ -91,6 +98,12 @@ export const alertingSchema = z.strictObject({
     slackChannel: z.string().regex(/^[#@]?[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel such as #platform-alerts").optional(),
 });
 
+export const networkSchema = z.strictObject({
+    policies: z.boolean("true or false"),
+    apiServerCidrs: z.array(cidr, "a list of CIDRs such as [\"10.0.0.1/32\"]").min(1, "at least one CIDR (the API server must stay reachable)"),
+    ingressNamespaceSelector: z.record(labelKey, labelValue, "a map of namespace labels such as {kubernetes.io/metadata.name: ingress-nginx}").optional(),
+});
+
 export const platformSchema = z.strictObject({
     profile: z.enum(["dev", "prod"], "one of dev, prod"),
     clusterName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a label value: letters, digits, '_', '.', '-', at most 63 characters"),
@@ -105,6 +118,7 @@ export const platformSchema = z.strictObject({
     tempo: tempoSchema,
     grafana: grafanaSchema,
     alerting: alertingSchema,
+    network: networkSchema,
 });
 
 /** The validated configuration of one platform stack. */

@@ -75,6 +75,13 @@ describe("config validation", () => {
         ["an ingest rate as text", { tempo: JSON.stringify({ expectedIngestMBps: "5MB" }) }, ['lgtm:tempo.expectedIngestMBps = "5MB"', "MB/s"]],
         ["Slack webhook without a channel", { slackWebhookUrl: "https://hooks.slack.example/T1" }, ["lgtm:alerting.slackChannel = (missing)", "slackWebhookUrl is set"]],
         ["Slack channel without its webhook", { alerting: JSON.stringify({ slackChannel: "#alerts" }) }, ["lgtm:alerting.slackChannel = #alerts", "pulumi config set --secret lgtm:slackWebhookUrl"]],
+        ["NetworkPolicies switch as text", { network: JSON.stringify({ policies: "yes" }) }, ['lgtm:network.policies = "yes"', "true or false"]],
+        ["an API server range with host bits", { network: JSON.stringify({ apiServerCidrs: ["10.0.0.1/24"] }) }, ['lgtm:network.apiServerCidrs.0 = "10.0.0.1/24"', "not 10.0.0.1/24"]],
+        ["an API server address without a prefix", { network: JSON.stringify({ apiServerCidrs: ["172.18.0.2"] }) }, ['lgtm:network.apiServerCidrs.0 = "172.18.0.2"', "IPv4 or IPv6 CIDR"]],
+        ["no API server range at all", { network: JSON.stringify({ apiServerCidrs: [] }) }, ["lgtm:network.apiServerCidrs = []", "at least one CIDR"]],
+        ["API server ranges as one string", { network: JSON.stringify({ apiServerCidrs: "10.0.0.0/8" }) }, ['lgtm:network.apiServerCidrs = "10.0.0.0/8"', "a list of CIDRs"]],
+        ["an ingress namespace label key with spaces", { network: JSON.stringify({ ingressNamespaceSelector: { "my team": "x" } }) }, ["lgtm:network.ingressNamespaceSelector.my team: not a valid key", "a label key"]],
+        ["an ingress namespace label value starting with '-'", { network: JSON.stringify({ ingressNamespaceSelector: { team: "-web" } }) }, ['lgtm:network.ingressNamespaceSelector.team = "-web"', "a label value"]],
         ["Slack channel that is not a channel", { alerting: JSON.stringify({ slackChannel: "Platform Alerts" }) }, ['lgtm:alerting.slackChannel = "Platform Alerts"', "a Slack channel"]],
     ];
     for (const [title, raw, fragments] of cases) {
@@ -91,6 +98,18 @@ describe("config validation", () => {
     it("accepts notification URLs as secret keys next to a Slack channel", () => {
         const c = parsePlatformConfig({ slackWebhookUrl: "https://hooks.slack.example/T1", alertWebhookUrl: "http://receiver.ops:8080/alerts", alerting: JSON.stringify({ slackChannel: "#platform-alerts" }) });
         assert.equal(c.alerting.slackChannel, "#platform-alerts");
+    });
+
+    it("turns NetworkPolicies on in prod and off in dev, open to the API server anywhere until narrowed", () => {
+        const dev = parsePlatformConfig({});
+        assert.equal(dev.network.policies, false);
+        assert.deepEqual(dev.network.apiServerCidrs, ["0.0.0.0/0", "::/0"]);
+        assert.equal(parsePlatformConfig({ profile: "prod", grafana: prodHost }).network.policies, true);
+        const narrowed = parsePlatformConfig({
+            network: JSON.stringify({ policies: true, apiServerCidrs: ["172.18.0.2/32", "fd00:10:96::1/128"], ingressNamespaceSelector: { "kubernetes.io/metadata.name": "ingress-nginx" } }),
+        });
+        assert.deepEqual(narrowed.network.apiServerCidrs, ["172.18.0.2/32", "fd00:10:96::1/128"]);
+        assert.deepEqual(narrowed.network.ingressNamespaceSelector, { "kubernetes.io/metadata.name": "ingress-nginx" });
     });
 
     it("accepts keeping every resolution forever (0), and equal retentions", () => {

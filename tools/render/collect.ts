@@ -1,4 +1,5 @@
-import { evaluatePlatform, RegisteredResource, valueOf } from "./evaluate";
+import type { RawConfig } from "../../stacks/config";
+import { evaluatePlatform, Evaluation, RegisteredResource, valueOf } from "./evaluate";
 import { readStackConfig } from "./stackConfig";
 import { ChartRef, CollectedRelease, K8sObject, StackModel } from "./types";
 
@@ -23,6 +24,11 @@ function objectOf(r: RegisteredResource): K8sObject {
 /** Evaluates a stack of the project in `projectDir` offline and collects what `pulumi up` would apply. */
 export async function collectStack(projectDir: string, stack: string): Promise<StackModel> {
     const { raw } = readStackConfig(projectDir, stack);
+    return (await collectConfig(raw, stack)).model;
+}
+
+/** Like `collectStack`, for raw config given directly; also returns the evaluation (the program's outputs). */
+export async function collectConfig(raw: RawConfig, stack: string): Promise<{ model: StackModel; evaluation: Evaluation }> {
     const evaluation = await evaluatePlatform(raw, stack);
     const releases: CollectedRelease[] = evaluation.resources
         .filter((r) => r.type === releaseType)
@@ -31,7 +37,7 @@ export async function collectStack(projectDir: string, stack: string): Promise<S
     // The buckets MinIO's release creates (its post-install hook), as opposed to those consumers expect.
     const storeRelease = await valueOf(evaluation.outputs.components.objectStorage.release.name);
     const bucketValues = (releases.find((r) => r.releaseName === storeRelease)?.values.buckets ?? []) as { name: string }[];
-    return {
+    const model: StackModel = {
         stack,
         profile: raw.profile ?? "dev",
         releases,
@@ -40,4 +46,5 @@ export async function collectStack(projectDir: string, stack: string): Promise<S
         addresses: [],
         secretValues: evaluation.generatedSecrets,
     };
+    return { model, evaluation };
 }
