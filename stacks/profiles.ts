@@ -36,7 +36,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             tempo: { retention: "72h", expectedIngestMBps: 0.5, volumeSize: "5Gi" },
             grafana: { ingress: { enabled: false }, subPath: "", persistence: false, volumeSize: "1Gi" },
             alerting: {},
-            // Off: a laptop cluster's CNI (kindnet, minikube's default) may not enforce NetworkPolicies at all.
+            // Off: a laptop cluster's CNI may not enforce NetworkPolicies at all (minikube's default bridge does not).
             network: { policies: false, apiServerCidrs: [...anyAddress] },
         };
     }
