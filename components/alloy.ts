@@ -10,6 +10,12 @@ import { ComputeResources } from "./resources";
  */
 export const alloyPorts = { http: 12345, otlpGrpc: 4317, otlpHttp: 4318 } as const;
 
+/** Labels of the Alloy agent pods. */
+export function alloyPodSelectors(releaseName: string) {
+    return { agent: { "app.kubernetes.io/name": "alloy", "app.kubernetes.io/instance": releaseName } } as const;
+}
+export type AlloyPodSelectors = ReturnType<typeof alloyPodSelectors>;
+
 /**
  * Where Alloy keeps its state (file positions above all), inside the container. It is a hostPath so
  * that a restarted pod resumes each log file where it stopped instead of re-reading every file on
@@ -289,6 +295,8 @@ export class Alloy extends pulumi.ComponentResource {
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
     /** OTLP HTTP receiver base URL. */
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
+    /** Labels of the agent pods (for NetworkPolicies). */
+    public readonly podSelectors: AlloyPodSelectors;
 
     constructor(name: string, args: AlloyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:collect:Alloy", name, {}, opts);
@@ -303,6 +311,7 @@ export class Alloy extends pulumi.ComponentResource {
         );
 
         this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release)}:${alloyPorts.otlpGrpc}`;
+        this.podSelectors = alloyPodSelectors(args.releaseName);
         this.otlpHttpEndpoint = serviceUrl(this.release, undefined, alloyPorts.otlpHttp);
         this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
     }

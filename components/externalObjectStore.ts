@@ -35,6 +35,12 @@ export function assertBareEndpoint(endpoint: string): string {
     return endpoint;
 }
 
+/** The TCP port consumers connect to: the endpoint's own, else HTTPS's or HTTP's default. */
+export function endpointPort(endpoint: string, tls: boolean): number {
+    const port = /:(\d+)$/.exec(assertBareEndpoint(endpoint))?.[1];
+    return port === undefined ? (tls ? 443 : 80) : Number(port);
+}
+
 /**
  * An S3 service run outside the platform (AWS S3, or any S3-compatible service) as the platform's
  * object store. It deploys nothing: the buckets must already exist, and the credentials come from
@@ -46,6 +52,8 @@ export class ExternalObjectStore extends pulumi.ComponentResource implements Obj
     public readonly region: pulumi.Output<string>;
     public readonly tls: boolean;
     public readonly forcePathStyle: boolean;
+    /** The port consumers connect to (for NetworkPolicies). */
+    public readonly port: number;
     public readonly buckets: BucketNames<pulumi.Output<string>>;
     public readonly credentials: ObjectStoreCredentials;
 
@@ -56,6 +64,7 @@ export class ExternalObjectStore extends pulumi.ComponentResource implements Obj
         this.region = pulumi.output(args.region);
         this.tls = args.tls;
         this.forcePathStyle = args.forcePathStyle;
+        this.port = endpointPort(args.endpoint, args.tls);
         this.buckets = {
             lokiChunks: pulumi.output(args.buckets.lokiChunks),
             lokiRuler: pulumi.output(args.buckets.lokiRuler),

@@ -7,6 +7,14 @@ import { ComputeResources, Persistence } from "./resources";
 
 /** Service port of the chart (its default). */
 export const grafanaPort = 80;
+/** Port Grafana listens on in its pod, behind the Service's port (the chart's default). */
+export const grafanaContainerPort = 3000;
+
+/** Labels of the Grafana pod. */
+export function grafanaPodSelectors(releaseName: string) {
+    return { server: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": releaseName } } as const;
+}
+export type GrafanaPodSelectors = ReturnType<typeof grafanaPodSelectors>;
 const adminUserKey = "admin-user";
 const adminPasswordKey = "admin-password";
 export const grafanaAdminUser = "admin";
@@ -222,6 +230,8 @@ export class Grafana extends pulumi.ComponentResource {
     public readonly adminUser: pulumi.Output<string>;
     /** Generated admin password (secret). */
     public readonly adminPassword: pulumi.Output<string>;
+    /** Labels of the Grafana pod (for NetworkPolicies). */
+    public readonly podSelectors: GrafanaPodSelectors;
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:ui:Grafana", name, {}, opts);
@@ -254,6 +264,7 @@ export class Grafana extends pulumi.ComponentResource {
 
         this.url = serviceUrl(this.release, undefined, grafanaPort);
         this.service = serviceName(this.release).apply((service) => ({ ...service, port: grafanaPort }));
+        this.podSelectors = grafanaPodSelectors(args.releaseName);
         this.externalUrl = this.release.status.apply(() => externalUrl(args.ingress, args.subPath));
         this.adminUser = pulumi.output(grafanaAdminUser);
         this.adminPassword = pulumi.secret(password.result);

@@ -8,6 +8,38 @@ import { chartPersistence, ComputeResources, Persistence } from "./resources";
 
 /** Gateway Service port (the chart's default; nginx in front of every Loki target). */
 export const lokiGatewayPort = 80;
+/** Container ports of Loki's pods (the chart's defaults), for NetworkPolicies. */
+export const lokiPodPorts = {
+    /** nginx in the gateway pod, behind the gateway Service's port 80. */
+    gateway: 8080,
+    /** The gateway's access-log exporter (its metrics). */
+    gatewayMetrics: 4040,
+    /** HTTP API and metrics of every Loki target. */
+    http: 3100,
+    /** gRPC between Loki targets. */
+    grpc: 9095,
+    /** memberlist gossip (TCP; Loki's transport does not use UDP). */
+    memberlist: 7946,
+    canaryMetrics: 3500,
+    memcached: 11211,
+    memcachedExporter: 9150,
+} as const;
+
+/**
+ * Labels of Loki's pods. Every Loki target (the single binary, or each Distributed-mode target)
+ * joins memberlist and carries `part-of: memberlist`; the gateway, canary and caches do not.
+ */
+export function lokiPodSelectors(releaseName: string) {
+    const release = { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": releaseName };
+    return {
+        targets: { ...release, "app.kubernetes.io/part-of": "memberlist" },
+        gateway: { ...release, "app.kubernetes.io/component": "gateway" },
+        canary: { ...release, "app.kubernetes.io/component": "canary" },
+        chunksCache: { ...release, "app.kubernetes.io/component": "memcached-chunks-cache" },
+        resultsCache: { ...release, "app.kubernetes.io/component": "memcached-results-cache" },
+    } as const;
+}
+export type LokiPodSelectors = ReturnType<typeof lokiPodSelectors>;
 /** Environment variables Loki expands `${…}` in its config from (the chart runs Loki with `-config.expand-env`). */
 export const lokiCredentialEnv = { accessKeyId: "LOKI_S3_ACCESS_KEY_ID", secretAccessKey: "LOKI_S3_SECRET_ACCESS_KEY" } as const;
 
@@ -177,6 +209,8 @@ export class Loki extends pulumi.ComponentResource {
     public readonly pushUrl: pulumi.Output<string>;
     /** Whether clients must send a tenant. */
     public readonly multiTenancy: boolean;
+    /** Labels of the release's pods (for NetworkPolicies). */
+    public readonly podSelectors: LokiPodSelectors;
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:logs:Loki", name, {}, opts);
@@ -196,6 +230,7 @@ export class Loki extends pulumi.ComponentResource {
         );
 
         this.multiTenancy = args.multiTenancy;
+        this.podSelectors = lokiPodSelectors(args.releaseName);
         this.queryUrl = serviceUrl(this.release, "gateway", lokiGatewayPort);
         this.pushUrl = serviceUrl(this.release, "gateway", lokiGatewayPort, "/loki/api/v1/push");
         this.registerOutputs({ queryUrl: this.queryUrl, pushUrl: this.pushUrl });

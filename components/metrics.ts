@@ -14,6 +14,42 @@ import { objstoreSecretKey, thanosObjstoreSecret } from "./thanosObjstore";
 export const prometheusPort = 9090;
 export const alertmanagerPort = 9093;
 export const thanosSidecarGrpcPort = 10901;
+/** Container ports of kube-prometheus-stack's pods (its and the operator's defaults), for NetworkPolicies. */
+export const metricsPodPorts = {
+    /** The Thanos sidecar's HTTP port (its metrics). */
+    thanosSidecarHttp: 10902,
+    /** The operator's config-reloader sidecar in the Prometheus and Alertmanager pods (`reloader-web`). */
+    configReloader: 8080,
+    /** Alertmanager cluster gossip, TCP and UDP. */
+    alertmanagerCluster: 9094,
+    /** The operator's HTTPS port: its admission webhook (called by the API server) and its metrics. */
+    operator: 10250,
+    kubeStateMetrics: 8080,
+} as const;
+/**
+ * Targets kube-prometheus-stack scrapes on the nodes' host network (its defaults): the kubelet,
+ * node-exporter (a hostNetwork DaemonSet), and the control plane. Host addresses are not pods, so a
+ * NetworkPolicy can only allow them by port.
+ */
+export const nodeScrapePorts = { kubelet: 10250, nodeExporter: 9100, controllerManager: 10257, scheduler: 10259, etcd: 2381, kubeProxy: 10249 } as const;
+
+/**
+ * Labels of kube-prometheus-stack's pods. The operator labels the Prometheus and Alertmanager pods
+ * it creates with the name of their custom resource (`<release>-prometheus`, `<release>-alertmanager`);
+ * these are the labels the chart's own Services select them by.
+ */
+export function metricsPodSelectors(releaseName: string) {
+    const instance = { "app.kubernetes.io/instance": releaseName };
+    return {
+        operator: { ...instance, "app.kubernetes.io/component": "prometheus-operator" },
+        /** The hook Jobs that create and patch the admission webhook's certificate. */
+        admissionJobs: { ...instance, "app.kubernetes.io/component": "prometheus-operator-webhook" },
+        kubeStateMetrics: { ...instance, "app.kubernetes.io/name": "kube-state-metrics" },
+        prometheus: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": `${releaseName}-prometheus` },
+        alertmanager: { "app.kubernetes.io/name": "alertmanager", alertmanager: `${releaseName}-alertmanager` },
+    } as const;
+}
+export type MetricsPodSelectors = ReturnType<typeof metricsPodSelectors>;
 
 /** Resources of every workload of kube-prometheus-stack. */
 export interface MetricsSizing {
@@ -182,6 +218,8 @@ export class Metrics extends pulumi.ComponentResource {
     public readonly prometheusServiceName: pulumi.Output<string>;
     /** Namespace Prometheus runs in. */
     public readonly namespace: pulumi.Output<string>;
+    /** Labels of the release's pods (for NetworkPolicies). */
+    public readonly podSelectors: MetricsPodSelectors;
 
     constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:metrics:Metrics", name, {}, opts);
@@ -198,6 +236,7 @@ export class Metrics extends pulumi.ComponentResource {
         );
 
         this.namespace = this.release.status.namespace;
+        this.podSelectors = metricsPodSelectors(args.releaseName);
         this.prometheusServiceName = this.release.status.name.apply((n) => `${n}-prometheus`);
         this.prometheusUrl = serviceUrl(this.release, "prometheus", prometheusPort);
         this.remoteWriteUrl = serviceUrl(this.release, "prometheus", prometheusPort, "/api/v1/write");

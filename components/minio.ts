@@ -14,6 +14,19 @@ export const minioApiPort = 9000;
 const rootUserKey = "rootUser";
 const rootPasswordKey = "rootPassword";
 
+/**
+ * Labels the MinIO chart puts on its server pods and on its hook Jobs' pods: the chart's name
+ * (`app`, fixed) and the release.
+ */
+export function minioPodSelectors(releaseName: string) {
+    return {
+        server: { app: "minio", release: releaseName },
+        /** The post-install Job that creates the buckets. */
+        jobs: { app: "minio-job", release: releaseName },
+    } as const;
+}
+export type MinioPodSelectors = ReturnType<typeof minioPodSelectors>;
+
 export interface MinioArgs {
     /** Namespace for MinIO and its credentials Secret. */
     readonly namespace: pulumi.Input<string>;
@@ -120,6 +133,8 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
     public readonly buckets: BucketNames<pulumi.Output<string>>;
     public readonly credentials: ObjectStoreCredentials;
     public readonly release: k8s.helm.v3.Release;
+    /** Labels of the server and hook pods (for NetworkPolicies). */
+    public readonly podSelectors: MinioPodSelectors;
 
     constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:storage:Minio", name, {}, opts);
@@ -162,6 +177,7 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
             { parent: this, dependsOn: [credentialsSecret, args.crds] },
         );
 
+        this.podSelectors = minioPodSelectors(args.releaseName);
         this.endpoint = pulumi.interpolate`${serviceHost(this.release)}:${minioApiPort}`;
         this.region = pulumi.output(args.region);
         // Buckets exist once the release (and its post-install hook) has finished.

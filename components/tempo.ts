@@ -5,7 +5,12 @@ import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { credentialsSecret, ObjectStore } from "./objectStore";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
-import { tempoCredentialEnv, tempoOverrideDefaults, tempoPorts, tempoS3Config, TempoStorageSettings, tempoStorageSettings, TraceStore } from "./traceStore";
+import { tempoCredentialEnv, tempoOverrideDefaults, tempoPorts, tempoS3Config, TempoStorageSettings, tempoStorageSettings, TracePods, TraceStore } from "./traceStore";
+
+/** Labels of the monolithic Tempo pod: the chart's name and the release. */
+export function tempoPodSelectors(releaseName: string): TracePods {
+    return { topology: "monolithic", server: { "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": releaseName } };
+}
 
 export interface TempoArgs {
     /** Namespace of Tempo and its credentials Secret. */
@@ -103,6 +108,8 @@ export class Tempo extends pulumi.ComponentResource implements TraceStore {
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
     /** OTLP HTTP receiver base URL. */
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
+    /** Labels of the Tempo pod (for NetworkPolicies). */
+    public readonly podSelectors: TracePods;
 
     constructor(name: string, args: TempoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:traces:Tempo", name, {}, opts);
@@ -119,6 +126,7 @@ export class Tempo extends pulumi.ComponentResource implements TraceStore {
         );
 
         this.queryUrl = serviceUrl(this.release, undefined, tempoPorts.http);
+        this.podSelectors = tempoPodSelectors(args.releaseName);
         this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release)}:${tempoPorts.otlpGrpc}`;
         this.otlpHttpEndpoint = serviceUrl(this.release, undefined, tempoPorts.otlpHttp);
         this.registerOutputs({ queryUrl: this.queryUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });

@@ -6,11 +6,22 @@ import { credentialsSecret, ObjectStore } from "./objectStore";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { chartPersistence, ComputeResources, Persistence } from "./resources";
-import { tempoCredentialEnv, tempoOverrideDefaults, tempoPorts, tempoS3Config, TempoStorageSettings, tempoStorageSettings, TraceStore } from "./traceStore";
+import { tempoCredentialEnv, tempoOverrideDefaults, tempoPorts, tempoS3Config, TempoStorageSettings, tempoStorageSettings, TracePods, TraceStore } from "./traceStore";
 
 /** Tempo workloads of the tempo-distributed chart (2.x write path: ingesters, no Kafka) that we size. */
 export const tempoDistributedTargets = ["distributor", "ingester", "querier", "queryFrontend", "compactor", "metricsGenerator"] as const;
 export type TempoDistributedTarget = (typeof tempoDistributedTargets)[number];
+
+/** The chart's `app.kubernetes.io/component` of each part (kebab-case of our names). */
+const componentLabel = (target: string) => target.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Labels of each part's pods and of memcached: the chart's name, the release and the component. */
+export function tempoDistributedPodSelectors(releaseName: string): TracePods {
+    const release = { "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": releaseName };
+    const parts = {} as Record<TempoDistributedTarget, Record<string, string>>;
+    for (const t of tempoDistributedTargets) parts[t] = { ...release, "app.kubernetes.io/component": componentLabel(t) };
+    return { topology: "distributed", parts, cache: { ...release, "app.kubernetes.io/component": "memcached" } };
+}
 /** Workloads whose replica count the profile decides; the compactor always runs alone. */
 export type TempoScaledTarget = Exclude<TempoDistributedTarget, "compactor">;
 
@@ -141,6 +152,8 @@ export class TempoDistributed extends pulumi.ComponentResource implements TraceS
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
     /** OTLP HTTP receiver base URL of the distributors. */
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
+    /** Labels of each part's pods (for NetworkPolicies). */
+    public readonly podSelectors: TracePods;
 
     constructor(name: string, args: TempoDistributedArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:traces:TempoDistributed", name, {}, opts);
@@ -159,6 +172,7 @@ export class TempoDistributed extends pulumi.ComponentResource implements TraceS
         this.queryUrl = serviceUrl(this.release, "query-frontend", tempoPorts.http);
         this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release, "distributor")}:${tempoPorts.otlpGrpc}`;
         this.otlpHttpEndpoint = serviceUrl(this.release, "distributor", tempoPorts.otlpHttp);
+        this.podSelectors = tempoDistributedPodSelectors(args.releaseName);
         this.registerOutputs({ queryUrl: this.queryUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
     }
 }

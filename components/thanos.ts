@@ -11,6 +11,21 @@ import { objstoreSecretKey, thanosObjstoreSecret } from "./thanosObjstore";
 
 /** HTTP port of every Thanos Service in the stevehipwell chart (its default; we do not change it). */
 export const thanosHttpPort = 10902;
+/** gRPC (Store API) port of the query, store gateway and ruler (the chart's default). */
+export const thanosGrpcPort = 10901;
+
+/** Labels of each Thanos component's pods: the release and the chart's component name. */
+export function thanosPodSelectors(releaseName: string) {
+    const component = (name: string) => ({ "app.kubernetes.io/name": "thanos", "app.kubernetes.io/instance": releaseName, "app.kubernetes.io/component": name });
+    return {
+        query: component("query"),
+        queryFrontend: component("query-frontend"),
+        storeGateway: component("store-gateway"),
+        compactor: component("compact"),
+        ruler: component("rule"),
+    } as const;
+}
+export type ThanosPodSelectors = ReturnType<typeof thanosPodSelectors>;
 
 /** How long Thanos keeps blocks of each resolution (`0d` keeps them forever). */
 export interface ThanosRetention {
@@ -170,6 +185,8 @@ export class Thanos extends pulumi.ComponentResource {
     public readonly queryFrontendUrl: pulumi.Output<string>;
     /** Query HTTP API. */
     public readonly queryUrl: pulumi.Output<string>;
+    /** Labels of each component's pods (for NetworkPolicies). */
+    public readonly podSelectors: ThanosPodSelectors;
 
     constructor(name: string, args: ThanosArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:metrics:Thanos", name, {}, opts);
@@ -189,6 +206,7 @@ export class Thanos extends pulumi.ComponentResource {
 
         this.queryFrontendUrl = serviceUrl(this.release, "query-frontend", thanosHttpPort);
         this.queryUrl = serviceUrl(this.release, "query", thanosHttpPort);
+        this.podSelectors = thanosPodSelectors(args.releaseName);
         this.registerOutputs({ queryFrontendUrl: this.queryFrontendUrl, queryUrl: this.queryUrl });
     }
 }

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { tempoIngestLimits } from "./ingestLimits";
 import { ObjectStore } from "./objectStore";
+import type { TempoDistributedTarget } from "./tempoDistributed";
 
 /**
  * What the rest of the platform needs from the trace backend, whichever Tempo topology serves it
@@ -16,7 +17,15 @@ export interface TraceStore {
     readonly otlpGrpcEndpoint: pulumi.Output<string>;
     /** OTLP HTTP receiver base URL. */
     readonly otlpHttpEndpoint: pulumi.Output<string>;
+    /** Labels of its pods, by part (for NetworkPolicies). */
+    readonly podSelectors: TracePods;
 }
+
+type Labels = Readonly<Record<string, string>>;
+/** Labels of Tempo's pods: one binary, or each microservice and the shared memcached. */
+export type TracePods =
+    | { readonly topology: "monolithic"; readonly server: Labels }
+    | { readonly topology: "distributed"; readonly parts: Readonly<Record<TempoDistributedTarget, Labels>>; readonly cache: Labels };
 
 /** Tempo topologies we deploy: one binary (chart `tempo`), or microservices (chart `tempo-distributed` 2.x, no Kafka). */
 export const tempoModes = ["monolithic", "distributed"] as const;
@@ -27,6 +36,9 @@ export type TempoMode = (typeof tempoModes)[number];
  * fixed: the HTTP API, and the receivers' default listen ports.
  */
 export const tempoPorts = { http: 3200, otlpGrpc: 4317, otlpHttp: 4318, jaegerGrpc: 14250, jaegerThriftHttp: 14268, zipkin: 9411 } as const;
+
+/** Ports between tempo-distributed's pods (the chart's defaults): gRPC, memberlist gossip, memcached. */
+export const tempoInternalPorts = { grpc: 9095, memberlist: 7946, memcached: 11211 } as const;
 
 /** Environment variables Tempo expands `${…}` in its config from (`-config.expand-env=true`), filled from our credentials Secret. */
 export const tempoCredentialEnv = { accessKeyId: "TEMPO_S3_ACCESS_KEY_ID", secretAccessKey: "TEMPO_S3_SECRET_ACCESS_KEY" } as const;

@@ -9,7 +9,7 @@ import { PlatformConfig, platformSchema } from "./schema";
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
 const scalarKeys = ["profile", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
-const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo"] as const;
+const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network"] as const;
 /** The external object store's credentials. */
 const objectStorageSecretKeys = ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"] as const;
 /** Alertmanager's notification URLs (optional). */
@@ -54,7 +54,7 @@ function show(value: unknown): string {
 }
 
 function valueAt(root: unknown, path: PropertyKey[]): unknown {
-    return path.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key as string] : undefined), root);
+    return path.reduce<unknown>((node, key) => (isPlainObject(node) ? node[key as string] : Array.isArray(node) ? node[Number(key)] : undefined), root);
 }
 
 function describeIssue(issue: z.core.$ZodIssue, candidate: unknown): string {
@@ -62,6 +62,11 @@ function describeIssue(issue: z.core.$ZodIssue, candidate: unknown): string {
     if (issue.code === "unrecognized_keys") {
         const where = key ? `${key}.` : "";
         return `${issue.keys.map((k) => `${where}${k}`).join(", ")}: unknown key; accepted keys here are listed in Pulumi.yaml and README.md`;
+    }
+    if (issue.code === "invalid_key") {
+        // A map key (e.g. a label name) is wrong, not its value: say what a key must look like.
+        const keyIssue = issue.issues[0];
+        return `${key}: not a valid key; expected ${keyIssue ? keyIssue.message : issue.message}`;
     }
     const message = issue.message.replace(/^Invalid input: /, "");
     return `${key} = ${show(valueAt(candidate, issue.path))}: expected ${message}`;
@@ -180,9 +185,14 @@ function crossFieldProblems(c: PlatformConfig): string[] {
     }
     problems.push(...objectStorageProblems(c));
     problems.push(...retentionProblems(c));
-    const sharing = Object.entries(c.namespaces).filter(([key, name]) => key !== "agents" && name === c.namespaces.agents).map(([key]) => `namespaces.${key}`);
-    if (sharing.length > 0) {
-        problems.push(`namespaces.agents = ${c.namespaces.agents}: expected a namespace of its own (also used by ${sharing.join(", ")}); agents need host access, which Pod Security "restricted" forbids there`);
+    // Namespaces whose rules differ from the platform's: agents read the host; the demo is an application, outside the platform's NetworkPolicies.
+    const apart: [keyof PlatformConfig["namespaces"], string, boolean][] = [
+        ["agents", `agents need host access, which Pod Security "restricted" forbids there`, true],
+        ["demo", "the demo stands for an application, which the platform's NetworkPolicies treat as outside traffic", c.demo.enabled],
+    ];
+    for (const [own, why, applies] of apart) {
+        const sharing = Object.entries(c.namespaces).filter(([key, name]) => key !== own && name === c.namespaces[own]).map(([key]) => `namespaces.${key}`);
+        if (applies && sharing.length > 0) problems.push(`namespaces.${own} = ${c.namespaces[own]}: expected a namespace of its own (also used by ${sharing.join(", ")}); ${why}`);
     }
     if (c.loki.mode === "Monolithic" && c.loki.replicationFactor !== 1) {
         problems.push(`loki.replicationFactor = ${c.loki.replicationFactor}: expected 1 with loki.mode Monolithic (a single binary cannot replicate)`);

@@ -10,6 +10,7 @@ import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
 import { Minio } from "../components/minio";
 import { BucketNames } from "../components/objectStore";
+import { PlatformNetworkPolicies } from "../components/networkPolicies";
 import { PrometheusCrds } from "../components/prometheusCrds";
 import { podSecurityLabels } from "../components/podSecurity";
 import { ServiceName } from "../components/release";
@@ -58,6 +59,8 @@ export interface PlatformOutputs {
         readonly alerts: PlatformAlerts;
         /** Sample workloads, present only when `demo.enabled`. */
         readonly demo?: Demo;
+        /** Undefined when `network.policies` is off. */
+        readonly network?: PlatformNetworkPolicies;
     };
 }
 
@@ -283,6 +286,34 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         stateful,
     );
 
+    // Last: the policies need every release's namespace and pod labels. They exist only after the
+    // releases, so a first install's hook Jobs run before any policy; later upgrades are allowed theirs.
+    const network = config.network.policies
+        ? new PlatformNetworkPolicies(
+              "network",
+              {
+                  // The demo's namespace is an application's: its pods are peers of the platform, not part of it.
+                  namespaces: Object.fromEntries([...namespaces].filter(([name]) => !(demo && name === config.namespaces.demo)).map(([name, ns]) => [name, ns.metadata.name])),
+                  platform: {
+                      objectStorage:
+                          objectStorage instanceof Minio
+                              ? { kind: "minio", namespace: objectStorage.release.status.namespace, pods: objectStorage.podSelectors, distributed: storage.minio.mode === "distributed" }
+                              : { kind: "external", cidrs: config.network.objectStorageCidrs, port: objectStorage.port },
+                      metrics: { namespace: metrics.namespace, pods: metrics.podSelectors },
+                      thanos: { namespace: thanos.release.status.namespace, pods: thanos.podSelectors },
+                      logs: { namespace: logs.release.status.namespace, pods: logs.podSelectors, mode: config.loki.mode },
+                      traces: { namespace: traces.release.status.namespace, pods: traces.podSelectors },
+                      agents: { namespace: collect.release.status.namespace, pods: collect.podSelectors },
+                      grafana: { namespace: grafana.release.status.namespace, pods: grafana.podSelectors, ingress: ingress !== undefined },
+                      apiServerCidrs: config.network.apiServerCidrs,
+                      ingressNamespaceSelector: config.network.ingressNamespaceSelector,
+                      alertNotifications: alerting.secret !== undefined,
+                  },
+              },
+              inCluster,
+          )
+        : undefined;
+
     return {
         grafanaUrl: pulumi.all([grafana.externalUrl, grafana.url]).apply(([external, internal]) => external ?? internal),
         grafanaService: grafana.service,
@@ -302,6 +333,6 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                 forcePathStyle: objectStorage.forcePathStyle,
                 buckets: { lokiChunks, lokiRuler, tempo, thanos },
             })),
-        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, alerts, ...(demo ? { demo } : {}) },
+        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, alerts, ...(demo ? { demo } : {}), ...(network ? { network } : {}) },
     };
 }

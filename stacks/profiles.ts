@@ -1,6 +1,7 @@
 import { DemoSizing } from "../components/demo";
 import { LokiDistributedTarget, LokiSizing } from "../components/loki";
 import { MetricsSizing } from "../components/metrics";
+import { anyAddress } from "../components/networkPolicies";
 import { ComputeResources, size } from "../components/resources";
 import { TempoDistributedSizing, TempoDistributedTarget } from "../components/tempoDistributed";
 import { ThanosSizing } from "../components/thanos";
@@ -45,6 +46,8 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             grafana: { ingress: { enabled: false }, subPath: "", persistence: false, volumeSize: "1Gi" },
             alerting: {},
             demo: { enabled: false },
+            // Off: a laptop cluster's CNI may not enforce NetworkPolicies at all (minikube's default bridge does not).
+            network: { policies: false, apiServerCidrs: [...anyAddress], objectStorageCidrs: [...anyAddress] },
         };
     }
     return {
@@ -59,6 +62,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         grafana: { ingress: { enabled: true }, subPath: "", persistence: true, volumeSize: "10Gi" },
         alerting: {},
         demo: { enabled: false },
+        network: { policies: true, apiServerCidrs: [...anyAddress], objectStorageCidrs: [...anyAddress] },
     };
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { lokiModes } from "../components/loki";
 import { tempoModes } from "../components/traceStore";
+import { parseCidr } from "./cidr";
 
 /**
  * The shape of every structured config key, with the formats each value must have. Messages say
@@ -35,6 +36,12 @@ const s3Endpoint = z
 
 /** Where the platform's buckets live: MinIO deployed with the platform, or an S3 service run elsewhere. */
 export const objectStorageTypes = ["minio", "external"] as const;
+
+const cidr = z.string().refine((v) => parseCidr(v) !== undefined, "an IPv4 or IPv6 CIDR such as 10.0.0.0/16 or 172.18.0.2/32 (no host bits after the prefix: 10.0.0.0/24, not 10.0.0.1/24)");
+// Kubernetes label syntax: an optional DNS-subdomain prefix and a name of at most 63 characters.
+const labelName = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
+const labelKey = z.string().regex(new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${labelName}$`), "a label key such as kubernetes.io/metadata.name");
+const labelValue = z.string().regex(new RegExp(`^(${labelName})?$`), "a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
 
 export const namespacesSchema = z.strictObject({
     objectStorage: dnsLabel,
@@ -131,6 +138,13 @@ export const demoSchema = z.strictObject({
     enabled: z.boolean("true or false"),
 });
 
+export const networkSchema = z.strictObject({
+    policies: z.boolean("true or false"),
+    apiServerCidrs: z.array(cidr, "a list of CIDRs such as [\"10.0.0.1/32\"]").min(1, "at least one CIDR (the API server must stay reachable)"),
+    objectStorageCidrs: z.array(cidr, "a list of CIDRs such as [\"52.216.0.0/15\"]").min(1, "at least one CIDR (the object store must stay reachable)"),
+    ingressNamespaceSelector: z.record(labelKey, labelValue, "a map of namespace labels such as {kubernetes.io/metadata.name: ingress-nginx}").optional(),
+});
+
 export const platformSchema = z.strictObject({
     profile: z.enum(["dev", "prod"], "one of dev, prod"),
     clusterName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a label value: letters, digits, '_', '.', '-', at most 63 characters"),
@@ -146,6 +160,7 @@ export const platformSchema = z.strictObject({
     grafana: grafanaSchema,
     alerting: alertingSchema,
     demo: demoSchema,
+    network: networkSchema,
 });
 
 /** The validated configuration of one platform stack. */

@@ -118,6 +118,16 @@ describe("config validation", () => {
         ["an ingest rate as text", { tempo: JSON.stringify({ expectedIngestMBps: "5MB" }) }, ['lgtm:tempo.expectedIngestMBps = "5MB"', "MB/s"]],
         ["Slack webhook without a channel", { slackWebhookUrl: "https://hooks.slack.example/T1" }, ["lgtm:alerting.slackChannel = (missing)", "slackWebhookUrl is set"]],
         ["Slack channel without its webhook", { alerting: JSON.stringify({ slackChannel: "#alerts" }) }, ["lgtm:alerting.slackChannel = #alerts", "pulumi config set --secret lgtm:slackWebhookUrl"]],
+        ["NetworkPolicies switch as text", { network: JSON.stringify({ policies: "yes" }) }, ['lgtm:network.policies = "yes"', "true or false"]],
+        ["an API server range with host bits", { network: JSON.stringify({ apiServerCidrs: ["10.0.0.1/24"] }) }, ['lgtm:network.apiServerCidrs.0 = "10.0.0.1/24"', "not 10.0.0.1/24"]],
+        ["an API server address without a prefix", { network: JSON.stringify({ apiServerCidrs: ["172.18.0.2"] }) }, ['lgtm:network.apiServerCidrs.0 = "172.18.0.2"', "IPv4 or IPv6 CIDR"]],
+        ["no API server range at all", { network: JSON.stringify({ apiServerCidrs: [] }) }, ["lgtm:network.apiServerCidrs = []", "at least one CIDR"]],
+        ["API server ranges as one string", { network: JSON.stringify({ apiServerCidrs: "10.0.0.0/8" }) }, ['lgtm:network.apiServerCidrs = "10.0.0.0/8"', "a list of CIDRs"]],
+        ["an object storage range with host bits", { ...prod, network: JSON.stringify({ objectStorageCidrs: ["52.216.0.1/15"] }) }, ['lgtm:network.objectStorageCidrs.0 = "52.216.0.1/15"', "IPv4 or IPv6 CIDR"]],
+        ["no object storage range at all", { ...prod, network: JSON.stringify({ objectStorageCidrs: [] }) }, ["lgtm:network.objectStorageCidrs = []", "at least one CIDR (the object store must stay reachable)"]],
+        ["the demo in a platform namespace", { demo: JSON.stringify({ enabled: true }), namespaces: JSON.stringify({ demo: "monitoring" }) }, ["lgtm:namespaces.demo = monitoring: expected a namespace of its own (also used by namespaces.objectStorage", "outside traffic"]],
+        ["an ingress namespace label key with spaces", { network: JSON.stringify({ ingressNamespaceSelector: { "my team": "x" } }) }, ["lgtm:network.ingressNamespaceSelector.my team: not a valid key", "a label key"]],
+        ["an ingress namespace label value starting with '-'", { network: JSON.stringify({ ingressNamespaceSelector: { team: "-web" } }) }, ['lgtm:network.ingressNamespaceSelector.team = "-web"', "a label value"]],
         ["Slack channel that is not a channel", { alerting: JSON.stringify({ slackChannel: "Platform Alerts" }) }, ['lgtm:alerting.slackChannel = "Platform Alerts"', "a Slack channel"]],
         ["demo in prod", { ...prod, demo: JSON.stringify({ enabled: true }) }, ["lgtm:demo.enabled = true", "expected false in the prod profile", "only with profile dev"]],
         ["demo flag as text", { demo: JSON.stringify({ enabled: "yes" }) }, ['lgtm:demo.enabled = "yes"', "true or false"]],
@@ -138,6 +148,21 @@ describe("config validation", () => {
     it("accepts notification URLs as secret keys next to a Slack channel", () => {
         const c = parsePlatformConfig({ slackWebhookUrl: "https://hooks.slack.example/T1", alertWebhookUrl: "http://receiver.ops:8080/alerts", alerting: JSON.stringify({ slackChannel: "#platform-alerts" }) });
         assert.equal(c.alerting.slackChannel, "#platform-alerts");
+    });
+
+    it("turns NetworkPolicies on in prod and off in dev, open to the API server anywhere until narrowed", () => {
+        const dev = parsePlatformConfig({});
+        assert.equal(dev.network.policies, false);
+        assert.deepEqual(dev.network.apiServerCidrs, ["0.0.0.0/0", "::/0"]);
+        assert.equal(parsePlatformConfig(prod).network.policies, true);
+        assert.deepEqual(parsePlatformConfig(prod).network.objectStorageCidrs, ["0.0.0.0/0", "::/0"]);
+        const narrowed = parsePlatformConfig({
+            network: JSON.stringify({ policies: true, apiServerCidrs: ["172.18.0.2/32", "fd00:10:96::1/128"], ingressNamespaceSelector: { "kubernetes.io/metadata.name": "ingress-nginx" } }),
+        });
+        assert.deepEqual(narrowed.network.apiServerCidrs, ["172.18.0.2/32", "fd00:10:96::1/128"]);
+        const store = parsePlatformConfig({ ...prod, network: JSON.stringify({ objectStorageCidrs: ["52.216.0.0/15"] }) });
+        assert.deepEqual(store.network.objectStorageCidrs, ["52.216.0.0/15"]);
+        assert.deepEqual(narrowed.network.ingressNamespaceSelector, { "kubernetes.io/metadata.name": "ingress-nginx" });
     });
 
     it("accepts keeping every resolution forever (0), and equal retentions", () => {

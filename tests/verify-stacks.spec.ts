@@ -1,32 +1,16 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { collectStack } from "../tools/render/collect";
-import { findHelm } from "../tools/render/helm";
 import { podTemplateOf } from "../tools/render/objects";
 import { renderAndVerify } from "../tools/render/render";
 import { K8sObject } from "../tools/render/types";
-
-const projectDir = path.resolve(__dirname, "..");
-/** Charts: LGTM_CHARTS_DIR, or the conventional .cache/charts (see README "Render and verify"). */
-const chartsDir = process.env.LGTM_CHARTS_DIR ?? path.join(projectDir, ".cache", "charts");
-
-function unavailable(): string | undefined {
-    try {
-        findHelm();
-    } catch {
-        return "no helm (set HELM_BIN or put helm on PATH)";
-    }
-    if (!fs.existsSync(chartsDir) || fs.readdirSync(chartsDir).length === 0) return `no charts in ${chartsDir} (set LGTM_CHARTS_DIR)`;
-    return undefined;
-}
+import { chartsDir, chartsUnavailable, projectDir } from "./support/charts";
 
 describe("render + verify against the pinned charts", function () {
     this.timeout(120_000);
     const renderedObjects = new Map<string, Map<string, K8sObject[]>>();
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: every check passes`, async function () {
-            const reason = unavailable();
+            const reason = chartsUnavailable();
             if (reason) {
                 console.log(`      skipped render + verify of ${stack}: ${reason}`);
                 this.skip();
@@ -37,7 +21,7 @@ describe("render + verify against the pinned charts", function () {
         });
     }
     it("dev with the demo: every check passes, the demo's workloads inside the dev budget", async function () {
-        const reason = unavailable();
+        const reason = chartsUnavailable();
         if (reason) {
             console.log(`      skipped render + verify of dev with the demo: ${reason}`);
             this.skip();

@@ -1,5 +1,5 @@
 import { parsePlatformConfig, RawConfig, requiredSecretKeys } from "../../stacks/config";
-import { evaluatePlatform, RegisteredResource, valueOf } from "./evaluate";
+import { evaluatePlatform, Evaluation, RegisteredResource, valueOf } from "./evaluate";
 import { readStackConfig } from "./stackConfig";
 import { ChartRef, CollectedRelease, K8sObject, StackModel } from "./types";
 
@@ -47,6 +47,11 @@ export function offlineStackConfig(projectDir: string, stack: string, overrides:
  * what `pulumi up` would apply; the model says which secret keys got stand-ins.
  */
 export async function collectStack(projectDir: string, stack: string, overrides: RawConfig = {}): Promise<StackModel> {
+    return (await collectStackEvaluation(projectDir, stack, overrides)).model;
+}
+
+/** Like `collectStack`; also returns the evaluation (the program's outputs and components). */
+export async function collectStackEvaluation(projectDir: string, stack: string, overrides: RawConfig = {}): Promise<{ model: StackModel; evaluation: Evaluation }> {
     const { raw, prefix, unsetSecretKeys } = offlineStackConfig(projectDir, stack, overrides);
     const evaluation = await evaluatePlatform(raw, stack);
     const releases: CollectedRelease[] = evaluation.resources
@@ -63,7 +68,7 @@ export async function collectStack(projectDir: string, stack: string, overrides:
     } else {
         buckets = Object.values(described.buckets);
     }
-    return {
+    const model: StackModel = {
         stack,
         profile: raw.profile ?? "dev",
         releases,
@@ -80,4 +85,5 @@ export async function collectStack(projectDir: string, stack: string, overrides:
         addresses: [],
         secretValues: [...evaluation.generatedSecrets, ...evaluation.configSecrets],
     };
+    return { model, evaluation };
 }

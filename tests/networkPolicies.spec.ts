@@ -1,0 +1,758 @@
+import { strict as assert } from "assert";
+import { alertmanagerPort, metricsPodPorts, metricsPodSelectors, prometheusPort, thanosSidecarGrpcPort } from "../components/metrics";
+import { alloyPodSelectors, alloyPorts } from "../components/alloy";
+import { grafanaContainerPort, grafanaPodSelectors } from "../components/grafana";
+import { lokiPodPorts, lokiPodSelectors } from "../components/loki";
+import { minioApiPort, minioPodSelectors } from "../components/minio";
+import {
+    allowDnsName,
+    allowPolicyName,
+    buildNetworkPolicies,
+    clusterDns,
+    defaultDenyName,
+    Flow,
+    NetworkModel,
+    NetworkPolicyPlan,
+    PlatformNetworkInput,
+    platformFlows,
+    tcp,
+    udp,
+} from "../components/networkPolicies";
+import { tempoPodSelectors } from "../components/tempo";
+import { tempoDistributedPodSelectors } from "../components/tempoDistributed";
+import { tempoInternalPorts, tempoPorts } from "../components/traceStore";
+import { thanosHttpPort, thanosPodSelectors } from "../components/thanos";
+import { cidrContains, parseCidr } from "../stacks/cidr";
+import type { RawConfig } from "../stacks/config";
+import { collectStackEvaluation } from "../tools/render/collect";
+import { evaluatePlatform, Evaluation, valueOf } from "../tools/render/evaluate";
+import {
+    connectionAllowed,
+    egressAllowed,
+    Endpoint,
+    ingressAllowed,
+    NetworkPolicy,
+    networkPoliciesOf,
+    peerMatches,
+    PodEndpoint,
+    policiesSelecting,
+    policyTypesOf,
+    portMatches,
+    Protocol,
+    selectorMatches,
+} from "../tools/render/networkPolicy";
+import { allObjects, containersOf } from "../tools/render/objects";
+import { configuredTargets, RenderedPod, renderedPods, serviceTargets } from "../tools/render/pods";
+import { renderModel } from "../tools/render/render";
+import { RenderedRelease, StackModel } from "../tools/render/types";
+import { chartsDir, chartsUnavailable, projectDir } from "./support/charts";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+type Namespaces = { objectStorage: string; metrics: string; thanos: string; logs: string; traces: string; grafana: string; agents: string };
+const together: Namespaces = { objectStorage: "monitoring", metrics: "monitoring", thanos: "monitoring", logs: "monitoring", traces: "monitoring", grafana: "monitoring", agents: "monitoring" };
+const apart: Namespaces = { objectStorage: "storage", metrics: "metrics", thanos: "thanos", logs: "logs", traces: "traces", grafana: "ui", agents: "agents" };
+
+/** The platform as stacks/platform.ts wires it (its release names), with settings to vary. */
+function platformInput(ns: Namespaces = together, over: Partial<PlatformNetworkInput> = {}): PlatformNetworkInput {
+    return {
+        namespaces: [...new Set(Object.values(ns))],
+        objectStorage: { kind: "minio", namespace: ns.objectStorage, pods: minioPodSelectors("minio"), distributed: true },
+        metrics: { namespace: ns.metrics, pods: metricsPodSelectors("kps") },
+        thanos: { namespace: ns.thanos, pods: thanosPodSelectors("thanos") },
+        logs: { namespace: ns.logs, pods: lokiPodSelectors("loki"), mode: "Distributed" },
+        traces: { namespace: ns.traces, pods: tempoPodSelectors("tempo") },
+        agents: { namespace: ns.agents, pods: alloyPodSelectors("alloy") },
+        grafana: { namespace: ns.grafana, pods: grafanaPodSelectors("grafana"), ingress: true },
+        apiServerCidrs: ["172.18.0.0/16"],
+        alertNotifications: false,
+        ...over,
+    };
+}
+
+const allPlanManifests = (plan: NetworkPolicyPlan) => [...Object.values(plan.namespaces).flat(), ...Object.values(plan.workloads)];
+const allPolicies = (plan: NetworkPolicyPlan): NetworkPolicy[] => allPlanManifests(plan);
+
+/** A pod of workload `name` of the model, labelled as its selector says, with the given container ports. */
+function podOf(model: NetworkModel, name: string, ports: number[] = []): PodEndpoint {
+    const w = model.workloads.find((x) => x.name === name);
+    assert.ok(w, `no workload ${name}`);
+    return { kind: "pod", namespace: w.namespace, labels: { ...w.selector, "pod-template-hash": "abc" }, ports: ports.map((containerPort) => ({ containerPort, protocol: "TCP" })) };
+}
+const app = (namespace: string): PodEndpoint => ({ kind: "pod", namespace, labels: { app: "shop" } });
+const dnsPod: PodEndpoint = { kind: "pod", namespace: "kube-system", labels: { "k8s-app": "kube-dns" } };
+const address = (ip: string): Endpoint => ({ kind: "address", ip });
+
+// ---------------------------------------------------------------------------------------------
+// The builder and the platform's flows
+// ---------------------------------------------------------------------------------------------
+
+describe("network policies: builder", () => {
+    const model = platformFlows(platformInput(apart));
+    const plan = buildNetworkPolicies(model);
+    const policies = allPolicies(plan);
+
+    it("gives every platform namespace a default deny of all ingress and egress, and DNS for every pod", () => {
+        assert.deepEqual(Object.keys(plan.namespaces).sort(), ["agents", "logs", "metrics", "storage", "thanos", "traces", "ui"]);
+        for (const [namespace, manifests] of Object.entries(plan.namespaces)) {
+            const deny = manifests.find((m) => m.metadata.name === defaultDenyName);
+            assert.deepEqual(deny?.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }, namespace);
+            const dns = manifests.find((m) => m.metadata.name === allowDnsName);
+            assert.deepEqual(dns?.spec.podSelector, {}, namespace);
+            assert.deepEqual(dns?.spec.policyTypes, ["Egress"]);
+            const stranger: PodEndpoint = { kind: "pod", namespace, labels: { anything: "at-all" } };
+            for (const protocol of ["UDP", "TCP"] as const) assert.ok(connectionAllowed(policies, stranger, dnsPod, 53, protocol), `${namespace} DNS ${protocol}`);
+            assert.ok(!connectionAllowed(policies, stranger, { ...dnsPod, labels: { "k8s-app": "other" } }, 53, "UDP"), "only the DNS pods");
+            assert.ok(!connectionAllowed(policies, stranger, dnsPod, 9153), "only port 53");
+        }
+    });
+
+    it("gives each workload one policy in its namespace that selects its pods and isolates both directions", () => {
+        assert.equal(Object.keys(plan.workloads).length, model.workloads.length);
+        for (const w of model.workloads) {
+            const p = plan.workloads[w.name];
+            assert.equal(p.metadata.name, allowPolicyName(w.name));
+            assert.equal(p.metadata.namespace, w.namespace);
+            assert.deepEqual(p.spec.podSelector, { matchLabels: w.selector });
+            assert.deepEqual(p.spec.policyTypes, ["Ingress", "Egress"]);
+        }
+    });
+
+    it("turns each flow into an egress rule of its source and an ingress rule of its destination, on its ports only", () => {
+        const pods = Object.fromEntries(model.workloads.map((w) => [w.name, podOf(model, w.name)]));
+        let checked = 0;
+        for (const f of model.flows) {
+            if (typeof f.from !== "string" || typeof f.to !== "string" || f.ports === "any") continue;
+            for (const { port, protocol } of f.ports) {
+                assert.ok(egressAllowed(policies, pods[f.from], pods[f.to], port, protocol), `${f.why}: egress of ${f.from}`);
+                assert.ok(ingressAllowed(policies, pods[f.to], pods[f.from], port, protocol), `${f.why}: ingress of ${f.to}`);
+                checked++;
+            }
+            const closedPort = 1;
+            if (!f.ports.some((p) => p.port === closedPort)) assert.ok(!connectionAllowed(policies, pods[f.from], pods[f.to], closedPort), `${f.why}: only its ports`);
+        }
+        assert.ok(checked > 40, `${checked} flow ports checked`);
+    });
+
+    it("writes a flow with an external end as one rule on the platform's side", () => {
+        const grafana = podOf(model, "grafana");
+        const operator = podOf(model, "prometheus-operator");
+        assert.ok(connectionAllowed(policies, grafana, address("172.18.0.2"), 6443), "Grafana's sidecar reaches the API server");
+        assert.ok(!connectionAllowed(policies, grafana, address("10.1.0.2"), 6443), "only at the configured addresses");
+        assert.ok(connectionAllowed(policies, address("172.18.0.2"), operator, metricsPodPorts.operator), "API server calls the operator's webhook");
+        assert.ok(!connectionAllowed(policies, address("172.18.0.2"), grafana, grafanaContainerPort), "the API server calls no one else");
+    });
+
+    it("lets Prometheus scrape applications on any port, in any namespace but the platform's", () => {
+        const prometheus = podOf(model, "prometheus");
+        assert.ok(connectionAllowed(policies, prometheus, app("shop"), 8080));
+        assert.ok(connectionAllowed(policies, prometheus, app("kube-system"), 9153));
+        assert.ok(!connectionAllowed(policies, prometheus, { ...app("logs"), labels: lokiPodSelectors("loki").targets }, lokiPodPorts.grpc), "a platform pod only on its metrics port");
+        assert.ok(connectionAllowed(policies, prometheus, address("192.168.1.10"), 9100), "node-exporter on the host network");
+        assert.ok(!connectionAllowed(policies, prometheus, address("192.168.1.10"), 22), "nothing else on the nodes");
+    });
+
+    it("lets applications send OTLP to the agent, logs to the gateway and samples to Prometheus, and nothing else", () => {
+        const shop = app("shop");
+        for (const port of [alloyPorts.otlpGrpc, alloyPorts.otlpHttp]) assert.ok(connectionAllowed(policies, shop, podOf(model, "alloy"), port));
+        assert.ok(connectionAllowed(policies, shop, podOf(model, "loki-gateway"), lokiPodPorts.gateway));
+        assert.ok(connectionAllowed(policies, shop, podOf(model, "prometheus"), prometheusPort));
+        assert.ok(!connectionAllowed(policies, shop, podOf(model, "tempo"), tempoPorts.otlpGrpc), "traces go through the agent");
+        assert.ok(!connectionAllowed(policies, shop, podOf(model, "minio"), minioApiPort));
+        assert.ok(!connectionAllowed(policies, shop, podOf(model, "loki"), lokiPodPorts.http));
+    });
+
+    it("rejects a model it cannot enforce, naming what is wrong", () => {
+        const base: NetworkModel = { namespaces: ["a"], workloads: [{ name: "x", namespace: "a", selector: { app: "x" } }], flows: [] };
+        const ext = { kind: "addresses", name: "somewhere", cidrs: ["10.0.0.0/8"] } as const;
+        const cases: [string, NetworkModel, RegExp][] = [
+            ["unknown workload", { ...base, flows: [{ from: "x", to: "y", ports: tcp(80), why: "w" }] }, /unknown workload "y"/],
+            ["no workload at either end", { ...base, flows: [{ from: ext, to: ext, ports: tcp(80), why: "w" }] }, /no platform workload/],
+            ["namespace without default deny", { ...base, workloads: [{ name: "x", namespace: "b", selector: { app: "x" } }] }, /namespace "b", which is not among/],
+            ["empty selector", { ...base, workloads: [{ name: "x", namespace: "a", selector: {} }] }, /empty selector/],
+            ["duplicate workload", { ...base, workloads: [...base.workloads, ...base.workloads] }, /declared twice/],
+            ["port out of range", { ...base, flows: [{ from: "x", to: "x", ports: tcp(70000), why: "w" }] }, /port 70000/],
+            ["no port at all", { ...base, flows: [{ from: "x", to: "x", ports: [], why: "w" }] }, /use "any"/],
+        ];
+        for (const [title, m, message] of cases) assert.throws(() => buildNetworkPolicies(m), message, title);
+    });
+});
+
+describe("network policies: the platform's flows", () => {
+    const flowsOf = (input: PlatformNetworkInput) => platformFlows(input).flows;
+    const has = (flows: readonly Flow[], from: string, to: string) => flows.some((f) => f.from === from && f.to === to);
+    const toName = (f: Flow) => (typeof f.to === "string" ? f.to : f.to.name);
+    const fromName = (f: Flow) => (typeof f.from === "string" ? f.from : f.from.name);
+
+    it("namespaces moved: every selector follows its release's namespace", () => {
+        const model = platformFlows(platformInput(apart));
+        const policies = allPolicies(buildNetworkPolicies(model));
+        const grafana = podOf(model, "grafana");
+        const frontend = podOf(model, "thanos-query-frontend", [thanosHttpPort]);
+        assert.equal(frontend.namespace, "thanos");
+        assert.ok(connectionAllowed(policies, grafana, frontend, thanosHttpPort));
+        assert.ok(!connectionAllowed(policies, grafana, { ...frontend, namespace: "monitoring" }, thanosHttpPort), "the same labels elsewhere are not the query-frontend");
+        assert.ok(connectionAllowed(policies, podOf(model, "thanos-query"), podOf(model, "prometheus"), thanosSidecarGrpcPort), "thanos → metrics namespace");
+        assert.ok(connectionAllowed(policies, podOf(model, "loki"), podOf(model, "minio"), minioApiPort), "logs → storage namespace");
+        assert.ok(connectionAllowed(policies, podOf(model, "alloy"), podOf(model, "tempo"), tempoPorts.otlpGrpc), "agents → traces namespace");
+    });
+
+    it("releases renamed: selectors follow the release names", () => {
+        const model = platformFlows({ ...platformInput(), thanos: { namespace: "monitoring", pods: thanosPodSelectors("lts") } });
+        assert.equal(model.workloads.find((w) => w.name === "thanos-query")?.selector["app.kubernetes.io/instance"], "lts");
+    });
+
+    it("gives the API server only to the workloads that talk to it", () => {
+        const talkers = (input: PlatformNetworkInput) => flowsOf(input).filter((f) => toName(f) === "api-server").map(fromName).sort();
+        const distributed = ["alloy", "grafana", "kube-state-metrics", "prometheus", "prometheus-admission-jobs", "prometheus-operator"];
+        assert.deepEqual(talkers(platformInput()), distributed);
+        // Monolithic Loki's single binary carries the rules sidecar, which watches ConfigMaps.
+        assert.deepEqual(talkers(platformInput(together, { logs: { namespace: "monitoring", pods: lokiPodSelectors("loki"), mode: "Monolithic" } })), [...distributed, "loki"].sort());
+        const api = flowsOf(platformInput()).find((f) => toName(f) === "api-server" && f.from === "prometheus");
+        assert.deepEqual(api?.to, { kind: "addresses", name: "api-server", cidrs: ["172.18.0.0/16"] }, "addresses from config");
+        assert.deepEqual(api?.ports, tcp(443, 6443));
+    });
+
+    it("lets MinIO pods talk to each other only in distributed mode", () => {
+        assert.ok(has(flowsOf(platformInput()), "minio", "minio"));
+        assert.ok(!has(flowsOf(platformInput(together, { objectStorage: { kind: "minio", namespace: "monitoring", pods: minioPodSelectors("minio"), distributed: false } })), "minio", "minio"));
+    });
+
+    it("opens Grafana to ingress controllers only with an ingress, from the configured namespaces", () => {
+        const ingress = (input: PlatformNetworkInput) => flowsOf(input).find((f) => f.to === "grafana" && fromName(f) === "ingress controllers");
+        assert.equal(ingress(platformInput(together, { grafana: { namespace: "monitoring", pods: grafanaPodSelectors("grafana"), ingress: false } })), undefined);
+        assert.deepEqual(ingress(platformInput())?.from, { kind: "pods", name: "ingress controllers", namespaceSelector: {}, podSelector: {} });
+        const selected = ingress(platformInput(together, { ingressNamespaceSelector: { "kubernetes.io/metadata.name": "ingress-nginx" } }));
+        assert.deepEqual(selected?.ports, tcp(grafanaContainerPort));
+        const model = platformFlows(platformInput(together, { ingressNamespaceSelector: { "kubernetes.io/metadata.name": "ingress-nginx" } }));
+        const policies = allPolicies(buildNetworkPolicies(model));
+        const controller = (namespace: string): PodEndpoint => ({ kind: "pod", namespace, labels: { "app.kubernetes.io/name": "ingress-nginx" } });
+        assert.ok(connectionAllowed(policies, controller("ingress-nginx"), podOf(model, "grafana"), grafanaContainerPort));
+        assert.ok(!connectionAllowed(policies, controller("other"), podOf(model, "grafana"), grafanaContainerPort));
+    });
+
+    it("lets Alertmanager reach the internet only when it has receivers", () => {
+        const out = (input: PlatformNetworkInput) => flowsOf(input).filter((f) => f.from === "alertmanager" && toName(f) === "internet");
+        assert.equal(out(platformInput()).length, 0);
+        assert.deepEqual(out(platformInput(together, { alertNotifications: true }))[0]?.ports, tcp(443, 80));
+    });
+
+    it("keeps Alertmanager's cluster gossip on TCP and UDP", () => {
+        const gossip = flowsOf(platformInput()).find((f) => f.from === "alertmanager" && f.to === "alertmanager");
+        assert.deepEqual(gossip?.ports, [...tcp(metricsPodPorts.alertmanagerCluster), ...udp(metricsPodPorts.alertmanagerCluster)]);
+    });
+
+    it("sends every reader of Alertmanager to its API port", () => {
+        const readers = flowsOf(platformInput()).filter((f) => f.to === "alertmanager" && f.ports !== "any" && f.ports.some((p) => p.port === alertmanagerPort)).map(fromName);
+        assert.deepEqual([...new Set(readers)].sort(), ["grafana", "prometheus", "thanos-ruler"]);
+    });
+
+    it("distributed Tempo: one workload per part, each reached only where the wiring goes", () => {
+        const input = platformInput(together, { traces: { namespace: "monitoring", pods: tempoDistributedPodSelectors("tempo") } });
+        const model = platformFlows(input);
+        const tempo = model.workloads.filter((w) => w.name.startsWith("tempo")).map((w) => w.name).sort();
+        assert.deepEqual(tempo, ["tempo-compactor", "tempo-distributor", "tempo-ingester", "tempo-memcached", "tempo-metrics-generator", "tempo-querier", "tempo-query-frontend"]);
+        assert.equal(model.workloads.find((w) => w.name === "tempo-query-frontend")?.selector["app.kubernetes.io/component"], "query-frontend");
+        const flows = model.flows;
+        const into = (name: string) => flows.filter((f) => f.to === name).map(fromName);
+        assert.deepEqual(into("tempo-distributor").filter((n) => !n.startsWith("tempo")).sort(), ["alloy", "prometheus"], "agents push, Prometheus scrapes");
+        assert.ok(!has(flows, "grafana", "tempo-distributor"));
+        assert.ok(has(flows, "grafana", "tempo-query-frontend"));
+        assert.ok(has(flows, "tempo-metrics-generator", "prometheus") && !has(flows, "tempo-ingester", "prometheus"), "only the generator remote-writes");
+        assert.deepEqual(into("minio").filter((n) => n.startsWith("tempo")).sort(), ["tempo-compactor", "tempo-ingester", "tempo-querier", "tempo-query-frontend"]);
+        const grpc = (from: string, to: string) => flows.some((f) => f.from === from && f.to === to && f.ports !== "any" && f.ports.some((p) => p.port === tempoInternalPorts.grpc));
+        assert.ok(grpc("tempo-distributor", "tempo-ingester") && grpc("tempo-querier", "tempo-ingester") && grpc("tempo-querier", "tempo-query-frontend"));
+        assert.ok(!grpc("tempo-compactor", "tempo-ingester"), "the compactor pushes to no ingester");
+        const policies = allPolicies(buildNetworkPolicies(model));
+        assert.ok(connectionAllowed(policies, podOf(model, "tempo-compactor"), podOf(model, "tempo-ingester", [tempoInternalPorts.memberlist]), tempoInternalPorts.memberlist), "gossip between all parts");
+        assert.ok(!connectionAllowed(policies, podOf(model, "tempo-distributor"), podOf(model, "tempo-memcached", [tempoInternalPorts.memcached]), tempoInternalPorts.memcached));
+    });
+
+    it("external object storage: no MinIO workloads; bucket users reach the store's addresses on its port, no one else", () => {
+        const model = platformFlows(platformInput(together, { objectStorage: { kind: "external", cidrs: ["52.216.0.0/15"], port: 443 } }));
+        assert.ok(!model.workloads.some((w) => w.name.startsWith("minio")));
+        const users = model.flows.filter((f) => toName(f) === "object storage");
+        assert.deepEqual(users.map(fromName).sort(), ["loki", "prometheus", "tempo", "thanos-compactor", "thanos-ruler", "thanos-store-gateway"]);
+        for (const f of users) assert.deepEqual([f.to, f.ports], [{ kind: "addresses", name: "object storage", cidrs: ["52.216.0.0/15"] }, tcp(443)]);
+        const policies = allPolicies(buildNetworkPolicies(model));
+        assert.ok(connectionAllowed(policies, podOf(model, "loki"), address("52.217.1.9"), 443));
+        assert.ok(!connectionAllowed(policies, podOf(model, "loki"), address("52.219.1.9"), 443), "outside the configured range");
+        assert.ok(!connectionAllowed(policies, podOf(model, "loki"), address("52.217.1.9"), 80), "another port");
+        assert.ok(!connectionAllowed(policies, podOf(model, "grafana"), address("52.217.1.9"), 443), "Grafana reads no bucket");
+    });
+
+    it("uses the cluster DNS pods on port 53", () => {
+        assert.deepEqual(clusterDns.ports, [...udp(53), ...tcp(53)]);
+    });
+});
+
+describe("network policies: PlatformNetworkPolicies under mocks", () => {
+    const policyType = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+    const prodGrafana = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } });
+    const minio = JSON.stringify({ type: "minio" });
+    let dev: Evaluation;
+    let prod: Evaluation;
+    let split: Evaluation;
+    before(async () => {
+        dev = await evaluatePlatform({});
+        prod = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, objectStorage: minio, namespaces: JSON.stringify({ objectStorage: "object-storage" }) }, "prod");
+        split = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, objectStorage: minio, namespaces: JSON.stringify(apart) }, "prod");
+    });
+    const policiesOf = (e: Evaluation) => e.resources.filter((r) => r.type === policyType).map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort();
+
+    it("creates none when network.policies is off (the dev default)", () => {
+        assert.deepEqual(policiesOf(dev), []);
+        assert.equal(dev.outputs.components.network, undefined);
+    });
+
+    it("creates a default deny and DNS in every platform namespace, and one allow policy per workload", async () => {
+        const names = policiesOf(prod);
+        const namespaces = ["monitoring", "monitoring-agents", "object-storage"];
+        for (const ns of namespaces) {
+            assert.ok(names.includes(`${ns}/${defaultDenyName}`) && names.includes(`${ns}/${allowDnsName}`), ns);
+        }
+        const model = await valueOf(prod.outputs.components.network!.model);
+        assert.equal(names.length, 2 * namespaces.length + model.workloads.length);
+        assert.ok(names.includes(`object-storage/${allowPolicyName("minio")}`));
+        assert.ok(names.includes(`monitoring/${allowPolicyName("thanos-query")}`));
+        assert.deepEqual((await valueOf(prod.outputs.components.network!.policyNames)).sort(), names);
+    });
+
+    it("follows the releases' namespaces and the Namespace resources", () => {
+        const names = policiesOf(split);
+        for (const ns of Object.values(apart)) assert.ok(names.includes(`${ns}/${defaultDenyName}`), ns);
+        assert.ok(names.includes(`ui/${allowPolicyName("grafana")}`));
+        assert.ok(names.includes(`agents/${allowPolicyName("alloy")}`));
+        const grafana = split.resources.find((r) => r.type === policyType && r.inputs.metadata.name === allowPolicyName("grafana"))!;
+        const toFrontend = grafana.inputs.spec.egress.find((rule: any) => rule.to[0].podSelector?.matchLabels?.["app.kubernetes.io/component"] === "query-frontend");
+        assert.deepEqual(toFrontend.to[0].namespaceSelector, { matchLabels: { "kubernetes.io/metadata.name": "thanos" } });
+    });
+
+    it("applies what buildNetworkPolicies plans, unchanged", async () => {
+        const plan = buildNetworkPolicies(await valueOf(prod.outputs.components.network!.model));
+        for (const manifest of allPlanManifests(plan)) {
+            const r = prod.resources.find((x) => x.type === policyType && x.inputs.metadata.name === manifest.metadata.name && x.inputs.metadata.namespace === manifest.metadata.namespace);
+            assert.ok(r, manifest.metadata.name);
+            assert.deepEqual(r.inputs.spec, JSON.parse(JSON.stringify(manifest.spec)), manifest.metadata.name);
+            assert.deepEqual(r.inputs.metadata.labels, manifest.metadata.labels);
+        }
+    });
+
+    it("lets Alertmanager out to the internet only when a receiver is configured", async () => {
+        const withSlack = await evaluatePlatform(
+            { profile: "prod", grafana: prodGrafana, objectStorage: minio, slackWebhookUrl: "https://hooks.slack.example/T1", alerting: JSON.stringify({ slackChannel: "#alerts" }) },
+            "prod",
+        );
+        const out = async (e: Evaluation) => (await valueOf(e.outputs.components.network!.model)).flows.filter((f) => f.from === "alertmanager" && typeof f.to !== "string" && f.to.name === "internet");
+        assert.equal((await out(prod)).length, 0);
+        assert.equal((await out(withSlack)).length, 1);
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The evaluator the render test relies on
+// ---------------------------------------------------------------------------------------------
+
+describe("network policies: evaluator", () => {
+    it("matches label selectors: labels, In, NotIn, Exists, DoesNotExist; {} matches all", () => {
+        const labels = { app: "a", tier: "web" };
+        assert.ok(selectorMatches({}, labels));
+        assert.ok(selectorMatches({ matchLabels: { app: "a" } }, labels));
+        assert.ok(!selectorMatches({ matchLabels: { app: "a", tier: "db" } }, labels));
+        assert.ok(selectorMatches({ matchExpressions: [{ key: "tier", operator: "In", values: ["web", "db"] }] }, labels));
+        assert.ok(!selectorMatches({ matchExpressions: [{ key: "tier", operator: "NotIn", values: ["web"] }] }, labels));
+        assert.ok(selectorMatches({ matchExpressions: [{ key: "zone", operator: "NotIn", values: ["x"] }] }, labels), "NotIn holds without the label");
+        assert.ok(selectorMatches({ matchExpressions: [{ key: "app", operator: "Exists" }] }, labels));
+        assert.ok(!selectorMatches({ matchExpressions: [{ key: "app", operator: "DoesNotExist" }] }, labels));
+        assert.throws(() => selectorMatches({ matchExpressions: [{ key: "app", operator: "Like" }] }, labels), /unknown operator/);
+    });
+
+    it("matches peers: a pod selector alone means the policy's namespace; ipBlock only addresses, minus except", () => {
+        const pod: PodEndpoint = { kind: "pod", namespace: "a", labels: { app: "x" } };
+        assert.ok(peerMatches({ podSelector: { matchLabels: { app: "x" } } }, "a", pod));
+        assert.ok(!peerMatches({ podSelector: { matchLabels: { app: "x" } } }, "b", pod));
+        assert.ok(peerMatches({ namespaceSelector: {} }, "b", pod));
+        assert.ok(peerMatches({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "a" } }, podSelector: {} }, "b", pod));
+        assert.ok(peerMatches({ namespaceSelector: { matchLabels: { team: "t" } } }, "b", { ...pod, namespaceLabels: { team: "t" } }));
+        assert.ok(!peerMatches({ ipBlock: { cidr: "0.0.0.0/0" } }, "a", pod), "ipBlock never matches a pod");
+        assert.ok(peerMatches({ ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }, "a", address("10.2.0.1")));
+        assert.ok(!peerMatches({ ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }, "a", address("10.1.0.1")));
+        assert.ok(!peerMatches({}, "a", pod), "an empty peer matches nothing");
+    });
+
+    it("matches ports: number, range, protocol (TCP by default), named ports of the destination", () => {
+        const pod: PodEndpoint = { kind: "pod", namespace: "a", labels: {}, ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }] };
+        assert.ok(portMatches(undefined, pod, 1, "UDP"));
+        assert.ok(portMatches([{ port: 8080 }], pod, 8080, "TCP"));
+        assert.ok(!portMatches([{ port: 8080 }], pod, 8080, "UDP"));
+        assert.ok(portMatches([{ port: 9000, endPort: 9100 }], pod, 9050, "TCP"));
+        assert.ok(portMatches([{ port: "http" }], pod, 8080, "TCP"));
+        assert.ok(!portMatches([{ port: "http" }], pod, 9090, "TCP"));
+        assert.ok(!portMatches([{ port: "http" }], address("10.0.0.1"), 8080, "TCP"));
+        assert.ok(portMatches([{ protocol: "UDP" }], pod, 53, "UDP"));
+    });
+
+    it("isolates only the directions a policy names; unisolated pods allow everything", () => {
+        const a: PodEndpoint = { kind: "pod", namespace: "n", labels: { app: "a" } };
+        const b: PodEndpoint = { kind: "pod", namespace: "n", labels: { app: "b" } };
+        assert.ok(connectionAllowed([], a, b, 80), "no policy, no isolation");
+        const ingressOnly: NetworkPolicy = { metadata: { name: "i", namespace: "n" }, spec: { podSelector: { matchLabels: { app: "b" } } } };
+        assert.deepEqual(policyTypesOf(ingressOnly), ["Ingress"]);
+        assert.ok(!connectionAllowed([ingressOnly], a, b, 80), "b isolated for ingress with no rule");
+        assert.ok(connectionAllowed([ingressOnly], b, a, 80), "b's egress untouched");
+        const egress: NetworkPolicy = { metadata: { name: "e", namespace: "n" }, spec: { podSelector: { matchLabels: { app: "a" } }, egress: [{ to: [{ podSelector: { matchLabels: { app: "b" } } }], ports: [{ port: 80 }] }] } };
+        assert.deepEqual(policyTypesOf(egress), ["Ingress", "Egress"]);
+        assert.ok(!connectionAllowed([egress, ingressOnly], a, b, 80), "both sides must allow");
+        const admit: NetworkPolicy = { metadata: { name: "adm", namespace: "n" }, spec: { podSelector: { matchLabels: { app: "b" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "a" } } }] }] } };
+        assert.ok(connectionAllowed([egress, ingressOnly, admit], a, b, 80), "policies add up");
+        assert.ok(!connectionAllowed([egress, ingressOnly, admit], a, b, 81), "a's egress only on 80");
+        const otherNamespace: NetworkPolicy = { ...ingressOnly, metadata: { name: "i", namespace: "m" } };
+        assert.ok(connectionAllowed([otherNamespace], a, b, 80), "a policy applies only in its namespace");
+    });
+});
+
+describe("CIDRs", () => {
+    it("parses IPv4 and IPv6 ranges and refuses host bits, bad prefixes and non-addresses", () => {
+        assert.deepEqual(parseCidr("10.0.0.0/8"), { family: 4, network: 0x0a000000n, prefix: 8 });
+        assert.ok(parseCidr("0.0.0.0/0"));
+        assert.ok(parseCidr("172.18.0.2/32"));
+        assert.ok(parseCidr("::/0"));
+        assert.ok(parseCidr("fd00:10:96::/112"));
+        assert.ok(parseCidr("::ffff:10.0.0.0/104"));
+        for (const bad of ["10.0.0.1/24", "10.0.0.0/33", "10.0.0.0", "10.0.0.256/32", "fd00::1/64", "::/129", "example.com/8", " 10.0.0.0/8"]) {
+            assert.equal(parseCidr(bad), undefined, bad);
+        }
+    });
+    it("tells whether an address lies in a range, never across families", () => {
+        assert.ok(cidrContains(parseCidr("10.0.0.0/8")!, "10.255.1.2"));
+        assert.ok(!cidrContains(parseCidr("10.0.0.0/8")!, "11.0.0.1"));
+        assert.ok(cidrContains(parseCidr("0.0.0.0/0")!, "192.168.1.1"));
+        assert.ok(cidrContains(parseCidr("fd00:10:96::/112")!, "fd00:10:96::1"));
+        assert.ok(!cidrContains(parseCidr("fd00:10:96::/112")!, "fd00:10:97::1"));
+        assert.ok(!cidrContains(parseCidr("::/0")!, "10.0.0.1"));
+    });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Against the real charts: the selectors and ports match the rendered pods, and every connection
+// the rendered configuration makes gets through
+// ---------------------------------------------------------------------------------------------
+
+interface RenderedStack {
+    model: StackModel;
+    rendered: RenderedRelease[];
+    pods: RenderedPod[];
+    policies: NetworkPolicy[];
+    network: NetworkModel;
+}
+
+async function renderStack(stack: string, extra: RawConfig): Promise<RenderedStack> {
+    const { model, evaluation } = await collectStackEvaluation(projectDir, stack, extra);
+    const rendered = await renderModel(model, { chartsDir });
+    const failed = rendered.filter((r) => r.error);
+    assert.deepEqual(failed.map((r) => `${r.release.releaseName}: ${r.error}`), [], "every release renders");
+    const component = evaluation.outputs.components.network;
+    assert.ok(component, "network policies are on");
+    return { model, rendered, pods: renderedPods(rendered), policies: networkPoliciesOf(model.objects), network: await valueOf(component.model) };
+}
+
+/**
+ * Which rendered objects make each workload's pods, by release and object name: written down
+ * independently of the selectors under test, so a selector that misses or over-reaches fails.
+ */
+const expectedPods: Record<string, (p: RenderedPod) => boolean> = {
+    minio: (p) => p.release === "minio" && p.name === "minio",
+    "minio-jobs": (p) => p.release === "minio" && p.name === "minio-post-job",
+    "prometheus-operator": (p) => p.name === "kps-operator",
+    "prometheus-admission-jobs": (p) => /^kps-admission-(create|patch)$/.test(p.name),
+    "kube-state-metrics": (p) => p.name === "kps-kube-state-metrics",
+    prometheus: (p) => p.workloadKind === "Prometheus",
+    alertmanager: (p) => p.workloadKind === "Alertmanager",
+    "thanos-query": (p) => p.name === "thanos-query",
+    "thanos-query-frontend": (p) => p.name === "thanos-query-frontend",
+    "thanos-store-gateway": (p) => p.name === "thanos-store-gateway",
+    "thanos-compactor": (p) => p.name === "thanos-compact",
+    "thanos-ruler": (p) => p.name === "thanos-rule",
+    loki: (p) => p.release === "loki" && /^loki(-(distributor|ingester-zone-[abc]|querier|query-frontend|query-scheduler|index-gateway|compactor|ruler))?$/.test(p.name),
+    "loki-gateway": (p) => p.name === "loki-gateway",
+    "loki-canary": (p) => p.name === "loki-canary",
+    "loki-chunks-cache": (p) => p.name === "loki-chunks-cache",
+    "loki-results-cache": (p) => p.name === "loki-results-cache",
+    tempo: (p) => p.release === "tempo" && p.name === "tempo",
+    ...Object.fromEntries(
+        ["distributor", "ingester", "querier", "query-frontend", "compactor", "metrics-generator", "memcached"].map((part) => [`tempo-${part}`, (p: RenderedPod) => p.release === "tempo" && p.name === `tempo-${part}`]),
+    ),
+    alloy: (p) => p.name === "alloy",
+    grafana: (p) => p.release === "grafana" && p.name === "grafana",
+};
+
+/** Mentions of a Service in a pod's configuration that are not connections. */
+const notConnections: { pod: RegExp; service: string; why: string }[] = [
+    { pod: /^kps-admission-create$/, service: "kps-operator", why: "host names written into the webhook's certificate" },
+    // tempo-distributed mounts one config in every part; each part runs only its own section of it.
+    { pod: /^tempo-(distributor|ingester|querier|query-frontend|compactor)$/, service: "kps-prometheus", why: "remote write is the metrics generator's section" },
+    { pod: /^tempo-(distributor|metrics-generator)$/, service: "minio", why: "distributors and the generator keep no blocks" },
+];
+
+/** Connections a pod's configuration names by a short name (`minio`), which no address pattern can find. */
+const shortNameTargets: { pod: string; service: string; port: number; where: string }[] = [{ pod: "minio-post-job", service: "minio", port: minioApiPort, where: "env MINIO_ENDPOINT=minio, MINIO_PORT" }];
+
+const apiServer = address("10.96.0.1");
+const node = address("192.168.10.7");
+const asEndpoint = (pod: RenderedPod): Endpoint => (pod.hostNetwork ? node : pod);
+
+describe("network policies against the rendered charts", function () {
+    this.timeout(180_000);
+    const stacks: [string, RawConfig, "external" | "minio"][] = [
+        // External S3 and tempo-distributed, with the API server and the store narrowed to their addresses (by default
+        // both are "anywhere", and then a pod allowed one on port 443 reaches the other too).
+        ["prod", { network: JSON.stringify({ apiServerCidrs: ["10.96.0.1/32"], objectStorageCidrs: ["52.216.0.0/15"] }) }, "external"],
+        // Distributed MinIO: every consumer's configured endpoint is then a Service the policies must open.
+        ["prod", { objectStorage: JSON.stringify({ type: "minio" }) }, "minio"],
+        // dev turns policies off by default; on here, to prove the Monolithic Loki and Tempo and standalone MinIO selectors too.
+        ["dev", { network: JSON.stringify({ policies: true }) }, "minio"],
+    ];
+    for (const [stack, extra, store] of stacks) {
+        describe(`${stack}${Object.keys(extra).length ? ` with ${Object.entries(extra).map(([k, v]) => `${k}=${v}`).join(", ")}` : ""}`, () => {
+            let s: RenderedStack;
+            before(async function () {
+                const reason = chartsUnavailable();
+                if (reason) {
+                    console.log(`      skipped network policies against the rendered ${stack} stack: ${reason}`);
+                    this.skip();
+                }
+                s = await renderStack(stack, extra);
+            });
+            const podNetwork = () => s.pods.filter((p) => !p.hostNetwork);
+            const workloadPods = (name: string) => {
+                const w = s.network.workloads.find((x) => x.name === name)!;
+                return podNetwork().filter((p) => p.namespace === w.namespace && selectorMatches({ matchLabels: w.selector }, p.labels));
+            };
+
+            it("runs only node-exporter on the host network (policies cannot select it)", () => {
+                assert.deepEqual(s.pods.filter((p) => p.hostNetwork).map((p) => p.name), ["kps-node-exporter"]);
+            });
+
+            it("each workload's selector picks exactly the pods of its part, and every pod belongs to one workload", () => {
+                // Every workload has its pods in the render; the check below fails for a workload whose pods are missing.
+                assert.deepEqual(s.network.workloads.map((w) => w.name).filter((name) => !expectedPods[name]), [], "each workload's pods are written down");
+                for (const w of s.network.workloads) {
+                    const expected = podNetwork().filter(expectedPods[w.name]).map((p) => p.id).sort();
+                    assert.ok(expected.length > 0, `${w.name}: the render has its pods`);
+                    assert.deepEqual(workloadPods(w.name).map((p) => p.id).sort(), expected, `${w.name}: selector ${JSON.stringify(w.selector)} in ${w.namespace}`);
+                }
+                for (const pod of podNetwork()) {
+                    const owners = s.network.workloads.filter((w) => expectedPods[w.name](pod));
+                    assert.equal(owners.length, 1, `${pod.id} belongs to ${owners.map((w) => w.name).join(", ") || "no workload"}`);
+                }
+            });
+
+            it("isolates every pod with its namespace's default deny and selects it by exactly one allow policy", () => {
+                for (const pod of podNetwork()) {
+                    const selecting = policiesSelecting(s.policies, pod);
+                    const deny = selecting.find((p) => p.metadata.name === defaultDenyName);
+                    assert.deepEqual(deny && policyTypesOf(deny), ["Ingress", "Egress"], `${pod.id}: default deny`);
+                    const allow = selecting.filter((p) => p.metadata.name.startsWith("lgtm-allow-") && p.metadata.name !== allowDnsName);
+                    assert.equal(allow.length, 1, `${pod.id}: selected by ${allow.map((p) => p.metadata.name).join(", ") || "no allow policy"}`);
+                }
+            });
+
+            it("each flow's ports are container ports of every destination pod", () => {
+                for (const f of s.network.flows) {
+                    if (typeof f.to !== "string" || f.ports === "any") continue;
+                    for (const pod of workloadPods(f.to)) {
+                        for (const { port, protocol } of f.ports) {
+                            assert.ok(pod.ports.some((c) => c.containerPort === port && c.protocol === protocol), `${f.why}: ${pod.id} has no ${protocol} port ${port} (ports: ${pod.ports.map((c) => `${c.name ?? ""}/${c.containerPort}/${c.protocol}`).join(", ")})`);
+                        }
+                    }
+                }
+            });
+
+            it("every flow between workloads gets through from each source pod to each destination pod", () => {
+                let checked = 0;
+                for (const f of s.network.flows) {
+                    if (typeof f.from !== "string" || typeof f.to !== "string" || f.ports === "any") continue;
+                    for (const src of workloadPods(f.from)) {
+                        for (const dst of workloadPods(f.to)) {
+                            for (const { port, protocol } of f.ports) {
+                                assert.ok(connectionAllowed(s.policies, src, dst, port, protocol), `${f.why}: ${src.id} → ${dst.id} ${protocol}/${port}`);
+                                checked++;
+                            }
+                        }
+                    }
+                }
+                assert.ok(checked > 40, `${checked} connections checked`);
+            });
+
+            it("every pod resolves names through the cluster DNS", () => {
+                for (const pod of podNetwork()) {
+                    for (const protocol of ["UDP", "TCP"] as const) assert.ok(connectionAllowed(s.policies, pod, dnsPod, 53, protocol), `${pod.id} DNS ${protocol}`);
+                }
+            });
+
+            it("every Service a pod's rendered configuration points it at is reachable on that port", () => {
+                const failures: string[] = [];
+                let checked = 0;
+                for (const pod of podNetwork()) {
+                    const targets = [
+                        ...configuredTargets(pod, s.model, s.rendered),
+                        ...shortNameTargets.filter((t) => t.pod === pod.name).map((t) => ({ namespace: pod.namespace, service: t.service, port: t.port, where: t.where })),
+                    ];
+                    for (const t of targets) {
+                        if (notConnections.some((n) => n.pod.test(pod.name) && n.service === t.service)) continue;
+                        if (t.namespace === "kube-system" && t.service === "kube-dns") {
+                            if (!connectionAllowed(s.policies, pod, dnsPod, 53, "UDP")) failures.push(`${pod.id} → DNS (${t.where})`);
+                            continue;
+                        }
+                        const leadsTo = serviceTargets(t, s.model, s.rendered, s.pods);
+                        // A Service the render does not have belongs to a feature the charts leave off (Loki's bloom components).
+                        if (leadsTo === undefined) continue;
+                        if (leadsTo.length === 0) failures.push(`${pod.id} → ${t.namespace}/${t.service}: the Service selects no rendered pod (${t.where})`);
+                        for (const { pod: dst, containerPort, protocol } of leadsTo) {
+                            checked++;
+                            if (!connectionAllowed(s.policies, pod, asEndpoint(dst), containerPort, protocol)) failures.push(`${pod.id} → ${dst.id} ${protocol}/${containerPort} (${t.where})`);
+                        }
+                    }
+                }
+                assert.deepEqual(failures, []);
+                assert.ok(checked > 30, `${checked} connections checked`);
+            });
+
+            it("Prometheus can scrape every target of every ServiceMonitor and Probe", () => {
+                const prometheus = s.pods.filter((p) => p.workloadKind === "Prometheus");
+                const services = allObjects(s.model, s.rendered).filter((o) => o.object.kind === "Service");
+                const monitors = allObjects(s.model, s.rendered).filter((o) => ["ServiceMonitor", "PodMonitor", "Probe"].includes(o.object.kind));
+                assert.deepEqual(monitors.filter((m) => m.object.kind === "PodMonitor").map((m) => m.object.metadata.name), [], "PodMonitors are not evaluated here");
+                // Services of the cluster, not of any release: the kubelet's (made by the operator) and the API server's.
+                const outsideRender: Record<string, { to: Endpoint; port: number }> = {
+                    "kps-kubelet": { to: node, port: 10250 },
+                    "kps-apiserver": { to: apiServer, port: 6443 },
+                };
+                const failures: string[] = [];
+                const check = (to: Endpoint, port: number, protocol: Protocol, what: string) => {
+                    for (const prom of prometheus) if (!connectionAllowed(s.policies, prom, to, port, protocol)) failures.push(`${what}: ${protocol}/${port}`);
+                };
+                for (const { object: monitor, namespace } of monitors) {
+                    const spec = monitor.spec as Record<string, any>;
+                    const what = `${monitor.kind} ${namespace}/${monitor.metadata.name}`;
+                    if (monitor.kind === "Probe") {
+                        const url = /^([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?:(\d+)$/.exec(spec.prober?.url ?? "");
+                        assert.ok(url, `${what}: prober ${spec.prober?.url}`);
+                        const leadsTo = serviceTargets({ namespace: url[2], service: url[1], port: Number(url[3]) }, s.model, s.rendered, s.pods) ?? [];
+                        assert.ok(leadsTo.length > 0, `${what} reaches pods`);
+                        for (const t of leadsTo) check(asEndpoint(t.pod), t.containerPort, t.protocol, `${what} → ${t.pod.id}`);
+                        continue;
+                    }
+                    const names: string[] | undefined = spec.namespaceSelector?.any ? undefined : (spec.namespaceSelector?.matchNames ?? [namespace]);
+                    const selected = services.filter((svc) => (!names || names.includes(svc.namespace)) && selectorMatches(spec.selector ?? {}, svc.object.metadata.labels ?? {}));
+                    if (selected.length === 0) {
+                        const outside = outsideRender[monitor.metadata.name];
+                        assert.ok(outside, `${what} selects no rendered Service`);
+                        check(outside.to, outside.port, "TCP", what);
+                        continue;
+                    }
+                    for (const svc of selected) {
+                        for (const endpoint of spec.endpoints as { port?: string; targetPort?: number | string }[]) {
+                            const leadsTo = serviceTargets({ namespace: svc.namespace, service: svc.object.metadata.name, portName: endpoint.port }, s.model, s.rendered, s.pods) ?? [];
+                            if (leadsTo.length > 0) {
+                                for (const t of leadsTo) check(asEndpoint(t.pod), t.containerPort, t.protocol, `${what} → ${t.pod.id}`);
+                                continue;
+                            }
+                            const svcSpec = svc.object.spec as Record<string, any>;
+                            const port = (svcSpec.ports as { name: string; targetPort: number }[]).find((p) => p.name === endpoint.port);
+                            // A selected Service without the endpoint's port yields no target (Loki's memberlist Service).
+                            if (!port) continue;
+                            // kube-system Services for pods no release renders: CoreDNS is a pod, the control plane and kube-proxy run on the host network.
+                            assert.ok(svc.namespace === "kube-system" && typeof port.targetPort === "number", `${what}: ${svc.namespace}/${svc.object.metadata.name} port ${endpoint.port} leads to no rendered pod`);
+                            const coreDns = selectorMatches({ matchLabels: svcSpec.selector }, dnsPod.labels) && svc.namespace === dnsPod.namespace;
+                            check(coreDns ? dnsPod : node, port.targetPort, "TCP", `${what} → ${svc.namespace}/${svc.object.metadata.name}`);
+                        }
+                    }
+                }
+                assert.deepEqual(failures, []);
+            });
+
+            it("gives the API server to exactly the pods that use it, and lets it call the operator's webhook", () => {
+                const usesApi = (p: RenderedPod) =>
+                    /^kps-(operator|admission-create|admission-patch|kube-state-metrics)$/.test(p.name) ||
+                    p.workloadKind === "Prometheus" ||
+                    p.name === "alloy" ||
+                    // The charts' config sidecar (Grafana's dashboards, Monolithic Loki's rules) watches ConfigMaps.
+                    containersOf(p.spec).some(({ container }) => String(container.image).includes("k8s-sidecar"));
+                for (const pod of podNetwork()) {
+                    for (const port of [443, 6443]) assert.equal(connectionAllowed(s.policies, pod, apiServer, port), usesApi(pod), `${pod.id} → API server :${port}`);
+                }
+                const operator = podNetwork().find((p) => p.name === "kps-operator")!;
+                assert.ok(connectionAllowed(s.policies, apiServer, operator, metricsPodPorts.operator), "admission webhook");
+                for (const pod of podNetwork().filter((p) => p !== operator)) {
+                    for (const c of pod.ports) assert.ok(!connectionAllowed(s.policies, apiServer, pod, c.containerPort, c.protocol), `API server → ${pod.id}:${c.containerPort}`);
+                }
+            });
+
+            it("keeps Alertmanager's cluster together over TCP and UDP", () => {
+                const alertmanagers = s.pods.filter((p) => p.workloadKind === "Alertmanager");
+                for (const c of alertmanagers[0].ports.filter((port) => port.name?.startsWith("mesh"))) {
+                    assert.ok(connectionAllowed(s.policies, alertmanagers[0], alertmanagers[0], c.containerPort, c.protocol), `mesh ${c.protocol}`);
+                }
+            });
+
+            it("lets applications reach the agent, the push endpoints and (with an ingress) Grafana, and Prometheus scrape them", () => {
+                const shop = app("shop");
+                const one = (name: string) => podNetwork().find((p) => p.name === name)!;
+                for (const port of [alloyPorts.otlpGrpc, alloyPorts.otlpHttp]) assert.ok(connectionAllowed(s.policies, shop, one("alloy"), port));
+                assert.ok(connectionAllowed(s.policies, shop, one("loki-gateway"), lokiPodPorts.gateway));
+                const prometheus = s.pods.find((p) => p.workloadKind === "Prometheus")!;
+                assert.ok(connectionAllowed(s.policies, shop, prometheus, prometheusPort));
+                assert.ok(connectionAllowed(s.policies, prometheus, shop, 8080));
+                const viaIngress = s.model.profile === "prod";
+                assert.equal(connectionAllowed(s.policies, { kind: "pod", namespace: "ingress-nginx", labels: {} }, one("grafana"), grafanaContainerPort), viaIngress);
+            });
+
+            if (store === "external") it("lets exactly the bucket users reach an external store, on its port", () => {
+                assert.equal(s.model.objectStore.type, "external");
+                const store = address("52.217.1.9");
+                const port = Number(/:(\d+)$/.exec(s.model.objectStore.endpoint)?.[1] ?? (s.model.objectStore.tls ? 443 : 80));
+                // Loki's targets share one workload (and so one policy); Tempo's parts have one each.
+                const loki = new Set(workloadPods("loki"));
+                const users = /^(thanos-(compact|store-gateway|rule)|tempo-(ingester|querier|query-frontend|compactor))$/;
+                for (const pod of podNetwork()) {
+                    const expected = pod.workloadKind === "Prometheus" || loki.has(pod) || users.test(pod.name);
+                    assert.equal(connectionAllowed(s.policies, pod, store, port), expected, `${pod.id} → object storage :${port}`);
+                }
+            });
+
+            it("denies what the wiring does not need", () => {
+                const one = (name: string) => podNetwork().find((p) => p.name === name)!;
+                const minio = s.model.objectStore.type === "minio";
+                const tempoReceiver = one("tempo") ?? one("tempo-distributor");
+                const denied: [RenderedPod | PodEndpoint, RenderedPod, number][] = [
+                    [one("loki-gateway"), one("thanos-query"), thanosHttpPort],
+                    [one("loki-canary"), workloadPods("loki")[0], lokiPodPorts.http],
+                    [tempoReceiver, workloadPods("loki")[0], lokiPodPorts.http],
+                    [one("grafana"), s.pods.find((p) => p.workloadKind === "Prometheus")!, prometheusPort],
+                    [app("shop"), tempoReceiver, tempoPorts.otlpGrpc],
+                    [app("shop"), one("thanos-query"), thanosHttpPort],
+                    ...(minio
+                        ? ([
+                              [one("grafana"), one("minio"), minioApiPort],
+                              [one("alloy"), one("minio"), minioApiPort],
+                              [one("thanos-query-frontend"), one("minio"), minioApiPort],
+                              [one("minio"), one("grafana"), grafanaContainerPort],
+                              [app("shop"), one("minio"), minioApiPort],
+                          ] as [RenderedPod | PodEndpoint, RenderedPod, number][])
+                        : []),
+                    ...(one("tempo-distributor")
+                        ? ([
+                              [one("tempo-distributor"), one("tempo-memcached"), tempoInternalPorts.memcached],
+                              [one("tempo-compactor"), one("tempo-ingester"), tempoInternalPorts.grpc],
+                              [one("grafana"), one("tempo-querier"), tempoPorts.http],
+                          ] as [RenderedPod | PodEndpoint, RenderedPod, number][])
+                        : []),
+                ];
+                for (const [src, dst, port] of denied) assert.ok(!connectionAllowed(s.policies, src, dst, port), `${"id" in src ? src.id : `${src.namespace} app`} → ${dst.id}:${port}`);
+            });
+        });
+    }
+});

@@ -1,0 +1,204 @@
+/**
+ * The pods a rendered stack runs, as NetworkPolicies see them (namespace, labels, container ports),
+ * and the Services their configuration points them at. Pods the Prometheus Operator builds from a
+ * Prometheus or Alertmanager resource are modelled after the operator's code, since no chart renders them.
+ */
+import { findAddresses } from "./checks/addresses";
+import { podSpecReferences } from "./checks/references";
+import { ContainerPort, Labels, PodEndpoint, Protocol } from "./networkPolicy";
+import { allObjects, containersOf, dataEntries, isHook, namespaceOf, podTemplateOf, SourcedObject } from "./objects";
+import { isPlainObject } from "./paths";
+import { K8sObject, RenderedRelease, StackModel } from "./types";
+
+export interface RenderedPod extends PodEndpoint {
+    /** `StatefulSet monitoring/loki-ruler (release loki)` */
+    id: string;
+    release: string;
+    /** Kind of the object that makes the pod (Deployment, Job, Prometheus, …). */
+    workloadKind: string;
+    name: string;
+    ports: ContainerPort[];
+    hostNetwork: boolean;
+    /** A Helm hook (runs around install and upgrade). */
+    hook: boolean;
+    /** The pod spec (for operator pods, the custom resource's spec, which has the same fields). */
+    spec: Record<string, unknown>;
+}
+
+const record = (v: unknown): Record<string, unknown> => (isPlainObject(v) ? v : {});
+const stringRecord = (v: unknown): Labels => Object.fromEntries(Object.entries(record(v)).map(([k, x]) => [k, String(x)]));
+
+function containerPorts(spec: Record<string, unknown>): ContainerPort[] {
+    return containersOf(spec)
+        .filter((c) => c.field === "containers")
+        .flatMap(({ container }) => (Array.isArray(container.ports) ? container.ports.filter(isPlainObject) : []))
+        .map((p) => ({ ...(typeof p.name === "string" ? { name: p.name } : {}), containerPort: Number(p.containerPort), protocol: (p.protocol ?? "TCP") as Protocol }));
+}
+
+/**
+ * Labels and ports the Prometheus Operator (v0.9x: pkg/prometheus/server/statefulset.go,
+ * pkg/alertmanager/statefulset.go) gives the pods of a Prometheus or Alertmanager resource: its
+ * selector labels over `podMetadata.labels`, the web port (9090/9093, named `portName`), the
+ * config reloader's `reloader-web` (8080), Alertmanager's cluster ports and the Thanos sidecar's.
+ */
+export function operatorPod(object: K8sObject): { labels: Labels; ports: ContainerPort[] } {
+    const spec = record(object.spec);
+    const name = object.metadata.name;
+    const podLabels = stringRecord(record(spec.podMetadata).labels);
+    const common = { "app.kubernetes.io/managed-by": "prometheus-operator", "app.kubernetes.io/instance": name };
+    const web = (port: number): ContainerPort => ({ name: typeof spec.portName === "string" ? spec.portName : "web", containerPort: port, protocol: "TCP" });
+    const reloader: ContainerPort = { name: "reloader-web", containerPort: 8080, protocol: "TCP" };
+    if (object.kind === "Prometheus") {
+        const sidecar: ContainerPort[] = isPlainObject(spec.thanos)
+            ? [
+                  { name: "grpc", containerPort: 10901, protocol: "TCP" },
+                  { name: "http", containerPort: 10902, protocol: "TCP" },
+              ]
+            : [];
+        return {
+            labels: { ...podLabels, ...common, "app.kubernetes.io/name": "prometheus", prometheus: name, "operator.prometheus.io/name": name, "operator.prometheus.io/shard": "0" },
+            ports: [web(9090), reloader, ...sidecar],
+        };
+    }
+    if (object.kind === "Alertmanager") {
+        return {
+            labels: { ...podLabels, ...common, "app.kubernetes.io/name": "alertmanager", alertmanager: name },
+            ports: [web(9093), { name: "mesh-tcp", containerPort: 9094, protocol: "TCP" }, { name: "mesh-udp", containerPort: 9094, protocol: "UDP" }, reloader],
+        };
+    }
+    throw new Error(`pods: the operator's pods of kind ${object.kind} (${name}) are not modelled`);
+}
+
+function podLabels(object: K8sObject): Labels {
+    const spec = record(object.spec);
+    switch (object.kind) {
+        case "Pod":
+            return stringRecord(object.metadata.labels);
+        case "CronJob":
+            return stringRecord(record(record(record(record(spec.jobTemplate).spec).template).metadata).labels);
+        default:
+            return stringRecord(record(record(spec.template).metadata).labels);
+    }
+}
+
+/** Every pod template of the rendered releases (hooks included), with the operator's pods. */
+export function renderedPods(rendered: readonly RenderedRelease[]): RenderedPod[] {
+    const pods: RenderedPod[] = [];
+    for (const { release, objects } of rendered) {
+        for (const object of objects) {
+            const template = podTemplateOf(object);
+            if (!template) continue;
+            const namespace = namespaceOf(object, release.namespace);
+            const operatorMade = object.apiVersion.startsWith("monitoring.coreos.com/");
+            const { labels, ports } = operatorMade ? operatorPod(object) : { labels: podLabels(object), ports: containerPorts(template.spec) };
+            pods.push({
+                kind: "pod",
+                id: `${object.kind} ${namespace}/${object.metadata.name} (release ${release.releaseName})`,
+                release: release.releaseName,
+                workloadKind: object.kind,
+                name: object.metadata.name,
+                namespace,
+                labels,
+                ports,
+                hostNetwork: template.spec.hostNetwork === true,
+                hook: isHook(object),
+                spec: template.spec,
+            });
+        }
+    }
+    return pods;
+}
+
+/** A port of a Service, and where it leads. */
+export interface ServicePortTarget {
+    pod: RenderedPod;
+    containerPort: number;
+    protocol: Protocol;
+}
+
+/** One Service (and port) a pod's configuration points it at. */
+export interface ConfiguredTarget {
+    namespace: string;
+    service: string;
+    /** The Service port: by number, or by name (SRV lookups, operator references); neither: every port. */
+    port?: number;
+    portName?: string;
+    /** Where the pod got it from. */
+    where: string;
+}
+
+/**
+ * The in-cluster Services a pod's configuration names: in its containers' args, command and env
+ * values, in every Secret and ConfigMap it mounts or reads, and (for a Prometheus) the
+ * Alertmanagers its resource lists. Each is a connection the pod will try to open.
+ */
+export function configuredTargets(pod: RenderedPod, model: StackModel, rendered: readonly RenderedRelease[]): ConfiguredTarget[] {
+    const sources: { text: string; where: string }[] = [];
+    for (const { container } of containersOf(pod.spec)) {
+        const who = `container "${container.name}"`;
+        for (const field of ["args", "command"] as const) {
+            for (const arg of Array.isArray(container[field]) ? container[field] : []) if (typeof arg === "string") sources.push({ text: arg, where: `${who} ${field}` });
+        }
+        for (const variable of Array.isArray(container.env) ? container.env.filter(isPlainObject) : []) {
+            if (typeof variable.value === "string") sources.push({ text: variable.value, where: `${who} env ${variable.name}` });
+        }
+    }
+    const objects = allObjects(model, rendered).filter((o: SourcedObject) => o.namespace === pod.namespace);
+    for (const ref of podSpecReferences(pod.spec, pod.workloadKind)) {
+        const object = objects.find((o) => o.object.kind === ref.kind && o.object.metadata.name === ref.name)?.object;
+        if (!object) continue;
+        for (const [key, text] of Object.entries(dataEntries(object))) {
+            if (ref.keys.length === 0 || ref.keys.includes(key)) sources.push({ text, where: `${ref.kind} ${ref.name} key ${key} (${ref.via})` });
+        }
+    }
+    const targets: ConfiguredTarget[] = [];
+    for (const { text, where } of sources) {
+        for (const a of findAddresses(text)) {
+            targets.push({ namespace: a.namespace, service: a.service, ...(a.srv ? { portName: a.srv } : a.port !== undefined ? { port: a.port } : {}), where: `${where}: ${a.text}` });
+        }
+    }
+    if (pod.workloadKind === "Prometheus") {
+        const alertmanagers = record(pod.spec.alerting).alertmanagers;
+        for (const am of Array.isArray(alertmanagers) ? alertmanagers.filter(isPlainObject) : []) {
+            const port = am.port;
+            targets.push({
+                namespace: typeof am.namespace === "string" ? am.namespace : pod.namespace,
+                service: String(am.name),
+                ...(typeof port === "number" ? { port } : typeof port === "string" ? { portName: port } : {}),
+                where: "spec.alerting.alertmanagers",
+            });
+        }
+    }
+    return targets;
+}
+
+/**
+ * Where a Service port leads: the pods its selector picks and the container port behind it (a
+ * named targetPort resolves per pod). Undefined when the stack renders no such Service or port.
+ */
+export function serviceTargets(
+    target: Pick<ConfiguredTarget, "namespace" | "service" | "port" | "portName">,
+    model: StackModel,
+    rendered: readonly RenderedRelease[],
+    pods: readonly RenderedPod[],
+): ServicePortTarget[] | undefined {
+    const service = allObjects(model, rendered).find((o) => o.object.kind === "Service" && o.namespace === target.namespace && o.object.metadata.name === target.service)?.object;
+    if (!service) return undefined;
+    const spec = record(service.spec);
+    const ports = (Array.isArray(spec.ports) ? spec.ports.filter(isPlainObject) : []).filter((p) =>
+        target.portName !== undefined ? p.name === target.portName : target.port !== undefined ? Number(p.port) === target.port : true,
+    );
+    if (ports.length === 0) return undefined;
+    const selector = stringRecord(spec.selector);
+    const selected = pods.filter((p) => p.namespace === target.namespace && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => p.labels[k] === v));
+    const out: ServicePortTarget[] = [];
+    for (const port of ports) {
+        const protocol = (port.protocol ?? "TCP") as Protocol;
+        for (const pod of selected) {
+            const targetPort = port.targetPort ?? port.port;
+            const containerPort = typeof targetPort === "number" ? targetPort : pod.ports.find((c) => c.name === targetPort && c.protocol === protocol)?.containerPort;
+            if (containerPort !== undefined) out.push({ pod, containerPort, protocol });
+        }
+    }
+    return out;
+}
