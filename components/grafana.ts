@@ -24,14 +24,39 @@ export const datasourceUids = {
     alertmanager: "lgtm-alertmanager",
 } as const;
 
+/** A cert-manager issuer, named on the Ingress so that cert-manager's ingress-shim requests the certificate. */
+export interface CertManagerIssuer {
+    /** `ClusterIssuer` (cluster-wide) or `Issuer` (in Grafana's namespace). */
+    readonly kind: "ClusterIssuer" | "Issuer";
+    readonly name: string;
+}
+
+/** Where the ingress's TLS certificate comes from. */
+export type GrafanaTls =
+    /** A TLS Secret that exists in Grafana's namespace; whoever created it renews it. */
+    | { readonly existingSecret: string }
+    /** cert-manager issues and renews the certificate into `secretName` (default `<release>-tls`). */
+    | { readonly issuer: CertManagerIssuer; readonly secretName?: string };
+
 /** Optional ingress in front of Grafana. */
 export interface GrafanaIngress {
     /** Public host name, e.g. `grafana.example.com`. */
     readonly host: string;
     /** IngressClass to use; undefined uses the cluster default. */
     readonly className?: string;
-    /** Secret with the TLS certificate for `host`; without it Grafana is served over plain HTTP. */
-    readonly tlsSecretName?: string;
+    /** TLS for `host`; undefined serves Grafana over plain HTTP. */
+    readonly tls?: GrafanaTls;
+}
+
+/** The Secret the ingress serves its certificate from: the existing one, or the one cert-manager writes. */
+export function tlsSecretName(tls: GrafanaTls, releaseName: string): string {
+    return "existingSecret" in tls ? tls.existingSecret : (tls.secretName ?? `${releaseName}-tls`);
+}
+
+/** Annotations that have cert-manager issue the ingress's certificate; none for an existing Secret. */
+export function certManagerAnnotations(tls: GrafanaTls | undefined): Record<string, string> {
+    if (tls === undefined || !("issuer" in tls)) return {};
+    return { [tls.issuer.kind === "ClusterIssuer" ? "cert-manager.io/cluster-issuer" : "cert-manager.io/issuer"]: tls.issuer.name };
 }
 
 /** Where Grafana's datasources point; every URL comes from the producing component's outputs. */
@@ -121,10 +146,13 @@ export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown
     };
 }
 
-/** The URL users open: the ingress host (and sub-path), or undefined without ingress. */
+/**
+ * The URL users open: the ingress host (and sub-path), or undefined without ingress. HTTPS exactly
+ * when the ingress has TLS, whichever way; the root URL and the cookies' `Secure` flag follow it.
+ */
 export function externalUrl(ingress: GrafanaIngress | undefined, subPath: string): string | undefined {
     if (!ingress) return undefined;
-    return `${ingress.tlsSecretName ? "https" : "http"}://${ingress.host}${subPath}`;
+    return `${ingress.tls ? "https" : "http"}://${ingress.host}${subPath}`;
 }
 
 export interface GrafanaArgs {
@@ -198,15 +226,20 @@ export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknow
                 provider: { foldersFromFilesStructure: true },
             },
         },
-        ingress: v.ingress
-            ? {
-                  enabled: true,
-                  ...(v.ingress.className ? { ingressClassName: v.ingress.className } : {}),
-                  hosts: [v.ingress.host],
-                  path: v.subPath || "/",
-                  ...(v.ingress.tlsSecretName ? { tls: [{ secretName: v.ingress.tlsSecretName, hosts: [v.ingress.host] }] } : {}),
-              }
-            : { enabled: false },
+        ingress: v.ingress ? ingressValues(v.ingress, v.releaseName, v.subPath) : { enabled: false },
+    };
+}
+
+function ingressValues(ingress: GrafanaIngress, releaseName: string, subPath: string): Record<string, unknown> {
+    const annotations = certManagerAnnotations(ingress.tls);
+    return {
+        enabled: true,
+        ...(ingress.className ? { ingressClassName: ingress.className } : {}),
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+        hosts: [ingress.host],
+        path: subPath || "/",
+        // With an issuer, cert-manager creates a Certificate for these hosts into this Secret.
+        ...(ingress.tls ? { tls: [{ secretName: tlsSecretName(ingress.tls, releaseName), hosts: [ingress.host] }] } : {}),
     };
 }
 

@@ -5,7 +5,7 @@ import { Alloy } from "../components/alloy";
 import { PlatformDashboards, projectDashboardsDirectory } from "../components/dashboards";
 import { Demo } from "../components/demo";
 import { ExternalObjectStore } from "../components/externalObjectStore";
-import { Grafana } from "../components/grafana";
+import { Grafana, GrafanaIngress, GrafanaTls } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
 import { Minio } from "../components/minio";
@@ -57,6 +57,17 @@ export interface PlatformOutputs {
         /** Sample workloads, present only when `demo.enabled`. */
         readonly demo?: Demo;
     };
+}
+
+/** Grafana's ingress from config: TLS from an existing Secret or a cert-manager issuer (validation allows one of them). */
+function grafanaIngress(c: PlatformConfig["grafana"]["ingress"]): GrafanaIngress | undefined {
+    if (!c.enabled || c.host === undefined) return undefined;
+    const tls: GrafanaTls | undefined = c.issuer
+        ? { issuer: { kind: c.issuer.kind, name: c.issuer.name }, secretName: c.issuer.secretName }
+        : c.tlsSecretName !== undefined
+          ? { existingSecret: c.tlsSecretName }
+          : undefined;
+    return { host: c.host, className: c.className, tls };
 }
 
 /**
@@ -242,9 +253,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         ? new Demo("demo", { namespace: namespace(config.namespaces.demo), otlpHttpEndpoint: collect.otlpHttpEndpoint, sizing: sizing.demo }, inCluster)
         : undefined;
 
-    const ingress = config.grafana.ingress.enabled && config.grafana.ingress.host
-        ? { host: config.grafana.ingress.host, className: config.grafana.ingress.className, tlsSecretName: config.grafana.ingress.tlsSecretName }
-        : undefined;
+    const ingress = grafanaIngress(config.grafana.ingress);
     const grafana = new Grafana(
         "grafana",
         {

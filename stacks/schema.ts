@@ -15,6 +15,9 @@ const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a DNS
 const hostname = z
     .string()
     .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, "a DNS host name such as grafana.example.com (lower case, no scheme, no port, no path)");
+/** A Kubernetes object name (DNS subdomain), such as the name of a cert-manager issuer. */
+const objectNameMessage = "a Kubernetes object name: lower-case letters, digits, '-' and '.', such as letsencrypt-prod";
+const objectName = z.string(objectNameMessage).regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, objectNameMessage);
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'");
 /**
  * An S3 endpoint as every consumer takes it: host or host:port, never a scheme (TLS is a switch of
@@ -103,15 +106,42 @@ export const tempoSchema = z.strictObject({
     volumeSize: quantity,
 });
 
+/** Kinds of cert-manager issuer an Ingress can name (the annotation differs: `issuer` or `cluster-issuer`). */
+export const certManagerIssuerKinds = ["ClusterIssuer", "Issuer"] as const;
+
 export const grafanaSchema = z.strictObject({
     ingress: z
         .strictObject({
             enabled: z.boolean("true or false"),
             host: hostname.optional(),
             className: dnsLabel.optional(),
+            /** A TLS Secret that exists already (you manage and renew it). */
             tlsSecretName: dnsLabel.optional(),
+            /** A cert-manager issuer that issues and renews the certificate into a Secret of its own. */
+            issuer: z
+                .strictObject({
+                    kind: z.enum(certManagerIssuerKinds, `one of ${certManagerIssuerKinds.join(", ")} (an Issuer must be in Grafana's namespace)`),
+                    name: objectName,
+                    secretName: dnsLabel.optional(),
+                })
+                .optional(),
         })
-        .refine((i) => !i.enabled || i.host !== undefined, { message: "a host when ingress is enabled", path: ["host"] }),
+        .superRefine((i, ctx) => {
+            if (i.enabled && i.host === undefined) {
+                const why = i.issuer ? ", which cert-manager also requests the certificate for (grafana.ingress.issuer is set)" : "";
+                ctx.addIssue({ code: "custom", message: `a host when ingress is enabled${why}`, path: ["host"] });
+            }
+            if (i.issuer && !i.enabled) {
+                ctx.addIssue({ code: "custom", message: "no issuer while grafana.ingress.enabled is false (there is no Ingress to request a certificate for); set enabled: true and a host, or remove issuer", path: ["issuer"] });
+            }
+            if (i.issuer && i.tlsSecretName !== undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    message: "no tlsSecretName together with grafana.ingress.issuer: tlsSecretName is a TLS Secret you provide, issuer has cert-manager create one; keep one of them (name cert-manager's Secret with issuer.secretName)",
+                    path: ["tlsSecretName"],
+                });
+            }
+        }),
     subPath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, `"" (served at the root) or a path such as /grafana, without a trailing slash`),
     persistence: z.boolean("true or false"),
     volumeSize: quantity,

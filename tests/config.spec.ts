@@ -65,6 +65,13 @@ describe("config validation", () => {
         ["ingress without host", { grafana: JSON.stringify({ ingress: { enabled: true } }) }, ["lgtm:grafana.ingress.host", "a host when ingress is enabled"]],
         ["prod without ingress host", { ...prod, grafana: undefined }, ["lgtm:grafana.ingress.host = (missing)"]],
         ["prod with ingress off", { ...prod, grafana: JSON.stringify({ ingress: { enabled: false } }) }, ["lgtm:grafana.ingress.enabled = false", "prod"]],
+        ["an issuer without a host", { grafana: JSON.stringify({ ingress: { enabled: true, issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ["lgtm:grafana.ingress.host = (missing)", "cert-manager also requests the certificate for", "grafana.ingress.issuer is set"]],
+        ["an issuer with the ingress off", { grafana: JSON.stringify({ ingress: { enabled: false, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ["lgtm:grafana.ingress.issuer = ", "no issuer while grafana.ingress.enabled is false"]],
+        ["an issuer and an existing TLS Secret", { ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", tlsSecretName: "grafana-tls", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ['lgtm:grafana.ingress.tlsSecretName = "grafana-tls"', "no tlsSecretName together with grafana.ingress.issuer", "issuer.secretName"]],
+        ["an issuer of an unknown kind", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "clusterissuer", name: "letsencrypt" } } }) }, ['lgtm:grafana.ingress.issuer.kind = "clusterissuer"', "one of ClusterIssuer, Issuer"]],
+        ["an issuer without a name", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer" } } }) }, ["lgtm:grafana.ingress.issuer.name = (missing)", "a Kubernetes object name"]],
+        ["an issuer name with capitals", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer", name: "LetsEncrypt" } } }) }, ['lgtm:grafana.ingress.issuer.name = "LetsEncrypt"', "a Kubernetes object name"]],
+        ["a misspelled issuer key", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer", name: "ca", secret: "x" } } }) }, ["lgtm:grafana.ingress.issuer.secret: unknown key"]],
         ["sub-path with trailing slash", { grafana: JSON.stringify({ subPath: "/grafana/" }) }, ['lgtm:grafana.subPath = "/grafana/"']],
         ["namespace that is not a DNS label", { namespaces: JSON.stringify({ logs: "Logs_NS" }) }, ['lgtm:namespaces.logs = "Logs_NS"', "DNS label"]],
         ["bucket name with capitals", { objectStorage: JSON.stringify({ buckets: { tempo: "Tempo" } }) }, ['lgtm:objectStorage.buckets.tempo = "Tempo"', "S3 bucket name"]],
@@ -184,6 +191,13 @@ describe("config validation", () => {
         assert.equal(await pulumi.isSecret(secrets.objectStorage!.secretAccessKey), true);
         assert.deepEqual(platformSecrets(parsePlatformConfig({}), read), {});
         assert.equal(asked.length, 2);
+    });
+
+    it("accepts TLS from a cert-manager issuer, with or without a Secret name of its own", () => {
+        const issued = parsePlatformConfig({ ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } } }) });
+        assert.deepEqual(issued.grafana.ingress.issuer, { kind: "ClusterIssuer", name: "letsencrypt-prod" });
+        const named = parsePlatformConfig({ grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer", name: "ca.internal", secretName: "g-cert" } } }) });
+        assert.deepEqual(named.grafana.ingress.issuer, { kind: "Issuer", name: "ca.internal", secretName: "g-cert" });
     });
 
     it("reports every problem at once", () => {

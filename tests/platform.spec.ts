@@ -284,6 +284,19 @@ describe("platform under mocks", function () {
             assert.equal(logs.jsonData.httpHeaderName1, "X-Scope-OrgID");
             assert.equal(await valueOf(prod.outputs.grafanaUrl), "https://grafana.example.com");
         });
+        it("prod: a cert-manager issuer in config annotates Grafana's ingress, which serves the Secret cert-manager writes, over HTTPS", async () => {
+            const issued = await evaluatePlatform(
+                { profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", className: "nginx", issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } } }), objectStorage: s3Storage, ...s3Credentials },
+                "prod",
+            );
+            const values = release(issued, "grafana").inputs.values;
+            assert.deepEqual(values.ingress.annotations, { "cert-manager.io/cluster-issuer": "letsencrypt-prod" });
+            assert.deepEqual(values.ingress.tls, [{ secretName: `${values.fullnameOverride}-tls`, hosts: ["grafana.example.com"] }]);
+            assert.equal(values["grafana.ini"].security.cookie_secure, true);
+            assert.equal(await valueOf(issued.outputs.grafanaUrl), "https://grafana.example.com");
+            const existing = release(prod, "grafana").inputs.values.ingress;
+            assert.deepEqual([existing.annotations, existing.tls], [undefined, [{ secretName: "grafana-tls", hosts: ["grafana.example.com"] }]]);
+        });
         it("prod protects every release holding data, its Secrets, the Namespaces and the CRDs; dev protects nothing", () => {
             const stateful = ["prometheus-crds", "kps", "thanos", "loki", "tempo", "grafana"];
             for (const name of stateful) assert.equal(release(prod, name).protect, true, name);

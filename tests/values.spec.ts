@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { parse } from "yaml";
-import { buildDatasources, buildGrafanaValues, datasourceUids, externalUrl } from "../components/grafana";
+import { buildDatasources, buildGrafanaValues, certManagerAnnotations, datasourceUids, externalUrl, tlsSecretName } from "../components/grafana";
 import { lokiIngestLimits, tempoIngestLimits } from "../components/ingestLimits";
 import { buildLokiValues, cacheValues, LokiValuesInput } from "../components/loki";
 import { buildMetricsValues } from "../components/metrics";
@@ -347,12 +347,29 @@ describe("Grafana values", () => {
         assert.equal((v as any)["grafana.ini"]["auth.anonymous"].enabled, false);
     });
     it("serves from a sub-path behind a TLS ingress", () => {
-        const v = buildGrafanaValues({ ...input, subPath: "/grafana", ingress: { host: "g.example.com", className: "nginx", tlsSecretName: "g-tls" } });
+        const v = buildGrafanaValues({ ...input, subPath: "/grafana", ingress: { host: "g.example.com", className: "nginx", tls: { existingSecret: "g-tls" } } });
         assert.equal((v as any)["grafana.ini"].server.root_url, "https://g.example.com/grafana");
         assert.equal((v as any)["grafana.ini"].server.serve_from_sub_path, true);
         assert.deepEqual(get(v, "ingress.tls"), [{ secretName: "g-tls", hosts: ["g.example.com"] }]);
         assert.equal(get(v, "ingress.path"), "/grafana");
         assert.equal((v as any)["grafana.ini"].security.cookie_secure, true);
+    });
+    it("has cert-manager issue the certificate into a Secret named after the release, or the one given", () => {
+        const cluster = buildGrafanaValues({ ...input, ingress: { host: "g.example.com", tls: { issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } } } });
+        assert.deepEqual(get(cluster, "ingress.annotations"), { "cert-manager.io/cluster-issuer": "letsencrypt-prod" });
+        assert.deepEqual(get(cluster, "ingress.tls"), [{ secretName: "grafana-tls", hosts: ["g.example.com"] }]);
+        assert.equal((cluster as any)["grafana.ini"].server.root_url, "https://g.example.com");
+        assert.equal((cluster as any)["grafana.ini"].security.cookie_secure, true);
+        const namespaced = buildGrafanaValues({ ...input, releaseName: "ui", ingress: { host: "g.example.com", tls: { issuer: { kind: "Issuer", name: "internal-ca" }, secretName: "ui-cert" } } });
+        assert.deepEqual(get(namespaced, "ingress.annotations"), { "cert-manager.io/issuer": "internal-ca" });
+        assert.deepEqual(get(namespaced, "ingress.tls"), [{ secretName: "ui-cert", hosts: ["g.example.com"] }]);
+        assert.equal(tlsSecretName({ issuer: { kind: "Issuer", name: "x" } }, "ui"), "ui-tls");
+    });
+    it("annotates nothing for cert-manager when the TLS Secret exists already", () => {
+        const v = buildGrafanaValues({ ...input, ingress: { host: "g.example.com", tls: { existingSecret: "g-tls" } } });
+        assert.equal(get(v, "ingress.annotations"), undefined);
+        assert.deepEqual(certManagerAnnotations({ existingSecret: "g-tls" }), {});
+        assert.deepEqual(certManagerAnnotations(undefined), {});
     });
     it("sends cookies over plain HTTP only when Grafana is served without TLS, and runs no root init container", () => {
         const plain = buildGrafanaValues({ ...input, ingress: { host: "g.example.com" } });
