@@ -5,7 +5,7 @@ import { Alloy } from "../components/alloy";
 import { PlatformDashboards, projectDashboardsDirectory } from "../components/dashboards";
 import { Demo } from "../components/demo";
 import { ExternalObjectStore } from "../components/externalObjectStore";
-import { Grafana, GrafanaIngress, GrafanaTls } from "../components/grafana";
+import { Grafana, GrafanaArgs, GrafanaIngress, GrafanaTls } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
 import { Minio } from "../components/minio";
@@ -68,6 +68,13 @@ function grafanaIngress(c: PlatformConfig["grafana"]["ingress"]): GrafanaIngress
           ? { existingSecret: c.tlsSecretName }
           : undefined;
     return { host: c.host, className: c.className, tls };
+}
+
+/** Grafana's external database: the settings from config, the password from secret config (validation requires both or neither). */
+function grafanaDatabase(settings: PlatformConfig["grafana"]["database"], password: pulumi.Output<string> | undefined): GrafanaArgs["database"] {
+    if (settings === undefined) return undefined;
+    if (password === undefined) throw new Error("grafana.database needs the grafanaDatabasePassword secret from readPlatformSecrets");
+    return { ...settings, password };
 }
 
 /**
@@ -273,8 +280,10 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             dashboardNamespaces: [metrics.namespace, dashboards.namespace],
             ingress,
             subPath: config.grafana.subPath,
-            replicas: 1,
-            persistence: volume(config.grafana.volumeSize, config.grafana.persistence),
+            replicas: config.grafana.replicas,
+            // With an external database Grafana keeps nothing that must outlive its pods: no volume.
+            persistence: volume(config.grafana.volumeSize, config.grafana.persistence && !config.grafana.database),
+            database: grafanaDatabase(config.grafana.database, secrets.grafanaDatabasePassword),
             resources: sizing.grafana.server,
             sidecarResources: sizing.grafana.sidecar,
         },

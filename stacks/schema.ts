@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { grafanaDatabaseSslModes, grafanaDatabaseTypes } from "../components/grafana";
 import { lokiModes } from "../components/loki";
 
 /**
@@ -106,6 +107,31 @@ export const tempoSchema = z.strictObject({
     volumeSize: quantity,
 });
 
+/** host or host:port, as Grafana's `database.host` takes it (no scheme: the type says what it speaks). */
+const databaseHost = z
+    .string("host or host:port, such as grafana-db.example.com:5432")
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:\d{1,5})?$/, "host or host:port without a scheme, such as grafana-db.example.com:5432")
+    .refine((h) => {
+        const port = /:(\d+)$/.exec(h)?.[1];
+        return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+    }, "a port between 1 and 65535");
+
+const grafanaDatabaseSchema = z
+    .strictObject({
+        type: z.enum(grafanaDatabaseTypes, `one of ${grafanaDatabaseTypes.join(", ")}`),
+        host: databaseHost,
+        name: z.string("a database name such as grafana").regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, "a database name such as grafana: letters, digits, '_', '$', '-', at most 63"),
+        user: z.string("a user name such as grafana").regex(/^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,62}$/, "a user name such as grafana: letters, digits, '_', '.', '@', '$', '-', at most 63"),
+        sslMode: z.string().optional(),
+    })
+    .superRefine((d, ctx) => {
+        const modes = grafanaDatabaseSslModes[d.type].all;
+        if (d.sslMode !== undefined && !modes.includes(d.sslMode)) {
+            ctx.addIssue({ code: "custom", message: `one of ${modes.join(", ")} for type ${d.type}`, path: ["sslMode"] });
+        }
+    })
+    .transform((d) => ({ ...d, sslMode: d.sslMode ?? grafanaDatabaseSslModes[d.type].default }));
+
 /** Kinds of cert-manager issuer an Ingress can name (the annotation differs: `issuer` or `cluster-issuer`). */
 export const certManagerIssuerKinds = ["ClusterIssuer", "Issuer"] as const;
 
@@ -143,8 +169,11 @@ export const grafanaSchema = z.strictObject({
             }
         }),
     subPath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, `"" (served at the root) or a path such as /grafana, without a trailing slash`),
+    replicas,
+    /** The volume of Grafana's SQLite database; with `database` there is nothing to keep locally. */
     persistence: z.boolean("true or false"),
     volumeSize: quantity,
+    database: grafanaDatabaseSchema.optional(),
 });
 
 export const alertingSchema = z.strictObject({
