@@ -236,6 +236,9 @@ function highAvailabilityValues(v: GrafanaValuesInput): Record<string, unknown> 
     return {
         ...spreadValues(v.replicas, selectorLabels(v.releaseName)),
         podDisruptionBudget: { maxUnavailable: 1 },
+        // Replace one pod at a time instead of adding one first: with one replica per node, a surge
+        // pod needs a spare node, and would stay Pending (and the rollout stuck) without one.
+        deploymentStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
         // The Service the replicas find each other through (gossip port only).
         headlessService: true,
     };

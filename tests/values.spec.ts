@@ -387,7 +387,10 @@ describe("Grafana values", () => {
     });
     it("one replica: no spread, no disruption budget, no alerting peers", () => {
         const v = buildGrafanaValues({ ...input, database: postgres }) as any;
-        assert.deepEqual([v.replicas, v.affinity, v.podDisruptionBudget, v.headlessService, v["grafana.ini"].unified_alerting], [1, undefined, undefined, undefined, undefined]);
+        assert.deepEqual(
+            [v.replicas, v.affinity, v.podDisruptionBudget, v.deploymentStrategy, v.headlessService, v["grafana.ini"].unified_alerting],
+            [1, undefined, undefined, undefined, undefined, undefined],
+        );
     });
     it("several replicas: one per node, one disrupted at a time, one Alertmanager gossiping over the headless Service", () => {
         const v = buildGrafanaValues({ ...input, replicas: 3, database: postgres }) as any;
@@ -396,6 +399,7 @@ describe("Grafana values", () => {
             { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "grafana" } } },
         ]);
         assert.deepEqual(v.podDisruptionBudget, { maxUnavailable: 1 });
+        assert.deepEqual(v.deploymentStrategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }, "a rollout needs no spare node");
         assert.equal(v.headlessService, true);
         assert.deepEqual(v["grafana.ini"].unified_alerting, {
             ha_peers: `grafana-headless.ui.svc.cluster.local:${grafanaGossipPort}`,
