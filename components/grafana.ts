@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { charts } from "./charts";
-import { platformRelease, serviceName, ServiceName, serviceUrl } from "./release";
+import { spreadValues } from "./availability";
+import { clusterDnsName, platformRelease, serviceName, ServiceName, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
 
 /** Service port of the chart (its default). */
@@ -32,14 +33,39 @@ export const datasourceUids = {
     alertmanager: "lgtm-alertmanager",
 } as const;
 
+/** A cert-manager issuer, named on the Ingress so that cert-manager's ingress-shim requests the certificate. */
+export interface CertManagerIssuer {
+    /** `ClusterIssuer` (cluster-wide) or `Issuer` (in Grafana's namespace). */
+    readonly kind: "ClusterIssuer" | "Issuer";
+    readonly name: string;
+}
+
+/** Where the ingress's TLS certificate comes from. */
+export type GrafanaTls =
+    /** A TLS Secret that exists in Grafana's namespace; whoever created it renews it. */
+    | { readonly existingSecret: string }
+    /** cert-manager issues and renews the certificate into `secretName` (default `<release>-tls`). */
+    | { readonly issuer: CertManagerIssuer; readonly secretName?: string };
+
 /** Optional ingress in front of Grafana. */
 export interface GrafanaIngress {
     /** Public host name, e.g. `grafana.example.com`. */
     readonly host: string;
     /** IngressClass to use; undefined uses the cluster default. */
     readonly className?: string;
-    /** Secret with the TLS certificate for `host`; without it Grafana is served over plain HTTP. */
-    readonly tlsSecretName?: string;
+    /** TLS for `host`; undefined serves Grafana over plain HTTP. */
+    readonly tls?: GrafanaTls;
+}
+
+/** The Secret the ingress serves its certificate from: the existing one, or the one cert-manager writes. */
+export function tlsSecretName(tls: GrafanaTls, releaseName: string): string {
+    return "existingSecret" in tls ? tls.existingSecret : (tls.secretName ?? `${releaseName}-tls`);
+}
+
+/** Annotations that have cert-manager issue the ingress's certificate; none for an existing Secret. */
+export function certManagerAnnotations(tls: GrafanaTls | undefined): Record<string, string> {
+    if (tls === undefined || !("issuer" in tls)) return {};
+    return { [tls.issuer.kind === "ClusterIssuer" ? "cert-manager.io/cluster-issuer" : "cert-manager.io/issuer"]: tls.issuer.name };
 }
 
 /** Where Grafana's datasources point; every URL comes from the producing component's outputs. */
@@ -129,11 +155,52 @@ export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown
     };
 }
 
-/** The URL users open: the ingress host (and sub-path), or undefined without ingress. */
+/**
+ * The URL users open: the ingress host (and sub-path), or undefined without ingress. HTTPS exactly
+ * when the ingress has TLS, whichever way; the root URL and the cookies' `Secure` flag follow it.
+ */
 export function externalUrl(ingress: GrafanaIngress | undefined, subPath: string): string | undefined {
     if (!ingress) return undefined;
-    return `${ingress.tlsSecretName ? "https" : "http"}://${ingress.host}${subPath}`;
+    return `${ingress.tls ? "https" : "http"}://${ingress.host}${subPath}`;
 }
+
+/** Databases Grafana can share between replicas (its default, SQLite, is a file in one pod). */
+export const grafanaDatabaseTypes = ["postgres", "mysql"] as const;
+export type GrafanaDatabaseType = (typeof grafanaDatabaseTypes)[number];
+
+/**
+ * Grafana's `database.ssl_mode` values per type. `plain` sends everything in clear text; `default`
+ * encrypts without verifying the server's certificate (Grafana's image trusts only public CAs, and
+ * managed databases often use a private one); the others also verify it.
+ */
+export const grafanaDatabaseSslModes: Readonly<Record<GrafanaDatabaseType, { readonly plain: string; readonly default: string; readonly all: readonly string[] }>> = {
+    postgres: { plain: "disable", default: "require", all: ["disable", "require", "verify-ca", "verify-full"] },
+    mysql: { plain: "false", default: "skip-verify", all: ["false", "true", "skip-verify"] },
+};
+
+/** An external database shared by every Grafana replica (its password travels separately, as a Secret). */
+export interface GrafanaDatabase {
+    readonly type: GrafanaDatabaseType;
+    /** `host` or `host:port`. */
+    readonly host: string;
+    /** Database name. */
+    readonly name: string;
+    readonly user: string;
+    /** Grafana's `ssl_mode`, one of `grafanaDatabaseSslModes[type].all`. */
+    readonly sslMode: string;
+}
+
+/** The port Grafana connects to: the one in `host`, else the type's default (PostgreSQL 5432, MySQL 3306). */
+export function grafanaDatabasePort(db: Pick<GrafanaDatabase, "type" | "host">): number {
+    const port = /:(\d+)$/.exec(db.host)?.[1];
+    return port === undefined ? { postgres: 5432, mysql: 3306 }[db.type] : Number(port);
+}
+
+/** Grafana's environment variable for `[database] password`; it overrides grafana.ini. */
+const databasePasswordEnv = "GF_DATABASE_PASSWORD";
+const databasePasswordKey = "password";
+/** The port Grafana's Alertmanager gossips on (the chart's container port and headless Service port). */
+export const grafanaGossipPort = 9094;
 
 export interface GrafanaArgs {
     /** Namespace of Grafana and its admin Secret. */
@@ -150,33 +217,81 @@ export interface GrafanaArgs {
     readonly ingress?: GrafanaIngress;
     /** Path Grafana is served from, `""` for the root or e.g. `/grafana`. */
     readonly subPath: string;
-    /** Replicas (more than one needs an external database; the profile keeps it at one). */
+    /** Replicas; more than one needs `database` (config validation sees to it). */
     readonly replicas: number;
-    /** Volume for Grafana's SQLite database and plugins. */
+    /** Volume for Grafana's SQLite database and plugins; with `database`, leave it disabled. */
     readonly persistence: Persistence;
+    /** External database and its password (a Pulumi secret); undefined keeps SQLite on `persistence`. */
+    readonly database?: GrafanaDatabase & { readonly password: pulumi.Input<string> };
     /** Resources of the Grafana container. */
     readonly resources: ComputeResources;
     /** Resources of each provisioning sidecar. */
     readonly sidecarResources: ComputeResources;
 }
 
-export interface GrafanaValuesInput extends Omit<GrafanaArgs, "namespace" | "crds" | "datasources" | "dashboardNamespaces"> {
+export interface GrafanaValuesInput extends Omit<GrafanaArgs, "namespace" | "crds" | "datasources" | "dashboardNamespaces" | "database"> {
+    /** Grafana's namespace (its replicas find each other through their headless Service there). */
+    readonly namespace: string;
     readonly datasources: DatasourceEndpoints;
     readonly dashboardNamespaces: string[];
     readonly adminSecretName: string;
+    /** External database, and the Secret holding its password under the key `password`. */
+    readonly database?: GrafanaDatabase & { readonly passwordSecretName: string };
 }
 
-/** Values of the Grafana chart. The admin login reaches it only as the name of an existing Secret. */
+/** The labels the chart selects Grafana's pods by. */
+function selectorLabels(releaseName: string): Record<string, string> {
+    return { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": releaseName };
+}
+
+/** Several replicas: one per node, one disrupted at a time; nothing for a single one. */
+function highAvailabilityValues(v: GrafanaValuesInput): Record<string, unknown> {
+    if (v.replicas <= 1) return {};
+    return {
+        ...spreadValues(v.replicas, selectorLabels(v.releaseName)),
+        podDisruptionBudget: { maxUnavailable: 1 },
+        // Replace one pod at a time instead of adding one first: with one replica per node, a surge
+        // pod needs a spare node, and would stay Pending (and the rollout stuck) without one.
+        deploymentStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+        // The Service the replicas find each other through (gossip port only).
+        headlessService: true,
+    };
+}
+
+/**
+ * grafana.ini `[unified_alerting]` for several replicas (undefined for one). Every replica
+ * evaluates every alert rule; their Alertmanagers gossip over the headless Service so that one
+ * of them notifies, and silences are shared (Grafana's alerting high availability).
+ */
+export function alertingHighAvailability(v: Pick<GrafanaValuesInput, "replicas" | "releaseName" | "namespace">): Record<string, string> | undefined {
+    if (v.replicas <= 1) return undefined;
+    // POD_IP is set by the chart on the Grafana container; Grafana expands ${…} in its configuration.
+    const self = `\${POD_IP}:${grafanaGossipPort}`;
+    return {
+        ha_peers: `${clusterDnsName({ name: `${v.releaseName}-headless`, namespace: v.namespace })}:${grafanaGossipPort}`,
+        ha_listen_address: self,
+        ha_advertise_address: self,
+    };
+}
+
+/**
+ * Values of the Grafana chart. The admin login and the database password reach it only as names
+ * of existing Secrets.
+ */
 export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknown> {
     const server: Record<string, unknown> = {};
     const url = externalUrl(v.ingress, v.subPath);
     if (url) server.root_url = url;
     if (v.subPath) server.serve_from_sub_path = true;
+    const alertingHa = alertingHighAvailability(v);
+    const db = v.database;
     return {
         fullnameOverride: v.releaseName,
         serviceMonitor: { enabled: true },
         replicas: v.replicas,
+        ...highAvailabilityValues(v),
         admin: { existingSecret: v.adminSecretName, userKey: adminUserKey, passwordKey: adminPasswordKey },
+        ...(db ? { envValueFrom: { [databasePasswordEnv]: { secretKeyRef: { name: db.passwordSecretName, key: databasePasswordKey } } } } : {}),
         resources: v.resources,
         // Its init container runs as root, which Pod Security "restricted" rejects; the pod's fsGroup
         // (472) already hands the volume to Grafana's user.
@@ -192,6 +307,9 @@ export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknow
             "auth.anonymous": { enabled: false },
             // Session cookies only over HTTPS when Grafana is served over TLS.
             security: { cookie_secure: url?.startsWith("https://") ?? false, cookie_samesite: "lax" },
+            // The password comes from the environment (GF_DATABASE_PASSWORD), never from this file.
+            ...(db ? { database: { type: db.type, host: db.host, name: db.name, user: db.user, ssl_mode: db.sslMode } } : {}),
+            ...(alertingHa ? { unified_alerting: alertingHa } : {}),
         },
         datasources: { "datasources.yaml": buildDatasources(v.datasources) },
         sidecar: {
@@ -206,16 +324,39 @@ export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknow
                 provider: { foldersFromFilesStructure: true },
             },
         },
-        ingress: v.ingress
-            ? {
-                  enabled: true,
-                  ...(v.ingress.className ? { ingressClassName: v.ingress.className } : {}),
-                  hosts: [v.ingress.host],
-                  path: v.subPath || "/",
-                  ...(v.ingress.tlsSecretName ? { tls: [{ secretName: v.ingress.tlsSecretName, hosts: [v.ingress.host] }] } : {}),
-              }
-            : { enabled: false },
+        ingress: v.ingress ? ingressValues(v.ingress, v.releaseName, v.subPath) : { enabled: false },
     };
+}
+
+function ingressValues(ingress: GrafanaIngress, releaseName: string, subPath: string): Record<string, unknown> {
+    const annotations = certManagerAnnotations(ingress.tls);
+    return {
+        enabled: true,
+        ...(ingress.className ? { ingressClassName: ingress.className } : {}),
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+        hosts: [ingress.host],
+        path: subPath || "/",
+        // With an issuer, cert-manager creates a Certificate for these hosts into this Secret.
+        ...(ingress.tls ? { tls: [{ secretName: tlsSecretName(ingress.tls, releaseName), hosts: [ingress.host] }] } : {}),
+    };
+}
+
+/** The Secret with the database password, and the settings that name it (the password left out). */
+function databaseSecret(
+    name: string,
+    releaseName: string,
+    namespace: pulumi.Input<string>,
+    database: NonNullable<GrafanaArgs["database"]>,
+    parent: pulumi.Resource,
+): { secret: k8s.core.v1.Secret; settings: GrafanaDatabase & { passwordSecretName: string } } {
+    const { password, ...settings } = database;
+    const passwordSecretName = `${releaseName}-database`;
+    const secret = new k8s.core.v1.Secret(
+        `${name}-database`,
+        { metadata: { name: passwordSecretName, namespace }, type: "Opaque", stringData: { [databasePasswordKey]: pulumi.secret(password) } },
+        { parent },
+    );
+    return { secret, settings: { ...settings, passwordSecretName } };
 }
 
 /** Grafana, the one front end: datasources provisioned from the other components' outputs. */
@@ -251,15 +392,24 @@ export class Grafana extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // The database password enters the cluster only here, as a Secret Grafana reads into its environment.
+        const database = args.database ? databaseSecret(name, args.releaseName, args.namespace, args.database, this) : undefined;
         const values = pulumi
-            .all([args.datasources, pulumi.all(args.dashboardNamespaces)])
-            .apply(([datasources, dashboardNamespaces]) =>
-                buildGrafanaValues({ ...args, datasources, dashboardNamespaces: [...new Set(dashboardNamespaces)], adminSecretName }),
+            .all([args.namespace, args.datasources, pulumi.all(args.dashboardNamespaces)])
+            .apply(([namespace, datasources, dashboardNamespaces]) =>
+                buildGrafanaValues({
+                    ...args,
+                    namespace,
+                    datasources,
+                    dashboardNamespaces: [...new Set(dashboardNamespaces)],
+                    adminSecretName,
+                    database: database?.settings,
+                }),
             );
         this.release = platformRelease(
             name,
             { chart: charts.grafana, releaseName: args.releaseName, namespace: args.namespace, values },
-            { parent: this, dependsOn: [adminSecret, args.crds] },
+            { parent: this, dependsOn: [adminSecret, ...(database ? [database.secret] : []), args.crds] },
         );
 
         this.url = serviceUrl(this.release, undefined, grafanaPort);

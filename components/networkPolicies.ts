@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alloyPorts, AlloyPodSelectors } from "./alloy";
-import { grafanaContainerPort, GrafanaPodSelectors } from "./grafana";
+import { grafanaContainerPort, grafanaGossipPort, GrafanaPodSelectors } from "./grafana";
 import { LokiMode, lokiPodPorts, LokiPodSelectors } from "./loki";
 import { alertmanagerPort, metricsPodPorts, MetricsPodSelectors, nodeScrapePorts, prometheusPort, thanosSidecarGrpcPort } from "./metrics";
 import { minioApiPort, MinioPodSelectors } from "./minio";
@@ -219,7 +219,15 @@ export interface PlatformNetworkInput<N = string> {
     readonly logs: { readonly namespace: N; readonly pods: LokiPodSelectors; readonly mode: LokiMode };
     readonly traces: { readonly namespace: N; readonly pods: TracePods };
     readonly agents: { readonly namespace: N; readonly pods: AlloyPodSelectors };
-    readonly grafana: { readonly namespace: N; readonly pods: GrafanaPodSelectors; readonly ingress: boolean };
+    readonly grafana: {
+        readonly namespace: N;
+        readonly pods: GrafanaPodSelectors;
+        readonly ingress: boolean;
+        /** Several replicas gossip (unified alerting's HA). */
+        readonly replicas: number;
+        /** An external database, by its addresses and port; undefined keeps SQLite in the pod. */
+        readonly database?: { readonly cidrs: readonly string[]; readonly port: number };
+    };
     /** Where the API server's addresses lie (it is not a pod; its address depends on the cluster). */
     readonly apiServerCidrs: readonly string[];
     /** Namespaces of the ingress controllers that may reach Grafana; undefined: any namespace. */
@@ -389,6 +397,8 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
     flow("grafana", tempoPart("queryFrontend"), tcp(tempoPorts.http), "Traces datasource");
     flow("grafana", "alertmanager", tcp(alertmanagerPort), "Alertmanager datasource");
     if (g.ingress) flow(ingressControllers, "grafana", tcp(grafanaContainerPort), "users through the ingress controller");
+    if (g.replicas > 1) flow("grafana", "grafana", [...tcp(grafanaGossipPort), ...udp(grafanaGossipPort)], "alerting HA gossip between replicas");
+    if (g.database) flow("grafana", { kind: "addresses", name: "Grafana database", cidrs: g.database.cidrs }, tcp(g.database.port), "Grafana's external database");
 
     return { namespaces: p.namespaces, workloads, flows };
 }

@@ -238,8 +238,9 @@ export const chartRules: Readonly<Record<string, ChartRules>> = {
         ],
     },
     grafana: {
-        persistence: [{ kind: "true", label: "Grafana database", path: ["persistence", "enabled"] }],
-        // Grafana on SQLite runs one replica; more would need an external database.
+        // Its SQLite file (the chart's default database) needs a volume; an external database keeps the state elsewhere.
+        persistence: [{ kind: "true", label: "Grafana database (SQLite)", path: ["persistence", "enabled"], when: equals(["grafana.ini", "database", "type"], "sqlite3", "sqlite3") }],
+        // One replica is prod's default (several need an external database, which the stack config requires).
         replicas: [],
         resources: [
             sized("Grafana", []),

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { awsS3EndpointRegion } from "../components/externalObjectStore";
+import { grafanaDatabaseSslModes } from "../components/grafana";
 import type { ObjectStoreCredentials } from "../components/objectStore";
 import { durationSeconds } from "./durations";
 import { profileDefaults, profileSizing } from "./profiles";
@@ -14,11 +15,13 @@ const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "lok
 const objectStorageSecretKeys = ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"] as const;
 /** Alertmanager's notification URLs (optional). */
 const notificationSecretKeys = ["slackWebhookUrl", "alertWebhookUrl"] as const;
+/** The password of Grafana's external database (`grafana.database`). */
+const grafanaDatabasePasswordKey = "grafanaDatabasePassword" as const;
 /**
  * Secret keys (`pulumi config set --secret`): read only as secrets by `readPlatformSecrets`. Here
  * they are checked for presence (and the URLs for their form) only; a value is never echoed.
  */
-export const secretKeys = [...objectStorageSecretKeys, ...notificationSecretKeys] as const;
+export const secretKeys = [...objectStorageSecretKeys, ...notificationSecretKeys, grafanaDatabasePasswordKey] as const;
 export type SecretKey = (typeof secretKeys)[number];
 
 /** What each object storage secret key holds, for messages. */
@@ -128,7 +131,12 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
     if (!result.success) throw new ConfigError(result.error.issues.map((i) => describeIssue(i, candidate)), prefix);
     const config = result.data;
 
-    problems.push(...crossFieldProblems(config), ...secretKeyProblems(config, raw, prefix, options), ...notificationProblems(raw, config));
+    problems.push(
+        ...crossFieldProblems(config),
+        ...grafanaProblems(config, overrides.grafana),
+        ...secretKeyProblems(config, raw, prefix, options),
+        ...notificationProblems(raw, config),
+    );
     if (problems.length > 0) throw new ConfigError(problems, prefix);
     return config;
 }
@@ -151,9 +159,10 @@ function notificationProblems(raw: RawConfig, c: PlatformConfig): string[] {
     return problems;
 }
 
-/** The secret keys a valid config needs set: the external object store's credentials. */
+/** The secret keys a valid config needs set: the external object store's credentials, Grafana's database password. */
 export function requiredSecretKeys(c: PlatformConfig): SecretKey[] {
-    return c.objectStorage.type === "external" ? [...objectStorageSecretKeys] : [];
+    const keys: SecretKey[] = c.objectStorage.type === "external" ? [...objectStorageSecretKeys] : [];
+    return c.grafana.database ? [...keys, grafanaDatabasePasswordKey] : keys;
 }
 
 /** Credentials that are needed but unset, or set but unused. Presence only: a value never reaches a message. */
@@ -173,6 +182,49 @@ function secretKeyProblems(c: PlatformConfig, raw: RawConfig, prefix: string, op
                     `set objectStorage.type to external, or remove it: pulumi config rm ${prefix}${key}`,
             );
         }
+    }
+    const password = raw[grafanaDatabasePasswordKey];
+    if (c.grafana.database && !password && !options.allowUnsetSecrets) {
+        problems.push(
+            `${grafanaDatabasePasswordKey} = ${password === undefined ? "(missing)" : "(empty)"}: expected the password of user ${c.grafana.database.user} on Grafana's ${c.grafana.database.type} database, since grafana.database is set; ` +
+                `set it as a secret: pulumi config set --secret ${prefix}${grafanaDatabasePasswordKey} <value>`,
+        );
+    }
+    if (!c.grafana.database && password !== undefined) {
+        problems.push(
+            `${grafanaDatabasePasswordKey} = (secret, not shown): expected no value while grafana.database is not set (Grafana uses its own SQLite file); ` +
+                `set grafana.database, or remove it: pulumi config rm ${prefix}${grafanaDatabasePasswordKey}`,
+        );
+    }
+    return problems;
+}
+
+/**
+ * Grafana's replicas, database and volume. Its default database is a SQLite file in its data
+ * directory: each replica would keep its own users, dashboards, sessions and alert state, so they
+ * diverge, and several Grafanas writing one SQLite file on a shared volume corrupt it. `explicit`
+ * is the stack's own `lgtm:grafana` object, to tell a volume asked for from the profile's default.
+ */
+function grafanaProblems(c: PlatformConfig, explicit: Json | undefined): string[] {
+    const problems: string[] = [];
+    const { database, replicas } = c.grafana;
+    if (replicas > 1 && !database) {
+        problems.push(
+            `grafana.replicas = ${replicas}: expected 1 without grafana.database; Grafana's default SQLite database is a file per pod, so several replicas diverge ` +
+                `(or corrupt one shared file): set grafana.database {type: postgres or mysql, host, name, user} and the secret grafanaDatabasePassword, or keep replicas at 1`,
+        );
+    }
+    if (database && isPlainObject(explicit) && explicit.persistence === true) {
+        problems.push(
+            `grafana.persistence = true: expected false or unset with grafana.database (Grafana keeps its state in the database; ` +
+                `the volume would hold only plugins, which Grafana installs again at start, and a ReadWriteOnce volume cannot follow several replicas)`,
+        );
+    }
+    if (database && c.profile === "prod" && database.sslMode === grafanaDatabaseSslModes[database.type].plain) {
+        problems.push(
+            `grafana.database.sslMode = "${database.sslMode}": expected one of ${grafanaDatabaseSslModes[database.type].all.filter((m) => m !== database.sslMode).join(", ")} ` +
+                `in the prod profile (the database password and Grafana's data would cross the network in clear text)`,
+        );
     }
     return problems;
 }
@@ -300,6 +352,8 @@ export interface PlatformSecrets {
     readonly slackWebhookUrl?: pulumi.Output<string>;
     /** Generic webhook URL Alertmanager posts every notification to. */
     readonly alertWebhookUrl?: pulumi.Output<string>;
+    /** Password of Grafana's external database; present exactly when `grafana.database` is set. */
+    readonly grafanaDatabasePassword?: pulumi.Output<string>;
 }
 
 /**
@@ -320,6 +374,7 @@ export function platformSecrets(config: PlatformConfig, secret: (key: SecretKey)
             const value = secret(key);
             return value === undefined ? [] : [[key, value]];
         })),
+        ...(config.grafana.database ? { grafanaDatabasePassword: required(grafanaDatabasePasswordKey) } : {}),
     };
 }
 

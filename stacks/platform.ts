@@ -5,7 +5,7 @@ import { Alloy } from "../components/alloy";
 import { PlatformDashboards, projectDashboardsDirectory } from "../components/dashboards";
 import { Demo } from "../components/demo";
 import { ExternalObjectStore } from "../components/externalObjectStore";
-import { Grafana } from "../components/grafana";
+import { Grafana, grafanaDatabasePort, GrafanaArgs, GrafanaIngress, GrafanaTls } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
 import { Minio } from "../components/minio";
@@ -62,6 +62,24 @@ export interface PlatformOutputs {
         /** Undefined when `network.policies` is off. */
         readonly network?: PlatformNetworkPolicies;
     };
+}
+
+/** Grafana's ingress from config: TLS from an existing Secret or a cert-manager issuer (validation allows one of them). */
+function grafanaIngress(c: PlatformConfig["grafana"]["ingress"]): GrafanaIngress | undefined {
+    if (!c.enabled || c.host === undefined) return undefined;
+    const tls: GrafanaTls | undefined = c.issuer
+        ? { issuer: { kind: c.issuer.kind, name: c.issuer.name }, secretName: c.issuer.secretName }
+        : c.tlsSecretName !== undefined
+          ? { existingSecret: c.tlsSecretName }
+          : undefined;
+    return { host: c.host, className: c.className, tls };
+}
+
+/** Grafana's external database: the settings from config, the password from secret config (validation requires both or neither). */
+function grafanaDatabase(settings: PlatformConfig["grafana"]["database"], password: pulumi.Output<string> | undefined): GrafanaArgs["database"] {
+    if (settings === undefined) return undefined;
+    if (password === undefined) throw new Error("grafana.database needs the grafanaDatabasePassword secret from readPlatformSecrets");
+    return { ...settings, password };
 }
 
 /**
@@ -256,9 +274,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         ? new Demo("demo", { namespace: namespace(config.namespaces.demo), otlpHttpEndpoint: collect.otlpHttpEndpoint, sizing: sizing.demo }, inCluster)
         : undefined;
 
-    const ingress = config.grafana.ingress.enabled && config.grafana.ingress.host
-        ? { host: config.grafana.ingress.host, className: config.grafana.ingress.className, tlsSecretName: config.grafana.ingress.tlsSecretName }
-        : undefined;
+    const ingress = grafanaIngress(config.grafana.ingress);
     const grafana = new Grafana(
         "grafana",
         {
@@ -278,8 +294,10 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             dashboardNamespaces: [metrics.namespace, dashboards.namespace],
             ingress,
             subPath: config.grafana.subPath,
-            replicas: 1,
-            persistence: volume(config.grafana.volumeSize, config.grafana.persistence),
+            replicas: config.grafana.replicas,
+            // With an external database Grafana keeps nothing that must outlive its pods: no volume.
+            persistence: volume(config.grafana.volumeSize, config.grafana.persistence && !config.grafana.database),
+            database: grafanaDatabase(config.grafana.database, secrets.grafanaDatabasePassword),
             resources: sizing.grafana.server,
             sidecarResources: sizing.grafana.sidecar,
         },
@@ -304,7 +322,15 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                       logs: { namespace: logs.release.status.namespace, pods: logs.podSelectors, mode: config.loki.mode },
                       traces: { namespace: traces.release.status.namespace, pods: traces.podSelectors },
                       agents: { namespace: collect.release.status.namespace, pods: collect.podSelectors },
-                      grafana: { namespace: grafana.release.status.namespace, pods: grafana.podSelectors, ingress: ingress !== undefined },
+                      grafana: {
+                          namespace: grafana.release.status.namespace,
+                          pods: grafana.podSelectors,
+                          ingress: ingress !== undefined,
+                          replicas: config.grafana.replicas,
+                          ...(config.grafana.database
+                              ? { database: { cidrs: config.network.grafanaDatabaseCidrs, port: grafanaDatabasePort(config.grafana.database) } }
+                              : {}),
+                      },
                       apiServerCidrs: config.network.apiServerCidrs,
                       ingressNamespaceSelector: config.network.ingressNamespaceSelector,
                       alertNotifications: alerting.secret !== undefined,

@@ -43,11 +43,11 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             thanos: { retention: { raw: "7d", fiveMinutes: "30d", oneHour: "90d" }, queryReplicas: 1, storeGatewayReplicas: 1, volumeSize: "2Gi" },
             loki: { mode: "Monolithic", multiTenancy: false, tenant: "platform", retention: "168h", expectedIngestMBps: 1, replicationFactor: 1, volumeSize: "5Gi" },
             tempo: { mode: "monolithic", retention: "72h", expectedIngestMBps: 0.5, volumeSize: "5Gi" },
-            grafana: { ingress: { enabled: false }, subPath: "", persistence: false, volumeSize: "1Gi" },
+            grafana: { ingress: { enabled: false }, subPath: "", replicas: 1, persistence: false, volumeSize: "1Gi" },
             alerting: {},
             demo: { enabled: false },
             // Off: a laptop cluster's CNI may not enforce NetworkPolicies at all (minikube's default bridge does not).
-            network: { policies: false, apiServerCidrs: [...anyAddress], objectStorageCidrs: [...anyAddress] },
+            network: { policies: false, apiServerCidrs: [...anyAddress], objectStorageCidrs: [...anyAddress], grafanaDatabaseCidrs: [...anyAddress] },
         };
     }
     return {
@@ -59,10 +59,11 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         thanos: { retention: { raw: "30d", fiveMinutes: "180d", oneHour: "730d" }, queryReplicas: 2, storeGatewayReplicas: 2, volumeSize: "20Gi" },
         loki: { mode: "Distributed", multiTenancy: true, tenant: "platform", retention: "744h", expectedIngestMBps: 10, replicationFactor: 3, volumeSize: "20Gi" },
         tempo: { mode: "distributed", retention: "336h", expectedIngestMBps: 5, volumeSize: "20Gi" },
-        grafana: { ingress: { enabled: true }, subPath: "", persistence: true, volumeSize: "10Gi" },
+        // One Grafana on SQLite; more replicas need an external database (grafana.database), which is yours to provide.
+        grafana: { ingress: { enabled: true }, subPath: "", replicas: 1, persistence: true, volumeSize: "10Gi" },
         alerting: {},
         demo: { enabled: false },
-        network: { policies: true, apiServerCidrs: [...anyAddress], objectStorageCidrs: [...anyAddress] },
+        network: { policies: true, apiServerCidrs: [...anyAddress], objectStorageCidrs: [...anyAddress], grafanaDatabaseCidrs: [...anyAddress] },
     };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { grafanaDatabaseSslModes, grafanaDatabaseTypes } from "../components/grafana";
 import { lokiModes } from "../components/loki";
 import { tempoModes } from "../components/traceStore";
 import { parseCidr } from "./cidr";
@@ -17,6 +18,9 @@ const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a DNS
 const hostname = z
     .string()
     .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, "a DNS host name such as grafana.example.com (lower case, no scheme, no port, no path)");
+/** A Kubernetes object name (DNS subdomain), such as the name of a cert-manager issuer. */
+const objectNameMessage = "a Kubernetes object name: lower-case letters, digits, '-' and '.', such as letsencrypt-prod";
+const objectName = z.string(objectNameMessage).regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, objectNameMessage);
 const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'");
 /**
  * An S3 endpoint as every consumer takes it: host or host:port, never a scheme (TLS is a switch of
@@ -116,18 +120,73 @@ export const tempoSchema = z
     // Unset, the replication factor follows the mode (not the profile): 3 copies across ingesters, 1 in a single binary.
     .transform((t) => ({ ...t, replicationFactor: t.replicationFactor ?? (t.mode === "distributed" ? 3 : 1) }));
 
+/** host or host:port, as Grafana's `database.host` takes it (no scheme: the type says what it speaks). */
+const databaseHost = z
+    .string("host or host:port, such as grafana-db.example.com:5432")
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:\d{1,5})?$/, "host or host:port without a scheme, such as grafana-db.example.com:5432")
+    .refine((h) => {
+        const port = /:(\d+)$/.exec(h)?.[1];
+        return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+    }, "a port between 1 and 65535");
+
+const grafanaDatabaseSchema = z
+    .strictObject({
+        type: z.enum(grafanaDatabaseTypes, `one of ${grafanaDatabaseTypes.join(", ")}`),
+        host: databaseHost,
+        name: z.string("a database name such as grafana").regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, "a database name such as grafana: letters, digits, '_', '$', '-', at most 63"),
+        user: z.string("a user name such as grafana").regex(/^[A-Za-z0-9_][A-Za-z0-9_.@$-]{0,62}$/, "a user name such as grafana: letters, digits, '_', '.', '@', '$', '-', at most 63"),
+        sslMode: z.string().optional(),
+    })
+    .superRefine((d, ctx) => {
+        const modes = grafanaDatabaseSslModes[d.type].all;
+        if (d.sslMode !== undefined && !modes.includes(d.sslMode)) {
+            ctx.addIssue({ code: "custom", message: `one of ${modes.join(", ")} for type ${d.type}`, path: ["sslMode"] });
+        }
+    })
+    .transform((d) => ({ ...d, sslMode: d.sslMode ?? grafanaDatabaseSslModes[d.type].default }));
+
+/** Kinds of cert-manager issuer an Ingress can name (the annotation differs: `issuer` or `cluster-issuer`). */
+export const certManagerIssuerKinds = ["ClusterIssuer", "Issuer"] as const;
+
 export const grafanaSchema = z.strictObject({
     ingress: z
         .strictObject({
             enabled: z.boolean("true or false"),
             host: hostname.optional(),
             className: dnsLabel.optional(),
+            /** A TLS Secret that exists already (you manage and renew it). */
             tlsSecretName: dnsLabel.optional(),
+            /** A cert-manager issuer that issues and renews the certificate into a Secret of its own. */
+            issuer: z
+                .strictObject({
+                    kind: z.enum(certManagerIssuerKinds, `one of ${certManagerIssuerKinds.join(", ")} (an Issuer must be in Grafana's namespace)`),
+                    name: objectName,
+                    secretName: dnsLabel.optional(),
+                })
+                .optional(),
         })
-        .refine((i) => !i.enabled || i.host !== undefined, { message: "a host when ingress is enabled", path: ["host"] }),
+        .superRefine((i, ctx) => {
+            if (i.enabled && i.host === undefined) {
+                const why = i.issuer ? ", which cert-manager also requests the certificate for (grafana.ingress.issuer is set)" : "";
+                ctx.addIssue({ code: "custom", message: `a host when ingress is enabled${why}`, path: ["host"] });
+            }
+            if (i.issuer && !i.enabled) {
+                ctx.addIssue({ code: "custom", message: "no issuer while grafana.ingress.enabled is false (there is no Ingress to request a certificate for); set enabled: true and a host, or remove issuer", path: ["issuer"] });
+            }
+            if (i.issuer && i.tlsSecretName !== undefined) {
+                ctx.addIssue({
+                    code: "custom",
+                    message: "no tlsSecretName together with grafana.ingress.issuer: tlsSecretName is a TLS Secret you provide, issuer has cert-manager create one; keep one of them (name cert-manager's Secret with issuer.secretName)",
+                    path: ["tlsSecretName"],
+                });
+            }
+        }),
     subPath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, `"" (served at the root) or a path such as /grafana, without a trailing slash`),
+    replicas,
+    /** The volume of Grafana's SQLite database; with `database` there is nothing to keep locally. */
     persistence: z.boolean("true or false"),
     volumeSize: quantity,
+    database: grafanaDatabaseSchema.optional(),
 });
 
 export const alertingSchema = z.strictObject({
@@ -142,6 +201,7 @@ export const networkSchema = z.strictObject({
     policies: z.boolean("true or false"),
     apiServerCidrs: z.array(cidr, "a list of CIDRs such as [\"10.0.0.1/32\"]").min(1, "at least one CIDR (the API server must stay reachable)"),
     objectStorageCidrs: z.array(cidr, "a list of CIDRs such as [\"52.216.0.0/15\"]").min(1, "at least one CIDR (the object store must stay reachable)"),
+    grafanaDatabaseCidrs: z.array(cidr, "a list of CIDRs such as [\"10.20.0.0/24\"]").min(1, "at least one CIDR (Grafana's database must stay reachable)"),
     ingressNamespaceSelector: z.record(labelKey, labelValue, "a map of namespace labels such as {kubernetes.io/metadata.name: ingress-nginx}").optional(),
 });
 

@@ -11,6 +11,10 @@ const secretAccessKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const credentials = { objectStorageAccessKeyId: accessKeyId, objectStorageSecretAccessKey: secretAccessKey };
 const prod = { profile: "prod", grafana: prodHost, objectStorage: s3(), ...credentials };
 const noCredentials = () => ({ objectStorageAccessKeyId: undefined, objectStorageSecretAccessKey: undefined });
+/** Grafana on an external PostgreSQL: prod's ingress plus `extra`, and the password as secret config. */
+const postgres = { type: "postgres", host: "grafana-db.example.com:5432", name: "grafana", user: "grafana" };
+const databasePassword = "s3cr3t-Grafana-DB-pw";
+const grafanaWith = (extra: Record<string, unknown>) => JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" }, ...extra });
 
 function rejects(raw: RawConfig, ...fragments: string[]): void {
     assert.throws(
@@ -75,6 +79,37 @@ describe("config validation", () => {
         ["ingress without host", { grafana: JSON.stringify({ ingress: { enabled: true } }) }, ["lgtm:grafana.ingress.host", "a host when ingress is enabled"]],
         ["prod without ingress host", { ...prod, grafana: undefined }, ["lgtm:grafana.ingress.host = (missing)"]],
         ["prod with ingress off", { ...prod, grafana: JSON.stringify({ ingress: { enabled: false } }) }, ["lgtm:grafana.ingress.enabled = false", "prod"]],
+        ["an issuer without a host", { grafana: JSON.stringify({ ingress: { enabled: true, issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ["lgtm:grafana.ingress.host = (missing)", "cert-manager also requests the certificate for", "grafana.ingress.issuer is set"]],
+        ["an issuer with the ingress off", { grafana: JSON.stringify({ ingress: { enabled: false, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ["lgtm:grafana.ingress.issuer = ", "no issuer while grafana.ingress.enabled is false"]],
+        ["an issuer and an existing TLS Secret", { ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", tlsSecretName: "grafana-tls", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ['lgtm:grafana.ingress.tlsSecretName = "grafana-tls"', "no tlsSecretName together with grafana.ingress.issuer", "issuer.secretName"]],
+        ["an issuer of an unknown kind", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "clusterissuer", name: "letsencrypt" } } }) }, ['lgtm:grafana.ingress.issuer.kind = "clusterissuer"', "one of ClusterIssuer, Issuer"]],
+        ["an issuer without a name", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer" } } }) }, ["lgtm:grafana.ingress.issuer.name = (missing)", "a Kubernetes object name"]],
+        ["an issuer name with capitals", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer", name: "LetsEncrypt" } } }) }, ['lgtm:grafana.ingress.issuer.name = "LetsEncrypt"', "a Kubernetes object name"]],
+        ["a misspelled issuer key", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer", name: "ca", secret: "x" } } }) }, ["lgtm:grafana.ingress.issuer.secret: unknown key"]],
+        ["several Grafanas on SQLite", { ...prod, grafana: grafanaWith({ replicas: 2 }) }, [
+            "lgtm:grafana.replicas = 2: expected 1 without grafana.database",
+            "SQLite database is a file per pod, so several replicas diverge",
+            "set grafana.database {type: postgres or mysql, host, name, user} and the secret grafanaDatabasePassword",
+        ]],
+        ["no Grafana replica", { grafana: JSON.stringify({ replicas: 0 }) }, ["lgtm:grafana.replicas = 0", "at least 1"]],
+        ["a database without its password", { ...prod, grafana: grafanaWith({ database: postgres }) }, [
+            "lgtm:grafanaDatabasePassword = (missing): expected the password of user grafana on Grafana's postgres database",
+            "pulumi config set --secret lgtm:grafanaDatabasePassword <value>",
+        ]],
+        ["an empty database password", { ...prod, grafana: grafanaWith({ database: postgres }), grafanaDatabasePassword: "" }, ["lgtm:grafanaDatabasePassword = (empty)"]],
+        ["a database password without a database", { grafanaDatabasePassword: databasePassword }, [
+            "lgtm:grafanaDatabasePassword = (secret, not shown): expected no value while grafana.database is not set",
+            "pulumi config rm lgtm:grafanaDatabasePassword",
+        ]],
+        ["an unknown database type", { grafana: JSON.stringify({ database: { ...postgres, type: "sqlite3" } }), grafanaDatabasePassword: databasePassword }, ['lgtm:grafana.database.type = "sqlite3"', "one of postgres, mysql"]],
+        ["a database host with a scheme", { grafana: JSON.stringify({ database: { ...postgres, host: "postgres://db.example.com" } }), grafanaDatabasePassword: databasePassword }, ['lgtm:grafana.database.host = "postgres://db.example.com"', "host or host:port without a scheme"]],
+        ["a database without a host", { grafana: JSON.stringify({ database: { type: "mysql", name: "grafana", user: "grafana" } }), grafanaDatabasePassword: databasePassword }, ["lgtm:grafana.database.host = (missing)", "host or host:port"]],
+        ["a database without a user", { grafana: JSON.stringify({ database: { type: "mysql", host: "db", name: "grafana" } }), grafanaDatabasePassword: databasePassword }, ["lgtm:grafana.database.user = (missing)", "a user name"]],
+        ["a PostgreSQL TLS mode given to MySQL", { grafana: JSON.stringify({ database: { ...postgres, type: "mysql", sslMode: "require" } }), grafanaDatabasePassword: databasePassword }, ['lgtm:grafana.database.sslMode = "require"', "one of false, true, skip-verify for type mysql"]],
+        ["a database in clear text in prod", { ...prod, grafana: grafanaWith({ database: { ...postgres, sslMode: "disable" } }), grafanaDatabasePassword: databasePassword }, ['lgtm:grafana.database.sslMode = "disable"', "expected one of require, verify-ca, verify-full in the prod profile"]],
+        ["a Grafana volume asked for beside a database", { ...prod, grafana: grafanaWith({ persistence: true, database: postgres }), grafanaDatabasePassword: databasePassword }, [
+            "lgtm:grafana.persistence = true: expected false or unset with grafana.database",
+        ]],
         ["sub-path with trailing slash", { grafana: JSON.stringify({ subPath: "/grafana/" }) }, ['lgtm:grafana.subPath = "/grafana/"']],
         ["namespace that is not a DNS label", { namespaces: JSON.stringify({ logs: "Logs_NS" }) }, ['lgtm:namespaces.logs = "Logs_NS"', "DNS label"]],
         ["bucket name with capitals", { objectStorage: JSON.stringify({ buckets: { tempo: "Tempo" } }) }, ['lgtm:objectStorage.buckets.tempo = "Tempo"', "S3 bucket name"]],
@@ -223,6 +258,39 @@ describe("config validation", () => {
         assert.equal(await pulumi.isSecret(secrets.objectStorage!.secretAccessKey), true);
         assert.deepEqual(platformSecrets(parsePlatformConfig({}), read), {});
         assert.equal(asked.length, 2);
+    });
+
+    it("accepts TLS from a cert-manager issuer, with or without a Secret name of its own", () => {
+        const issued = parsePlatformConfig({ ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } } }) });
+        assert.deepEqual(issued.grafana.ingress.issuer, { kind: "ClusterIssuer", name: "letsencrypt-prod" });
+        const named = parsePlatformConfig({ grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer", name: "ca.internal", secretName: "g-cert" } } }) });
+        assert.deepEqual(named.grafana.ingress.issuer, { kind: "Issuer", name: "ca.internal", secretName: "g-cert" });
+    });
+
+    it("accepts several Grafanas on an external database, encrypted by default, with no volume of their own", () => {
+        const c = parsePlatformConfig({ ...prod, grafana: grafanaWith({ replicas: 3, database: postgres }), grafanaDatabasePassword: databasePassword });
+        assert.equal(c.grafana.replicas, 3);
+        assert.deepEqual(c.grafana.database, { ...postgres, sslMode: "require" });
+        assert.equal(parsePlatformConfig({ grafana: JSON.stringify({ database: { ...postgres, type: "mysql" } }), grafanaDatabasePassword: databasePassword }).grafana.database!.sslMode, "skip-verify");
+        assert.equal(parsePlatformConfig({ grafana: JSON.stringify({ database: { ...postgres, sslMode: "disable" } }), grafanaDatabasePassword: databasePassword }).grafana.database!.sslMode, "disable", "dev may talk to a local database in clear text");
+        assert.deepEqual([parsePlatformConfig({}).grafana.replicas, parsePlatformConfig(prod).grafana.replicas], [1, 1]);
+    });
+
+    it("never shows the database password", () => {
+        for (const raw of [{ grafanaDatabasePassword: databasePassword }, { ...prod, grafana: grafanaWith({ replicas: 2, database: { ...postgres, sslMode: "disable" } }), grafanaDatabasePassword: databasePassword }]) {
+            assert.throws(() => parsePlatformConfig(raw), (err: unknown) => err instanceof ConfigError && !err.message.includes(databasePassword));
+        }
+    });
+
+    it("requires the database password with a database, and hands it over as a Pulumi secret", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const raw = { ...prod, grafana: grafanaWith({ database: postgres }) };
+        const config = parsePlatformConfig(raw, "lgtm:", { allowUnsetSecrets: true });
+        assert.deepEqual(requiredSecretKeys(config), ["objectStorageAccessKeyId", "objectStorageSecretAccessKey", "grafanaDatabasePassword"]);
+        const secrets = platformSecrets(config, (key) => pulumi.secret(`value of ${key}`));
+        assert.equal(await pulumi.isSecret(secrets.grafanaDatabasePassword!), true);
+        assert.equal(platformSecrets(parsePlatformConfig(prod), (key) => pulumi.secret(`value of ${key}`)).grafanaDatabasePassword, undefined);
+        assert.throws(() => platformSecrets(config, (key) => (key === "grafanaDatabasePassword" ? undefined : pulumi.secret(key))), /grafanaDatabasePassword is not set/);
     });
 
     it("reports every problem at once", () => {

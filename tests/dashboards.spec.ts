@@ -186,7 +186,7 @@ describe("dashboard folders in Grafana's values", () => {
     it("Grafana's sidecar files dashboards into the folder their annotation names", () => {
         const dev = profileSizing("dev");
         const v = buildGrafanaValues({
-            releaseName: "grafana", subPath: "", replicas: 1, persistence: { enabled: false, size: "1Gi" }, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
+            releaseName: "grafana", namespace: "g", subPath: "", replicas: 1, persistence: { enabled: false, size: "1Gi" }, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
             datasources: { metricsUrl: "http://m", logsUrl: "http://l", tracesUrl: "http://t", alertmanagerUrl: "http://a", scrapeInterval: "30s" },
             dashboardNamespaces: ["m", "g"], adminSecretName: "grafana-admin",
         }) as any;

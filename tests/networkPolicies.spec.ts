@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { alertmanagerPort, metricsPodPorts, metricsPodSelectors, prometheusPort, thanosSidecarGrpcPort } from "../components/metrics";
 import { alloyPodSelectors, alloyPorts } from "../components/alloy";
-import { grafanaContainerPort, grafanaPodSelectors } from "../components/grafana";
+import { grafanaContainerPort, grafanaGossipPort, grafanaPodSelectors } from "../components/grafana";
 import { lokiPodPorts, lokiPodSelectors } from "../components/loki";
 import { minioApiPort, minioPodSelectors } from "../components/minio";
 import {
@@ -65,7 +65,7 @@ function platformInput(ns: Namespaces = together, over: Partial<PlatformNetworkI
         logs: { namespace: ns.logs, pods: lokiPodSelectors("loki"), mode: "Distributed" },
         traces: { namespace: ns.traces, pods: tempoPodSelectors("tempo") },
         agents: { namespace: ns.agents, pods: alloyPodSelectors("alloy") },
-        grafana: { namespace: ns.grafana, pods: grafanaPodSelectors("grafana"), ingress: true },
+        grafana: { namespace: ns.grafana, pods: grafanaPodSelectors("grafana"), ingress: true, replicas: 1 },
         apiServerCidrs: ["172.18.0.0/16"],
         alertNotifications: false,
         ...over,
@@ -222,7 +222,7 @@ describe("network policies: the platform's flows", () => {
 
     it("opens Grafana to ingress controllers only with an ingress, from the configured namespaces", () => {
         const ingress = (input: PlatformNetworkInput) => flowsOf(input).find((f) => f.to === "grafana" && fromName(f) === "ingress controllers");
-        assert.equal(ingress(platformInput(together, { grafana: { namespace: "monitoring", pods: grafanaPodSelectors("grafana"), ingress: false } })), undefined);
+        assert.equal(ingress(platformInput(together, { grafana: { namespace: "monitoring", pods: grafanaPodSelectors("grafana"), ingress: false, replicas: 1 } })), undefined);
         assert.deepEqual(ingress(platformInput())?.from, { kind: "pods", name: "ingress controllers", namespaceSelector: {}, podSelector: {} });
         const selected = ingress(platformInput(together, { ingressNamespaceSelector: { "kubernetes.io/metadata.name": "ingress-nginx" } }));
         assert.deepEqual(selected?.ports, tcp(grafanaContainerPort));
@@ -281,6 +281,16 @@ describe("network policies: the platform's flows", () => {
         assert.ok(!connectionAllowed(policies, podOf(model, "loki"), address("52.219.1.9"), 443), "outside the configured range");
         assert.ok(!connectionAllowed(policies, podOf(model, "loki"), address("52.217.1.9"), 80), "another port");
         assert.ok(!connectionAllowed(policies, podOf(model, "grafana"), address("52.217.1.9"), 443), "Grafana reads no bucket");
+    });
+
+    it("Grafana: gossip between replicas only when there are several, its database only when it has one", () => {
+        const grafana = (over: Partial<PlatformNetworkInput["grafana"]>) => flowsOf(platformInput(together, { grafana: { ...platformInput().grafana, ...over } }));
+        assert.ok(!has(grafana({}), "grafana", "grafana"));
+        const gossip = grafana({ replicas: 2 }).find((f) => f.from === "grafana" && f.to === "grafana");
+        assert.deepEqual(gossip?.ports, [...tcp(grafanaGossipPort), ...udp(grafanaGossipPort)]);
+        assert.equal(grafana({}).filter((f) => toName(f) === "Grafana database").length, 0);
+        const db = grafana({ database: { cidrs: ["10.20.0.0/24"], port: 5432 } }).filter((f) => toName(f) === "Grafana database");
+        assert.deepEqual(db.map((f) => [fromName(f), f.to, f.ports]), [["grafana", { kind: "addresses", name: "Grafana database", cidrs: ["10.20.0.0/24"] }, tcp(5432)]]);
     });
 
     it("uses the cluster DNS pods on port 53", () => {
@@ -511,6 +521,16 @@ describe("network policies against the rendered charts", function () {
         ["prod", { network: JSON.stringify({ apiServerCidrs: ["10.96.0.1/32"], objectStorageCidrs: ["52.216.0.0/15"] }) }, "external"],
         // Distributed MinIO: every consumer's configured endpoint is then a Service the policies must open.
         ["prod", { objectStorage: JSON.stringify({ type: "minio" }) }, "minio"],
+        // Two Grafanas on PostgreSQL: they gossip, and reach the database.
+        [
+            "prod",
+            {
+                objectStorage: JSON.stringify({ type: "minio" }),
+                grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" }, replicas: 2, database: { type: "postgres", host: "db.example.com", name: "grafana", user: "grafana" } }),
+                grafanaDatabasePassword: "stand-in",
+            },
+            "minio",
+        ],
         // dev turns policies off by default; on here, to prove the Monolithic Loki and Tempo and standalone MinIO selectors too.
         ["dev", { network: JSON.stringify({ policies: true }) }, "minio"],
     ];

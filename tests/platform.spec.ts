@@ -229,6 +229,56 @@ describe("platform under mocks", function () {
         });
     });
 
+    describe("Grafana on an external database", () => {
+        const password = "s3cr3t-Grafana-DB-pw";
+        let ha: Evaluation;
+        before(async () => {
+            ha = await evaluatePlatform(
+                {
+                    profile: "prod",
+                    grafana: JSON.stringify({
+                        ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" },
+                        replicas: 2,
+                        database: { type: "postgres", host: "grafana-db.example.com:5432", name: "grafana", user: "grafana" },
+                    }),
+                    namespaces: JSON.stringify({ grafana: "ui" }),
+                    objectStorage: s3Storage,
+                    ...s3Credentials,
+                    grafanaDatabasePassword: password,
+                },
+                "prod",
+            );
+        });
+        it("the password reaches Grafana only in a Secret of its namespace, as a Pulumi secret, which the release depends on", () => {
+            const db = secret(ha, "grafana-database");
+            assert.equal(db.inputs.metadata.namespace, "ui");
+            assert.ok(pulumi.runtime.isRpcSecret(db.rawInputs.stringData), "stringData is secret");
+            assert.deepEqual(db.inputs.stringData, { password });
+            assert.equal(db.protect, true, "prod protects it with its component");
+            const grafana = release(ha, "grafana");
+            assert.ok(grafana.dependsOn.some((d) => d.endsWith(":Secret::grafana-database")), grafana.dependsOn.join(", "));
+            assert.deepEqual(grafana.inputs.values.envValueFrom, { GF_DATABASE_PASSWORD: { secretKeyRef: { name: "grafana-database", key: "password" } } });
+            const elsewhere = JSON.stringify(ha.resources.filter((r) => r !== db).map((r) => r.inputs));
+            assert.ok(!elsewhere.includes(password), "the password leaked outside its Secret");
+            assert.ok(ha.configSecrets.includes(password));
+        });
+        it("runs the replicas on the database, without a volume, spread, budgeted and gossiping for alerting", () => {
+            const values = release(ha, "grafana").inputs.values;
+            assert.equal(values.replicas, 2);
+            assert.deepEqual(values["grafana.ini"].database, { type: "postgres", host: "grafana-db.example.com:5432", name: "grafana", user: "grafana", ssl_mode: "require" });
+            assert.equal(values.persistence.enabled, false);
+            assert.deepEqual(values.podDisruptionBudget, { maxUnavailable: 1 });
+            assert.ok(values.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, "one per node");
+            assert.equal(values["grafana.ini"].unified_alerting.ha_peers, "grafana-headless.ui.svc.cluster.local:9094");
+        });
+        it("without a database: one Grafana on SQLite, and no database Secret", () => {
+            const values = release(dev, "grafana").inputs.values;
+            assert.deepEqual([values.replicas, values["grafana.ini"].database, values.envValueFrom], [1, undefined, undefined]);
+            assert.equal(ha.resources.filter((r) => r.inputs.metadata?.name === "grafana-database").length, 1);
+            assert.equal(dev.resources.filter((r) => r.inputs.metadata?.name === "grafana-database").length, 0);
+        });
+    });
+
     describe("profiles", () => {
         let prod: Evaluation;
         let prodMinio: Evaluation;
@@ -313,6 +363,7 @@ describe("platform under mocks", function () {
             assert.equal(get(spec, ["storageSpec", "volumeClaimTemplate", "spec", "storageClassName"]), "fast-ssd");
             assert.equal(release(prod, "tempo").inputs.values.ingester.persistence.storageClass, "fast-ssd");
             assert.equal(release(prod, "tempo").inputs.values.metricsGenerator.persistence.storageClass, "fast-ssd");
+            assert.deepEqual(release(prod, "grafana").inputs.values.persistence, { enabled: true, size: "10Gi", storageClassName: "fast-ssd" }, "Grafana on SQLite keeps it on a volume");
             assert.equal(release(prod, "loki").inputs.values.ingester.persistence.enabled, true);
             assert.equal(release(prod, "loki").inputs.values.ingester.persistence.claims[0].storageClass, "fast-ssd");
             assert.deepEqual(release(prod, "loki").inputs.values.compactor.persistence, { enabled: true, size: "20Gi", storageClass: "fast-ssd" });
@@ -323,6 +374,19 @@ describe("platform under mocks", function () {
             const logs = release(prod, "grafana").inputs.values.datasources["datasources.yaml"].datasources[1];
             assert.equal(logs.jsonData.httpHeaderName1, "X-Scope-OrgID");
             assert.equal(await valueOf(prod.outputs.grafanaUrl), "https://grafana.example.com");
+        });
+        it("prod: a cert-manager issuer in config annotates Grafana's ingress, which serves the Secret cert-manager writes, over HTTPS", async () => {
+            const issued = await evaluatePlatform(
+                { profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", className: "nginx", issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } } }), objectStorage: s3Storage, ...s3Credentials },
+                "prod",
+            );
+            const values = release(issued, "grafana").inputs.values;
+            assert.deepEqual(values.ingress.annotations, { "cert-manager.io/cluster-issuer": "letsencrypt-prod" });
+            assert.deepEqual(values.ingress.tls, [{ secretName: `${values.fullnameOverride}-tls`, hosts: ["grafana.example.com"] }]);
+            assert.equal(values["grafana.ini"].security.cookie_secure, true);
+            assert.equal(await valueOf(issued.outputs.grafanaUrl), "https://grafana.example.com");
+            const existing = release(prod, "grafana").inputs.values.ingress;
+            assert.deepEqual([existing.annotations, existing.tls], [undefined, [{ secretName: "grafana-tls", hosts: ["grafana.example.com"] }]]);
         });
         it("prod protects every release holding data, its Secrets, the Namespaces and the CRDs; dev protects nothing", () => {
             const stateful = ["prometheus-crds", "kps", "thanos", "loki", "tempo", "grafana"];

@@ -38,10 +38,19 @@ describe("policy pack", function () {
     let prod: Record<string, ReleaseInputs>;
     /** The prod stack keeping MinIO instead of external S3, so that MinIO's release is judged as prod too. */
     let prodMinio: Record<string, ReleaseInputs>;
+    /** The prod stack with two Grafanas on an external database (the password gets a stand-in). */
+    let prodGrafanaHa: Record<string, ReleaseInputs>;
     before(async () => {
         dev = await stackReleases("dev");
         prod = await stackReleases("prod");
         prodMinio = await stackReleases("prod", { objectStorage: JSON.stringify({ type: "minio" }) });
+        prodGrafanaHa = await stackReleases("prod", {
+            grafana: JSON.stringify({
+                ingress: { enabled: true, host: "grafana.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } },
+                replicas: 2,
+                database: { type: "postgres", host: "grafana-db.example.com", name: "grafana", user: "grafana" },
+            }),
+        });
     });
 
     describe("the project's own stacks pass every policy", () => {
@@ -56,6 +65,17 @@ describe("policy pack", function () {
         it("prod keeping MinIO: all eight releases, no violation", () => {
             assert.equal(Object.keys(prodMinio).length, 8);
             for (const [name, release] of Object.entries(prodMinio)) assert.deepEqual(found(release, "prod"), [], name);
+        });
+        it("prod with two Grafanas on an external database: no violation, though Grafana has no volume", () => {
+            assert.equal(at(prodGrafanaHa.grafana.values, ["persistence", "enabled"]), false);
+            assert.equal(at(prodGrafanaHa.grafana.values, ["replicas"]), 2);
+            for (const [name, release] of Object.entries(prodGrafanaHa)) assert.deepEqual(found(release, "prod"), [], name);
+        });
+        it("prod: Grafana on SQLite still needs its volume", () => {
+            const grafana = prodGrafanaHa.grafana;
+            const ini = (grafana.values as any)["grafana.ini"];
+            const onSqlite = { ...grafana, values: { ...(grafana.values as object), "grafana.ini": { ...ini, database: { ...ini.database, type: "sqlite3" } } } } as ReleaseInputs;
+            assert.deepEqual(found(onSqlite, "prod"), ["prod-persistent-state: Grafana database (SQLite): values.persistence.enabled must be true, is false"]);
         });
         it("the prod policies only bite in prod: dev's releases held to prod fail them", () => {
             const policies = new Set(Object.values(dev).flatMap((r) => violations(r, { profile: "prod" }).map((v) => v.policy)));

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { parse } from "yaml";
-import { buildDatasources, buildGrafanaValues, datasourceUids, externalUrl } from "../components/grafana";
+import { alertingHighAvailability, buildDatasources, buildGrafanaValues, certManagerAnnotations, datasourceUids, externalUrl, grafanaGossipPort, tlsSecretName } from "../components/grafana";
 import { lokiIngestLimits, tempoIngestLimits } from "../components/ingestLimits";
 import { buildLokiValues, cacheValues, LokiValuesInput } from "../components/loki";
 import { buildMetricsValues } from "../components/metrics";
@@ -372,7 +372,7 @@ describe("Tempo distributed values", () => {
 describe("Grafana values", () => {
     const endpoints = { metricsUrl: "http://m", logsUrl: "http://l", tracesUrl: "http://t", alertmanagerUrl: "http://a", scrapeInterval: "30s" };
     const input = {
-        releaseName: "grafana", subPath: "", replicas: 1, persistence: off, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
+        releaseName: "grafana", namespace: "ui", subPath: "", replicas: 1, persistence: off, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
         datasources: endpoints, dashboardNamespaces: ["m"], adminSecretName: "grafana-admin",
     };
     it("provisions the four datasources with stable UIDs, metrics by default", () => {
@@ -422,17 +422,66 @@ describe("Grafana values", () => {
         assert.equal((v as any)["grafana.ini"]["auth.anonymous"].enabled, false);
     });
     it("serves from a sub-path behind a TLS ingress", () => {
-        const v = buildGrafanaValues({ ...input, subPath: "/grafana", ingress: { host: "g.example.com", className: "nginx", tlsSecretName: "g-tls" } });
+        const v = buildGrafanaValues({ ...input, subPath: "/grafana", ingress: { host: "g.example.com", className: "nginx", tls: { existingSecret: "g-tls" } } });
         assert.equal((v as any)["grafana.ini"].server.root_url, "https://g.example.com/grafana");
         assert.equal((v as any)["grafana.ini"].server.serve_from_sub_path, true);
         assert.deepEqual(get(v, "ingress.tls"), [{ secretName: "g-tls", hosts: ["g.example.com"] }]);
         assert.equal(get(v, "ingress.path"), "/grafana");
         assert.equal((v as any)["grafana.ini"].security.cookie_secure, true);
     });
+    it("has cert-manager issue the certificate into a Secret named after the release, or the one given", () => {
+        const cluster = buildGrafanaValues({ ...input, ingress: { host: "g.example.com", tls: { issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } } } });
+        assert.deepEqual(get(cluster, "ingress.annotations"), { "cert-manager.io/cluster-issuer": "letsencrypt-prod" });
+        assert.deepEqual(get(cluster, "ingress.tls"), [{ secretName: "grafana-tls", hosts: ["g.example.com"] }]);
+        assert.equal((cluster as any)["grafana.ini"].server.root_url, "https://g.example.com");
+        assert.equal((cluster as any)["grafana.ini"].security.cookie_secure, true);
+        const namespaced = buildGrafanaValues({ ...input, releaseName: "ui", ingress: { host: "g.example.com", tls: { issuer: { kind: "Issuer", name: "internal-ca" }, secretName: "ui-cert" } } });
+        assert.deepEqual(get(namespaced, "ingress.annotations"), { "cert-manager.io/issuer": "internal-ca" });
+        assert.deepEqual(get(namespaced, "ingress.tls"), [{ secretName: "ui-cert", hosts: ["g.example.com"] }]);
+        assert.equal(tlsSecretName({ issuer: { kind: "Issuer", name: "x" } }, "ui"), "ui-tls");
+    });
+    it("annotates nothing for cert-manager when the TLS Secret exists already", () => {
+        const v = buildGrafanaValues({ ...input, ingress: { host: "g.example.com", tls: { existingSecret: "g-tls" } } });
+        assert.equal(get(v, "ingress.annotations"), undefined);
+        assert.deepEqual(certManagerAnnotations({ existingSecret: "g-tls" }), {});
+        assert.deepEqual(certManagerAnnotations(undefined), {});
+    });
     it("sends cookies over plain HTTP only when Grafana is served without TLS, and runs no root init container", () => {
         const plain = buildGrafanaValues({ ...input, ingress: { host: "g.example.com" } });
         assert.equal((plain as any)["grafana.ini"].security.cookie_secure, false);
         assert.equal(get(buildGrafanaValues({ ...input, persistence: { enabled: true, size: "1Gi" } }), "initChownData.enabled"), false);
+    });
+    const postgres = { type: "postgres", host: "db.example.com:5432", name: "grafana", user: "grafana", sslMode: "require", passwordSecretName: "grafana-database" } as const;
+    it("reads the database password from its Secret into the environment, never from values or grafana.ini", () => {
+        const v = buildGrafanaValues({ ...input, database: postgres }) as any;
+        assert.deepEqual(v["grafana.ini"].database, { type: "postgres", host: "db.example.com:5432", name: "grafana", user: "grafana", ssl_mode: "require" });
+        assert.deepEqual(v.envValueFrom, { GF_DATABASE_PASSWORD: { secretKeyRef: { name: "grafana-database", key: "password" } } });
+        assert.equal(v.env, undefined);
+        assert.equal(buildGrafanaValues(input).envValueFrom, undefined);
+        assert.equal((buildGrafanaValues(input) as any)["grafana.ini"].database, undefined);
+    });
+    it("one replica: no spread, no disruption budget, no alerting peers", () => {
+        const v = buildGrafanaValues({ ...input, database: postgres }) as any;
+        assert.deepEqual(
+            [v.replicas, v.affinity, v.podDisruptionBudget, v.deploymentStrategy, v.headlessService, v["grafana.ini"].unified_alerting],
+            [1, undefined, undefined, undefined, undefined, undefined],
+        );
+    });
+    it("several replicas: one per node, one disrupted at a time, one Alertmanager gossiping over the headless Service", () => {
+        const v = buildGrafanaValues({ ...input, replicas: 3, database: postgres }) as any;
+        assert.equal(v.replicas, 3);
+        assert.deepEqual(v.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, [
+            { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "grafana" } } },
+        ]);
+        assert.deepEqual(v.podDisruptionBudget, { maxUnavailable: 1 });
+        assert.deepEqual(v.deploymentStrategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }, "a rollout needs no spare node");
+        assert.equal(v.headlessService, true);
+        assert.deepEqual(v["grafana.ini"].unified_alerting, {
+            ha_peers: `grafana-headless.ui.svc.cluster.local:${grafanaGossipPort}`,
+            ha_listen_address: "${POD_IP}:9094",
+            ha_advertise_address: "${POD_IP}:9094",
+        });
+        assert.equal(alertingHighAvailability({ replicas: 2, releaseName: "front", namespace: "web" })!.ha_peers, "front-headless.web.svc.cluster.local:9094");
     });
     it("has no external URL without ingress, and plain HTTP without TLS", () => {
         assert.equal(externalUrl(undefined, ""), undefined);

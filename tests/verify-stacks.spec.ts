@@ -20,6 +20,32 @@ describe("render + verify against the pinned charts", function () {
             assert.ok(ok, report);
         });
     }
+    it("prod with two Grafanas on an external database and a cert-manager issuer: the checks it touches pass", async function () {
+        const reason = chartsUnavailable();
+        if (reason) {
+            console.log(`      skipped render + verify of prod with Grafana HA: ${reason}`);
+            this.skip();
+        }
+        const grafana = {
+            ingress: { enabled: true, host: "grafana.example.com", className: "nginx", issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } },
+            replicas: 2,
+            database: { type: "postgres", host: "grafana-db.example.com:5432", name: "grafana", user: "grafana" },
+        };
+        const model = await collectStack(projectDir, "prod", { grafana: JSON.stringify(grafana) });
+        assert.ok(model.objectStore.unsetSecretKeys.includes("lgtm:grafanaDatabasePassword"), "the password got a stand-in");
+        const { results, report, rendered } = await renderAndVerify(model, { chartsDir });
+        const touched = ["render", "kubeSchema", "addresses", "references", "values", "singletons", "durableState", "disruption", "podSecurity", "plaintext"];
+        for (const name of touched) {
+            const result = results.find((r) => r.name === name);
+            assert.ok(result, `no ${name} check in the report`);
+            assert.deepEqual(result.findings.filter((f) => f.severity === "error"), [], `${name}:\n${report}`);
+        }
+        assert.match(report, /EXTERNAL Grafana database and plugins: release grafana keeps it in its postgres database/);
+        const objects = rendered.find((r) => r.release.releaseName === "grafana")!.objects;
+        const kinds = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.spec as any);
+        assert.deepEqual(kinds("Deployment").map((d) => d.replicas), [2], "the disruption check judged two Grafanas");
+        assert.deepEqual(kinds("PodDisruptionBudget").map((p) => p.maxUnavailable), [1]);
+    });
     it("dev with the demo: every check passes, the demo's workloads inside the dev budget", async function () {
         const reason = chartsUnavailable();
         if (reason) {

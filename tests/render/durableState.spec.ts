@@ -124,6 +124,21 @@ describe("render check: durableState", () => {
         assert.match(messages(verify(parts))[0], /thanos-rule: Thanos ruler TSDB: container "thanos-rule" \/var\/thanos\/rule is on emptyDir volume "data"/);
     });
 
+    it("needs no volume for Grafana on an external database, and still one for Grafana on SQLite", () => {
+        const parts = stack();
+        const grafana = find(parts.grafana.objects, "grafana");
+        grafana.spec.template.spec.volumes = [{ name: "storage", emptyDir: {} }];
+        parts.grafana.values = { "grafana.ini": { database: { type: "postgres", host: "db.example.com:5432" } } };
+        const external = verify(parts);
+        assert.deepEqual(messages(external), []);
+        assert.equal(external.summary, "8 of 8 stateful workload(s) keep their data on PersistentVolumeClaims");
+        assert.ok(external.details!.includes("EXTERNAL Grafana database and plugins: release grafana keeps it in its postgres database at db.example.com:5432, not in the pod: no volume needed"));
+        parts.grafana.values = { "grafana.ini": { database: { type: "sqlite3" } } };
+        assert.deepEqual(messages(verify(parts)), [
+            'release grafana: Deployment monitoring/grafana: Grafana database and plugins: container "grafana" /var/lib/grafana is on emptyDir volume "storage": lost when the pod moves',
+        ]);
+    });
+
     it("does not require volumes in dev, but still lists where each part keeps its data", () => {
         const parts = stack();
         delete find(parts.kps.objects, "kps-prometheus").spec.storage;

@@ -3,7 +3,8 @@
  * bookkeeping or Grafana's database on an emptyDir is lost whenever its pod is rescheduled, which
  * in a cluster with node upgrades is "regularly". Each stateful part is found by the chart that
  * renders it and the name of its container, and its data directory must be mounted from a
- * PersistentVolumeClaim. A part the chart should have rendered but did not is an error too, so a
+ * PersistentVolumeClaim, unless the values move that state out of the pod (Grafana on an external
+ * database). A part the chart should have rendered but did not is an error too, so a
  * chart upgrade that renames a container cannot turn this check into a silent pass.
  */
 import { containersOf, Workload, workloadsOf } from "../objects";
@@ -23,11 +24,20 @@ export interface StatefulPart {
     path?: string;
     /** Whether a release of `chart` with these values must render the part. */
     expected: (release: CollectedRelease) => boolean;
+    /** Where the state lives instead when these values move it out of the pod (then no volume is needed), else undefined. */
+    keptElsewhere?: (release: CollectedRelease) => string | undefined;
 }
 
 const always = () => true;
 const optional = () => false;
 const lokiMode = (mode: string) => (release: CollectedRelease) => release.values.deploymentMode === mode;
+/** Grafana with a database other than its own SQLite file keeps its state there. */
+const grafanaDatabase = (release: CollectedRelease): string | undefined => {
+    const ini = release.values["grafana.ini"];
+    const database = isPlainObject(ini) && isPlainObject(ini.database) ? ini.database : {};
+    const type = typeof database.type === "string" ? database.type : "sqlite3";
+    return type === "sqlite3" ? undefined : `in its ${type} database at ${String(database.host)}`;
+};
 
 /**
  * Data directories per chart: the Loki chart sets `path_prefix: /var/loki`, Tempo keeps its WAL
@@ -48,7 +58,7 @@ export const statefulParts: readonly StatefulPart[] = [
     { role: "Thanos store gateway index cache", chart: "thanos", container: "thanos-store-gateway", path: "/var/thanos/store", expected: always },
     // The ruler is optional; when it runs, its TSDB holds up to two hours of rule results not yet uploaded.
     { role: "Thanos ruler TSDB", chart: "thanos", container: "thanos-rule", path: "/var/thanos/rule", expected: optional },
-    { role: "Grafana database and plugins", chart: "grafana", container: "grafana", path: "/var/lib/grafana", expected: always },
+    { role: "Grafana database and plugins", chart: "grafana", container: "grafana", path: "/var/lib/grafana", expected: always, keptElsewhere: grafanaDatabase },
     { role: "MinIO object data", chart: "minio", container: "minio", path: "/export", expected: always },
 ];
 
@@ -102,6 +112,11 @@ export function checkDurableState(input: CheckInput): CheckResult {
     let durable = 0;
     for (const release of input.model.releases) {
         for (const part of statefulParts.filter((p) => p.chart === release.chart.name)) {
+            const elsewhere = part.keptElsewhere?.(release);
+            if (elsewhere !== undefined) {
+                details.push(`EXTERNAL ${part.role}: release ${release.releaseName} keeps it ${elsewhere}, not in the pod: no volume needed`);
+                continue;
+            }
             const matches = workloads.filter((w) => w.release.releaseName === release.releaseName && isPart(w, part));
             if (matches.length === 0) {
                 if (prod && part.expected(release)) {

@@ -40,6 +40,11 @@ export const freeFormValues: readonly FreeFormValues[] = [
         why: "templates/_config.tpl ranges over every section and key of `grafana.ini` into grafana.ini; Grafana has hundreds of settings",
     },
     {
+        chart: "grafana",
+        path: ["deploymentStrategy"],
+        why: "templates/deployment.yaml renders `strategy: {{ toYaml .Values.deploymentStrategy }}`: any DeploymentStrategy field (rollingUpdate) is valid; values.yaml shows only type",
+    },
+    {
         chart: "tempo",
         path: ["securityContext"],
         why: "templates/statefulset.yaml renders the pod's `securityContext: {{ toYaml .Values.securityContext }}`: any PodSecurityContext field (seccompProfile) is valid",
