@@ -213,6 +213,8 @@ describe("ops: npm run grafana-export", () => {
             const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
             if (req.headers.authorization !== login) return send(401, { message: "invalid username or password" });
             const url = new URL(req.url!, "http://grafana");
+            // Grafana served from a sub-path keeps its API below it.
+            url.pathname = url.pathname.replace(/^\/grafana(?=\/)/, "");
             const base = "/apis/dashboard.grafana.app/v1/namespaces/default/dashboards";
             if (url.pathname === base) {
                 // Two per page, as Grafana pages with `continue`.
@@ -231,13 +233,18 @@ describe("ops: npm run grafana-export", () => {
     after(() => server.close());
 
     it("lists every dashboard page by page, and tells provisioned ones apart", async () => {
-        const get = basicAuthGet(`http://127.0.0.1:${port}/`, "admin", "s3cret-pass");
+        requests.length = 0;
+        const get = basicAuthGet(`http://127.0.0.1:${port}/grafana`, "admin", "s3cret-pass");
         assert.deepEqual(await listDashboards(get, 2), [
             { uid: "lgtm-loki", title: "Loki", managedBy: "classic-file-provisioning" },
             { uid: "ui-checkout", title: "Checkout latency (p99)", managedBy: undefined },
             { uid: "ui-elsewhere", title: "Elsewhere", managedBy: undefined },
             { uid: "ui-v2", title: "ui-v2", managedBy: undefined },
         ]);
+        assert.deepEqual(requests, [
+            "/grafana/apis/dashboard.grafana.app/v1/namespaces/default/dashboards?limit=2",
+            "/grafana/apis/dashboard.grafana.app/v1/namespaces/default/dashboards?limit=2&continue=2",
+        ], "below Grafana's sub-path, following the continue token");
     });
 
     it("fetches a dashboard in the classic model: id dropped, uid kept; says why one cannot be exported", async () => {
@@ -309,6 +316,7 @@ describe("ops: npm run grafana-export", () => {
                 child.on("close", (code) => resolve({ code, stdout, stderr }));
             });
 
+        requests.length = 0;
         const one = await run("ui-checkout", "--area", "logs");
         assert.equal(one.code, 0, one.stderr);
         assert.match(one.stdout, /wrote   .*logs\/checkout-latency-p99\.json {2}\(uid ui-checkout\)/);
@@ -327,6 +335,6 @@ describe("ops: npm run grafana-export", () => {
         assert.match(all.stderr, /skipped dashboard ui-v2 is stored as v2beta1/);
         assert.match(all.stderr, /npm test will reject these until they are fixed by hand:\n {2}- dashboards\/logs\/elsewhere\.json: panel "p99" uses datasource "some-other-prometheus"/);
         assert.ok(!fs.existsSync(path.join(out, "logs", "loki.json")), "provisioned dashboards stay out");
-        assert.ok(requests.every((r) => r.startsWith("/apis/dashboard.grafana.app/v1/namespaces/default/dashboards")), requests.join("\n"));
+        assert.ok(requests.length > 0 && requests.every((r) => r.startsWith("/apis/dashboard.grafana.app/v1/namespaces/default/dashboards")), requests.join("\n"));
     });
 });

@@ -1,7 +1,7 @@
 /**
  * `npm run grafana-export`: dashboards made in Grafana's UI, brought into `dashboards/<area>/` so
  * that `pulumi up` provisions them and they outlive Grafana's database. Reads Grafana's dashboard
- * API (`dashboard.grafana.app/v1`, Grafana 12 and later), which serves every dashboard in the
+ * API (`dashboard.grafana.app/v1`, Grafana 13 and later), which serves every dashboard in the
  * classic JSON model whatever schema it is stored in; deciding what to write is pure.
  */
 import * as path from "path";
@@ -15,11 +15,13 @@ export const managedByAnnotation = "grafana.app/managedBy";
 /** A GET against Grafana, relative to its URL. */
 export type GrafanaGet = (apiPath: string) => Promise<{ readonly status: number; readonly body: string }>;
 
-/** GETs with the admin login (HTTP basic auth) against `baseUrl` (`http://localhost:3000/`, or the ingress URL). */
+/** GETs with the admin login (HTTP basic auth) below `baseUrl` (`http://localhost:3000/`, or the ingress URL with its sub-path). */
 export function basicAuthGet(baseUrl: string, user: string, password: string): GrafanaGet {
     const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+    // Appended, not resolved: a Grafana served from /grafana keeps its API under /grafana/apis.
+    const base = baseUrl.replace(/\/+$/, "");
     return async (apiPath) => {
-        const response = await fetch(new URL(apiPath, baseUrl), { headers: { authorization, accept: "application/json" } });
+        const response = await fetch(`${base}${apiPath}`, { headers: { authorization, accept: "application/json" } });
         return { status: response.status, body: await response.text() };
     };
 }
@@ -64,7 +66,7 @@ export async function listDashboards(get: GrafanaGet, pageSize = 200): Promise<D
         const query = new URLSearchParams({ limit: String(pageSize), ...(token ? { continue: token } : {}) });
         const page = await getJson(get, `${dashboardsApiPath}?${query}`, "dashboard list").catch((error: Error) => {
             // Unlike a missing dashboard, a missing list means an API this Grafana does not serve.
-            throw error instanceof DashboardNotExported ? new Error(`${error.message}; the dashboard API needs Grafana 12 or later`) : error;
+            throw error instanceof DashboardNotExported ? new Error(`${error.message}; the dashboard API needs Grafana 13 or later`) : error;
         });
         for (const item of page.items ?? []) {
             const uid = item.metadata?.name;
