@@ -1,10 +1,13 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { kubeconfigText, planCiStack, StackFileFacts } from "../tools/ops/ciStack";
+import { projectDashboardsDirectory, readDashboardFiles } from "../components/dashboards";
 import { describeAccess, kubeTarget, planGrafanaAccess, portForwardArgs } from "../tools/ops/grafana";
+import { basicAuthGet, dashboardFileStem, DashboardNotExported, fetchDashboard, listDashboards, planDashboardExport } from "../tools/ops/grafanaExport";
 import { undecryptedSecret } from "../tools/render/stackConfig";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -182,5 +185,156 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
         assert.equal(fs.readFileSync(files.GITHUB_ENV, "utf8"), "");
 
         assert.equal(run({ PULUMI_ACCESS_TOKEN: "t" }, "staging").status, 1);
+    });
+});
+
+describe("ops: npm run grafana-export", () => {
+    const login = `Basic ${Buffer.from("admin:s3cret-pass").toString("base64")}`;
+    const panel = (datasourceUid: string) => ({
+        type: "timeseries",
+        title: "p99",
+        datasource: { type: "prometheus", uid: datasourceUid },
+        targets: [{ refId: "A", expr: "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))", datasource: { type: "prometheus", uid: datasourceUid } }],
+    });
+    /** What Grafana's dashboard.grafana.app/v1 API serves: a provisioned dashboard, UI-made ones, one it cannot convert. */
+    const resources: Record<string, Record<string, unknown>> = {
+        "lgtm-loki": { metadata: { name: "lgtm-loki", annotations: { "grafana.app/managedBy": "classic-file-provisioning" } }, spec: { title: "Loki" } },
+        "ui-checkout": { metadata: { name: "ui-checkout", annotations: {} }, spec: { id: 42, uid: "ui-checkout", title: "Checkout latency (p99)", version: 3, panels: [panel("lgtm-metrics")] } },
+        "ui-elsewhere": { metadata: { name: "ui-elsewhere" }, spec: { id: 43, title: "Elsewhere", panels: [panel("some-other-prometheus")] } },
+        "ui-v2": { metadata: { name: "ui-v2" }, spec: {}, status: { conversion: { failed: true, storedVersion: "v2beta1", error: "unsupported layout" } } },
+    };
+    const requests: string[] = [];
+    let server: http.Server;
+    let port: number;
+
+    before(async () => {
+        server = http.createServer((req, res) => {
+            requests.push(req.url!);
+            const send = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+            if (req.headers.authorization !== login) return send(401, { message: "invalid username or password" });
+            const url = new URL(req.url!, "http://grafana");
+            // Grafana served from a sub-path keeps its API below it.
+            url.pathname = url.pathname.replace(/^\/grafana(?=\/)/, "");
+            const base = "/apis/dashboard.grafana.app/v1/namespaces/default/dashboards";
+            if (url.pathname === base) {
+                // Two per page, as Grafana pages with `continue`.
+                const names = Object.keys(resources);
+                const start = Number(url.searchParams.get("continue") ?? 0);
+                const items = names.slice(start, start + 2).map((name) => resources[name]);
+                return send(200, { kind: "DashboardList", metadata: start + 2 < names.length ? { continue: String(start + 2) } : {}, items });
+            }
+            const name = decodeURIComponent(url.pathname.slice(base.length + 1));
+            if (url.pathname.startsWith(`${base}/`) && resources[name]) return send(200, { kind: "Dashboard", apiVersion: "dashboard.grafana.app/v1", ...resources[name] });
+            send(404, { message: "not found" });
+        });
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        port = (server.address() as { port: number }).port;
+    });
+    after(() => server.close());
+
+    it("lists every dashboard page by page, and tells provisioned ones apart", async () => {
+        requests.length = 0;
+        const get = basicAuthGet(`http://127.0.0.1:${port}/grafana`, "admin", "s3cret-pass");
+        assert.deepEqual(await listDashboards(get, 2), [
+            { uid: "lgtm-loki", title: "Loki", managedBy: "classic-file-provisioning" },
+            { uid: "ui-checkout", title: "Checkout latency (p99)", managedBy: undefined },
+            { uid: "ui-elsewhere", title: "Elsewhere", managedBy: undefined },
+            { uid: "ui-v2", title: "ui-v2", managedBy: undefined },
+        ]);
+        assert.deepEqual(requests, [
+            "/grafana/apis/dashboard.grafana.app/v1/namespaces/default/dashboards?limit=2",
+            "/grafana/apis/dashboard.grafana.app/v1/namespaces/default/dashboards?limit=2&continue=2",
+        ], "below Grafana's sub-path, following the continue token");
+    });
+
+    it("fetches a dashboard in the classic model: id dropped, uid kept; says why one cannot be exported", async () => {
+        const get = basicAuthGet(`http://127.0.0.1:${port}/`, "admin", "s3cret-pass");
+        const checkout = await fetchDashboard(get, "ui-checkout");
+        assert.equal(checkout.json.id, undefined);
+        assert.equal(checkout.json.uid, "ui-checkout");
+        assert.equal(checkout.json.version, 3);
+        assert.equal((await fetchDashboard(get, "ui-elsewhere")).json.uid, "ui-elsewhere", "uid from the resource name when the spec has none");
+        await assert.rejects(fetchDashboard(get, "ui-v2"), (e: Error) => e instanceof DashboardNotExported && /stored as v2beta1 .* could not convert it to the classic JSON model \(unsupported layout\)/.test(e.message));
+        await assert.rejects(fetchDashboard(get, "gone"), (e: Error) => e instanceof DashboardNotExported && /Grafana has no dashboard gone \(HTTP 404/.test(e.message));
+        const wrong = basicAuthGet(`http://127.0.0.1:${port}/`, "admin", "old-password");
+        await assert.rejects(fetchDashboard(wrong, "ui-checkout"), (e: Error) => !(e instanceof DashboardNotExported) && /refused the admin login \(HTTP 401\)/.test(e.message));
+    });
+
+    it("file names from titles fit a ConfigMap name", () => {
+        assert.equal(dashboardFileStem("Checkout latency (p99)", "x", "logs"), "checkout-latency-p99");
+        assert.equal(dashboardFileStem("¿?", "Ab_c", "logs"), "ab-c");
+        const long = dashboardFileStem("A very long dashboard title that goes on and on and on and on", "x", "long-term-metrics");
+        assert.ok(`dashboard-long-term-metrics-${long}`.length <= 63 && !long.endsWith("-"), long);
+    });
+
+    it("plans new files, replaces the file of the same uid, never overwrites another dashboard, checks as npm test does", async () => {
+        const get = basicAuthGet(`http://127.0.0.1:${port}/`, "admin", "s3cret-pass");
+        const checkout = await fetchDashboard(get, "ui-checkout");
+        const repo = readDashboardFiles(projectDashboardsDirectory);
+
+        const fresh = planDashboardExport(repo, "logs", [checkout]);
+        assert.deepEqual(fresh.writes.map((w) => [w.file, w.replaces]), [["logs/checkout-latency-p99.json", false]]);
+        assert.deepEqual(JSON.parse(fresh.writes[0].text), checkout.json);
+        assert.deepEqual([fresh.skipped, fresh.problems], [[], []], "a UI dashboard on the provisioned datasources passes as it is");
+
+        const saved = { area: "traces", fileName: "checkout.json", text: JSON.stringify({ uid: "ui-checkout" }) };
+        assert.deepEqual(planDashboardExport([saved], "logs", [checkout]).writes.map((w) => [w.file, w.replaces]), [["traces/checkout.json", true]]);
+
+        const taken = { area: "logs", fileName: "checkout-latency-p99.json", text: JSON.stringify({ uid: "someone-else" }) };
+        const clash = planDashboardExport([taken], "logs", [checkout]);
+        assert.deepEqual(clash.writes, []);
+        assert.match(clash.skipped.join(), /ui-checkout .*logs\/checkout-latency-p99\.json already holds dashboard someone-else/);
+
+        const elsewhere = planDashboardExport(repo, "logs", [await fetchDashboard(get, "ui-elsewhere")]);
+        assert.equal(elsewhere.writes.length, 1);
+        assert.ok(elsewhere.problems.length > 0 && elsewhere.problems.every((p) => p.startsWith("dashboards/logs/elsewhere.json: ")), elsewhere.problems.join("\n"));
+        assert.match(elsewhere.problems.join(), /uses datasource "some-other-prometheus"/);
+
+        assert.throws(() => planDashboardExport(repo, "payments", []), /unknown area "payments"; areas are logs, traces, long-term-metrics, object-storage, collection/);
+    });
+
+    it("end to end: port-forwards like npm run grafana, writes the UI dashboards, stops kubectl", async function () {
+        if (process.platform === "win32") this.skip();
+        this.timeout(60_000);
+        const bin = tempDir();
+        const out = tempDir();
+        const log = path.join(bin, "calls.log");
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "pulumi $*" >> ${log}\ncase "$*" in *"stack output"*) echo '${JSON.stringify(inCluster)}' ;; esac\n`, { mode: 0o755 });
+        // kubectl announces the forward as the real one does, then stays until it is stopped; the mock Grafana is the local end.
+        fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "kubectl $*" >> ${log}\necho $$ > ${bin}/kubectl.pid\necho "Forwarding from 127.0.0.1:${port} -> 3000"\nexec sleep 60\n`, { mode: 0o755 });
+        const run = (...args: string[]) =>
+            new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+                // Asynchronous: the mock Grafana answers from this process.
+                const child = spawn(tsNode, ["--transpile-only", "tools/ops/grafana-export-cli.ts", "dev", ...args, "--dir", out, "--local-port", String(port)], {
+                    cwd: projectDir,
+                    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "" },
+                });
+                let stdout = "";
+                let stderr = "";
+                child.stdout.on("data", (d) => (stdout += d));
+                child.stderr.on("data", (d) => (stderr += d));
+                child.on("close", (code) => resolve({ code, stdout, stderr }));
+            });
+
+        requests.length = 0;
+        const one = await run("ui-checkout", "--area", "logs");
+        assert.equal(one.code, 0, one.stderr);
+        assert.match(one.stdout, /wrote   .*logs\/checkout-latency-p99\.json {2}\(uid ui-checkout\)/);
+        const written = JSON.parse(fs.readFileSync(path.join(out, "logs", "checkout-latency-p99.json"), "utf8"));
+        assert.equal(written.id, undefined);
+        assert.equal(written.uid, "ui-checkout");
+        assert.ok(one.stderr.includes("+ kubectl --namespace ui port-forward service/grafana"), one.stderr);
+        const pid = Number(fs.readFileSync(path.join(bin, "kubectl.pid"), "utf8"));
+        assert.throws(() => process.kill(pid, 0), "kubectl port-forward is stopped once the export is done");
+
+        const all = await run("--all", "--area", "logs");
+        assert.equal(all.code, 1, "a dashboard left behind or needing a fix fails the command");
+        assert.match(all.stdout, /updated .*logs\/checkout-latency-p99\.json/);
+        assert.match(all.stdout, /wrote   .*logs\/elsewhere\.json/);
+        assert.match(all.stderr, /4 dashboards, 1 provisioned \(left out\), 3 made in the UI/);
+        assert.match(all.stderr, /skipped dashboard ui-v2 is stored as v2beta1/);
+        assert.match(all.stderr, /npm test will reject these until they are fixed by hand:\n {2}- dashboards\/logs\/elsewhere\.json: panel "p99" uses datasource "some-other-prometheus"/);
+        assert.ok(!fs.existsSync(path.join(out, "logs", "loki.json")), "provisioned dashboards stay out");
+        assert.ok(requests.length > 0 && requests.every((r) => r.startsWith("/apis/dashboard.grafana.app/v1/namespaces/default/dashboards")), requests.join("\n"));
     });
 });

@@ -1,9 +1,12 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { collectStack } from "../tools/render/collect";
 import { podTemplateOf } from "../tools/render/objects";
 import { renderAndVerify } from "../tools/render/render";
 import { K8sObject } from "../tools/render/types";
 import { chartsDir, chartsUnavailable, projectDir } from "./support/charts";
+import { kubectlReferences, readmeSection } from "./support/readme";
 
 describe("render + verify against the pinned charts", function () {
     this.timeout(120_000);
@@ -99,5 +102,25 @@ describe("render + verify against the pinned charts", function () {
         for (const w of [ingester, generator]) assert.ok(!w.template.spec.volumes.some((v: any) => v.emptyDir && ["data", "wal"].includes(v.name)), "WAL not on an emptyDir");
         const monitored = objects.filter((o) => o.kind === "ServiceMonitor").map(name).sort();
         assert.deepEqual(monitored, ["tempo-compactor", "tempo-distributor", "tempo-ingester", "tempo-metrics-generator", "tempo-querier", "tempo-query-frontend"]);
+    });
+
+    // The backup runbook scales, restarts and port-forwards these by name: they must be what the charts render.
+    it("README's Backup and restore names workloads, Services and claims the dev or prod render has", function () {
+        if (renderedObjects.size < 2) {
+            console.log("      skipped the runbook's names: dev and prod were not both rendered");
+            this.skip();
+        }
+        const rendered = new Set<string>();
+        for (const releases of renderedObjects.values()) {
+            for (const object of [...releases.values()].flat()) {
+                rendered.add(`${object.kind}/${object.metadata.name}`);
+                // The operator names the StatefulSets of these resources after them.
+                if (object.kind === "Prometheus" || object.kind === "Alertmanager") rendered.add(`StatefulSet/${object.kind.toLowerCase()}-${object.metadata.name}`);
+            }
+        }
+        const section = readmeSection(fs.readFileSync(path.join(projectDir, "README.md"), "utf8"), "Backup and restore");
+        const named = kubectlReferences(section).filter((r) => r.kind !== "Secret");
+        assert.ok(named.length >= 8, `found only ${named.map((r) => r.name).join(", ")}`);
+        assert.deepEqual(named.map((r) => `${r.kind}/${r.name}`).filter((ref) => !rendered.has(ref)), []);
     });
 });

@@ -1,10 +1,8 @@
-import { spawn, spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
+import { spawn } from "child_process";
 import * as path from "path";
-import { readStackConfig } from "../render/stackConfig";
 import { shellLine } from "../shell";
-import { describeAccess, kubeTarget, planGrafanaAccess, PortForwardMode, portForwardArgs } from "./grafana";
+import { describeAccess, planGrafanaAccess, PortForwardMode } from "./grafana";
+import { grafanaPortForward, readStackOutputs } from "./stackAccess";
 
 const usage = `usage: npm run grafana -- <stack> [--local-port N] [--port-forward | --no-port-forward]
   Prints Grafana's URL and admin login from the stack outputs. Without an ingress it then runs
@@ -28,42 +26,14 @@ function run(): Promise<number> | number {
     const { stack, mode, localPort } = parseArgs(process.argv.slice(2));
     const projectDir = path.resolve(__dirname, "..", "..");
 
-    // The stack wrapper picks the backend (yours, or the local one under .pulumi-state/) and prints the pulumi command.
-    const outputsCommand = ["scripts/stack.sh", "outputs", stack, "--json", "--show-secrets"];
-    console.error(`+ ${shellLine("bash", outputsCommand)}`);
-    const result = spawnSync("bash", outputsCommand, { cwd: projectDir, stdio: ["inherit", "pipe", "inherit"], encoding: "utf8" });
-    if (result.status !== 0) throw new Error(`reading the outputs of stack ${stack} failed (exit ${result.status})`);
-    let outputs: Record<string, unknown>;
-    try {
-        outputs = JSON.parse(result.stdout || "{}");
-    } catch {
-        throw new Error(`pulumi stack output --json printed something other than JSON:\n${result.stdout}`);
-    }
-
-    const access = planGrafanaAccess(stack, outputs, mode, localPort);
+    const access = planGrafanaAccess(stack, readStackOutputs(projectDir, stack), mode, localPort);
     for (const line of describeAccess(stack, access)) console.log(line);
     if (!access.portForward) return 0;
 
-    const { raw } = readStackConfig(projectDir, stack);
-    const fallback = shellLine("kubectl", portForwardArgs({ portForward: access.portForward }, {}));
-    let target;
-    try {
-        target = kubeTarget(stack, raw, (p) => fs.existsSync(path.resolve(projectDir, p)));
-    } catch (err) {
-        throw new Error(`${(err as Error).message}\n  ${fallback}`);
-    }
-    let kubeconfigPath = target.kubeconfigPath && path.resolve(projectDir, target.kubeconfigPath);
-    let scratch: string | undefined;
-    if (target.kubeconfigContents) {
-        scratch = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-grafana-"));
-        kubeconfigPath = path.join(scratch, "kubeconfig");
-        fs.writeFileSync(kubeconfigPath, target.kubeconfigContents, { mode: 0o600 });
-    }
-    const args = portForwardArgs({ portForward: access.portForward }, { context: target.context, kubeconfigPath });
+    const { args, fallback, cleanup } = grafanaPortForward(projectDir, stack, { portForward: access.portForward });
     console.error(`+ ${shellLine("kubectl", args)}`);
     return new Promise<number>((resolve) => {
         const child = spawn("kubectl", args, { stdio: "inherit" });
-        const cleanup = () => scratch && fs.rmSync(scratch, { recursive: true, force: true });
         // Ctrl-C reaches kubectl through the terminal; wait for it to exit so the scratch kubeconfig goes too.
         process.on("SIGINT", () => undefined);
         child.on("error", (error) => {
