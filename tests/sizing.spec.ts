@@ -6,6 +6,7 @@ import { defaultIngestLoad, profileSizing } from "../stacks/profiles";
 import {
     lokiGuideReplicas, lokiGuideTiers, mbpsPerTbPerDay, prodLokiFloor, prodLokiReplicas, prodTempoFloor, prodTempoReplicas, tempoGuideMBpsPerReplica,
 } from "../stacks/sizing";
+import { readmeSizingRows, rowRates } from "./support/readmeSizing";
 
 const rf3 = (expectedIngestMBps: number) => ({ expectedIngestMBps, replicationFactor: 3 });
 /** From a trickle to the schema's ceiling, across the Loki guide's tier boundaries (34.7 and 347 MB/s). */
@@ -96,4 +97,30 @@ describe("prod sizing by ingest rate", () => {
     it("dev stays fixed whatever it declares: it must fit a laptop", () => {
         assert.deepEqual(profileSizing("dev", { loki: rf3(100), tempo: rf3(50) }), profileSizing("dev"));
     });
+});
+
+describe("README: the prod sizing table", () => {
+    // The replica columns are what prod deploys at each row's rates; the measured totals are
+    // compared with renders in tests/verify-stacks.spec.ts, when the charts are at hand.
+    const rows = readmeSizingRows();
+    it('has the default rates as its first row, and rows above them, under "### Sizing prod"', () => {
+        assert.ok(rows.length >= 4, `${rows.length} rows in the first table under "### Sizing prod"`);
+        assert.deepEqual(rowRates(rows[0]), { logs: 10, spans: 5 });
+        for (let i = 1; i < rows.length; i++) assert.ok(rowRates(rows[i]).logs > rowRates(rows[i - 1]).logs, `row ${i + 1} is above row ${i}`);
+    });
+    for (const row of rows) {
+        const { logs, spans } = rowRates(row);
+        it(`logs ${logs} MB/s, spans ${spans} MB/s: the replicas prod deploys, and the nodes they need`, () => {
+            const loki = prodLokiReplicas(rf3(logs));
+            const tempo = prodTempoReplicas(rf3(spans));
+            // Ingesters aside (Loki's need a node per zone, Tempo's only prefer distinct nodes), each pod of a part needs a node of its own.
+            const spread = [loki.distributor, loki.querier, loki.queryFrontend, loki.queryScheduler, loki.indexGateway, loki.ruler, tempo.distributor, tempo.querier, tempo.queryFrontend, tempo.compactor];
+            const columns = [
+                "Loki ingesters", "Loki distributors", "Loki queriers", "Loki index gateways", "Loki query-frontends",
+                "Tempo distributors", "Tempo ingesters", "Tempo queriers", "Tempo compactors", "nodes, at least",
+            ];
+            const expected = [loki.ingester, loki.distributor, loki.querier, loki.indexGateway, loki.queryFrontend, tempo.distributor, tempo.ingester, tempo.querier, tempo.compactor, Math.max(3, ...spread)];
+            assert.deepEqual(Object.fromEntries(columns.map((c) => [c, row[c]])), Object.fromEntries(columns.map((c, i) => [c, String(expected[i])])));
+        });
+    }
 });
