@@ -22,14 +22,12 @@ export function tempoDistributedPodSelectors(releaseName: string): TracePods {
     for (const t of tempoDistributedTargets) parts[t] = { ...release, "app.kubernetes.io/component": componentLabel(t) };
     return { topology: "distributed", parts, cache: { ...release, "app.kubernetes.io/component": "memcached" } };
 }
-/** Workloads whose replica count the profile decides; the compactor always runs alone. */
-export type TempoScaledTarget = Exclude<TempoDistributedTarget, "compactor">;
 
 export interface TempoDistributedSizing {
     /** Resources of each workload's Tempo container. */
     readonly resources: Record<TempoDistributedTarget, ComputeResources>;
-    /** Replicas of each workload but the compactor. */
-    readonly replicas: Record<TempoScaledTarget, number>;
+    /** Replicas of each workload (Tempo's compactors share the work over a ring, so there may be several). */
+    readonly replicas: Record<TempoDistributedTarget, number>;
     /** Each memcached pod (bloom filters, parquet footers and search results of the queriers). */
     readonly memcached: CacheSizing;
     readonly memcachedReplicas: number;
@@ -110,8 +108,7 @@ export function buildTempoDistributedValues(v: TempoDistributedValuesInput): Rec
         },
         querier: { replicas: replicas.querier, resources: resources.querier },
         queryFrontend: { replicas: replicas.queryFrontend, resources: resources.queryFrontend, service: { httpMetricsPort: tempoPorts.http } },
-        // One compactor keeps up at the sizing table's rates; it shards over a ring, so it can grow if blocks pile up.
-        compactor: { replicas: 1, resources: resources.compactor, config: { compaction: { block_retention: v.retention } } },
+        compactor: { replicas: replicas.compactor, resources: resources.compactor, config: { compaction: { block_retention: v.retention } } },
         metricsGenerator: {
             enabled: true,
             // A StatefulSet, so its WAL (samples not yet remote-written) can sit on a volume.

@@ -249,8 +249,14 @@ function crossFieldProblems(c: PlatformConfig): string[] {
     if (c.loki.mode === "Monolithic" && c.loki.replicationFactor !== 1) {
         problems.push(`loki.replicationFactor = ${c.loki.replicationFactor}: expected 1 with loki.mode Monolithic (a single binary cannot replicate)`);
     }
+    const lokiIngesters = profileSizing(c.profile, c).loki.distributedReplicas.ingester;
+    if (c.loki.mode === "Distributed" && c.loki.replicationFactor > lokiIngesters) {
+        problems.push(
+            `loki.replicationFactor = ${c.loki.replicationFactor}: expected at most ${lokiIngesters}, the ingester replicas of the ${c.profile} profile with loki.mode Distributed (each stream is written to that many ingesters)`,
+        );
+    }
     // Only a profile that sizes the demo may run it: dev. Sample workloads have no place next to production data.
-    if (c.demo.enabled && profileSizing(c.profile).demo === undefined) {
+    if (c.demo.enabled && profileSizing(c.profile, c).demo === undefined) {
         problems.push(`demo.enabled = true: expected false in the ${c.profile} profile (the demo workloads run only with profile dev)`);
     }
     problems.push(...tempoProblems(c));
@@ -266,7 +272,7 @@ function tempoProblems(c: PlatformConfig): string[] {
     if (c.tempo.mode === "monolithic") {
         return rf === 1 ? [] : [`tempo.replicationFactor = ${rf}: expected 1 (or unset) with tempo.mode monolithic (a single binary cannot replicate)`];
     }
-    const ingesters = profileSizing(c.profile).tempo.distributed.replicas.ingester;
+    const ingesters = profileSizing(c.profile, c).tempo.distributed.replicas.ingester;
     return rf <= ingesters
         ? []
         : [`tempo.replicationFactor = ${rf}: expected at most ${ingesters}, the ingester replicas of the ${c.profile} profile with tempo.mode distributed (each span is written to that many ingesters)`];

@@ -88,7 +88,8 @@ function grafanaDatabase(settings: PlatformConfig["grafana"]["database"], passwo
  * into Prometheus; Grafana reads them all. Every address passed along is a component output.
  */
 export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets): PlatformOutputs {
-    const sizing = profileSizing(config.profile);
+    // prod runs as many of Loki's and Tempo's parts as the declared ingest rates need.
+    const sizing = profileSizing(config.profile, config);
     const provider = new k8s.Provider("kubernetes", {
         ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
         ...(config.kubeContext ? { context: config.kubeContext } : {}),

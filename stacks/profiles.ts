@@ -5,7 +5,8 @@ import { anyAddress } from "../components/networkPolicies";
 import { ComputeResources, size } from "../components/resources";
 import { TempoDistributedSizing, TempoDistributedTarget } from "../components/tempoDistributed";
 import { ThanosSizing } from "../components/thanos";
-import type { PlatformConfigInput } from "./schema";
+import { lokiSchema, type PlatformConfigInput, tempoSchema } from "./schema";
+import { prodLokiReplicas, prodTempoReplicas, SignalLoad } from "./sizing";
 
 export type ProfileName = "dev" | "prod";
 
@@ -112,7 +113,7 @@ const devSizing: PlatformSizing = {
         // replication factor, one of everything else; the ingesters' anti-affinity is soft, so one node will do.
         distributed: {
             resources: uniformTempo(size("50m", "128Mi", "500m", "512Mi")),
-            replicas: { distributor: 1, ingester: 3, querier: 1, queryFrontend: 1, metricsGenerator: 1 },
+            replicas: { distributor: 1, ingester: 3, querier: 1, queryFrontend: 1, compactor: 1, metricsGenerator: 1 },
             memcached: { allocatedMemoryMb: 64, cpu: "25m" },
             memcachedReplicas: 1,
         },
@@ -123,8 +124,17 @@ const devSizing: PlatformSizing = {
     demo: { logGenerator: size("5m", "16Mi", "50m", "32Mi"), hotrod: size("20m", "48Mi", "200m", "128Mi"), loadGenerator: size("5m", "16Mi", "50m", "32Mi") },
 };
 
-/** prod: HA replica counts and room to work; the sizing table in README.md says what ingest it suits. */
-const prodSizing: PlatformSizing = {
+/** A sizing without the replica counts of Loki's and Tempo's parts, which prod derives from the declared rates. */
+type SizingBeforeRates = Omit<PlatformSizing, "loki" | "tempo"> & {
+    readonly loki: Omit<PlatformSizing["loki"], "distributedReplicas">;
+    readonly tempo: { readonly monolithic: ComputeResources; readonly distributed: Omit<TempoDistributedSizing, "replicas"> };
+};
+
+/**
+ * prod: HA and room to work. Each pod's resources are fixed here; how many pods Loki's and Tempo's
+ * parts run follows the declared ingest rates (`prodSizing`, README "Sizing prod").
+ */
+const prodBase: SizingBeforeRates = {
     minio: { server: size("250m", "1Gi", "2", "4Gi"), jobs: size("50m", "64Mi", "200m", "256Mi") },
     metrics: {
         prometheus: size("1", "4Gi", "4", "8Gi"),
@@ -159,13 +169,10 @@ const prodSizing: PlatformSizing = {
         memcachedExporter: size("10m", "32Mi", "100m", "64Mi"),
         chunksCache: { allocatedMemoryMb: 2048, cpu: "500m" },
         resultsCache: { allocatedMemoryMb: 512, cpu: "250m" },
-        distributedReplicas: { ...uniformCount(2), ingester: 3, compactor: 1, queryScheduler: 2, ruler: 2 },
         gatewayReplicas: 2,
     },
     tempo: {
         monolithic: size("500m", "2Gi", "2", "6Gi"),
-        // For tempo.expectedIngestMBps 5 (limits at 10 MB/s): Tempo's sizing guide has a distributor per
-        // 10 MB/s and an ingester per 3-5 MB/s; with replication factor 3 every ingester holds a copy.
         distributed: {
             resources: {
                 distributor: size("250m", "512Mi", "2", "2Gi"),
@@ -175,7 +182,6 @@ const prodSizing: PlatformSizing = {
                 compactor: size("250m", "1Gi", "2", "4Gi"),
                 metricsGenerator: size("250m", "1Gi", "1", "2Gi"),
             },
-            replicas: { distributor: 2, ingester: 3, querier: 2, queryFrontend: 2, metricsGenerator: 1 },
             memcached: { allocatedMemoryMb: 1024, cpu: "500m" },
             memcachedReplicas: 2,
         },
@@ -197,6 +203,32 @@ function uniformCount(n: number): Record<LokiDistributedTarget, number> {
     return { ingester: n, distributor: n, querier: n, queryFrontend: n, queryScheduler: n, indexGateway: n, compactor: n, ruler: n };
 }
 
-export function profileSizing(profile: ProfileName): PlatformSizing {
-    return profile === "dev" ? devSizing : prodSizing;
+/** The declared load prod's replicas follow: each signal's ingest rate and replication factor. */
+export interface IngestLoad {
+    readonly loki: SignalLoad;
+    readonly tempo: SignalLoad;
+}
+
+/** The load a profile declares by default, validated as a stack's config is (Tempo's replication factor follows its mode). */
+export function defaultIngestLoad(profile: ProfileName): IngestLoad {
+    const defaults = profileDefaults(profile, "default");
+    const load = ({ expectedIngestMBps, replicationFactor }: SignalLoad): SignalLoad => ({ expectedIngestMBps, replicationFactor });
+    return { loki: load(lokiSchema.parse(defaults.loki)), tempo: load(tempoSchema.parse(defaults.tempo)) };
+}
+
+function prodSizing(load: IngestLoad): PlatformSizing {
+    return {
+        ...prodBase,
+        loki: { ...prodBase.loki, distributedReplicas: prodLokiReplicas(load.loki) },
+        tempo: { ...prodBase.tempo, distributed: { ...prodBase.tempo.distributed, replicas: prodTempoReplicas(load.tempo) } },
+    };
+}
+
+/**
+ * What `profile` decides for a stack declaring `load` (by default, the profile's own rates). dev is
+ * fixed: it fits a laptop whatever the rates; prod runs as many of Loki's and Tempo's parts as
+ * `load` needs (stacks/sizing.ts).
+ */
+export function profileSizing(profile: ProfileName, load: IngestLoad = defaultIngestLoad(profile)): PlatformSizing {
+    return profile === "dev" ? devSizing : prodSizing(load);
 }

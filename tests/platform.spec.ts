@@ -344,6 +344,25 @@ describe("platform under mocks", function () {
         it("prod: the agent pushes logs as the Loki tenant", () => {
             assert.ok(String(release(prod, "alloy").inputs.values.alloy.configMap.content).includes('tenant_id = "platform"'));
         });
+        it("prod: declaring more logs and spans runs more of Loki's and Tempo's parts, with limits for the same rates", async () => {
+            const busy = await evaluatePlatform(
+                { profile: "prod", grafana: prodGrafana, objectStorage: s3Storage, ...s3Credentials, loki: JSON.stringify({ expectedIngestMBps: 50 }), tempo: JSON.stringify({ expectedIngestMBps: 25 }) },
+                "prod",
+            );
+            const [loki, busyLoki] = [release(prod, "loki").inputs.values, release(busy, "loki").inputs.values];
+            for (const part of ["ingester", "distributor", "querier", "indexGateway", "queryFrontend"]) {
+                assert.ok(busyLoki[part].replicas > loki[part].replicas, `Loki ${part}: ${busyLoki[part].replicas} at 50 MB/s, ${loki[part].replicas} at 10`);
+            }
+            assert.deepEqual([loki.ingester.replicas, busyLoki.ingester.replicas], [3, 12]);
+            assert.deepEqual([loki.distributor.replicas, busyLoki.distributor.replicas], [2, 6]);
+            assert.deepEqual([busyLoki.compactor.replicas, busyLoki.loki.limits_config.ingestion_rate_mb], [1, 100]);
+            const [tempo, busyTempo] = [release(prod, "tempo").inputs.values, release(busy, "tempo").inputs.values];
+            for (const part of ["ingester", "distributor", "querier", "compactor"]) {
+                assert.ok(busyTempo[part].replicas > tempo[part].replicas, `Tempo ${part}: ${busyTempo[part].replicas} at 25 MB/s, ${tempo[part].replicas} at 5`);
+            }
+            assert.deepEqual([tempo.ingester.replicas, busyTempo.ingester.replicas], [3, 9]);
+            assert.equal(busyTempo.overrides.defaults.ingestion.rate_limit_bytes, 50 * 2 ** 20);
+        });
         it("prod: Loki Distributed with replication and tenants", () => {
             const loki = release(prod, "loki").inputs.values;
             assert.equal(loki.deploymentMode, "Distributed");

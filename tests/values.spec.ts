@@ -323,11 +323,10 @@ describe("Tempo distributed values", () => {
         assert.equal(get(v, "ingester.podDisruptionBudget.enabled"), true);
         assert.equal(get(v, "ingester.maxUnavailable"), 1);
     });
-    it("runs two of each stateless part, one compactor with the retention, and the generator on a volume", () => {
-        assert.equal(get(v, "distributor.replicas"), 2);
-        assert.equal(get(v, "querier.replicas"), 2);
-        assert.equal(get(v, "queryFrontend.replicas"), 2);
-        assert.equal(get(v, "compactor.replicas"), 1);
+    it("runs each part with the replicas of its sizing, the compactors with the retention, and the generator on a volume", () => {
+        const replicas = { distributor: 4, ingester: 9, querier: 13, queryFrontend: 2, compactor: 5, metricsGenerator: 1 };
+        const scaled = buildTempoDistributedValues({ ...input, sizing: { ...input.sizing, replicas } });
+        for (const [part, count] of Object.entries(replicas)) assert.equal(get(scaled, `${part}.replicas`), count, part);
         assert.equal(get(v, "compactor.config.compaction.block_retention"), "336h");
         assert.equal(get(v, "metricsGenerator.kind"), "StatefulSet");
         assert.deepEqual(get(v, "metricsGenerator.persistence"), { enabled: true, size: "5Gi", storageClass: "fast-ssd" });

@@ -1,16 +1,20 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { CheckResult } from "../tools/render/checks/types";
 import { collectStack } from "../tools/render/collect";
 import { podTemplateOf } from "../tools/render/objects";
 import { renderAndVerify } from "../tools/render/render";
+import { configAssignments, readStackConfig } from "../tools/render/stackConfig";
 import { K8sObject } from "../tools/render/types";
 import { chartsDir, chartsUnavailable, projectDir } from "./support/charts";
 import { kubectlReferences, readmeSection } from "./support/readme";
+import { readmeSizingRows, rowRates } from "./support/readmeSizing";
 
 describe("render + verify against the pinned charts", function () {
     this.timeout(120_000);
     const renderedObjects = new Map<string, Map<string, K8sObject[]>>();
+    const checkResults = new Map<string, CheckResult[]>();
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: every check passes`, async function () {
             const reason = chartsUnavailable();
@@ -18,8 +22,9 @@ describe("render + verify against the pinned charts", function () {
                 console.log(`      skipped render + verify of ${stack}: ${reason}`);
                 this.skip();
             }
-            const { ok, report, rendered } = await renderAndVerify(await collectStack(projectDir, stack), { chartsDir });
+            const { ok, report, rendered, results } = await renderAndVerify(await collectStack(projectDir, stack), { chartsDir });
             renderedObjects.set(stack, new Map(rendered.map((r) => [r.release.releaseName, r.objects])));
+            checkResults.set(stack, results);
             assert.ok(ok, report);
         });
     }
@@ -60,6 +65,36 @@ describe("render + verify against the pinned charts", function () {
         const { ok, report } = await renderAndVerify(model, { chartsDir });
         assert.ok(ok, report);
         assert.match(report, /\(program\)\s+3\s/, "the demo's three pods are counted in the footprint");
+    });
+
+    // The README's totals are measured, not computed: the default row against the prod render above,
+    // the largest row against a render at its rates (rows in between come from the same resources).
+    it("README's prod sizing table: the default and the largest row total what a render measures; scaled up, prod stays disruption-safe", async function () {
+        const reason = chartsUnavailable();
+        const measured = checkResults.get("prod");
+        if (reason || !measured) {
+            console.log(`      skipped the sizing table's totals: ${reason ?? "the prod stack was not rendered"}`);
+            this.skip();
+        }
+        const rows = readmeSizingRows();
+        const footprint = (results: CheckResult[]) => {
+            const summary = results.find((r) => r.name === "footprint")!.summary;
+            const [, pods, millicores, gibibytes] = /(\d+) steady-state pod\(s\) request (\d+)m CPU and ([\d.]+)Gi/.exec(summary) ?? [];
+            return { pods: Number(pods), cpu: Number(millicores) / 1000, memory: `${gibibytes} GiB` };
+        };
+        const inReadme = (row: Record<string, string>) => ({ pods: Number(row.pods), cpu: Number(row["CPU requested"]), memory: row["memory requested"] });
+        assert.deepEqual(inReadme(rows[0]), footprint(measured), "the README's default row");
+
+        const largest = rows[rows.length - 1];
+        const { logs, spans } = rowRates(largest);
+        const overrides = configAssignments(readStackConfig(projectDir, "prod").raw, [`loki.expectedIngestMBps=${logs}`, `tempo.expectedIngestMBps=${spans}`]);
+        const { results, report } = await renderAndVerify(await collectStack(projectDir, "prod", overrides), { chartsDir });
+        assert.deepEqual(inReadme(largest), footprint(results), `the README's row for ${logs} and ${spans} MB/s`);
+        // The checks replica counts can break: more pods need budgets and spread, never a second compactor.
+        for (const name of ["render", "disruption", "singletons", "durableState", "footprint"]) {
+            const result = results.find((r) => r.name === name)!;
+            assert.ok(!result.findings.some((f) => f.severity === "error"), `${name} at ${logs}/${spans} MB/s:\n${report}`);
+        }
     });
 
     // What the chart makes of our values, not what we asked for: its affinity and PDB templates decide.

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { collectStack } from "../../tools/render/collect";
-import { readStackConfig } from "../../tools/render/stackConfig";
+import { configAssignments, readStackConfig } from "../../tools/render/stackConfig";
 
 const projectFile = "name: lgtm\nruntime: nodejs\nconfig:\n  profile:\n    type: string\n    default: dev\n";
 const prodStorage = [
@@ -52,5 +52,48 @@ describe("render: stack config", () => {
         assert.ok(model.secretValues.includes("<secret lgtm:objectStorageAccessKeyId from stack config>"));
         assert.ok(model.secretValues.includes("<secret lgtm:objectStorageSecretAccessKey, not set yet>"));
         assert.ok(!model.releases.some((r) => r.releaseName === "minio"));
+    });
+
+    describe("--set assignments", () => {
+        const raw = { profile: "prod", loki: JSON.stringify({ mode: "Distributed", retention: "744h" }), grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com" } }) };
+
+        it("sets one field of a structured key and keeps the others the stack sets there", () => {
+            const overrides = configAssignments(raw, ["loki.expectedIngestMBps=40", "tempo.expectedIngestMBps=12.5"]);
+            assert.deepEqual(JSON.parse(overrides.loki), { mode: "Distributed", retention: "744h", expectedIngestMBps: 40 });
+            assert.deepEqual(JSON.parse(overrides.tempo), { expectedIngestMBps: 12.5 });
+            assert.deepEqual(Object.keys(overrides).sort(), ["loki", "tempo"]);
+        });
+
+        it("reads a field as JSON when it is JSON, as text otherwise, and nests paths", () => {
+            const overrides = configAssignments(raw, ["grafana.ingress.host=grafana.example.com", "grafana.ingress.tls.enabled=true", "loki.multiTenancy=false"]);
+            assert.deepEqual(JSON.parse(overrides.grafana), { ingress: { enabled: true, host: "grafana.example.com", tls: { enabled: true } } });
+            assert.equal(JSON.parse(overrides.loki).multiTenancy, false);
+        });
+
+        it("replaces a bare key with the text given, as pulumi config set would", () => {
+            assert.deepEqual(configAssignments(raw, ["profile=dev", 'loki={"mode":"Monolithic"}']), { profile: "dev", loki: '{"mode":"Monolithic"}' });
+        });
+
+        it("applies assignments in order, later ones on top of earlier ones", () => {
+            const overrides = configAssignments(raw, ['loki={"mode":"Monolithic"}', "loki.expectedIngestMBps=2"]);
+            assert.deepEqual(JSON.parse(overrides.loki), { mode: "Monolithic", expectedIngestMBps: 2 });
+        });
+
+        it("refuses what is not an assignment, or a field of a value that is not an object", () => {
+            assert.throws(() => configAssignments(raw, ["loki.expectedIngestMBps"]), /--set "loki.expectedIngestMBps": expected key=value/);
+            assert.throws(() => configAssignments(raw, ["=40"]), /expected key=value/);
+            assert.throws(() => configAssignments(raw, ["loki..mode=x"]), /expected key=value/);
+            assert.throws(() => configAssignments(raw, ["profile.name=x"]), /profile is not a structured key here/);
+            assert.throws(() => configAssignments(raw, ["loki.mode.name=x"]), /loki.mode is "Distributed", not an object/);
+        });
+
+        it("feeds the offline evaluation: the stack is collected with the assigned values", async () => {
+            const dir = project([...prodStorage, "  lgtm:objectStorageAccessKeyId:", "    secure: v1:AAAA", "  lgtm:objectStorageSecretAccessKey:", "    secure: v1:BBBB"]);
+            const overrides = configAssignments(readStackConfig(dir, "test").raw, ["loki.expectedIngestMBps=50"]);
+            const model = await collectStack(dir, "test", overrides);
+            const loki = model.releases.find((r) => r.releaseName === "loki")!.values as any;
+            assert.equal(loki.loki.limits_config.ingestion_rate_mb, 100);
+            assert.equal(loki.ingester.replicas, 12);
+        });
     });
 });

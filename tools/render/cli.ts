@@ -1,9 +1,12 @@
 import * as path from "path";
 import { collectStack } from "./collect";
 import { renderAndVerify, renderModel, writeRenderOutput } from "./render";
+import { configAssignments, readStackConfig } from "./stackConfig";
 
-const usage = `usage: npm run render -- --stack <dev|prod> [--out DIR] [--charts DIR]
-       npm run verify -- --stack <dev|prod> [--out DIR] [--charts DIR] [--schemas DIR]
+const usage = `usage: npm run render -- --stack <dev|prod> [--set KEY=VALUE]... [--out DIR] [--charts DIR]
+       npm run verify -- --stack <dev|prod> [--set KEY=VALUE]... [--out DIR] [--charts DIR] [--schemas DIR]
+  --set KEY=VALUE  config as if set on the stack, without editing its file: a key (profile=prod),
+                 or one field of a structured key (loki.expectedIngestMBps=40); repeatable
   --charts DIR   local charts as <DIR>/<chart>/<version>/ or <DIR>/<chart>-<version>.tgz
                  (default: $LGTM_CHARTS_DIR, then .cache/charts, then the pinned repositories, online)
   --schemas DIR  Kubernetes API schemas as <DIR>/v1.<minor>[.<patch>]/swagger.json or _definitions.json
@@ -11,25 +14,28 @@ const usage = `usage: npm run render -- --stack <dev|prod> [--out DIR] [--charts
   --out DIR      where manifests and the report are written (default: render-out)
   helm: $HELM_BIN or helm on PATH`;
 
-function parseArgs(argv: string[]): { command: string; stack: string; out: string; charts?: string; schemas?: string } {
+function parseArgs(argv: string[]): { command: string; stack: string; out: string; charts?: string; schemas?: string; sets: string[] } {
     const [command, ...rest] = argv;
     const flags: Record<string, string> = {};
+    const sets: string[] = [];
     for (let i = 0; i < rest.length; i += 2) {
         const flag = rest[i];
         const value = rest[i + 1];
-        if (!["--stack", "--out", "--charts", "--schemas"].includes(flag) || value === undefined) throw new Error(`unexpected argument ${JSON.stringify(flag)}\n${usage}`);
-        flags[flag.slice(2)] = value;
+        if (!["--stack", "--out", "--charts", "--schemas", "--set"].includes(flag) || value === undefined) throw new Error(`unexpected argument ${JSON.stringify(flag)}\n${usage}`);
+        if (flag === "--set") sets.push(value);
+        else flags[flag.slice(2)] = value;
     }
     if (command !== "render" && command !== "verify") throw new Error(usage);
     if (!flags.stack) throw new Error(`--stack is required\n${usage}`);
-    return { command, stack: flags.stack, out: flags.out ?? "render-out", charts: flags.charts, schemas: flags.schemas };
+    return { command, stack: flags.stack, out: flags.out ?? "render-out", charts: flags.charts, schemas: flags.schemas, sets };
 }
 
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2));
     const started = Date.now();
     const projectDir = path.resolve(__dirname, "..", "..");
-    const model = await collectStack(projectDir, args.stack);
+    const overrides = configAssignments(readStackConfig(projectDir, args.stack).raw, args.sets);
+    const model = await collectStack(projectDir, args.stack, overrides);
     const options = { chartsDir: args.charts, outDir: args.out, kubeSchemasDir: args.schemas };
     if (args.command === "render") {
         const rendered = await renderModel(model, options);

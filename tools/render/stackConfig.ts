@@ -2,6 +2,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { RawConfig, secretKeys } from "../../stacks/config";
+import { isPlainObject } from "./paths";
 
 /** Stand-in for a `secure:` value, which cannot be decrypted without the stack's secrets provider. */
 export const undecryptedSecret = (key: string) => `<secret ${key} from stack config>`;
@@ -46,4 +47,55 @@ function isSecure(value: unknown): boolean {
 
 function encode(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * `--set` assignments (`key=value`) as whole-key overrides of a stack's `raw` config. A bare key
+ * takes the value as Pulumi would hand it (`profile=prod`, `loki={"mode":"Distributed"}`); a dotted
+ * path sets one field of a structured key and keeps the rest of what the stack sets there, like
+ * `pulumi config set --path` (`loki.expectedIngestMBps=40`). A field's value is read as JSON when it
+ * is JSON (numbers, booleans, objects), as text otherwise (`grafana.ingress.host=grafana.example.com`).
+ */
+export function configAssignments(raw: RawConfig, assignments: readonly string[]): Record<string, string> {
+    const overrides: Record<string, string> = {};
+    for (const assignment of assignments) {
+        const cut = assignment.indexOf("=");
+        const [key, ...path] = cut > 0 ? assignment.slice(0, cut).split(".") : [];
+        if (key === undefined || path.some((segment) => segment === "")) {
+            throw new Error(`--set ${JSON.stringify(assignment)}: expected key=value or key.field=value, such as loki.expectedIngestMBps=40`);
+        }
+        const text = assignment.slice(cut + 1);
+        if (path.length === 0) {
+            overrides[key] = text;
+            continue;
+        }
+        const current = overrides[key] ?? raw[key];
+        let root: unknown = {};
+        if (current !== undefined) {
+            try {
+                root = JSON.parse(current);
+            } catch {
+                root = undefined;
+            }
+        }
+        if (!isPlainObject(root)) throw new Error(`--set ${JSON.stringify(assignment)}: ${key} is not a structured key here (its value is ${JSON.stringify(current)}), so it has no field ${path.join(".")}`);
+        let node = root;
+        for (const segment of path.slice(0, -1)) {
+            const next = node[segment] ?? {};
+            if (!isPlainObject(next)) throw new Error(`--set ${JSON.stringify(assignment)}: ${key}.${segment} is ${JSON.stringify(next)}, not an object`);
+            node[segment] = next;
+            node = next;
+        }
+        node[path[path.length - 1]] = parseValue(text);
+        overrides[key] = JSON.stringify(root);
+    }
+    return overrides;
+}
+
+function parseValue(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
 }
