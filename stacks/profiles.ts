@@ -25,6 +25,8 @@ export interface PlatformSizing {
 
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
 export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfig, "profile" | "kubeconfig" | "kubeContext" | "storageClass"> {
+    // Which zones a cluster has is a fact about the cluster, not the profile: none unless the stack lists them.
+    const zones: string[] = [];
     // Agents read the host (node-exporter, Alloy's /var/log), so they get a namespace of their own: every other one enforces Pod Security "restricted".
     // The demo is an application like any other, so it lives apart from the platform.
     const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: `${namespace}-agents`, demo: "demo" };
@@ -34,6 +36,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
     if (profile === "dev") {
         return {
             clusterName: "lgtm",
+            zones,
             namespaces,
             objectStorage: { type: "minio", region: "us-east-1", buckets, minio: { mode: "standalone", replicas: 1, volumeSize: "20Gi", versioning: false }, external },
             metrics: { retention: "24h", retentionSize: "4GB", scrapeInterval: "30s", prometheusReplicas: 1, alertmanagerReplicas: 1, volumeSize: "5Gi" },
@@ -47,6 +50,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
     }
     return {
         clusterName: "lgtm",
+        zones,
         namespaces,
         // prod keeps its data in an S3 service operated for durability; MinIO, if chosen instead, runs distributed.
         objectStorage: { type: "external", region: "us-east-1", buckets, minio: { mode: "distributed", replicas: 4, volumeSize: "100Gi", versioning: true }, external },
