@@ -4,6 +4,8 @@
  */
 
 export const hostnameTopologyKey = "kubernetes.io/hostname";
+/** The node label carrying a node's availability zone (set by the cloud provider or the installer). */
+export const zoneTopologyKey = "topology.kubernetes.io/zone";
 
 /**
  * Pod anti-affinity that keeps replicas of the pods matching `matchLabels` on different nodes.

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { zoneTopologyKey } from "./availability";
 import { charts } from "./charts";
 import { lokiIngestLimits } from "./ingestLimits";
 import { credentialsSecret, ObjectStore } from "./objectStore";
@@ -37,6 +38,8 @@ export interface LokiSizing {
     readonly canary: ComputeResources;
     readonly rulesSidecar: ComputeResources;
     readonly memcachedExporter: ComputeResources;
+    /** The rollout-operator, which restarts zone-aware ingesters one zone at a time. */
+    readonly rolloutOperator: ComputeResources;
     readonly chunksCache: CacheSizing;
     readonly resultsCache: CacheSizing;
 }
@@ -60,6 +63,11 @@ export interface LokiArgs {
     readonly expectedIngestMBps: number;
     /** Copies of each stream kept by ingesters (Distributed mode; Monolithic always keeps 1). */
     readonly replicationFactor: number;
+    /**
+     * Availability zones (values of the node label `topology.kubernetes.io/zone`) for zone-aware
+     * replication: none, or at least three with Distributed mode and replication factor 3.
+     */
+    readonly zones: readonly string[];
     /** Replicas per Distributed-mode target. */
     readonly distributedReplicas: Record<LokiDistributedTarget, number>;
     /** Gateway replicas. */
@@ -91,10 +99,39 @@ export function cacheValues(c: CacheSizing) {
     };
 }
 
+/** The chart's three ingester zones, rendered as StatefulSets `<release>-ingester-zone-a`, `-b` and `-c`. */
+const chartIngesterZones = ["zoneA", "zoneB", "zoneC"] as const;
+
+/**
+ * Zone awareness of the ingesters. With zones, the chart runs one ingester StatefulSet per zone and
+ * writes each stream once to every zone; each StatefulSet is pinned to a real zone by node
+ * selector, the first three listed (the chart has exactly three). Such StatefulSets restart on
+ * `OnDelete` only, by the rollout-operator, one zone at a time: with `RollingUpdate` every zone
+ * would restart at once on any change to the pods and Loki would lose its write quorum. Its
+ * webhooks stay off (they guard downscaling and zone-aware budgets; our PodDisruptionBudget lets one
+ * ingester go at a time).
+ *
+ * Without zones, zone awareness is off explicitly (the chart's default is on, with three "zones"
+ * that are no real zones): one StatefulSet whose replicas the chart keeps on different nodes.
+ */
+export function lokiZoneValues(mode: LokiMode, zones: readonly string[], replicationFactor: number, rolloutOperator: ComputeResources) {
+    if (zones.length === 0) return { ingester: { zoneAwareReplication: { enabled: false } }, rollout_operator: { enabled: false } };
+    if (mode !== "Distributed" || zones.length < chartIngesterZones.length || replicationFactor !== 3) {
+        // parsePlatformConfig refuses each of these; reaching this is a programming error.
+        throw new Error(`zone-aware ingesters need Distributed mode, at least 3 zones and replication factor 3, got ${mode}, ${JSON.stringify(zones)} and ${replicationFactor}`);
+    }
+    const pinned = Object.fromEntries(chartIngesterZones.map((zone, i) => [zone, { nodeSelector: { [zoneTopologyKey]: zones[i] } }]));
+    return {
+        ingester: { zoneAwareReplication: { enabled: true, ...pinned }, strategy: { type: "OnDelete" } },
+        rollout_operator: { enabled: true, webhooks: { enabled: false }, resources: rolloutOperator },
+    };
+}
+
 /** Values of the Loki chart for either mode. Credentials appear only as `${VAR}` references. */
 export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
     const monolithic = v.mode === "Monolithic";
     const { sizing } = v;
+    const zones = lokiZoneValues(v.mode, v.zones, v.replicationFactor, sizing.rolloutOperator);
     const distributed: Record<string, unknown> = {};
     for (const target of lokiDistributedTargets) {
         distributed[target] = {
@@ -151,6 +188,8 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
         write: { replicas: 0 },
         backend: { replicas: 0 },
         ...distributed,
+        ingester: { ...(distributed.ingester as object), ...zones.ingester },
+        rollout_operator: zones.rollout_operator,
         gateway: {
             enabled: true,
             replicas: v.gatewayReplicas,

@@ -190,6 +190,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             retention: config.loki.retention,
             expectedIngestMBps: config.loki.expectedIngestMBps,
             replicationFactor: config.loki.replicationFactor,
+            zones: config.zones,
             distributedReplicas: sizing.loki.distributedReplicas,
             gatewayReplicas: sizing.loki.gatewayReplicas,
             persistence: volume(config.loki.volumeSize),

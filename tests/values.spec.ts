@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { parse } from "yaml";
 import { buildDatasources, buildGrafanaValues, datasourceUids, externalUrl } from "../components/grafana";
 import { lokiIngestLimits, tempoIngestLimits } from "../components/ingestLimits";
-import { buildLokiValues, cacheValues, LokiValuesInput } from "../components/loki";
+import { buildLokiValues, cacheValues, lokiZoneValues, LokiValuesInput } from "../components/loki";
 import { buildMetricsValues } from "../components/metrics";
 import { restrictedContainer } from "../components/podSecurity";
 import { buildMinioValues } from "../components/minio";
@@ -191,7 +191,7 @@ describe("Thanos values", () => {
 
 describe("Loki values", () => {
     const base: LokiValuesInput = {
-        releaseName: "loki", mode: "Monolithic", multiTenancy: false, retention: "168h", expectedIngestMBps: 1, replicationFactor: 1,
+        releaseName: "loki", mode: "Monolithic", multiTenancy: false, retention: "168h", expectedIngestMBps: 1, replicationFactor: 1, zones: [],
         distributedReplicas: dev.loki.distributedReplicas, gatewayReplicas: 1, persistence: off, sizing: dev.loki,
         endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, chunksBucket: "loki-chunks", rulerBucket: "loki-ruler", credentialsSecretName: "loki-s3-credentials",
     };
@@ -230,6 +230,52 @@ describe("Loki values", () => {
         assert.equal(get(v, "ingester.replicas"), 3);
         assert.equal(get(v, "compactor.replicas"), 1);
         assert.equal(get(v, "loki.commonConfig.replication_factor"), 3);
+    });
+    describe("ingester zones", () => {
+        const distributed: LokiValuesInput = { ...base, mode: "Distributed", replicationFactor: 3, distributedReplicas: prod.loki.distributedReplicas, sizing: prod.loki };
+        const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+        it("without zones: zone awareness off explicitly (the chart defaults to on), no rollout-operator, the chart's rolling update", () => {
+            for (const v of [buildLokiValues(distributed), buildLokiValues(base)]) {
+                assert.deepEqual(get(v, "ingester.zoneAwareReplication"), { enabled: false });
+                assert.deepEqual(get(v, "rollout_operator"), { enabled: false });
+                assert.equal(get(v, "ingester.strategy"), undefined);
+            }
+            // Replication, the WAL volume and the budget stay as they are: one StatefulSet the chart spreads over nodes.
+            const v = buildLokiValues({ ...distributed, persistence: { enabled: true, size: "20Gi" } });
+            assert.equal(get(v, "ingester.replicas"), 3);
+            assert.deepEqual(get(v, "ingester.podDisruptionBudget"), { maxUnavailable: 1 });
+            assert.equal(get(v, "ingester.persistence.enabled"), true);
+            assert.equal(get(v, "loki.commonConfig.replication_factor"), 3);
+        });
+        it("with three zones: each of the chart's zones pinned to one of them by node selector", () => {
+            const v = buildLokiValues({ ...distributed, zones });
+            assert.deepEqual(get(v, "ingester.zoneAwareReplication"), {
+                enabled: true,
+                zoneA: { nodeSelector: { "topology.kubernetes.io/zone": "eu-west-1a" } },
+                zoneB: { nodeSelector: { "topology.kubernetes.io/zone": "eu-west-1b" } },
+                zoneC: { nodeSelector: { "topology.kubernetes.io/zone": "eu-west-1c" } },
+            });
+            assert.equal(get(v, "ingester.replicas"), 3, "the chart runs replicas / 3 per zone: one");
+            assert.deepEqual(get(v, "ingester.podDisruptionBudget"), { maxUnavailable: 1 });
+            assert.equal(get(v, "ingester.persistence.claims.0.name"), "data");
+            assert.equal(get(v, "loki.commonConfig.replication_factor"), 3);
+        });
+        it("with zones: the rollout-operator restarts one zone at a time (OnDelete), sized, without webhooks", () => {
+            const v = buildLokiValues({ ...distributed, zones });
+            assert.deepEqual(get(v, "ingester.strategy"), { type: "OnDelete" });
+            assert.deepEqual(get(v, "rollout_operator"), { enabled: true, webhooks: { enabled: false }, resources: prod.loki.rolloutOperator });
+        });
+        it("with more than three zones: the ingesters use the first three", () => {
+            const v = lokiZoneValues("Distributed", [...zones, "eu-west-1d"], 3, prod.loki.rolloutOperator);
+            const pinned = ["zoneA", "zoneB", "zoneC"].map((z) => (v.ingester.zoneAwareReplication as any)[z].nodeSelector["topology.kubernetes.io/zone"]);
+            assert.deepEqual(pinned, zones);
+            assert.equal(JSON.stringify(v).includes("eu-west-1d"), false);
+        });
+        it("refuses what validation refuses: too few zones, another replication factor, Monolithic", () => {
+            assert.throws(() => lokiZoneValues("Distributed", zones.slice(0, 2), 3, prod.loki.rolloutOperator), /at least 3 zones/);
+            assert.throws(() => lokiZoneValues("Distributed", zones, 2, prod.loki.rolloutOperator), /replication factor 3/);
+            assert.throws(() => lokiZoneValues("Monolithic", zones, 3, prod.loki.rolloutOperator), /Distributed mode/);
+        });
     });
     it("multi-tenancy is a switch", () => {
         assert.equal(get(buildLokiValues(base), "loki.auth_enabled"), false);
