@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { zoneTopologyKey } from "./availability";
+import { zoneSpread, zoneTopologyKey } from "./availability";
 import { charts } from "./charts";
 import { lokiIngestLimits } from "./ingestLimits";
 import { credentialsSecret, ObjectStore } from "./objectStore";
@@ -19,6 +19,18 @@ export type LokiMode = (typeof lokiModes)[number];
 /** Components of Loki's Distributed mode that we size and scale. */
 export const lokiDistributedTargets = ["ingester", "distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "ruler"] as const;
 export type LokiDistributedTarget = (typeof lokiDistributedTargets)[number];
+/** The `app.kubernetes.io/component` label the chart gives each target's pods. */
+const componentLabel: Record<LokiDistributedTarget | "gateway", string> = {
+    ingester: "ingester",
+    distributor: "distributor",
+    querier: "querier",
+    queryFrontend: "query-frontend",
+    queryScheduler: "query-scheduler",
+    indexGateway: "index-gateway",
+    compactor: "compactor",
+    ruler: "ruler",
+    gateway: "gateway",
+};
 
 /** A memcached cache: how much memory it may use for items, and its CPU. */
 export interface CacheSizing {
@@ -99,6 +111,11 @@ export function cacheValues(c: CacheSizing) {
     };
 }
 
+/** Labels the chart gives the pods of a component (`app.kubernetes.io/name` is the chart's name, as no nameOverride is set). */
+function podLabels(releaseName: string, component: string): Record<string, string> {
+    return { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": releaseName, "app.kubernetes.io/component": component };
+}
+
 /** The chart's three ingester zones, rendered as StatefulSets `<release>-ingester-zone-a`, `-b` and `-c`. */
 const chartIngesterZones = ["zoneA", "zoneB", "zoneC"] as const;
 
@@ -132,13 +149,20 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
     const monolithic = v.mode === "Monolithic";
     const { sizing } = v;
     const zones = lokiZoneValues(v.mode, v.zones, v.replicationFactor, sizing.rolloutOperator);
+    // The chart keeps each target's replicas on different nodes itself (required anti-affinity), and
+    // the querier's also spread over nodes; with zones, each target spreads over them instead (this
+    // replaces the querier's node spread, which its anti-affinity already enforces). Zone-aware
+    // ingesters are pinned to zones instead (lokiZoneValues).
+    const overZones = (target: LokiDistributedTarget | "gateway", replicas: number) => {
+        const spread = target === "ingester" ? [] : zoneSpread(replicas, v.zones, podLabels(v.releaseName, componentLabel[target]));
+        return spread.length > 0 ? { topologySpreadConstraints: spread } : {};
+    };
     const distributed: Record<string, unknown> = {};
     for (const target of lokiDistributedTargets) {
         distributed[target] = {
             replicas: monolithic ? 0 : v.distributedReplicas[target],
-            ...(monolithic ? {} : { resources: sizing.distributed[target] }),
-            // The chart spreads replicas over nodes itself and renders a budget only for more than one
-            // replica; the compactor is a singleton and has none.
+            ...(monolithic ? {} : { resources: sizing.distributed[target], ...overZones(target, v.distributedReplicas[target]) }),
+            // The chart renders a budget only for more than one replica; the compactor is a singleton and has none.
             ...(monolithic || target === "compactor" ? {} : { podDisruptionBudget: { maxUnavailable: 1 } }),
         };
     }
@@ -196,6 +220,7 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
             resources: sizing.gateway,
             metrics: { resources: sizing.gatewayMetrics },
             podDisruptionBudget: { maxUnavailable: 1 },
+            ...overZones("gateway", v.gatewayReplicas),
         },
         // Every Loki Service scraped with job "<namespace>/<component>", as alerts/rules/loki.yaml expects.
         monitoring: { serviceMonitor: { enabled: true } },

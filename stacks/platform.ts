@@ -109,6 +109,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                     persistence: volume(storage.minio.volumeSize, true),
                     resources: sizing.minio.server,
                     jobResources: sizing.minio.jobs,
+                    zones: config.zones,
                 },
                 stateful,
             );
@@ -149,6 +150,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             alertmanagerStorage: volume("1Gi"),
             sizing: sizing.metrics,
             alerting,
+            zones: config.zones,
         },
         stateful,
     );
@@ -174,6 +176,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             rulerReplicas: sizing.thanos.rulerReplicas,
             persistence: volume(config.thanos.volumeSize),
             sizing: sizing.thanos,
+            zones: config.zones,
         },
         stateful,
     );

@@ -198,7 +198,7 @@ describe("dashboard folders in Grafana's values", () => {
     it("kube-prometheus-stack labels its dashboards for that sidecar and annotates them into the Kubernetes folder", () => {
         const v = buildMetricsValues({
             releaseName: "kps", clusterName: "c", retention: "1d", retentionSize: "1GB", scrapeInterval: "30s", prometheusReplicas: 1, alertmanagerReplicas: 1,
-            prometheusStorage: { enabled: false, size: "1Gi" }, alertmanagerStorage: { enabled: false, size: "1Gi" }, sizing: profileSizing("dev").metrics, objstoreSecretName: "o", agentsNamespace: "a",
+            prometheusStorage: { enabled: false, size: "1Gi" }, alertmanagerStorage: { enabled: false, size: "1Gi" }, sizing: profileSizing("dev").metrics, objstoreSecretName: "o", agentsNamespace: "a", zones: [],
         }) as any;
         assert.equal(v.grafana.forceDeployDashboards, true);
         assert.equal(v.grafana.sidecar.dashboards.label, dashboardLabel);

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { collectStack } from "../tools/render/collect";
 import { findHelm } from "../tools/render/helm";
+import { selectorMatches, workloadsOf } from "../tools/render/objects";
 import { renderAndVerify, VerifyOutcome } from "../tools/render/render";
 
 const projectDir = path.resolve(__dirname, "..");
@@ -53,6 +54,17 @@ describe("render + verify against the pinned charts", function () {
         assert.ok(objects.some((o) => o.kind === "Deployment" && o.metadata.name === "loki-rollout-operator"), "the rollout-operator restarts the zones");
         const budgets = objects.filter((o: any) => o.kind === "PodDisruptionBudget" && o.spec.selector.matchLabels["app.kubernetes.io/component"] === "ingester");
         assert.deepEqual(budgets.map((o: any) => [o.metadata.name, o.spec.maxUnavailable]), [["loki-ingester-rollout", 1]]);
+
+        // Every other workload of several pods spreads over the zones, selecting its own pods.
+        const replicated = workloadsOf(zoned.rendered).filter((w) => !w.runsToCompletion && w.template.replicas > 1);
+        assert.ok(replicated.length >= 13, `${replicated.length} replicated workloads: Prometheus, Alertmanager, 4 of Thanos, 7 of Loki`);
+        for (const w of replicated) {
+            const constraints: any[] = (w.template.spec as any).topologySpreadConstraints ?? [];
+            assert.ok(
+                constraints.some((c) => c.topologyKey === "topology.kubernetes.io/zone" && selectorMatches(c.labelSelector, w.labels)),
+                `${w.name}: no topology spread over zones selecting its pods (${JSON.stringify(constraints)})`,
+            );
+        }
 
         const unzoned = plain.rendered.find((r) => r.release.releaseName === "loki")!.objects;
         assert.deepEqual(unzoned.filter((o) => o.kind === "StatefulSet" && o.metadata.name.startsWith("loki-ingester")).map((o: any) => [o.metadata.name, o.spec.replicas]), [["loki-ingester", 3]]);
