@@ -209,10 +209,12 @@ function crossFieldProblems(c: PlatformConfig): string[] {
 }
 
 /**
- * Zones are for Loki's zone-aware replication: one copy of each stream in each of three zones, so
- * that losing a zone loses one copy of three. That needs three distinct zones (fewer would put two
- * copies in one zone, whose loss then takes the majority every write and read needs), ingesters
- * (Distributed mode) and three copies. No zones at all is fine: ingesters then spread over nodes.
+ * Zones are for Loki's zone-aware replication first: one copy of each stream in each of three
+ * zones, so that losing a zone loses one copy of three. That needs three distinct zones (fewer
+ * would put two copies in one zone, whose loss then takes the majority every write and read
+ * needs), ingesters (Distributed mode) and three copies. The other replicated workloads spread
+ * over the zones too, but zones Loki ignores would read as zone-aware logs that are not. No zones
+ * at all is fine: replicas then spread over nodes.
  */
 function zoneProblems(c: PlatformConfig): string[] {
     const { zones } = c;
