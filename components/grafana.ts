@@ -219,6 +219,8 @@ export interface GrafanaArgs {
     readonly subPath: string;
     /** Replicas; more than one needs `database` (config validation sees to it). */
     readonly replicas: number;
+    /** The cluster's availability zones (`lgtm:zones`), to spread replicas over; none to spread over nodes only. */
+    readonly zones: readonly string[];
     /** Volume for Grafana's SQLite database and plugins; with `database`, leave it disabled. */
     readonly persistence: Persistence;
     /** External database and its password (a Pulumi secret); undefined keeps SQLite on `persistence`. */
@@ -248,7 +250,7 @@ function selectorLabels(releaseName: string): Record<string, string> {
 function highAvailabilityValues(v: GrafanaValuesInput): Record<string, unknown> {
     if (v.replicas <= 1) return {};
     return {
-        ...spreadValues(v.replicas, selectorLabels(v.releaseName)),
+        ...spreadValues(v.replicas, selectorLabels(v.releaseName), v.zones),
         podDisruptionBudget: { maxUnavailable: 1 },
         // Replace one pod at a time instead of adding one first: with one replica per node, a surge
         // pod needs a spare node, and would stay Pending (and the rollout stuck) without one.

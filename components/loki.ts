@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { zoneSpread, zoneTopologyKey } from "./availability";
 import { charts } from "./charts";
 import { lokiIngestLimits } from "./ingestLimits";
 import { credentialsSecret, ObjectStore } from "./objectStore";
@@ -37,6 +38,8 @@ export function lokiPodSelectors(releaseName: string) {
         canary: { ...release, "app.kubernetes.io/component": "canary" },
         chunksCache: { ...release, "app.kubernetes.io/component": "memcached-chunks-cache" },
         resultsCache: { ...release, "app.kubernetes.io/component": "memcached-results-cache" },
+        /** The chart's rollout-operator subchart, which restarts zone-aware ingesters zone by zone. */
+        rolloutOperator: { "app.kubernetes.io/name": "rollout-operator", "app.kubernetes.io/instance": releaseName },
     } as const;
 }
 export type LokiPodSelectors = ReturnType<typeof lokiPodSelectors>;
@@ -50,6 +53,18 @@ export type LokiMode = (typeof lokiModes)[number];
 /** Components of Loki's Distributed mode that we size and scale. */
 export const lokiDistributedTargets = ["ingester", "distributor", "querier", "queryFrontend", "queryScheduler", "indexGateway", "compactor", "ruler"] as const;
 export type LokiDistributedTarget = (typeof lokiDistributedTargets)[number];
+/** The `app.kubernetes.io/component` label the chart gives each target's pods. */
+const componentLabel: Record<LokiDistributedTarget | "gateway", string> = {
+    ingester: "ingester",
+    distributor: "distributor",
+    querier: "querier",
+    queryFrontend: "query-frontend",
+    queryScheduler: "query-scheduler",
+    indexGateway: "index-gateway",
+    compactor: "compactor",
+    ruler: "ruler",
+    gateway: "gateway",
+};
 
 /** A memcached cache: how much memory it may use for items, and its CPU. */
 export interface CacheSizing {
@@ -69,6 +84,8 @@ export interface LokiSizing {
     readonly canary: ComputeResources;
     readonly rulesSidecar: ComputeResources;
     readonly memcachedExporter: ComputeResources;
+    /** The rollout-operator, which restarts zone-aware ingesters one zone at a time. */
+    readonly rolloutOperator: ComputeResources;
     readonly chunksCache: CacheSizing;
     readonly resultsCache: CacheSizing;
 }
@@ -92,6 +109,11 @@ export interface LokiArgs {
     readonly expectedIngestMBps: number;
     /** Copies of each stream kept by ingesters (Distributed mode; Monolithic always keeps 1). */
     readonly replicationFactor: number;
+    /**
+     * Availability zones (values of the node label `topology.kubernetes.io/zone`) for zone-aware
+     * replication: none, or at least three with Distributed mode and replication factor 3.
+     */
+    readonly zones: readonly string[];
     /** Replicas per Distributed-mode target. */
     readonly distributedReplicas: Record<LokiDistributedTarget, number>;
     /** Gateway replicas. */
@@ -123,17 +145,58 @@ export function cacheValues(c: CacheSizing) {
     };
 }
 
+/** Labels the chart gives the pods of a component (`app.kubernetes.io/name` is the chart's name, as no nameOverride is set). */
+function podLabels(releaseName: string, component: string): Record<string, string> {
+    return { "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": releaseName, "app.kubernetes.io/component": component };
+}
+
+/** The chart's three ingester zones, rendered as StatefulSets `<release>-ingester-zone-a`, `-b` and `-c`. */
+const chartIngesterZones = ["zoneA", "zoneB", "zoneC"] as const;
+
+/**
+ * Zone awareness of the ingesters. With zones, the chart runs one ingester StatefulSet per zone and
+ * writes each stream once to every zone; each StatefulSet is pinned to a real zone by node
+ * selector, the first three listed (the chart has exactly three). Such StatefulSets restart on
+ * `OnDelete` only, by the rollout-operator, one zone at a time: with `RollingUpdate` every zone
+ * would restart at once on any change to the pods and Loki would lose its write quorum. Its
+ * webhooks stay off (they guard downscaling and zone-aware budgets; our PodDisruptionBudget lets one
+ * ingester go at a time).
+ *
+ * Without zones, zone awareness is off explicitly (the chart's default is on, with three "zones"
+ * that are no real zones): one StatefulSet whose replicas the chart keeps on different nodes.
+ */
+export function lokiZoneValues(mode: LokiMode, zones: readonly string[], replicationFactor: number, rolloutOperator: ComputeResources) {
+    if (zones.length === 0) return { ingester: { zoneAwareReplication: { enabled: false } }, rollout_operator: { enabled: false } };
+    if (mode !== "Distributed" || zones.length < chartIngesterZones.length || replicationFactor !== 3) {
+        // parsePlatformConfig refuses each of these; reaching this is a programming error.
+        throw new Error(`zone-aware ingesters need Distributed mode, at least 3 zones and replication factor 3, got ${mode}, ${JSON.stringify(zones)} and ${replicationFactor}`);
+    }
+    const pinned = Object.fromEntries(chartIngesterZones.map((zone, i) => [zone, { nodeSelector: { [zoneTopologyKey]: zones[i] } }]));
+    return {
+        ingester: { zoneAwareReplication: { enabled: true, ...pinned }, strategy: { type: "OnDelete" } },
+        rollout_operator: { enabled: true, webhooks: { enabled: false }, resources: rolloutOperator },
+    };
+}
+
 /** Values of the Loki chart for either mode. Credentials appear only as `${VAR}` references. */
 export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
     const monolithic = v.mode === "Monolithic";
     const { sizing } = v;
+    const zones = lokiZoneValues(v.mode, v.zones, v.replicationFactor, sizing.rolloutOperator);
+    // The chart keeps each target's replicas on different nodes itself (required anti-affinity), and
+    // the querier's also spread over nodes; with zones, each target spreads over them instead (this
+    // replaces the querier's node spread, which its anti-affinity already enforces). Zone-aware
+    // ingesters are pinned to zones instead (lokiZoneValues).
+    const overZones = (target: LokiDistributedTarget | "gateway", replicas: number) => {
+        const spread = target === "ingester" ? [] : zoneSpread(replicas, v.zones, podLabels(v.releaseName, componentLabel[target]));
+        return spread.length > 0 ? { topologySpreadConstraints: spread } : {};
+    };
     const distributed: Record<string, unknown> = {};
     for (const target of lokiDistributedTargets) {
         distributed[target] = {
             replicas: monolithic ? 0 : v.distributedReplicas[target],
-            ...(monolithic ? {} : { resources: sizing.distributed[target] }),
-            // The chart spreads replicas over nodes itself and renders a budget only for more than one
-            // replica; the compactor is a singleton and has none.
+            ...(monolithic ? {} : { resources: sizing.distributed[target], ...overZones(target, v.distributedReplicas[target]) }),
+            // The chart renders a budget only for more than one replica; the compactor is a singleton and has none.
             ...(monolithic || target === "compactor" ? {} : { podDisruptionBudget: { maxUnavailable: 1 } }),
         };
     }
@@ -183,12 +246,15 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
         write: { replicas: 0 },
         backend: { replicas: 0 },
         ...distributed,
+        ingester: { ...(distributed.ingester as object), ...zones.ingester },
+        rollout_operator: zones.rollout_operator,
         gateway: {
             enabled: true,
             replicas: v.gatewayReplicas,
             resources: sizing.gateway,
             metrics: { resources: sizing.gatewayMetrics },
             podDisruptionBudget: { maxUnavailable: 1 },
+            ...overZones("gateway", v.gatewayReplicas),
         },
         // Every Loki Service scraped with job "<namespace>/<component>", as alerts/rules/loki.yaml expects.
         monitoring: { serviceMonitor: { enabled: true } },

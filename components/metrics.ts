@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerValues, alertmanagerValues, AlertmanagerWiring } from "./alerting";
-import { hostnameTopologyKey } from "./availability";
+import { hostnameTopologyKey, zoneSpread } from "./availability";
 import { charts } from "./charts";
 import { kubernetesDashboardsFolder } from "./dashboards";
 import { dashboardFolderAnnotation, dashboardLabel } from "./grafana";
@@ -94,6 +94,8 @@ export interface MetricsArgs {
     readonly sizing: MetricsSizing;
     /** Alertmanager configuration and the notification-URL Secret (`alertmanagerWiring`); default: no receiver. */
     readonly alerting?: AlertmanagerWiring;
+    /** The cluster's availability zones (`lgtm:zones`), to spread Prometheus and Alertmanager replicas over; none to spread over nodes only. */
+    readonly zones: readonly string[];
 }
 
 export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "agentsNamespace" | "crds" | "objectStore" | "alerting"> {
@@ -118,13 +120,20 @@ function volumeClaim(p: Persistence) {
 }
 
 /**
- * PodDisruptionBudget and anti-affinity values of an operator-managed workload (Prometheus or
- * Alertmanager) of `replicas` pods: at most one down at a time, never two on one node.
+ * PodDisruptionBudget, anti-affinity and zone spread values of an operator-managed workload
+ * (Prometheus or Alertmanager) of `replicas` pods: at most one down at a time, never two on one
+ * node, spread over the zones when there are any. `kind` and `crName` are the labels the operator
+ * gives the pods (`app.kubernetes.io/name`, and `<kind>: <custom resource name>`), as the chart's
+ * own anti-affinity selects them.
  */
-function operatorWorkloadAvailability(replicas: number) {
+function operatorWorkloadAvailability(replicas: number, zones: readonly string[], kind: "prometheus" | "alertmanager", crName: string) {
+    const spread = zoneSpread(replicas, zones, { "app.kubernetes.io/name": kind, [kind]: crName });
     return {
         podDisruptionBudget: { enabled: replicas > 1, minAvailable: Math.max(1, replicas - 1) },
-        spec: replicas > 1 ? { podAntiAffinity: "hard", podAntiAffinityTopologyKey: hostnameTopologyKey } : {},
+        spec: {
+            ...(replicas > 1 ? { podAntiAffinity: "hard", podAntiAffinityTopologyKey: hostnameTopologyKey } : {}),
+            ...(spread.length > 0 ? { topologySpreadConstraints: spread } : {}),
+        },
     };
 }
 
@@ -132,8 +141,9 @@ function operatorWorkloadAvailability(replicas: number) {
 export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknown> {
     const { sizing } = v;
     const am = v.alertmanager ?? alertmanagerValues({ webhook: false });
-    const alertmanagerAvailability = operatorWorkloadAvailability(v.alertmanagerReplicas);
-    const prometheusAvailability = operatorWorkloadAvailability(v.prometheusReplicas);
+    // The chart names the custom resources `<fullname>-alertmanager` and `<fullname>-prometheus`; the fullname is the release name.
+    const alertmanagerAvailability = operatorWorkloadAvailability(v.alertmanagerReplicas, v.zones, "alertmanager", `${v.releaseName}-alertmanager`);
+    const prometheusAvailability = operatorWorkloadAvailability(v.prometheusReplicas, v.zones, "prometheus", `${v.releaseName}-prometheus`);
     return {
         fullnameOverride: v.releaseName,
         // Subcharts ignore the parent's fullnameOverride; pin theirs so their Services are stable too.

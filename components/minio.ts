@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { hostnameTopologyKey } from "./availability";
+import { hostnameTopologyKey, zoneSpread } from "./availability";
 import { charts } from "./charts";
 import { BucketNames, ObjectStore, ObjectStoreCredentials } from "./objectStore";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
@@ -50,6 +50,8 @@ export interface MinioArgs {
     readonly resources: ComputeResources;
     /** Resources of the bucket-creating hook Job. */
     readonly jobResources: ComputeResources;
+    /** The cluster's availability zones (`lgtm:zones`), to spread distributed MinIO's pods over; none to spread over nodes only. */
+    readonly zones: readonly string[];
 }
 
 export interface MinioValuesInput {
@@ -61,6 +63,7 @@ export interface MinioValuesInput {
     readonly persistence: Persistence;
     readonly resources: ComputeResources;
     readonly jobResources: ComputeResources;
+    readonly zones: readonly string[];
     /** Name of the Secret holding the root credentials. */
     readonly credentialsSecretName: string;
 }
@@ -86,7 +89,7 @@ export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
         ...(distributed
             ? {
                   // Erasure coding survives losing drives, not losing them all at once: one pod down at a
-                  // time for voluntary disruptions, and pods spread over nodes where the cluster allows.
+                  // time for voluntary disruptions, and pods spread over nodes (and zones) where the cluster allows.
                   podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
                   topologySpreadConstraints: [
                       {
@@ -95,6 +98,7 @@ export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
                           whenUnsatisfiable: "ScheduleAnyway",
                           labelSelector: { matchLabels: { release: v.releaseName } },
                       },
+                      ...zoneSpread(v.replicas, v.zones, { release: v.releaseName }),
                   ],
               }
             : {}),
@@ -171,6 +175,7 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
                     persistence: args.persistence,
                     resources: args.resources,
                     jobResources: args.jobResources,
+                    zones: args.zones,
                     credentialsSecretName,
                 }),
             },

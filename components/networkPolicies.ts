@@ -216,7 +216,8 @@ export interface PlatformNetworkInput<N = string> {
         | { readonly kind: "external"; readonly cidrs: readonly string[]; readonly port: number };
     readonly metrics: { readonly namespace: N; readonly pods: MetricsPodSelectors };
     readonly thanos: { readonly namespace: N; readonly pods: ThanosPodSelectors };
-    readonly logs: { readonly namespace: N; readonly pods: LokiPodSelectors; readonly mode: LokiMode };
+    /** `zoneAware`: ingesters in zones, restarted zone by zone by the rollout-operator. */
+    readonly logs: { readonly namespace: N; readonly pods: LokiPodSelectors; readonly mode: LokiMode; readonly zoneAware: boolean };
     readonly traces: { readonly namespace: N; readonly pods: TracePods };
     readonly agents: { readonly namespace: N; readonly pods: AlloyPodSelectors };
     readonly grafana: {
@@ -277,6 +278,7 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
         { name: "loki-canary", namespace: l.namespace, selector: l.pods.canary },
         { name: "loki-chunks-cache", namespace: l.namespace, selector: l.pods.chunksCache },
         { name: "loki-results-cache", namespace: l.namespace, selector: l.pods.resultsCache },
+        ...(l.zoneAware ? [{ name: "loki-rollout-operator", namespace: l.namespace, selector: l.pods.rolloutOperator }] : []),
         ...tempoWorkloads,
         { name: "alloy", namespace: a.namespace, selector: a.pods.agent },
         { name: "grafana", namespace: g.namespace, selector: g.pods.server },
@@ -333,6 +335,7 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
     flow("grafana", apiServer, apiServerPorts, "dashboard sidecar watches ConfigMaps");
     // Only the single binary carries the chart's rules sidecar; Distributed Loki's ruler does not.
     if (l.mode === "Monolithic") flow("loki", apiServer, apiServerPorts, "rules sidecar watches ConfigMaps");
+    if (l.zoneAware) flow("loki-rollout-operator", apiServer, apiServerPorts, "watch the zone StatefulSets and delete their pods zone by zone");
 
     // Metrics: alerts, Alertmanager's cluster, notifications.
     flow("prometheus", "alertmanager", tcp(alertmanagerPort), "send alerts");

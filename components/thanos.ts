@@ -73,6 +73,8 @@ export interface ThanosArgs {
     readonly persistence: Persistence;
     /** Resources per component. */
     readonly sizing: ThanosSizing;
+    /** The cluster's availability zones (`lgtm:zones`), to spread replicated components over; none to spread over nodes only. */
+    readonly zones: readonly string[];
 }
 
 export interface ThanosValuesInput extends Omit<ThanosArgs, "namespace" | "crds" | "objectStore" | "sidecarEndpoint" | "alertmanagerUrl" | "prometheusJob" | "prometheusNamespace"> {
@@ -119,10 +121,10 @@ function componentLabels(releaseName: string, component: string): Record<string,
     return { "app.kubernetes.io/name": "thanos", "app.kubernetes.io/instance": releaseName, "app.kubernetes.io/component": component };
 }
 
-/** One pod per node and at most one unavailable at a time, for a component with several replicas. */
-function highlyAvailable(releaseName: string, component: string, replicas: number) {
+/** One pod per node (spread over the zones) and at most one unavailable at a time, for a component with several replicas. */
+function highlyAvailable(releaseName: string, component: string, replicas: number, zones: readonly string[]) {
     return {
-        ...spreadValues(replicas, componentLabels(releaseName, component)),
+        ...spreadValues(replicas, componentLabels(releaseName, component), zones),
         podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
     };
 }
@@ -138,17 +140,17 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
         objstoreConfig: { create: false, name: v.objstoreSecretName, key: objstoreSecretKey },
         additionalEndpoints: [v.sidecarEndpoint],
         additionalReplicaLabels: ["prometheus_replica"],
-        query: { enabled: true, replicas: v.queryReplicas, resources: sizing.query, ...highlyAvailable(v.releaseName, "query", v.queryReplicas) },
+        query: { enabled: true, replicas: v.queryReplicas, resources: sizing.query, ...highlyAvailable(v.releaseName, "query", v.queryReplicas, v.zones) },
         queryFrontend: {
             enabled: true,
             replicas: v.queryFrontendReplicas,
             resources: sizing.queryFrontend,
-            ...highlyAvailable(v.releaseName, "query-frontend", v.queryFrontendReplicas),
+            ...highlyAvailable(v.releaseName, "query-frontend", v.queryFrontendReplicas, v.zones),
         },
         storeGateway: {
             enabled: true,
             replicas: v.storeGatewayReplicas,
-            ...highlyAvailable(v.releaseName, "store-gateway", v.storeGatewayReplicas),
+            ...highlyAvailable(v.releaseName, "store-gateway", v.storeGatewayReplicas, v.zones),
             resources: sizing.storeGateway,
             persistence: chartPersistence(v.persistence),
         },
@@ -167,7 +169,7 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
             replicas: v.rulerReplicas,
             resources: sizing.ruler,
             persistence: chartPersistence(v.persistence),
-            ...highlyAvailable(v.releaseName, "rule", v.rulerReplicas),
+            ...highlyAvailable(v.releaseName, "rule", v.rulerReplicas, v.zones),
             // The chart gives the reloader sidecar no securityContext, which Pod Security "restricted"
             // rejects; instead the pods roll when the rules change.
             configReloader: { enabled: false },

@@ -210,6 +210,8 @@ export const chartRules: Readonly<Record<string, ChartRules>> = {
             sized("memcached exporter", ["memcachedExporter"], all(enabled(["memcachedExporter", "enabled"], true), any(enabled(["chunksCache", "enabled"], true), enabled(["resultsCache", "enabled"], true)))),
             sized("Loki chunks cache", ["chunksCache"], enabled(["chunksCache", "enabled"], true)),
             sized("Loki results cache", ["resultsCache"], enabled(["resultsCache", "enabled"], true)),
+            // The subchart that restarts zone-aware ingesters one zone at a time.
+            sized("Loki rollout-operator", ["rollout_operator"], enabled(["rollout_operator", "enabled"], false)),
         ],
     },
     tempo: {

@@ -11,6 +11,8 @@ import { PlatformConfig, platformSchema } from "./schema";
 const scalarKeys = ["profile", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
 const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network"] as const;
+/** List keys: a whole list that replaces the profile's default. */
+const listKeys = ["zones"] as const;
 /** The external object store's credentials. */
 const objectStorageSecretKeys = ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"] as const;
 /** Alertmanager's notification URLs (optional). */
@@ -89,7 +91,7 @@ export interface ParseOptions {
  */
 export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: ParseOptions = {}): PlatformConfig {
     const problems: string[] = [];
-    const known = new Set<string>([...scalarKeys, ...structuredKeys, ...secretKeys]);
+    const known = new Set<string>([...scalarKeys, ...structuredKeys, ...listKeys, ...secretKeys]);
     for (const key of Object.keys(raw)) {
         if (!known.has(key)) problems.push(`${key}: unknown key; accepted keys are ${[...known].join(", ")}`);
     }
@@ -109,6 +111,17 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
             else overrides[key] = parsed;
         } catch {
             problems.push(`${key} = ${show(text)}: expected an object (a YAML map in the stack file), got text that is not JSON`);
+        }
+    }
+    for (const key of listKeys) {
+        const text = raw[key];
+        if (text === undefined) continue;
+        try {
+            const parsed = JSON.parse(text) as Json;
+            if (!Array.isArray(parsed)) problems.push(`${key} = ${text}: expected a list (a YAML sequence in the stack file, such as [a, b, c])`);
+            else overrides[key] = parsed;
+        } catch {
+            problems.push(`${key} = ${show(text)}: expected a list (a YAML sequence in the stack file, such as [a, b, c]), got text that is not JSON`);
         }
     }
     if (problems.length > 0) throw new ConfigError(problems, prefix);
@@ -255,6 +268,7 @@ function crossFieldProblems(c: PlatformConfig): string[] {
             `loki.replicationFactor = ${c.loki.replicationFactor}: expected at most ${lokiIngesters}, the ingester replicas of the ${c.profile} profile with loki.mode Distributed (each stream is written to that many ingesters)`,
         );
     }
+    problems.push(...zoneProblems(c));
     // Only a profile that sizes the demo may run it: dev. Sample workloads have no place next to production data.
     if (c.demo.enabled && profileSizing(c.profile, c).demo === undefined) {
         problems.push(`demo.enabled = true: expected false in the ${c.profile} profile (the demo workloads run only with profile dev)`);
@@ -276,6 +290,40 @@ function tempoProblems(c: PlatformConfig): string[] {
     return rf <= ingesters
         ? []
         : [`tempo.replicationFactor = ${rf}: expected at most ${ingesters}, the ingester replicas of the ${c.profile} profile with tempo.mode distributed (each span is written to that many ingesters)`];
+}
+
+/**
+ * Zones are for Loki's zone-aware replication first: one copy of each stream in each of three
+ * zones, so that losing a zone loses one copy of three. That needs three distinct zones (fewer
+ * would put two copies in one zone, whose loss then takes the majority every write and read
+ * needs), ingesters (Distributed mode) and three copies. The other replicated workloads spread
+ * over the zones too, but zones Loki ignores would read as zone-aware logs that are not. No zones
+ * at all is fine: replicas then spread over nodes.
+ */
+function zoneProblems(c: PlatformConfig): string[] {
+    const { zones } = c;
+    if (zones.length === 0) return [];
+    const shown = JSON.stringify(zones);
+    const repeated = [...new Set(zones.filter((zone, i) => zones.indexOf(zone) !== i))];
+    if (repeated.length > 0) {
+        return [`zones = ${shown}: expected distinct zone names (${repeated.join(", ")} listed more than once)`];
+    }
+    const problems: string[] = [];
+    if (zones.length < 3) {
+        problems.push(
+            `zones = ${shown}: expected at least three zones, or none. Zone-aware replication keeps one copy of each log stream in each of three zones; ` +
+                `with ${zones.length} zone(s), two copies would share a zone and its loss would stop Loki's writes. ` +
+                `Without zones (remove lgtm:zones), ingesters are kept on different nodes by required anti-affinity`,
+        );
+    }
+    if (c.loki.mode === "Monolithic") {
+        problems.push(`zones = ${shown}: expected no zones with loki.mode Monolithic (one Loki binary has no ingesters to place in zones); set loki.mode Distributed, or remove lgtm:zones`);
+    } else if (c.loki.replicationFactor !== 3) {
+        problems.push(
+            `loki.replicationFactor = ${c.loki.replicationFactor}: expected 3 when lgtm:zones is set (zone-aware replication keeps exactly one copy in each of three ingester zones); set it to 3, or remove lgtm:zones`,
+        );
+    }
+    return problems;
 }
 
 const hours = (h: number) => h * 3600;

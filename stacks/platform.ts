@@ -133,6 +133,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                     persistence: volume(storage.minio.volumeSize, true),
                     resources: sizing.minio.server,
                     jobResources: sizing.minio.jobs,
+                    zones: config.zones,
                 },
                 stateful,
             );
@@ -173,6 +174,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             alertmanagerStorage: volume("1Gi"),
             sizing: sizing.metrics,
             alerting,
+            zones: config.zones,
         },
         stateful,
     );
@@ -198,6 +200,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             rulerReplicas: sizing.thanos.rulerReplicas,
             persistence: volume(config.thanos.volumeSize),
             sizing: sizing.thanos,
+            zones: config.zones,
         },
         stateful,
     );
@@ -214,6 +217,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             retention: config.loki.retention,
             expectedIngestMBps: config.loki.expectedIngestMBps,
             replicationFactor: config.loki.replicationFactor,
+            zones: config.zones,
             distributedReplicas: sizing.loki.distributedReplicas,
             gatewayReplicas: sizing.loki.gatewayReplicas,
             persistence: volume(config.loki.volumeSize),
@@ -294,6 +298,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             ),
             dashboardNamespaces: [metrics.namespace, dashboards.namespace],
             ingress,
+            zones: config.zones,
             subPath: config.grafana.subPath,
             replicas: config.grafana.replicas,
             // With an external database Grafana keeps nothing that must outlive its pods: no volume.
@@ -320,7 +325,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                               : { kind: "external", cidrs: config.network.objectStorageCidrs, port: objectStorage.port },
                       metrics: { namespace: metrics.namespace, pods: metrics.podSelectors },
                       thanos: { namespace: thanos.release.status.namespace, pods: thanos.podSelectors },
-                      logs: { namespace: logs.release.status.namespace, pods: logs.podSelectors, mode: config.loki.mode },
+                      logs: { namespace: logs.release.status.namespace, pods: logs.podSelectors, mode: config.loki.mode, zoneAware: config.zones.length > 0 },
                       traces: { namespace: traces.release.status.namespace, pods: traces.podSelectors },
                       agents: { namespace: collect.release.status.namespace, pods: collect.podSelectors },
                       grafana: {

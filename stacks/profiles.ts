@@ -29,6 +29,8 @@ export interface PlatformSizing {
 
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
 export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfigInput, "profile" | "kubeconfig" | "kubeContext" | "storageClass"> {
+    // Which zones a cluster has is a fact about the cluster, not the profile: none unless the stack lists them.
+    const zones: string[] = [];
     // Agents read the host (node-exporter, Alloy's /var/log), so they get a namespace of their own: every other one enforces Pod Security "restricted".
     // The demo is an application like any other, so it lives apart from the platform.
     const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: `${namespace}-agents`, demo: "demo" };
@@ -38,6 +40,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
     if (profile === "dev") {
         return {
             clusterName: "lgtm",
+            zones,
             namespaces,
             objectStorage: { type: "minio", region: "us-east-1", buckets, minio: { mode: "standalone", replicas: 1, volumeSize: "20Gi", versioning: false }, external },
             metrics: { retention: "24h", retentionSize: "4GB", scrapeInterval: "30s", prometheusReplicas: 1, alertmanagerReplicas: 1, volumeSize: "5Gi" },
@@ -53,6 +56,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
     }
     return {
         clusterName: "lgtm",
+        zones,
         namespaces,
         // prod keeps its data in an S3 service operated for durability; MinIO, if chosen instead, runs distributed.
         objectStorage: { type: "external", region: "us-east-1", buckets, minio: { mode: "distributed", replicas: 4, volumeSize: "100Gi", versioning: true }, external },
@@ -102,6 +106,7 @@ const devSizing: PlatformSizing = {
         canary: size("10m", "32Mi", "100m", "64Mi"),
         rulesSidecar: size("5m", "48Mi", "100m", "128Mi"),
         memcachedExporter: size("5m", "16Mi", "50m", "32Mi"),
+        rolloutOperator: size("10m", "32Mi", "100m", "64Mi"),
         chunksCache: { allocatedMemoryMb: 64, cpu: "25m" },
         resultsCache: { allocatedMemoryMb: 32, cpu: "25m" },
         distributedReplicas: uniformCount(1),
@@ -167,6 +172,7 @@ const prodBase: SizingBeforeRates = {
         canary: size("10m", "32Mi", "100m", "64Mi"),
         rulesSidecar: size("10m", "64Mi", "100m", "256Mi"),
         memcachedExporter: size("10m", "32Mi", "100m", "64Mi"),
+        rolloutOperator: size("50m", "64Mi", "200m", "200Mi"),
         chunksCache: { allocatedMemoryMb: 2048, cpu: "500m" },
         resultsCache: { allocatedMemoryMb: 512, cpu: "250m" },
         gatewayReplicas: 2,

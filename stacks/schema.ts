@@ -38,6 +38,14 @@ const s3Endpoint = z
         return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
     }, "a port between 1 and 65535");
 
+/**
+ * An availability zone as nodes carry it in their `topology.kubernetes.io/zone` label: a Kubernetes
+ * label value, not empty.
+ */
+const zoneName = z
+    .string()
+    .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "a zone name as nodes carry it in the label topology.kubernetes.io/zone, such as eu-west-1a (letters, digits, '-', '_', '.', at most 63)");
+
 /** Where the platform's buckets live: MinIO deployed with the platform, or an S3 service run elsewhere. */
 export const objectStorageTypes = ["minio", "external"] as const;
 
@@ -211,6 +219,7 @@ export const platformSchema = z.strictObject({
     kubeconfig: z.string(),
     kubeContext: z.string(),
     storageClass: z.union([z.literal(""), dnsLabel], "empty (the cluster's default class) or a StorageClass name"),
+    zones: z.array(zoneName, "a list of zone names such as [eu-west-1a, eu-west-1b, eu-west-1c]"),
     namespaces: namespacesSchema,
     objectStorage: objectStorageSchema,
     metrics: metricsSchema,

@@ -82,9 +82,9 @@ function wholeReplicas(need: number): number {
 
 /**
  * Replicas of Loki's Distributed targets for prod at `load`: the guide's count or the floor,
- * whichever is larger. Ingesters are at least the replication factor and a multiple of 3, since the
- * chart splits them over zones a, b and c (`ceil(replicas / 3)` each, so any other count would
- * deploy more than it says). The compactor stays single; the query-scheduler and the ruler, which
+ * whichever is larger. Ingesters are at least the replication factor and a multiple of 3, since with
+ * `lgtm:zones` the chart splits them over zones a, b and c (`ceil(replicas / 3)` each, so any other
+ * count would deploy more than it says). The compactor stays single; the query-scheduler and the ruler, which
  * the guide does not scale with ingest, stay at the floor.
  */
 export function prodLokiReplicas(load: SignalLoad): Record<LokiDistributedTarget, number> {

@@ -167,6 +167,14 @@ describe("config validation", () => {
         ["an ingress namespace label key with spaces", { network: JSON.stringify({ ingressNamespaceSelector: { "my team": "x" } }) }, ["lgtm:network.ingressNamespaceSelector.my team: not a valid key", "a label key"]],
         ["an ingress namespace label value starting with '-'", { network: JSON.stringify({ ingressNamespaceSelector: { team: "-web" } }) }, ['lgtm:network.ingressNamespaceSelector.team = "-web"', "a label value"]],
         ["Slack channel that is not a channel", { alerting: JSON.stringify({ slackChannel: "Platform Alerts" }) }, ['lgtm:alerting.slackChannel = "Platform Alerts"', "a Slack channel"]],
+        ["a zone listed twice", { ...prod, zones: JSON.stringify(["eu-west-1a", "eu-west-1b", "eu-west-1a"]) }, ['lgtm:zones = ["eu-west-1a","eu-west-1b","eu-west-1a"]: expected distinct zone names (eu-west-1a listed more than once)']],
+        ["one zone", { ...prod, zones: JSON.stringify(["eu-west-1a"]) }, ['lgtm:zones = ["eu-west-1a"]: expected at least three zones, or none', "with 1 zone(s)", "remove lgtm:zones", "anti-affinity"]],
+        ["two zones", { ...prod, zones: JSON.stringify(["eu-west-1a", "eu-west-1b"]) }, ['lgtm:zones = ["eu-west-1a","eu-west-1b"]: expected at least three zones, or none', "one copy of each log stream in each of three zones"]],
+        ["zones with Monolithic Loki", { zones: JSON.stringify(["a", "b", "c"]) }, ['lgtm:zones = ["a","b","c"]: expected no zones with loki.mode Monolithic', "set loki.mode Distributed, or remove lgtm:zones"]],
+        ["zones with a replication factor other than 3", { ...prod, zones: JSON.stringify(["a", "b", "c"]), loki: JSON.stringify({ replicationFactor: 2 }) }, ["lgtm:loki.replicationFactor = 2: expected 3 when lgtm:zones is set"]],
+        ["a zone name that no node label can hold", { ...prod, zones: JSON.stringify(["eu-west-1a", "eu west 1b", "eu-west-1c"]) }, ['lgtm:zones.1 = "eu west 1b": expected a zone name', "topology.kubernetes.io/zone"]],
+        ["zones as one name", { ...prod, zones: "eu-west-1a" }, ['lgtm:zones = "eu-west-1a": expected a list', "not JSON"]],
+        ["zones as a map", { ...prod, zones: JSON.stringify({ a: "eu-west-1a" }) }, ["lgtm:zones = {\"a\":\"eu-west-1a\"}: expected a list (a YAML sequence"]],
         ["demo in prod", { ...prod, demo: JSON.stringify({ enabled: true }) }, ["lgtm:demo.enabled = true", "expected false in the prod profile", "only with profile dev"]],
         ["demo flag as text", { demo: JSON.stringify({ enabled: "yes" }) }, ['lgtm:demo.enabled = "yes"', "true or false"]],
         ["misspelled demo key", { demo: JSON.stringify({ enable: true }) }, ["lgtm:demo.enable: unknown key"]],
@@ -181,6 +189,15 @@ describe("config validation", () => {
             () => parsePlatformConfig({ alertWebhookUrl: "token-abc123" }),
             (err: unknown) => err instanceof ConfigError && err.message.includes("lgtm:alertWebhookUrl = (secret, not shown)") && !err.message.includes("token-abc123"),
         );
+    });
+
+    it("takes no zones by default, and three or more distinct zones for Distributed Loki with three copies", () => {
+        assert.deepEqual(parsePlatformConfig({}).zones, []);
+        assert.deepEqual(parsePlatformConfig(prod).zones, []);
+        const three = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+        assert.deepEqual(parsePlatformConfig({ ...prod, zones: JSON.stringify(three) }).zones, three);
+        assert.deepEqual(parsePlatformConfig({ ...prod, zones: JSON.stringify([...three, "eu-west-1d"]) }).zones, [...three, "eu-west-1d"]);
+        assert.deepEqual(parsePlatformConfig({ ...prod, zones: "[]" }).zones, []);
     });
 
     it("accepts notification URLs as secret keys next to a Slack channel", () => {

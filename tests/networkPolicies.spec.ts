@@ -62,7 +62,7 @@ function platformInput(ns: Namespaces = together, over: Partial<PlatformNetworkI
         objectStorage: { kind: "minio", namespace: ns.objectStorage, pods: minioPodSelectors("minio"), distributed: true },
         metrics: { namespace: ns.metrics, pods: metricsPodSelectors("kps") },
         thanos: { namespace: ns.thanos, pods: thanosPodSelectors("thanos") },
-        logs: { namespace: ns.logs, pods: lokiPodSelectors("loki"), mode: "Distributed" },
+        logs: { namespace: ns.logs, pods: lokiPodSelectors("loki"), mode: "Distributed", zoneAware: false },
         traces: { namespace: ns.traces, pods: tempoPodSelectors("tempo") },
         agents: { namespace: ns.agents, pods: alloyPodSelectors("alloy") },
         grafana: { namespace: ns.grafana, pods: grafanaPodSelectors("grafana"), ingress: true, replicas: 1 },
@@ -209,7 +209,9 @@ describe("network policies: the platform's flows", () => {
         const distributed = ["alloy", "grafana", "kube-state-metrics", "prometheus", "prometheus-admission-jobs", "prometheus-operator"];
         assert.deepEqual(talkers(platformInput()), distributed);
         // Monolithic Loki's single binary carries the rules sidecar, which watches ConfigMaps.
-        assert.deepEqual(talkers(platformInput(together, { logs: { namespace: "monitoring", pods: lokiPodSelectors("loki"), mode: "Monolithic" } })), [...distributed, "loki"].sort());
+        assert.deepEqual(talkers(platformInput(together, { logs: { namespace: "monitoring", pods: lokiPodSelectors("loki"), mode: "Monolithic", zoneAware: false } })), [...distributed, "loki"].sort());
+        // Zone-aware ingesters come with the rollout-operator, which restarts them through the API.
+        assert.deepEqual(talkers(platformInput(together, { logs: { namespace: "monitoring", pods: lokiPodSelectors("loki"), mode: "Distributed", zoneAware: true } })), [...distributed, "loki-rollout-operator"].sort());
         const api = flowsOf(platformInput()).find((f) => toName(f) === "api-server" && f.from === "prometheus");
         assert.deepEqual(api?.to, { kind: "addresses", name: "api-server", cidrs: ["172.18.0.0/16"] }, "addresses from config");
         assert.deepEqual(api?.ports, tcp(443, 6443));
@@ -485,7 +487,8 @@ const expectedPods: Record<string, (p: RenderedPod) => boolean> = {
     "thanos-store-gateway": (p) => p.name === "thanos-store-gateway",
     "thanos-compactor": (p) => p.name === "thanos-compact",
     "thanos-ruler": (p) => p.name === "thanos-rule",
-    loki: (p) => p.release === "loki" && /^loki(-(distributor|ingester-zone-[abc]|querier|query-frontend|query-scheduler|index-gateway|compactor|ruler))?$/.test(p.name),
+    loki: (p) => p.release === "loki" && /^loki(-(distributor|ingester(-zone-[abc])?|querier|query-frontend|query-scheduler|index-gateway|compactor|ruler))?$/.test(p.name),
+    "loki-rollout-operator": (p) => p.name === "loki-rollout-operator",
     "loki-gateway": (p) => p.name === "loki-gateway",
     "loki-canary": (p) => p.name === "loki-canary",
     "loki-chunks-cache": (p) => p.name === "loki-chunks-cache",
@@ -521,13 +524,14 @@ describe("network policies against the rendered charts", function () {
         ["prod", { network: JSON.stringify({ apiServerCidrs: ["10.96.0.1/32"], objectStorageCidrs: ["52.216.0.0/15"] }) }, "external"],
         // Distributed MinIO: every consumer's configured endpoint is then a Service the policies must open.
         ["prod", { objectStorage: JSON.stringify({ type: "minio" }) }, "minio"],
-        // Two Grafanas on PostgreSQL: they gossip, and reach the database.
+        // Two Grafanas on PostgreSQL (they gossip, and reach the database), and zone-aware Loki with its rollout-operator.
         [
             "prod",
             {
                 objectStorage: JSON.stringify({ type: "minio" }),
                 grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" }, replicas: 2, database: { type: "postgres", host: "db.example.com", name: "grafana", user: "grafana" } }),
                 grafanaDatabasePassword: "stand-in",
+                zones: JSON.stringify(["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
             },
             "minio",
         ],
@@ -699,6 +703,7 @@ describe("network policies against the rendered charts", function () {
                     /^kps-(operator|admission-create|admission-patch|kube-state-metrics)$/.test(p.name) ||
                     p.workloadKind === "Prometheus" ||
                     p.name === "alloy" ||
+                    p.name === "loki-rollout-operator" ||
                     // The charts' config sidecar (Grafana's dashboards, Monolithic Loki's rules) watches ConfigMaps.
                     containersOf(p.spec).some(({ container }) => String(container.image).includes("k8s-sidecar"));
                 for (const pod of podNetwork()) {

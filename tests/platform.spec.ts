@@ -369,6 +369,17 @@ describe("platform under mocks", function () {
             assert.equal(loki.loki.commonConfig.replication_factor, 3);
             assert.equal(loki.loki.auth_enabled, true);
         });
+        it("prod: ingesters spread over nodes without zones; with three zones, zone-aware and pinned to them", async () => {
+            assert.deepEqual(release(prod, "loki").inputs.values.ingester.zoneAwareReplication, { enabled: false });
+            const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+            const zoned = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, objectStorage: s3Storage, ...s3Credentials, zones: JSON.stringify(zones) }, "prod");
+            const loki = release(zoned, "loki").inputs.values;
+            const zoneAware = loki.ingester.zoneAwareReplication;
+            assert.equal(zoneAware.enabled, true);
+            assert.deepEqual([zoneAware.zoneA, zoneAware.zoneB, zoneAware.zoneC].map((z) => z.nodeSelector["topology.kubernetes.io/zone"]), zones);
+            assert.equal(loki.loki.commonConfig.replication_factor, 3);
+            assert.equal(loki.rollout_operator.enabled, true);
+        });
         it("prod: external S3 by default; MinIO when kept is distributed over 4 pods with a PVC each and versioned buckets", () => {
             assert.equal(prod.outputs.components.objectStorage.constructor.name, "ExternalObjectStore");
             const minio = release(prodMinio, "minio").inputs.values;

@@ -77,6 +77,11 @@ describe("policy pack", function () {
             const onSqlite = { ...grafana, values: { ...(grafana.values as object), "grafana.ini": { ...ini, database: { ...ini.database, type: "sqlite3" } } } } as ReleaseInputs;
             assert.deepEqual(found(onSqlite, "prod"), ["prod-persistent-state: Grafana database (SQLite): values.persistence.enabled must be true, is false"]);
         });
+        it("prod with zones: the zone-aware Loki release (rollout-operator included) has no violation", async () => {
+            const zoned = await stackReleases("prod", { zones: JSON.stringify(["eu-west-1a", "eu-west-1b", "eu-west-1c"]) });
+            assert.equal(at(zoned.loki.values, ["rollout_operator", "enabled"]), true);
+            assert.deepEqual(found(zoned.loki, "prod"), []);
+        });
         it("the prod policies only bite in prod: dev's releases held to prod fail them", () => {
             const policies = new Set(Object.values(dev).flatMap((r) => violations(r, { profile: "prod" }).map((v) => v.policy)));
             assert.deepEqual([...policies].sort(), ["prod-ha-replicas", "prod-persistent-state"]);
@@ -148,6 +153,7 @@ describe("policy pack", function () {
         { policy: "prod-ha-replicas", release: "minio", change: [["values.mode", "standalone"]], message: /MinIO: values\.mode must be "distributed", is "standalone"/ },
         { policy: "prod-ha-replicas", release: "minio", change: [["values.replicas", 2]], message: /MinIO: values\.replicas must be at least 4, is 2/ },
         { policy: "prod-containers-sized", release: "loki", change: [["values.querier.resources", undefined]], message: /Loki querier: values\.querier\.resources lacks requests\.cpu, requests\.memory, limits\.cpu, limits\.memory/ },
+        { policy: "prod-containers-sized", release: "loki", change: [["values.rollout_operator", { enabled: true }]], message: /Loki rollout-operator: values\.rollout_operator\.resources lacks/ },
         { policy: "prod-containers-sized", release: "kps", change: [["values.prometheus-node-exporter.resources.limits.cpu", undefined]], message: /node-exporter: .* lacks limits\.cpu$/ },
         { policy: "prod-containers-sized", release: "grafana", change: [["values.sidecar.resources", {}]], message: /Grafana sidecar/ },
         { policy: "prod-containers-sized", release: "minio", change: [["values.makeBucketJob", undefined]], message: /MinIO makeBucketJob/ },

@@ -113,8 +113,8 @@ describe("README: the prod sizing table", () => {
         it(`logs ${logs} MB/s, spans ${spans} MB/s: the replicas prod deploys, and the nodes they need`, () => {
             const loki = prodLokiReplicas(rf3(logs));
             const tempo = prodTempoReplicas(rf3(spans));
-            // Ingesters aside (Loki's need a node per zone, Tempo's only prefer distinct nodes), each pod of a part needs a node of its own.
-            const spread = [loki.distributor, loki.querier, loki.queryFrontend, loki.queryScheduler, loki.indexGateway, loki.ruler, tempo.distributor, tempo.querier, tempo.queryFrontend, tempo.compactor];
+            // Tempo's ingesters aside (they only prefer distinct nodes), each pod of a part needs a node of its own.
+            const spread = [loki.ingester, loki.distributor, loki.querier, loki.queryFrontend, loki.queryScheduler, loki.indexGateway, loki.ruler, tempo.distributor, tempo.querier, tempo.queryFrontend, tempo.compactor];
             const columns = [
                 "Loki ingesters", "Loki distributors", "Loki queriers", "Loki index gateways", "Loki query-frontends",
                 "Tempo distributors", "Tempo ingesters", "Tempo queriers", "Tempo compactors", "nodes, at least",

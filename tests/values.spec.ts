@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { parse } from "yaml";
 import { alertingHighAvailability, buildDatasources, buildGrafanaValues, certManagerAnnotations, datasourceUids, externalUrl, grafanaGossipPort, tlsSecretName } from "../components/grafana";
 import { lokiIngestLimits, tempoIngestLimits } from "../components/ingestLimits";
-import { buildLokiValues, cacheValues, LokiValuesInput } from "../components/loki";
+import { buildLokiValues, cacheValues, lokiZoneValues, LokiValuesInput } from "../components/loki";
 import { buildMetricsValues } from "../components/metrics";
 import { restrictedContainer } from "../components/podSecurity";
 import { buildMinioValues } from "../components/minio";
@@ -16,13 +16,16 @@ import { profileSizing } from "../stacks/profiles";
 const dev = profileSizing("dev");
 const prod = profileSizing("prod");
 const off = { enabled: false, size: "1Gi" };
+const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+/** The zone spread a workload gets with zones: preferred, even to one pod, over its own pods. */
+const overZones = (matchLabels: Record<string, string>) => [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }];
 const get = (o: any, path: string) => path.split(".").reduce((n, k) => (n === undefined ? undefined : n[k]), o);
 
 describe("MinIO values", () => {
     const values = buildMinioValues({
         releaseName: "minio", mode: "standalone", replicas: 4, bucketNames: ["a-b", "c-d"], versioning: false,
         persistence: { enabled: true, size: "20Gi", storageClass: "fast" }, resources: dev.minio.server, jobResources: dev.minio.jobs,
-        credentialsSecretName: "minio-root-credentials",
+        credentialsSecretName: "minio-root-credentials", zones: [],
     });
     it("runs the server and every hook Job as Pod Security restricted requires", () => {
         assert.deepEqual(get(values, "securityContext"), { enabled: true, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" }, fsGroupChangePolicy: "OnRootMismatch" });
@@ -53,7 +56,7 @@ describe("MinIO values", () => {
     it("distributed: one pool of erasure-coded pods, a volume each, versioned buckets, one pod down at a time, spread over nodes", () => {
         const d = buildMinioValues({
             releaseName: "minio", mode: "distributed", replicas: 4, bucketNames: ["a-b", "c-d"], versioning: true,
-            persistence: { enabled: true, size: "100Gi" }, resources: prod.minio.server, jobResources: prod.minio.jobs, credentialsSecretName: "minio-root-credentials",
+            persistence: { enabled: true, size: "100Gi" }, resources: prod.minio.server, jobResources: prod.minio.jobs, credentialsSecretName: "minio-root-credentials", zones: [],
         });
         assert.equal(d.mode, "distributed");
         assert.equal(d.replicas, 4);
@@ -62,9 +65,12 @@ describe("MinIO values", () => {
         assert.deepEqual(d.persistence, { enabled: true, size: "100Gi" });
         assert.deepEqual((d.buckets as any[]).map((b) => b.versioning), [true, true]);
         assert.deepEqual(d.podDisruptionBudget, { enabled: true, maxUnavailable: 1 });
-        const [spread] = d.topologySpreadConstraints as any[];
+        const [spread, ...more] = d.topologySpreadConstraints as any[];
         assert.equal(spread.topologyKey, "kubernetes.io/hostname");
         assert.deepEqual(spread.labelSelector, { matchLabels: { release: "minio" } });
+        assert.deepEqual(more, [], "no zones, no spread over them");
+        const zoned = buildMinioValues({ releaseName: "minio", mode: "distributed", replicas: 4, bucketNames: ["a-b"], versioning: true, persistence: { enabled: true, size: "1Gi" }, resources: prod.minio.server, jobResources: prod.minio.jobs, credentialsSecretName: "c", zones });
+        assert.deepEqual((zoned.topologySpreadConstraints as any[]).slice(1), overZones({ release: "minio" }));
     });
 });
 
@@ -95,6 +101,7 @@ describe("kube-prometheus-stack values", () => {
     const input = {
         releaseName: "kps", clusterName: "dev", retention: "24h", retentionSize: "4GB", scrapeInterval: "30s", prometheusReplicas: 2, alertmanagerReplicas: 1,
         prometheusStorage: { enabled: true, size: c.metrics.volumeSize }, alertmanagerStorage: off, sizing: dev.metrics, objstoreSecretName: "kps-thanos-objstore", agentsNamespace: "monitoring-agents",
+        zones: [] as string[],
     };
     const values = buildMetricsValues(input);
     const spec = (path: string) => get(values, `prometheus.prometheusSpec.${path}`);
@@ -141,6 +148,15 @@ describe("kube-prometheus-stack values", () => {
         const three = buildMetricsValues({ ...input, alertmanagerReplicas: 3 });
         assert.deepEqual(get(three, "alertmanager.podDisruptionBudget"), { enabled: true, minAvailable: 2 });
         assert.equal(get(three, "alertmanager.alertmanagerSpec.podAntiAffinity"), "hard");
+        assert.equal(get(three, "alertmanager.alertmanagerSpec.topologySpreadConstraints"), undefined, "no zones, no spread over them");
+    });
+    it("with zones, spreads Prometheus and Alertmanager replicas over them, selecting the pods as the operator labels them", () => {
+        const zoned = buildMetricsValues({ ...input, alertmanagerReplicas: 3, zones });
+        assert.deepEqual(get(zoned, "prometheus.prometheusSpec.topologySpreadConstraints"), overZones({ "app.kubernetes.io/name": "prometheus", prometheus: "kps-prometheus" }));
+        assert.deepEqual(get(zoned, "alertmanager.alertmanagerSpec.topologySpreadConstraints"), overZones({ "app.kubernetes.io/name": "alertmanager", alertmanager: "kps-alertmanager" }));
+        assert.equal(get(zoned, "prometheus.prometheusSpec.podAntiAffinity"), "hard", "one per node stays the rule");
+        const single = buildMetricsValues({ ...input, prometheusReplicas: 1, zones });
+        assert.equal(get(single, "prometheus.prometheusSpec.topologySpreadConstraints"), undefined, "a single pod has nothing to spread");
     });
 });
 
@@ -149,7 +165,7 @@ describe("Thanos values", () => {
         releaseName: "thanos", objstoreSecretName: "thanos-objstore", sidecarEndpoint: "dnssrv+_grpc._tcp.kps-thanos-discovery.m.svc.cluster.local",
         alertmanagerUrl: "http://kps-alertmanager.m.svc.cluster.local:9093", prometheusJob: "kps-prometheus", prometheusNamespace: "m",
         retention: { raw: "7d", fiveMinutes: "30d", oneHour: "90d" }, queryReplicas: 2, queryFrontendReplicas: 1, storeGatewayReplicas: 2, rulerReplicas: 1,
-        persistence: off, sizing: dev.thanos,
+        persistence: off, sizing: dev.thanos, zones: [] as string[],
     };
     const values = buildThanosValues(input);
     it("reads the objstore Secret and queries the sidecars, deduplicating HA pairs", () => {
@@ -171,6 +187,13 @@ describe("Thanos values", () => {
         assert.equal(get(values, "queryFrontend.affinity"), undefined);
         assert.equal(get(values, "queryFrontend.podDisruptionBudget.enabled"), false);
         assert.equal(get(values, "compact.replicas"), undefined, "the chart hard-codes one compactor");
+        assert.equal(get(values, "query.topologySpreadConstraints"), undefined, "no zones, no spread over them");
+    });
+    it("with zones, spreads multi-replica components over them as well", () => {
+        const zoned = buildThanosValues({ ...input, zones });
+        assert.deepEqual(get(zoned, "query.topologySpreadConstraints"), overZones({ "app.kubernetes.io/name": "thanos", "app.kubernetes.io/instance": "thanos", "app.kubernetes.io/component": "query" }));
+        assert.equal(get(zoned, "query.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution.0.topologyKey"), "kubernetes.io/hostname");
+        assert.equal(get(zoned, "queryFrontend.topologySpreadConstraints"), undefined, "one replica");
     });
     it("rolls the ruler when its rules change, instead of a reloader without a security context", () => {
         assert.equal(get(values, "rule.configReloader.enabled"), false);
@@ -192,7 +215,7 @@ describe("Thanos values", () => {
 
 describe("Loki values", () => {
     const base: LokiValuesInput = {
-        releaseName: "loki", mode: "Monolithic", multiTenancy: false, retention: "168h", expectedIngestMBps: 1, replicationFactor: 1,
+        releaseName: "loki", mode: "Monolithic", multiTenancy: false, retention: "168h", expectedIngestMBps: 1, replicationFactor: 1, zones: [],
         distributedReplicas: dev.loki.distributedReplicas, gatewayReplicas: 1, persistence: off, sizing: dev.loki,
         endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, chunksBucket: "loki-chunks", rulerBucket: "loki-ruler", credentialsSecretName: "loki-s3-credentials",
     };
@@ -231,6 +254,61 @@ describe("Loki values", () => {
         assert.equal(get(v, "ingester.replicas"), 3);
         assert.equal(get(v, "compactor.replicas"), 1);
         assert.equal(get(v, "loki.commonConfig.replication_factor"), 3);
+    });
+    describe("ingester zones", () => {
+        const distributed: LokiValuesInput = { ...base, mode: "Distributed", replicationFactor: 3, distributedReplicas: prod.loki.distributedReplicas, sizing: prod.loki };
+        it("without zones: zone awareness off explicitly (the chart defaults to on), no rollout-operator, the chart's rolling update", () => {
+            for (const v of [buildLokiValues(distributed), buildLokiValues(base)]) {
+                assert.deepEqual(get(v, "ingester.zoneAwareReplication"), { enabled: false });
+                assert.deepEqual(get(v, "rollout_operator"), { enabled: false });
+                assert.equal(get(v, "ingester.strategy"), undefined);
+            }
+            // Replication, the WAL volume and the budget stay as they are: one StatefulSet the chart spreads over nodes.
+            const v = buildLokiValues({ ...distributed, persistence: { enabled: true, size: "20Gi" } });
+            assert.equal(get(v, "ingester.replicas"), 3);
+            assert.deepEqual(get(v, "ingester.podDisruptionBudget"), { maxUnavailable: 1 });
+            assert.equal(get(v, "ingester.persistence.enabled"), true);
+            assert.equal(get(v, "loki.commonConfig.replication_factor"), 3);
+        });
+        it("with three zones: each of the chart's zones pinned to one of them by node selector", () => {
+            const v = buildLokiValues({ ...distributed, zones });
+            assert.deepEqual(get(v, "ingester.zoneAwareReplication"), {
+                enabled: true,
+                zoneA: { nodeSelector: { "topology.kubernetes.io/zone": "eu-west-1a" } },
+                zoneB: { nodeSelector: { "topology.kubernetes.io/zone": "eu-west-1b" } },
+                zoneC: { nodeSelector: { "topology.kubernetes.io/zone": "eu-west-1c" } },
+            });
+            assert.equal(get(v, "ingester.replicas"), 3, "the chart runs replicas / 3 per zone: one");
+            assert.deepEqual(get(v, "ingester.podDisruptionBudget"), { maxUnavailable: 1 });
+            assert.equal(get(v, "ingester.persistence.claims.0.name"), "data");
+            assert.equal(get(v, "loki.commonConfig.replication_factor"), 3);
+        });
+        it("with zones: the rollout-operator restarts one zone at a time (OnDelete), sized, without webhooks", () => {
+            const v = buildLokiValues({ ...distributed, zones });
+            assert.deepEqual(get(v, "ingester.strategy"), { type: "OnDelete" });
+            assert.deepEqual(get(v, "rollout_operator"), { enabled: true, webhooks: { enabled: false }, resources: prod.loki.rolloutOperator });
+        });
+        it("with zones: every other replicated target and the gateway spread over them; no spread without zones", () => {
+            const v = buildLokiValues({ ...distributed, gatewayReplicas: 2, zones });
+            const loki = (component: string) => ({ "app.kubernetes.io/name": "loki", "app.kubernetes.io/instance": "loki", "app.kubernetes.io/component": component });
+            const targets = { distributor: "distributor", querier: "querier", queryFrontend: "query-frontend", queryScheduler: "query-scheduler", indexGateway: "index-gateway", ruler: "ruler", gateway: "gateway" };
+            for (const [target, component] of Object.entries(targets)) assert.deepEqual(get(v, `${target}.topologySpreadConstraints`), overZones(loki(component)), target);
+            assert.equal(get(v, "compactor.topologySpreadConstraints"), undefined, "a singleton");
+            assert.equal(get(v, "ingester.topologySpreadConstraints"), undefined, "pinned to zones instead");
+            const plain = buildLokiValues({ ...distributed, gatewayReplicas: 2 });
+            for (const target of [...Object.keys(targets), "ingester"]) assert.equal(get(plain, `${target}.topologySpreadConstraints`), undefined, target);
+        });
+        it("with more than three zones: the ingesters use the first three", () => {
+            const v = lokiZoneValues("Distributed", [...zones, "eu-west-1d"], 3, prod.loki.rolloutOperator);
+            const pinned = ["zoneA", "zoneB", "zoneC"].map((z) => (v.ingester.zoneAwareReplication as any)[z].nodeSelector["topology.kubernetes.io/zone"]);
+            assert.deepEqual(pinned, zones);
+            assert.equal(JSON.stringify(v).includes("eu-west-1d"), false);
+        });
+        it("refuses what validation refuses: too few zones, another replication factor, Monolithic", () => {
+            assert.throws(() => lokiZoneValues("Distributed", zones.slice(0, 2), 3, prod.loki.rolloutOperator), /at least 3 zones/);
+            assert.throws(() => lokiZoneValues("Distributed", zones, 2, prod.loki.rolloutOperator), /replication factor 3/);
+            assert.throws(() => lokiZoneValues("Monolithic", zones, 3, prod.loki.rolloutOperator), /Distributed mode/);
+        });
     });
     it("multi-tenancy is a switch", () => {
         assert.equal(get(buildLokiValues(base), "loki.auth_enabled"), false);
@@ -371,7 +449,7 @@ describe("Tempo distributed values", () => {
 describe("Grafana values", () => {
     const endpoints = { metricsUrl: "http://m", logsUrl: "http://l", tracesUrl: "http://t", alertmanagerUrl: "http://a", scrapeInterval: "30s" };
     const input = {
-        releaseName: "grafana", namespace: "ui", subPath: "", replicas: 1, persistence: off, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
+        releaseName: "grafana", namespace: "ui", subPath: "", replicas: 1, zones: [], persistence: off, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
         datasources: endpoints, dashboardNamespaces: ["m"], adminSecretName: "grafana-admin",
     };
     it("provisions the four datasources with stable UIDs, metrics by default", () => {
@@ -473,6 +551,9 @@ describe("Grafana values", () => {
             { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "grafana" } } },
         ]);
         assert.deepEqual(v.podDisruptionBudget, { maxUnavailable: 1 });
+        assert.equal(v.topologySpreadConstraints, undefined, "no zones, no spread over them");
+        const zoned = buildGrafanaValues({ ...input, replicas: 3, database: postgres, zones: ["a", "b", "c"] }) as any;
+        assert.deepEqual(zoned.topologySpreadConstraints, overZones({ "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "grafana" }));
         assert.deepEqual(v.deploymentStrategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }, "a rollout needs no spare node");
         assert.equal(v.headlessService, true);
         assert.deepEqual(v["grafana.ini"].unified_alerting, {

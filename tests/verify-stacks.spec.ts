@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { CheckResult } from "../tools/render/checks/types";
 import { collectStack } from "../tools/render/collect";
-import { podTemplateOf } from "../tools/render/objects";
-import { renderAndVerify } from "../tools/render/render";
+import { podTemplateOf, selectorMatches, workloadsOf } from "../tools/render/objects";
+import { renderAndVerify, VerifyOutcome } from "../tools/render/render";
 import { configAssignments, readStackConfig } from "../tools/render/stackConfig";
 import { K8sObject } from "../tools/render/types";
 import { chartsDir, chartsUnavailable, projectDir } from "./support/charts";
@@ -53,6 +53,43 @@ describe("render + verify against the pinned charts", function () {
         const kinds = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.spec as any);
         assert.deepEqual(kinds("Deployment").map((d) => d.replicas), [2], "the disruption check judged two Grafanas");
         assert.deepEqual(kinds("PodDisruptionBudget").map((p) => p.maxUnavailable), [1]);
+    });
+    it("prod with three zones: zone-aware ingesters pinned to them, and no check fails that passes without zones", async function () {
+        const reason = chartsUnavailable();
+        if (reason) {
+            console.log(`      skipped render + verify of prod with zones: ${reason}`);
+            this.skip();
+        }
+        const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
+        const zoned = await renderAndVerify(await collectStack(projectDir, "prod", { zones: JSON.stringify(zones) }), { chartsDir });
+        const plain = await renderAndVerify(await collectStack(projectDir, "prod"), { chartsDir });
+        // Compared with prod without zones, so that a check failing for both (judged by the test above) does not hide one zones break.
+        const failing = (o: VerifyOutcome) => o.results.filter((r) => r.findings.some((f) => f.severity === "error")).map((r) => r.name);
+        assert.deepEqual(failing(zoned), failing(plain), zoned.report);
+
+        const objects = zoned.rendered.find((r) => r.release.releaseName === "loki")!.objects;
+        const ingesters = objects.filter((o) => o.kind === "StatefulSet" && o.metadata.name.startsWith("loki-ingester"));
+        assert.deepEqual(ingesters.map((o) => o.metadata.name), ["loki-ingester-zone-a", "loki-ingester-zone-b", "loki-ingester-zone-c"]);
+        assert.deepEqual(ingesters.map((o: any) => o.spec.template.spec.nodeSelector), zones.map((zone) => ({ "topology.kubernetes.io/zone": zone })));
+        assert.deepEqual(ingesters.map((o: any) => [o.spec.replicas, o.spec.updateStrategy.type]), [[1, "OnDelete"], [1, "OnDelete"], [1, "OnDelete"]]);
+        assert.ok(objects.some((o) => o.kind === "Deployment" && o.metadata.name === "loki-rollout-operator"), "the rollout-operator restarts the zones");
+        const budgets = objects.filter((o: any) => o.kind === "PodDisruptionBudget" && o.spec.selector.matchLabels["app.kubernetes.io/component"] === "ingester");
+        assert.deepEqual(budgets.map((o: any) => [o.metadata.name, o.spec.maxUnavailable]), [["loki-ingester-rollout", 1]]);
+
+        // Every other workload of several pods spreads over the zones, selecting its own pods.
+        const replicated = workloadsOf(zoned.rendered).filter((w) => !w.runsToCompletion && w.template.replicas > 1);
+        assert.ok(replicated.length >= 13, `${replicated.length} replicated workloads: Prometheus, Alertmanager, 4 of Thanos, 7 of Loki`);
+        for (const w of replicated) {
+            const constraints: any[] = (w.template.spec as any).topologySpreadConstraints ?? [];
+            assert.ok(
+                constraints.some((c) => c.topologyKey === "topology.kubernetes.io/zone" && selectorMatches(c.labelSelector, w.labels)),
+                `${w.name}: no topology spread over zones selecting its pods (${JSON.stringify(constraints)})`,
+            );
+        }
+
+        const unzoned = plain.rendered.find((r) => r.release.releaseName === "loki")!.objects;
+        assert.deepEqual(unzoned.filter((o) => o.kind === "StatefulSet" && o.metadata.name.startsWith("loki-ingester")).map((o: any) => [o.metadata.name, o.spec.replicas]), [["loki-ingester", 3]]);
+        assert.ok(!unzoned.some((o) => o.metadata.name === "loki-rollout-operator"));
     });
     it("dev with the demo: every check passes, the demo's workloads inside the dev budget", async function () {
         const reason = chartsUnavailable();
