@@ -4,6 +4,7 @@
  * reads policies as rendered manifests (named ports, `endPort`, `ipBlock.except` included).
  */
 import { cidrContains, parseCidr } from "../../stacks/cidr";
+import { selectorMatches } from "./objects";
 import { isPlainObject } from "./paths";
 import { K8sObject } from "./types";
 
@@ -67,33 +68,6 @@ export function networkPoliciesOf(objects: readonly K8sObject[], fallbackNamespa
         .map((o) => ({ metadata: { name: o.metadata.name, namespace: o.metadata.namespace ?? fallbackNamespace }, spec: o.spec as NetworkPolicy["spec"] }));
 }
 
-/** Label selector semantics: every matchLabels entry and every expression must hold; `{}` matches all. */
-export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
-    for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-        if (labels[key] !== value) return false;
-    }
-    for (const e of selector.matchExpressions ?? []) {
-        const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-        const values = e.values ?? [];
-        switch (e.operator) {
-            case "In":
-                if (!has || !values.includes(labels[e.key])) return false;
-                break;
-            case "NotIn":
-                if (has && values.includes(labels[e.key])) return false;
-                break;
-            case "Exists":
-                if (!has) return false;
-                break;
-            case "DoesNotExist":
-                if (has) return false;
-                break;
-            default:
-                throw new Error(`label selector: unknown operator "${e.operator}"`);
-        }
-    }
-    return true;
-}
 
 export const namespaceLabelsOf = (pod: PodEndpoint): Labels => pod.namespaceLabels ?? { "kubernetes.io/metadata.name": pod.namespace };
 
