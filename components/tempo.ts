@@ -2,44 +2,22 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "./charts";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
-import { credentialsSecret, ObjectStore } from "./objectStore";
-import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
-import { tempoCredentialEnv, tempoOverrideDefaults, tempoPorts, tempoS3Config, TempoStorageSettings, tempoStorageSettings, TracePods, TraceStore } from "./traceStore";
+import { tempoOverrideDefaults, tempoPorts, tempoRelease, tempoS3Config, TempoValuesOf, traceEndpoints, TracePods, TraceStore, TraceStoreArgs } from "./traceStore";
 
 /** Labels of the monolithic Tempo pod: the chart's name and the release. */
 export function tempoPodSelectors(releaseName: string): TracePods {
     return { topology: "monolithic", server: { "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": releaseName } };
 }
 
-export interface TempoArgs {
-    /** Namespace of Tempo and its credentials Secret. */
-    readonly namespace: pulumi.Input<string>;
-    /** The Prometheus Operator CRDs release: the chart's ServiceMonitor needs them first. */
-    readonly crds: pulumi.Resource;
-    /** Helm release name (also the fullname: the Service is `<name>`). */
-    readonly releaseName: string;
-    /** Object storage for trace blocks. */
-    readonly objectStore: ObjectStore;
-    /** Prometheus remote-write URL the metrics generator sends service graphs and span metrics to. */
-    readonly remoteWriteUrl: pulumi.Input<string>;
-    /** `cluster` label on generated metrics, matching Prometheus' external label. */
-    readonly clusterName: string;
-    /** How long traces are kept, e.g. `336h`. */
-    readonly retention: string;
-    /** Span volume expected, in MB/s; ingestion limits are derived from it. */
-    readonly expectedIngestMBps: number;
+export interface TempoArgs extends TraceStoreArgs {
     /** WAL volume. */
     readonly persistence: Persistence;
     /** Resources of the Tempo container. */
     readonly resources: ComputeResources;
 }
 
-export interface TempoValuesInput extends Omit<TempoArgs, "namespace" | "objectStore" | "remoteWriteUrl" | "crds">, TempoStorageSettings {
-    readonly remoteWriteUrl: string;
-    /** Secret with the S3 credentials as environment variables. */
-    readonly credentialsSecretName: string;
-}
+export type TempoValuesInput = TempoValuesOf<TempoArgs>;
 
 /** The user Tempo's image runs as. */
 const tempoUid = 10001;
@@ -114,21 +92,9 @@ export class Tempo extends pulumi.ComponentResource implements TraceStore {
     constructor(name: string, args: TempoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:traces:Tempo", name, {}, opts);
 
-        const credentialsSecretName = `${args.releaseName}-s3-credentials`;
-        const credentials = credentialsSecret(credentialsSecretName, args.objectStore, args.namespace, tempoCredentialEnv, { parent: this });
-        const values = pulumi
-            .all([tempoStorageSettings(args.objectStore), args.remoteWriteUrl])
-            .apply(([storage, remoteWriteUrl]) => buildTempoValues({ ...args, ...storage, remoteWriteUrl, credentialsSecretName }));
-        this.release = platformRelease(
-            name,
-            { chart: charts.tempo, releaseName: args.releaseName, namespace: args.namespace, values },
-            { parent: this, dependsOn: [credentials, args.crds] },
-        );
-
-        this.queryUrl = serviceUrl(this.release, undefined, tempoPorts.http);
+        this.release = tempoRelease(name, args, charts.tempo, buildTempoValues, { parent: this });
+        ({ queryUrl: this.queryUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint } = traceEndpoints(this.release));
         this.podSelectors = tempoPodSelectors(args.releaseName);
-        this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release)}:${tempoPorts.otlpGrpc}`;
-        this.otlpHttpEndpoint = serviceUrl(this.release, undefined, tempoPorts.otlpHttp);
         this.registerOutputs({ queryUrl: this.queryUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
     }
 }

@@ -2,11 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "./charts";
 import { CacheSizing, cacheValues } from "./loki";
-import { credentialsSecret, ObjectStore } from "./objectStore";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
-import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { chartPersistence, ComputeResources, Persistence } from "./resources";
-import { tempoCredentialEnv, tempoOverrideDefaults, tempoPorts, tempoS3Config, TempoStorageSettings, tempoStorageSettings, TracePods, TraceStore } from "./traceStore";
+import { tempoOverrideDefaults, tempoPorts, tempoRelease, tempoS3Config, TempoValuesOf, TracePods, TraceStore, TraceStoreArgs, traceEndpoints } from "./traceStore";
 
 /** Tempo workloads of the tempo-distributed chart (2.x write path: ingesters, no Kafka) that we size. */
 export const tempoDistributedTargets = ["distributor", "ingester", "querier", "queryFrontend", "compactor", "metricsGenerator"] as const;
@@ -33,23 +31,7 @@ export interface TempoDistributedSizing {
     readonly memcachedReplicas: number;
 }
 
-export interface TempoDistributedArgs {
-    /** Namespace of Tempo and its credentials Secret. */
-    readonly namespace: pulumi.Input<string>;
-    /** The Prometheus Operator CRDs release: the chart's ServiceMonitors need them first. */
-    readonly crds: pulumi.Resource;
-    /** Helm release name (also the fullname: Services are `<name>-distributor`, `<name>-query-frontend`, …). */
-    readonly releaseName: string;
-    /** Object storage for trace blocks. */
-    readonly objectStore: ObjectStore;
-    /** Prometheus remote-write URL the metrics generator sends service graphs and span metrics to. */
-    readonly remoteWriteUrl: pulumi.Input<string>;
-    /** `cluster` label on generated metrics, matching Prometheus' external label. */
-    readonly clusterName: string;
-    /** How long traces are kept, e.g. `336h`. */
-    readonly retention: string;
-    /** Span volume expected, in MB/s; ingestion limits are derived from it. */
-    readonly expectedIngestMBps: number;
+export interface TempoDistributedArgs extends TraceStoreArgs {
     /** Ingesters each span is written to; at most the ingester replicas (stacks/config.ts checks it). */
     readonly replicationFactor: number;
     /** WAL volume of each ingester: spans not yet flushed to object storage. */
@@ -60,11 +42,7 @@ export interface TempoDistributedArgs {
     readonly sizing: TempoDistributedSizing;
 }
 
-export interface TempoDistributedValuesInput extends Omit<TempoDistributedArgs, "namespace" | "objectStore" | "remoteWriteUrl" | "crds">, TempoStorageSettings {
-    readonly remoteWriteUrl: string;
-    /** Secret with the S3 credentials as environment variables. */
-    readonly credentialsSecretName: string;
-}
+export type TempoDistributedValuesInput = TempoValuesOf<TempoDistributedArgs>;
 
 /**
  * The chart's images run as UID 1000 (its default); made explicit, with RuntimeDefault seccomp added,
@@ -155,20 +133,9 @@ export class TempoDistributed extends pulumi.ComponentResource implements TraceS
     constructor(name: string, args: TempoDistributedArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:traces:TempoDistributed", name, {}, opts);
 
-        const credentialsSecretName = `${args.releaseName}-s3-credentials`;
-        const credentials = credentialsSecret(credentialsSecretName, args.objectStore, args.namespace, tempoCredentialEnv, { parent: this });
-        const values = pulumi
-            .all([tempoStorageSettings(args.objectStore), args.remoteWriteUrl])
-            .apply(([storage, remoteWriteUrl]) => buildTempoDistributedValues({ ...args, ...storage, remoteWriteUrl, credentialsSecretName }));
-        this.release = platformRelease(
-            name,
-            { chart: charts.tempoDistributed, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },
-            { parent: this, dependsOn: [credentials, args.crds] },
-        );
-
-        this.queryUrl = serviceUrl(this.release, "query-frontend", tempoPorts.http);
-        this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release, "distributor")}:${tempoPorts.otlpGrpc}`;
-        this.otlpHttpEndpoint = serviceUrl(this.release, "distributor", tempoPorts.otlpHttp);
+        this.release = tempoRelease(name, args, charts.tempoDistributed, buildTempoDistributedValues, { parent: this, timeoutSeconds: 900 });
+        // Grafana queries the query-frontend; agents send to the distributors.
+        ({ queryUrl: this.queryUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint } = traceEndpoints(this.release, "query-frontend", "distributor"));
         this.podSelectors = tempoDistributedPodSelectors(args.releaseName);
         this.registerOutputs({ queryUrl: this.queryUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
     }

@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ChartRef } from "./charts";
 import { tempoIngestLimits } from "./ingestLimits";
-import { ObjectStore } from "./objectStore";
+import { credentialsSecret, ObjectStore } from "./objectStore";
+import { platformRelease, serviceHost, serviceUrl } from "./release";
 import type { TempoDistributedTarget } from "./tempoDistributed";
 
 /**
@@ -26,6 +28,69 @@ type Labels = Readonly<Record<string, string>>;
 export type TracePods =
     | { readonly topology: "monolithic"; readonly server: Labels }
     | { readonly topology: "distributed"; readonly parts: Readonly<Record<TempoDistributedTarget, Labels>>; readonly cache: Labels };
+
+/** What either Tempo topology takes from the platform. */
+export interface TraceStoreArgs {
+    /** Namespace of Tempo and its credentials Secret. */
+    readonly namespace: pulumi.Input<string>;
+    /** The Prometheus Operator CRDs release: the chart's ServiceMonitors need them first. */
+    readonly crds: pulumi.Resource;
+    /** Helm release name, also the fullname every Service name starts with. */
+    readonly releaseName: string;
+    /** Object storage for trace blocks. */
+    readonly objectStore: ObjectStore;
+    /** Prometheus remote-write URL the metrics generator sends service graphs and span metrics to. */
+    readonly remoteWriteUrl: pulumi.Input<string>;
+    /** `cluster` label on generated metrics, matching Prometheus' external label. */
+    readonly clusterName: string;
+    /** How long traces are kept, e.g. `336h`. */
+    readonly retention: string;
+    /** Span volume expected, in MB/s; ingestion limits are derived from it. */
+    readonly expectedIngestMBps: number;
+}
+
+/** What a chart's values builder gets: its args, with the object store and remote write resolved and the credentials Secret named. */
+export type TempoValuesOf<A extends TraceStoreArgs> = Omit<A, "namespace" | "objectStore" | "remoteWriteUrl" | "crds"> &
+    TempoStorageSettings & {
+        readonly remoteWriteUrl: string;
+        /** Secret with the S3 credentials as environment variables. */
+        readonly credentialsSecretName: string;
+    };
+
+/**
+ * Installs a Tempo chart: the Secret whose keys Tempo's environment expands into its S3 config, then
+ * the release, with values built once the object store and remote write are known.
+ */
+export function tempoRelease<A extends TraceStoreArgs>(
+    name: string,
+    args: A,
+    chart: ChartRef,
+    build: (v: TempoValuesOf<A>) => Record<string, unknown>,
+    opts: { parent: pulumi.Resource; timeoutSeconds?: number },
+): k8s.helm.v3.Release {
+    const credentialsSecretName = `${args.releaseName}-s3-credentials`;
+    const credentials = credentialsSecret(credentialsSecretName, args.objectStore, args.namespace, tempoCredentialEnv, { parent: opts.parent });
+    const values = pulumi
+        .all([tempoStorageSettings(args.objectStore), args.remoteWriteUrl])
+        .apply(([storage, remoteWriteUrl]) => build({ ...args, ...storage, remoteWriteUrl, credentialsSecretName }));
+    return platformRelease(
+        name,
+        { chart, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: opts.timeoutSeconds },
+        { parent: opts.parent, dependsOn: [credentials, args.crds] },
+    );
+}
+
+/**
+ * The addresses consumers use: the query API on `queryComponent`'s Service, the OTLP receivers on
+ * `receiverComponent`'s (undefined: the release's own Service).
+ */
+export function traceEndpoints(release: k8s.helm.v3.Release, queryComponent?: string, receiverComponent?: string): Pick<TraceStore, "queryUrl" | "otlpGrpcEndpoint" | "otlpHttpEndpoint"> {
+    return {
+        queryUrl: serviceUrl(release, queryComponent, tempoPorts.http),
+        otlpGrpcEndpoint: pulumi.interpolate`${serviceHost(release, receiverComponent)}:${tempoPorts.otlpGrpc}`,
+        otlpHttpEndpoint: serviceUrl(release, receiverComponent, tempoPorts.otlpHttp),
+    };
+}
 
 /** Tempo topologies we deploy: one binary (chart `tempo`), or microservices (chart `tempo-distributed` 2.x, no Kafka). */
 export const tempoModes = ["monolithic", "distributed"] as const;

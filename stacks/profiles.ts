@@ -31,6 +31,8 @@ export interface PlatformSizing {
 export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfigInput, "profile" | "kubeconfig" | "kubeContext" | "storageClass"> {
     // Which zones a cluster has is a fact about the cluster, not the profile: none unless the stack lists them.
     const zones: string[] = [];
+    // Addresses outside the pod network (API server, external store, Grafana's database) are the cluster's: any, on their ports only, until narrowed.
+    const unnarrowed = { apiServerCidrs: [...anyAddress], objectStorageCidrs: [...anyAddress], grafanaDatabaseCidrs: [...anyAddress] };
     // Agents read the host (node-exporter, Alloy's /var/log), so they get a namespace of their own: every other one enforces Pod Security "restricted".
     // The demo is an application like any other, so it lives apart from the platform.
     const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: `${namespace}-agents`, demo: "demo" };
@@ -51,7 +53,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             alerting: {},
             demo: { enabled: false },
             // Off: a laptop cluster's CNI may not enforce NetworkPolicies at all (minikube's default bridge does not).
-            network: { policies: false, apiServerCidrs: [...anyAddress], objectStorageCidrs: [...anyAddress], grafanaDatabaseCidrs: [...anyAddress] },
+            network: { policies: false, ...unnarrowed },
         };
     }
     return {
@@ -68,7 +70,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         grafana: { ingress: { enabled: true }, subPath: "", replicas: 1, persistence: true, volumeSize: "10Gi" },
         alerting: {},
         demo: { enabled: false },
-        network: { policies: true, apiServerCidrs: [...anyAddress], objectStorageCidrs: [...anyAddress], grafanaDatabaseCidrs: [...anyAddress] },
+        network: { policies: true, ...unnarrowed },
     };
 }
 

@@ -5,6 +5,11 @@ import { isPlainObject, PathSegment } from "./paths";
 /** Custom resources of the Prometheus Operator that become pods (the operator builds a StatefulSet from them). */
 export const operatorPodKinds = new Set(["Prometheus", "Alertmanager", "ThanosRuler", "PrometheusAgent"]);
 
+/** A Prometheus Operator resource whose pods the operator builds (no chart renders them). */
+export function isOperatorPod(object: K8sObject): boolean {
+    return operatorPodKinds.has(object.kind) && object.apiVersion.startsWith("monitoring.coreos.com/");
+}
+
 /** The main container the operator builds for each of those kinds. */
 export const operatorMainContainer: Record<string, string> = { Prometheus: "prometheus", PrometheusAgent: "prometheus", Alertmanager: "alertmanager", ThanosRuler: "thanos-ruler" };
 
@@ -93,7 +98,7 @@ export function podTemplateOf(object: K8sObject): PodTemplate | undefined {
             return pod && { spec: pod, path: ["spec", "jobTemplate", "spec", "template", "spec"], replicas: 1, runsToCompletion: true };
         }
         default:
-            if (operatorPodKinds.has(object.kind) && object.apiVersion.startsWith("monitoring.coreos.com/")) {
+            if (isOperatorPod(object)) {
                 return { spec, path: ["spec"], replicas: replicasOf(spec) * (typeof spec.shards === "number" ? spec.shards : 1), runsToCompletion: false };
             }
             return undefined;
@@ -148,7 +153,7 @@ export function dataKeys(object: K8sObject): Set<string> {
  */
 export function podLabelsOf(object: K8sObject): Record<string, string> {
     const spec = asRecord(object.spec) ?? {};
-    if (operatorPodKinds.has(object.kind) && object.apiVersion.startsWith("monitoring.coreos.com/")) {
+    if (isOperatorPod(object)) {
         const name = object.metadata.name;
         const own = stringMap(asRecord(spec.podMetadata)?.labels);
         const common = { "app.kubernetes.io/managed-by": "prometheus-operator", "app.kubernetes.io/instance": name };

@@ -5,8 +5,8 @@
  */
 import { findAddresses } from "./checks/addresses";
 import { podSpecReferences } from "./checks/references";
-import { ContainerPort, Labels, PodEndpoint, Protocol } from "./networkPolicy";
-import { allObjects, containersOf, dataEntries, isHook, namespaceOf, podTemplateOf, SourcedObject } from "./objects";
+import { ContainerPort, PodEndpoint, Protocol } from "./networkPolicy";
+import { allObjects, containersOf, dataEntries, isHook, isOperatorPod, selectorMatches, SourcedObject, workloadsOf } from "./objects";
 import { isPlainObject } from "./paths";
 import { K8sObject, RenderedRelease, StackModel } from "./types";
 
@@ -26,7 +26,6 @@ export interface RenderedPod extends PodEndpoint {
 }
 
 const record = (v: unknown): Record<string, unknown> => (isPlainObject(v) ? v : {});
-const stringRecord = (v: unknown): Labels => Object.fromEntries(Object.entries(record(v)).map(([k, x]) => [k, String(x)]));
 
 function containerPorts(spec: Record<string, unknown>): ContainerPort[] {
     return containersOf(spec)
@@ -36,16 +35,13 @@ function containerPorts(spec: Record<string, unknown>): ContainerPort[] {
 }
 
 /**
- * Labels and ports the Prometheus Operator (v0.9x: pkg/prometheus/server/statefulset.go,
- * pkg/alertmanager/statefulset.go) gives the pods of a Prometheus or Alertmanager resource: its
- * selector labels over `podMetadata.labels`, the web port (9090/9093, named `portName`), the
- * config reloader's `reloader-web` (8080), Alertmanager's cluster ports and the Thanos sidecar's.
+ * Ports the Prometheus Operator (v0.9x: pkg/prometheus/server/statefulset.go,
+ * pkg/alertmanager/statefulset.go) gives the pods of a Prometheus or Alertmanager resource: the web
+ * port (9090/9093, named `portName`), the config reloader's `reloader-web` (8080), Alertmanager's
+ * cluster ports and the Thanos sidecar's. Their labels are `podLabelsOf`'s.
  */
-export function operatorPod(object: K8sObject): { labels: Labels; ports: ContainerPort[] } {
+export function operatorPodPorts(object: K8sObject): ContainerPort[] {
     const spec = record(object.spec);
-    const name = object.metadata.name;
-    const podLabels = stringRecord(record(spec.podMetadata).labels);
-    const common = { "app.kubernetes.io/managed-by": "prometheus-operator", "app.kubernetes.io/instance": name };
     const web = (port: number): ContainerPort => ({ name: typeof spec.portName === "string" ? spec.portName : "web", containerPort: port, protocol: "TCP" });
     const reloader: ContainerPort = { name: "reloader-web", containerPort: 8080, protocol: "TCP" };
     if (object.kind === "Prometheus") {
@@ -55,58 +51,29 @@ export function operatorPod(object: K8sObject): { labels: Labels; ports: Contain
                   { name: "http", containerPort: 10902, protocol: "TCP" },
               ]
             : [];
-        return {
-            labels: { ...podLabels, ...common, "app.kubernetes.io/name": "prometheus", prometheus: name, "operator.prometheus.io/name": name, "operator.prometheus.io/shard": "0" },
-            ports: [web(9090), reloader, ...sidecar],
-        };
+        return [web(9090), reloader, ...sidecar];
     }
     if (object.kind === "Alertmanager") {
-        return {
-            labels: { ...podLabels, ...common, "app.kubernetes.io/name": "alertmanager", alertmanager: name },
-            ports: [web(9093), { name: "mesh-tcp", containerPort: 9094, protocol: "TCP" }, { name: "mesh-udp", containerPort: 9094, protocol: "UDP" }, reloader],
-        };
+        return [web(9093), { name: "mesh-tcp", containerPort: 9094, protocol: "TCP" }, { name: "mesh-udp", containerPort: 9094, protocol: "UDP" }, reloader];
     }
-    throw new Error(`pods: the operator's pods of kind ${object.kind} (${name}) are not modelled`);
-}
-
-function podLabels(object: K8sObject): Labels {
-    const spec = record(object.spec);
-    switch (object.kind) {
-        case "Pod":
-            return stringRecord(object.metadata.labels);
-        case "CronJob":
-            return stringRecord(record(record(record(record(spec.jobTemplate).spec).template).metadata).labels);
-        default:
-            return stringRecord(record(record(spec.template).metadata).labels);
-    }
+    throw new Error(`pods: the operator's pods of kind ${object.kind} (${object.metadata.name}) are not modelled`);
 }
 
 /** Every pod template of the rendered releases (hooks included), with the operator's pods. */
 export function renderedPods(rendered: readonly RenderedRelease[]): RenderedPod[] {
-    const pods: RenderedPod[] = [];
-    for (const { release, objects } of rendered) {
-        for (const object of objects) {
-            const template = podTemplateOf(object);
-            if (!template) continue;
-            const namespace = namespaceOf(object, release.namespace);
-            const operatorMade = object.apiVersion.startsWith("monitoring.coreos.com/");
-            const { labels, ports } = operatorMade ? operatorPod(object) : { labels: podLabels(object), ports: containerPorts(template.spec) };
-            pods.push({
-                kind: "pod",
-                id: `${object.kind} ${namespace}/${object.metadata.name} (release ${release.releaseName})`,
-                release: release.releaseName,
-                workloadKind: object.kind,
-                name: object.metadata.name,
-                namespace,
-                labels,
-                ports,
-                hostNetwork: template.spec.hostNetwork === true,
-                hook: isHook(object),
-                spec: template.spec,
-            });
-        }
-    }
-    return pods;
+    return workloadsOf(rendered).map(({ object, release, namespace, template, labels }) => ({
+        kind: "pod",
+        id: `${object.kind} ${namespace}/${object.metadata.name} (release ${release.releaseName})`,
+        release: release.releaseName,
+        workloadKind: object.kind,
+        name: object.metadata.name,
+        namespace,
+        labels,
+        ports: isOperatorPod(object) ? operatorPodPorts(object) : containerPorts(template.spec),
+        hostNetwork: template.spec.hostNetwork === true,
+        hook: isHook(object),
+        spec: template.spec,
+    }));
 }
 
 /** A port of a Service, and where it leads. */
@@ -189,8 +156,9 @@ export function serviceTargets(
         target.portName !== undefined ? p.name === target.portName : target.port !== undefined ? Number(p.port) === target.port : true,
     );
     if (ports.length === 0) return undefined;
-    const selector = stringRecord(spec.selector);
-    const selected = pods.filter((p) => p.namespace === target.namespace && Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => p.labels[k] === v));
+    // A Service without a selector has its endpoints managed by hand: no rendered pod is behind it.
+    const selector = record(spec.selector);
+    const selected = pods.filter((p) => p.namespace === target.namespace && Object.keys(selector).length > 0 && selectorMatches({ matchLabels: selector }, p.labels));
     const out: ServicePortTarget[] = [];
     for (const port of ports) {
         const protocol = (port.protocol ?? "TCP") as Protocol;
