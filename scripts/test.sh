@@ -17,7 +17,7 @@ npx ts-node --transpile-only tools/lint/workflows-cli.ts || workflows_failed=1
 shell_failed=0 shell_skipped=0
 echo "== shell scripts (shellcheck)"
 if command -v shellcheck >/dev/null 2>&1; then
-  if shellcheck scripts/*.sh .ci/run; then echo "shellcheck: clean"; else shell_failed=1; fi
+  if shellcheck scripts/*.sh toolchain/*.sh .ci/run; then echo "shellcheck: clean"; else shell_failed=1; fi
 else
   echo "skipped: shellcheck is not installed (apt-get install shellcheck)"
   shell_skipped=1
