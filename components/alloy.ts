@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { charts } from "./charts";
+import { ChartSource, charts } from "./charts";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources } from "./resources";
 
@@ -217,6 +217,8 @@ otelcol.exporter.otlp "tempo" {
 export interface AlloyArgs {
     /** Namespace of the Alloy DaemonSet and its Service. */
     readonly namespace: pulumi.Input<string>;
+    /** Where the chart comes from instead of its upstream repository (`lgtm:charts`); unset: upstream. */
+    readonly chartSource?: ChartSource;
     /**
      * Helm release name (also the fullname: the Service is `<name>`). The chart names its
      * ClusterRole after it too, so it must be unique in the cluster.
@@ -236,7 +238,7 @@ export interface AlloyArgs {
     readonly resources: { readonly alloy: ComputeResources; readonly configReloader: ComputeResources };
 }
 
-export interface AlloyValuesInput extends Omit<AlloyArgs, "namespace" | "crds" | "lokiPushUrl" | "tempoOtlpGrpcEndpoint"> {
+export interface AlloyValuesInput extends Omit<AlloyArgs, "namespace" | "chartSource" | "crds" | "lokiPushUrl" | "tempoOtlpGrpcEndpoint"> {
     /** Loki push API, resolved. */
     readonly lokiPushUrl: string;
     /** Tempo's OTLP gRPC receiver, `host:port`, resolved. */
@@ -306,7 +308,7 @@ export class Alloy extends pulumi.ComponentResource {
             .apply(([lokiPushUrl, tempoOtlpGrpcEndpoint]) => buildAlloyValues({ ...args, lokiPushUrl, tempoOtlpGrpcEndpoint }));
         this.release = platformRelease(
             name,
-            { chart: charts.alloy, releaseName: args.releaseName, namespace: args.namespace, values },
+            { chart: charts.alloy, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values },
             { parent: this, dependsOn: [args.crds] },
         );
 

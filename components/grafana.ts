@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { charts } from "./charts";
+import { ChartSource, charts } from "./charts";
 import { spreadValues } from "./availability";
 import { clusterDnsName, platformRelease, serviceName, ServiceName, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
@@ -205,6 +205,8 @@ export const grafanaGossipPort = 9094;
 export interface GrafanaArgs {
     /** Namespace of Grafana and its admin Secret. */
     readonly namespace: pulumi.Input<string>;
+    /** Where the chart comes from instead of its upstream repository (`lgtm:charts`); unset: upstream. */
+    readonly chartSource?: ChartSource;
     /** The Prometheus Operator CRDs release: the chart's ServiceMonitor needs them first. */
     readonly crds: pulumi.Resource;
     /** Helm release name (also the fullname: the Service is `<name>`). */
@@ -231,7 +233,7 @@ export interface GrafanaArgs {
     readonly sidecarResources: ComputeResources;
 }
 
-export interface GrafanaValuesInput extends Omit<GrafanaArgs, "namespace" | "crds" | "datasources" | "dashboardNamespaces" | "database"> {
+export interface GrafanaValuesInput extends Omit<GrafanaArgs, "namespace" | "chartSource" | "crds" | "datasources" | "dashboardNamespaces" | "database"> {
     /** Grafana's namespace (its replicas find each other through their headless Service there). */
     readonly namespace: string;
     readonly datasources: DatasourceEndpoints;
@@ -410,7 +412,7 @@ export class Grafana extends pulumi.ComponentResource {
             );
         this.release = platformRelease(
             name,
-            { chart: charts.grafana, releaseName: args.releaseName, namespace: args.namespace, values },
+            { chart: charts.grafana, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values },
             { parent: this, dependsOn: [adminSecret, ...(database ? [database.secret] : []), args.crds] },
         );
 

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { zoneSpread, zoneTopologyKey } from "./availability";
-import { charts } from "./charts";
+import { ChartSource, charts } from "./charts";
 import { lokiIngestLimits } from "./ingestLimits";
 import { credentialsSecret, ObjectStore } from "./objectStore";
 import { platformRelease, serviceUrl } from "./release";
@@ -93,6 +93,8 @@ export interface LokiSizing {
 export interface LokiArgs {
     /** Namespace of Loki and its credentials Secret. */
     readonly namespace: pulumi.Input<string>;
+    /** Where the chart comes from instead of its upstream repository (`lgtm:charts`); unset: upstream. */
+    readonly chartSource?: ChartSource;
     /** The Prometheus Operator CRDs release: the chart's ServiceMonitor needs them first. */
     readonly crds: pulumi.Resource;
     /** Helm release name (also the fullname: the gateway Service is `<name>-gateway`). */
@@ -124,7 +126,7 @@ export interface LokiArgs {
     readonly sizing: LokiSizing;
 }
 
-export interface LokiValuesInput extends Omit<LokiArgs, "namespace" | "objectStore" | "crds"> {
+export interface LokiValuesInput extends Omit<LokiArgs, "namespace" | "chartSource" | "objectStore" | "crds"> {
     readonly endpoint: string;
     readonly region: string;
     readonly tls: boolean;
@@ -291,7 +293,7 @@ export class Loki extends pulumi.ComponentResource {
             );
         this.release = platformRelease(
             name,
-            { chart: charts.loki, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },
+            { chart: charts.loki, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },
             { parent: this, dependsOn: [credentials, args.crds] },
         );
 

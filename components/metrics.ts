@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertmanagerValues, alertmanagerValues, AlertmanagerWiring } from "./alerting";
 import { hostnameTopologyKey, zoneSpread } from "./availability";
-import { charts } from "./charts";
+import { ChartSource, charts } from "./charts";
 import { kubernetesDashboardsFolder } from "./dashboards";
 import { dashboardFolderAnnotation, dashboardLabel } from "./grafana";
 import { ObjectStore } from "./objectStore";
@@ -66,6 +66,8 @@ export interface MetricsSizing {
 export interface MetricsArgs {
     /** Namespace of Prometheus, Alertmanager and the operator. */
     readonly namespace: pulumi.Input<string>;
+    /** Where the chart comes from instead of its upstream repository (`lgtm:charts`); unset: upstream. */
+    readonly chartSource?: ChartSource;
     /** Namespace of node-exporter, which needs the host's network and PID namespace (Pod Security "privileged"). */
     readonly agentsNamespace: pulumi.Input<string>;
     /** Helm release name (also the fullname: Services are `<name>-prometheus`, `<name>-alertmanager`, …). */
@@ -98,7 +100,7 @@ export interface MetricsArgs {
     readonly zones: readonly string[];
 }
 
-export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "agentsNamespace" | "crds" | "objectStore" | "alerting"> {
+export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "chartSource" | "agentsNamespace" | "crds" | "objectStore" | "alerting"> {
     /** Namespace of node-exporter. */
     readonly agentsNamespace: string;
     /** Secret holding the Thanos objstore document for the sidecar. */
@@ -241,7 +243,7 @@ export class Metrics extends pulumi.ComponentResource {
             .apply((agentsNamespace) => buildMetricsValues({ ...args, agentsNamespace, objstoreSecretName, alertmanager: args.alerting?.values }));
         this.release = platformRelease(
             name,
-            { chart: charts.kubePrometheusStack, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },
+            { chart: charts.kubePrometheusStack, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },
             { parent: this, dependsOn: [args.crds, objstore, ...(args.alerting?.secret ? [args.alerting.secret] : [])] },
         );
 

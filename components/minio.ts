@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { hostnameTopologyKey, zoneSpread } from "./availability";
-import { charts } from "./charts";
+import { ChartSource, charts } from "./charts";
 import { BucketNames, ObjectStore, ObjectStoreCredentials } from "./objectStore";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { platformRelease, serviceHost } from "./release";
@@ -30,6 +30,8 @@ export type MinioPodSelectors = ReturnType<typeof minioPodSelectors>;
 export interface MinioArgs {
     /** Namespace for MinIO and its credentials Secret. */
     readonly namespace: pulumi.Input<string>;
+    /** Where the chart comes from instead of its upstream repository (`lgtm:charts`); unset: upstream. */
+    readonly chartSource?: ChartSource;
     /** The Prometheus Operator CRDs release: the chart's ServiceMonitor needs them first. */
     readonly crds: pulumi.Resource;
     /** Helm release name (also the fullname, so the S3 Service is named after it). */
@@ -164,6 +166,7 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
             name,
             {
                 chart: charts.minio,
+                chartSource: args.chartSource,
                 releaseName: args.releaseName,
                 namespace: args.namespace,
                 values: buildMinioValues({

@@ -1,11 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { charts } from "./charts";
+import { ChartSource, charts } from "./charts";
 import { platformRelease } from "./release";
 
 export interface PrometheusCrdsArgs {
     /** Namespace that records the Helm release (CRDs themselves are cluster-scoped). */
     readonly namespace: pulumi.Input<string>;
+    /** Where the chart comes from instead of its upstream repository (`lgtm:charts`); unset: upstream. */
+    readonly chartSource?: ChartSource;
     /** Helm release name. */
     readonly releaseName: string;
 }
@@ -22,7 +24,7 @@ export class PrometheusCrds extends pulumi.ComponentResource {
         super("lgtm:metrics:PrometheusCrds", name, {}, opts);
         this.release = platformRelease(
             name,
-            { chart: charts.prometheusOperatorCrds, releaseName: args.releaseName, namespace: args.namespace, values: {} },
+            { chart: charts.prometheusOperatorCrds, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values: {} },
             { parent: this },
         );
         this.registerOutputs({ releaseName: this.release.status.name });

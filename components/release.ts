@@ -1,11 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartRef, releaseChartArgs } from "./charts";
+import { ChartRef, ChartSource, releaseChartArgs } from "./charts";
 
 /** What every platform release needs: a pinned chart, a stable name, a namespace and its values. */
 export interface PlatformReleaseArgs {
     /** The pinned chart (from `charts`). */
     readonly chart: ChartRef;
+    /** Where the chart comes from instead of its upstream repository (`lgtm:charts`); unset: upstream. */
+    readonly chartSource?: ChartSource;
     /**
      * Helm release name. Our values also pin `fullnameOverride` to it, so every object the chart
      * names after its fullname (Services first of all) is `<name>` or `<name>-<suffix>`.
@@ -32,7 +34,7 @@ export function platformRelease(
     return new k8s.helm.v3.Release(
         resourceName,
         {
-            ...releaseChartArgs(args.chart),
+            ...releaseChartArgs(args.chart, args.chartSource),
             name: args.releaseName,
             namespace: args.namespace,
             createNamespace: false,

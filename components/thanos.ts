@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { spreadValues } from "./availability";
-import { charts } from "./charts";
+import { ChartSource, charts } from "./charts";
 import { ObjectStore } from "./objectStore";
 import { platformRelease, serviceUrl } from "./release";
 import { chartPersistence, ComputeResources, Persistence } from "./resources";
@@ -45,6 +45,8 @@ export interface ThanosSizing {
 export interface ThanosArgs {
     /** Namespace of the Thanos components and their objstore Secret. */
     readonly namespace: pulumi.Input<string>;
+    /** Where the chart comes from instead of its upstream repository (`lgtm:charts`); unset: upstream. */
+    readonly chartSource?: ChartSource;
     /** The Prometheus Operator CRDs release: the chart's ServiceMonitors and PrometheusRule needs them first. */
     readonly crds: pulumi.Resource;
     /** Helm release name (also the fullname: Services are `<name>-query`, `<name>-query-frontend`, …). */
@@ -77,7 +79,7 @@ export interface ThanosArgs {
     readonly zones: readonly string[];
 }
 
-export interface ThanosValuesInput extends Omit<ThanosArgs, "namespace" | "crds" | "objectStore" | "sidecarEndpoint" | "alertmanagerUrl" | "prometheusJob" | "prometheusNamespace"> {
+export interface ThanosValuesInput extends Omit<ThanosArgs, "namespace" | "chartSource" | "crds" | "objectStore" | "sidecarEndpoint" | "alertmanagerUrl" | "prometheusJob" | "prometheusNamespace"> {
     readonly objstoreSecretName: string;
     readonly sidecarEndpoint: string;
     readonly alertmanagerUrl: string;
@@ -202,7 +204,7 @@ export class Thanos extends pulumi.ComponentResource {
             );
         this.release = platformRelease(
             name,
-            { chart: charts.thanos, releaseName: args.releaseName, namespace: args.namespace, values },
+            { chart: charts.thanos, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values },
             { parent: this, dependsOn: [objstore, args.crds] },
         );
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartRef } from "./charts";
+import { ChartRef, ChartSource } from "./charts";
 import { tempoIngestLimits } from "./ingestLimits";
 import { credentialsSecret, ObjectStore } from "./objectStore";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
@@ -33,6 +33,8 @@ export type TracePods =
 export interface TraceStoreArgs {
     /** Namespace of Tempo and its credentials Secret. */
     readonly namespace: pulumi.Input<string>;
+    /** Where the chart comes from instead of its upstream repository (`lgtm:charts`); unset: upstream. */
+    readonly chartSource?: ChartSource;
     /** The Prometheus Operator CRDs release: the chart's ServiceMonitors need them first. */
     readonly crds: pulumi.Resource;
     /** Helm release name, also the fullname every Service name starts with. */
@@ -50,7 +52,7 @@ export interface TraceStoreArgs {
 }
 
 /** What a chart's values builder gets: its args, with the object store and remote write resolved and the credentials Secret named. */
-export type TempoValuesOf<A extends TraceStoreArgs> = Omit<A, "namespace" | "objectStore" | "remoteWriteUrl" | "crds"> &
+export type TempoValuesOf<A extends TraceStoreArgs> = Omit<A, "namespace" | "chartSource" | "objectStore" | "remoteWriteUrl" | "crds"> &
     TempoStorageSettings & {
         readonly remoteWriteUrl: string;
         /** Secret with the S3 credentials as environment variables. */
@@ -75,7 +77,7 @@ export function tempoRelease<A extends TraceStoreArgs>(
         .apply(([storage, remoteWriteUrl]) => build({ ...args, ...storage, remoteWriteUrl, credentialsSecretName }));
     return platformRelease(
         name,
-        { chart, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: opts.timeoutSeconds },
+        { chart, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: opts.timeoutSeconds },
         { parent: opts.parent, dependsOn: [credentials, args.crds] },
     );
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { charts, localChartPath } from "../components/charts";
 import { awsS3EndpointRegion } from "../components/externalObjectStore";
 import { grafanaDatabaseSslModes } from "../components/grafana";
 import type { ObjectStoreCredentials } from "../components/objectStore";
@@ -10,7 +11,7 @@ import { PlatformConfig, platformSchema } from "./schema";
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
 const scalarKeys = ["profile", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
-const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network"] as const;
+const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts"] as const;
 /** List keys: a whole list that replaces the profile's default. */
 const listKeys = ["zones"] as const;
 /** The external object store's credentials. */
@@ -74,7 +75,9 @@ function describeIssue(issue: z.core.$ZodIssue, candidate: unknown): string {
         return `${key}: not a valid key; expected ${keyIssue ? keyIssue.message : issue.message}`;
     }
     const message = issue.message.replace(/^Invalid input: /, "");
-    return `${key} = ${show(valueAt(candidate, issue.path))}: expected ${message}`;
+    // A rule may say how its value is shown (a mirror URL without the credentials it should not carry).
+    const shown = issue.code === "custom" && typeof issue.params?.shown === "string" ? issue.params.shown : show(valueAt(candidate, issue.path));
+    return `${key} = ${shown}: expected ${message}`;
 }
 
 export interface ParseOptions {
@@ -395,7 +398,25 @@ export function readPlatformConfig(): PlatformConfig {
         const bare = key.startsWith(prefix) ? key.slice(prefix.length) : undefined;
         if (bare !== undefined) raw[bare.replace(/^config:/, "")] = value;
     }
-    return parsePlatformConfig(raw, prefix);
+    const config = parsePlatformConfig(raw, prefix);
+    const problems = chartDirectoryProblems(config);
+    if (problems.length > 0) throw new ConfigError(problems, prefix);
+    return config;
+}
+
+/**
+ * The pinned charts that `charts.directory` lacks. Kept out of `parsePlatformConfig`, which stays
+ * pure: this reads the disk of the machine that runs Pulumi, where the provider loads the charts.
+ */
+export function chartDirectoryProblems(c: PlatformConfig): string[] {
+    if (c.charts === undefined || !("directory" in c.charts)) return [];
+    const { directory } = c.charts;
+    const missing = Object.values(charts).filter((ref) => localChartPath(ref, directory) === undefined);
+    if (missing.length === 0) return [];
+    return [
+        `charts.directory = ${JSON.stringify(directory)}: expected every pinned chart there as <name>-<version>.tgz or <name>/<version>/Chart.yaml; ` +
+            `missing ${missing.map((ref) => `${ref.name} ${ref.version}`).join(", ")} (npm run fetch-charts -- --charts ${directory} pulls them)`,
+    ];
 }
 
 /** Secret config the platform hands to its components, as Pulumi secrets. */

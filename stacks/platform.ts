@@ -99,6 +99,8 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     // a destroy or a replacement by mistake fails instead. Children inherit the protection.
     const protectState = config.profile === "prod";
     const stateful: pulumi.ComponentResourceOptions = { ...inCluster, protect: protectState };
+    // Where every release takes its chart: a mirror or local directory (lgtm:charts), else each chart's upstream repository.
+    const chartSource = config.charts;
     const storageClass = config.storageClass || undefined;
     const volume = (volumeSize: string, enabled = sizing.persistentState): Persistence => ({ enabled, size: volumeSize, storageClass });
 
@@ -112,7 +114,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     };
 
     // First: every release after it ships a ServiceMonitor or PrometheusRule.
-    const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds" }, stateful);
+    const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds", chartSource }, stateful);
 
     const storage = config.objectStorage;
     // Both stores implement ObjectStore; nothing below depends on which one is chosen.
@@ -123,6 +125,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                 {
                     namespace: namespace(config.namespaces.objectStorage),
                     releaseName: "minio",
+                    chartSource,
                     crds: crds.release,
                     mode: storage.minio.mode,
                     replicas: storage.minio.replicas,
@@ -161,6 +164,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         {
             namespace: namespace(config.namespaces.metrics),
             releaseName: "kps",
+            chartSource,
             agentsNamespace: namespace(config.namespaces.agents),
             crds: crds.release,
             objectStore: objectStorage,
@@ -187,6 +191,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         {
             namespace: namespace(config.namespaces.thanos),
             releaseName: "thanos",
+            chartSource,
             crds: crds.release,
             objectStore: objectStorage,
             sidecarEndpoint: metrics.sidecarDiscoveryEndpoint,
@@ -210,6 +215,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         {
             namespace: namespace(config.namespaces.logs),
             releaseName: "loki",
+            chartSource,
             crds: crds.release,
             mode: config.loki.mode,
             objectStore: objectStorage,
@@ -230,6 +236,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const tracesCommon = {
         namespace: namespace(config.namespaces.traces),
         releaseName: "tempo",
+        chartSource,
         crds: crds.release,
         objectStore: objectStorage,
         remoteWriteUrl: metrics.remoteWriteUrl,
@@ -258,6 +265,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         {
             namespace: namespace(config.namespaces.agents),
             releaseName: "alloy",
+            chartSource,
             clusterName: config.clusterName,
             lokiPushUrl: logs.pushUrl,
             lokiTenant: logs.multiTenancy ? config.loki.tenant : undefined,
@@ -285,6 +293,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         {
             namespace: namespace(config.namespaces.grafana),
             releaseName: "grafana",
+            chartSource,
             crds: crds.release,
             datasources: pulumi.all([thanos.queryFrontendUrl, logs.queryUrl, traces.queryUrl, metrics.alertmanagerUrl]).apply(
                 ([metricsUrl, logsUrl, tracesUrl, alertmanagerUrl]) => ({

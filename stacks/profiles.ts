@@ -39,6 +39,8 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
     const buckets = { lokiChunks: "loki-chunks", lokiRuler: "loki-ruler", tempo: "tempo-traces", thanos: "thanos-metrics" };
     // AWS S3 addressing (virtual-hosted, TLS); S3-compatible services without wildcard DNS set forcePathStyle.
     const external = { tls: true, forcePathStyle: false };
+    // Every chart from its upstream repository unless the stack names a mirror or directory (air-gapped clusters).
+    const charts = {};
     if (profile === "dev") {
         return {
             clusterName: "lgtm",
@@ -54,6 +56,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             demo: { enabled: false },
             // Off: a laptop cluster's CNI may not enforce NetworkPolicies at all (minikube's default bridge does not).
             network: { policies: false, ...unnarrowed },
+            charts,
         };
     }
     return {
@@ -71,6 +74,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         alerting: {},
         demo: { enabled: false },
         network: { policies: true, ...unnarrowed },
+        charts,
     };
 }
 

@@ -1,4 +1,6 @@
+import * as path from "path";
 import { z } from "zod";
+import type { ChartSource } from "../components/charts";
 import { grafanaDatabaseSslModes, grafanaDatabaseTypes } from "../components/grafana";
 import { lokiModes } from "../components/loki";
 import { tempoModes } from "../components/traceStore";
@@ -213,6 +215,61 @@ export const networkSchema = z.strictObject({
     ingressNamespaceSelector: z.record(labelKey, labelValue, "a map of namespace labels such as {kubernetes.io/metadata.name: ingress-nginx}").optional(),
 });
 
+const chartMirrorAccepted = "an HTTP(S) Helm repository such as https://charts.example.com/ or an OCI registry path such as oci://registry.example.com/helm-charts";
+
+/**
+ * Why `value` cannot serve as the chart mirror, or undefined when it can. Parsed as Helm parses it
+ * (a WHATWG URL): http(s) or oci, with a host. Credentials are refused because the stack file and
+ * Pulumi's state would keep them in clear text; a query or fragment because Helm appends
+ * `/index.yaml` or `/<chart>` to the path.
+ */
+export function chartMirrorProblem(value: string): string | undefined {
+    if (value.includes("{{") || value.includes("}}")) return `${chartMirrorAccepted}, without Helm template delimiters {{ }} (the URL is used as written, never templated)`;
+    if (/\s/.test(value)) return `${chartMirrorAccepted}, without spaces`;
+    let url: URL;
+    try {
+        url = new URL(value);
+    } catch {
+        return chartMirrorAccepted;
+    }
+    if (!["http:", "https:", "oci:"].includes(url.protocol)) return `${chartMirrorAccepted} (scheme http, https or oci, not ${url.protocol.replace(/:$/, "")})`;
+    if (url.hostname === "") return `${chartMirrorAccepted}, with a host after the scheme's //`;
+    if (url.username !== "" || url.password !== "") {
+        return (
+            "a URL without user name or password (the stack file and Pulumi's state would hold them in clear text): " +
+            "keep the login as a repository secret outside the stack instead, with `helm registry login <host>` on the machine that runs Pulumi (OCI mirrors); " +
+            "an HTTP(S) mirror must be readable without a login from there"
+        );
+    }
+    if (url.search !== "" || url.hash !== "" || /[?#]/.test(value)) return `${chartMirrorAccepted}, without a query or fragment (Helm appends /index.yaml or /<chart> to the path)`;
+    return undefined;
+}
+
+/** The mirror as an error message may show it: never a user name or password that it carries. */
+function mirrorShown(value: string): string {
+    return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1<credentials not shown>@"));
+}
+
+export const chartsSchema = z
+    .strictObject({
+        /** A Helm repository (HTTP(S)) or OCI registry path that holds every pinned chart. */
+        mirror: z.string(chartMirrorAccepted).optional(),
+        /** A local directory holding every pinned chart as `<name>-<version>.tgz` or `<name>/<version>/`. */
+        directory: z
+            .string()
+            .refine((d) => path.isAbsolute(d), "an absolute path such as /srv/helm-charts, holding each pinned chart as <name>-<version>.tgz or <name>/<version>/")
+            .optional(),
+    })
+    .superRefine((c, ctx) => {
+        const problem = c.mirror === undefined ? undefined : chartMirrorProblem(c.mirror);
+        if (c.mirror !== undefined && problem !== undefined) ctx.addIssue({ code: "custom", message: problem, path: ["mirror"], params: { shown: mirrorShown(c.mirror) } });
+        if (c.mirror !== undefined && c.directory !== undefined) {
+            ctx.addIssue({ code: "custom", message: "no directory together with charts.mirror: releases take their charts from one source; keep one of them", path: ["directory"] });
+        }
+    })
+    // What components take: one source, or none (each chart's upstream repository).
+    .transform((c): ChartSource | undefined => (c.mirror !== undefined ? { mirror: c.mirror } : c.directory !== undefined ? { directory: c.directory } : undefined));
+
 export const platformSchema = z.strictObject({
     profile: z.enum(["dev", "prod"], "one of dev, prod"),
     clusterName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a label value: letters, digits, '_', '.', '-', at most 63 characters"),
@@ -230,6 +287,7 @@ export const platformSchema = z.strictObject({
     alerting: alertingSchema,
     demo: demoSchema,
     network: networkSchema,
+    charts: chartsSchema,
 });
 
 /** The validated configuration of one platform stack. */

@@ -1,6 +1,11 @@
 import { strict as assert } from "assert";
-import { ConfigError, parsePlatformConfig, platformSecrets, RawConfig, requiredSecretKeys } from "../stacks/config";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { charts } from "../components/charts";
+import { chartDirectoryProblems, ConfigError, parsePlatformConfig, platformSecrets, RawConfig, requiredSecretKeys } from "../stacks/config";
 import { durationSeconds } from "../stacks/durations";
+import { chartMirrorProblem } from "../stacks/schema";
 
 const prodHost = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } });
 /** An external store as prod takes by default: AWS S3 in us-east-1, credentials set as secrets. */
@@ -15,6 +20,8 @@ const noCredentials = () => ({ objectStorageAccessKeyId: undefined, objectStorag
 const postgres = { type: "postgres", host: "grafana-db.example.com:5432", name: "grafana", user: "grafana" };
 const databasePassword = "s3cr3t-Grafana-DB-pw";
 const grafanaWith = (extra: Record<string, unknown>) => JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" }, ...extra });
+const chartsAt = (source: Record<string, unknown>) => ({ charts: JSON.stringify(source) });
+const mirrorAccepted = "an HTTP(S) Helm repository such as https://charts.example.com/ or an OCI registry path such as oci://registry.example.com/helm-charts";
 
 function rejects(raw: RawConfig, ...fragments: string[]): void {
     assert.throws(
@@ -179,6 +186,17 @@ describe("config validation", () => {
         ["demo flag as text", { demo: JSON.stringify({ enabled: "yes" }) }, ['lgtm:demo.enabled = "yes"', "true or false"]],
         ["misspelled demo key", { demo: JSON.stringify({ enable: true }) }, ["lgtm:demo.enable: unknown key"]],
         ["demo namespace that is not a DNS label", { namespaces: JSON.stringify({ demo: "Demo" }) }, ['lgtm:namespaces.demo = "Demo"', "DNS label"]],
+        ["a chart mirror without a scheme", chartsAt({ mirror: "charts.example.com" }), ['lgtm:charts.mirror = "charts.example.com": expected ' + mirrorAccepted]],
+        ["a chart mirror of another scheme", chartsAt({ mirror: "ftp://charts.example.com/" }), ['lgtm:charts.mirror = "ftp://charts.example.com/"', "scheme http, https or oci, not ftp"]],
+        ["an OCI chart mirror without a host", chartsAt({ mirror: "oci:///helm-charts" }), ['lgtm:charts.mirror = "oci:///helm-charts"', "with a host after the scheme's //"]],
+        ["a chart mirror with a query", chartsAt({ mirror: "https://charts.example.com/?channel=stable" }), ["lgtm:charts.mirror", "without a query or fragment"]],
+        ["a chart mirror with a fragment", chartsAt({ mirror: "https://charts.example.com/#top" }), ["lgtm:charts.mirror", "without a query or fragment"]],
+        ["a chart mirror with Helm template delimiters", chartsAt({ mirror: "https://{{ .Values.host }}/charts" }), ["lgtm:charts.mirror", "without Helm template delimiters {{ }}"]],
+        ["a chart mirror that is not text", chartsAt({ mirror: 443 }), ["lgtm:charts.mirror = 443: expected " + mirrorAccepted]],
+        ["a relative charts directory", chartsAt({ directory: "charts" }), ['lgtm:charts.directory = "charts": expected an absolute path such as /srv/helm-charts', "<name>-<version>.tgz or <name>/<version>/"]],
+        ["a chart mirror and a directory", chartsAt({ mirror: "https://charts.example.com/", directory: "/srv/helm-charts" }), ['lgtm:charts.directory = "/srv/helm-charts": expected no directory together with charts.mirror']],
+        ["a misspelled charts key", chartsAt({ repository: "https://charts.example.com/" }), ["lgtm:charts.repository: unknown key"]],
+        ["charts as a URL", { charts: "https://charts.example.com/" }, ["lgtm:charts", "expected an object"]],
     ];
     for (const [title, raw, fragments] of cases) {
         it(`rejects ${title}`, () => rejects(raw, ...fragments));
@@ -313,6 +331,57 @@ describe("config validation", () => {
         assert.throws(() => platformSecrets(config, (key) => (key === "grafanaDatabasePassword" ? undefined : pulumi.secret(key))), /grafanaDatabasePassword is not set/);
     });
 
+    it("takes every chart from upstream by default, else from the mirror or directory the stack names", () => {
+        assert.equal(parsePlatformConfig({}).charts, undefined);
+        assert.equal(parsePlatformConfig({ ...prod }).charts, undefined);
+        for (const mirror of ["https://charts.internal.example.com/", "http://127.0.0.1:8879", "oci://registry.example.com/helm-charts"]) {
+            assert.deepEqual(parsePlatformConfig(chartsAt({ mirror })).charts, { mirror });
+        }
+        assert.deepEqual(parsePlatformConfig(chartsAt({ directory: "/srv/helm-charts" })).charts, { directory: "/srv/helm-charts" });
+    });
+
+    it("refuses credentials in a chart mirror's URL without showing them, and says where they belong", () => {
+        for (const mirror of ["https://ci:hunter2@charts.example.com/", "oci://robot:hunter2@registry.example.com/helm-charts"]) {
+            assert.throws(
+                () => parsePlatformConfig(chartsAt({ mirror })),
+                (err: unknown) => {
+                    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+                    assert.ok(!err.message.includes("hunter2") && !err.message.includes("robot") && !err.message.includes("//ci"), err.message);
+                    assert.match(err.message, /lgtm:charts\.mirror = "(https|oci):\/\/<credentials not shown>@/);
+                    assert.match(err.message, /without user name or password .*repository secret .*helm registry login/);
+                    return true;
+                },
+            );
+        }
+    });
+
+    it("judges chart mirrors as Helm parses them (WHATWG URLs)", () => {
+        for (const ok of ["https://charts.example.com", "https://charts.example.com:8443/helm/stable/", "http://[::1]:8879/", "oci://ghcr.io/acme/helm-charts"]) {
+            assert.equal(chartMirrorProblem(ok), undefined, ok);
+        }
+        for (const bad of ["", "/srv/charts", "https://", "https://charts.example.com/?", "https:// charts.example.com", "mailto:charts@example.com", "https://:secret@charts.example.com/"]) {
+            assert.ok(chartMirrorProblem(bad), `accepted ${JSON.stringify(bad)}`);
+        }
+    });
+
+    it("needs every pinned chart in a charts directory, and names those it lacks", () => {
+        const directory = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-config-charts-"));
+        try {
+            for (const ref of Object.values(charts).slice(1)) fs.writeFileSync(path.join(directory, `${ref.name}-${ref.version}.tgz`), "");
+            const config = parsePlatformConfig(chartsAt({ directory }));
+            const [first] = Object.values(charts);
+            assert.deepEqual(chartDirectoryProblems(config), [
+                `charts.directory = ${JSON.stringify(directory)}: expected every pinned chart there as <name>-<version>.tgz or <name>/<version>/Chart.yaml; ` +
+                    `missing ${first.name} ${first.version} (npm run fetch-charts -- --charts ${directory} pulls them)`,
+            ]);
+            fs.mkdirSync(path.join(directory, first.name, first.version), { recursive: true });
+            fs.writeFileSync(path.join(directory, first.name, first.version, "Chart.yaml"), "");
+            assert.deepEqual(chartDirectoryProblems(config), []);
+        } finally {
+            fs.rmSync(directory, { recursive: true, force: true });
+        }
+    });
+
     it("reports every problem at once", () => {
         rejects({ metrics: JSON.stringify({ retention: "5x", prometheusReplicas: 0 }) }, "lgtm:metrics.retention", "lgtm:metrics.prometheusReplicas");
     });
@@ -342,6 +411,15 @@ describe("config validation", () => {
     it("the program entry rejects external storage without credentials before registering any resource", async () => {
         const config = { "lgtm:profile": "prod", "lgtm:grafana": prodHost, "lgtm:objectStorage": s3(), "lgtm:objectStorageAccessKeyId": accessKeyId };
         await programEntryRejects(config, "lgtm:objectStorageSecretAccessKey = (missing)");
+    });
+
+    it("the program entry rejects a charts directory without the pinned charts before registering any resource", async () => {
+        const directory = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-config-charts-"));
+        try {
+            await programEntryRejects({ "lgtm:charts": JSON.stringify({ directory }) }, `lgtm:charts.directory = ${JSON.stringify(directory)}: expected every pinned chart there`);
+        } finally {
+            fs.rmSync(directory, { recursive: true, force: true });
+        }
     });
 
     // Last of the program entry tests: a program that loads successfully stays loaded (module cache).

@@ -1,7 +1,10 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { charts } from "../components/charts";
+import { ChartRef, charts } from "../components/charts";
 import { Evaluation, evaluatePlatform, RegisteredResource, valueOf } from "../tools/render/evaluate";
 
 const releaseType = "kubernetes:helm.sh/v3:Release";
@@ -83,6 +86,58 @@ describe("platform under mocks", function () {
             const names = split.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort();
             assert.deepEqual(names, ["agents", "logs", "metrics", "storage", "thanos", "traces", "ui"]);
         });
+    });
+
+    describe("chart source (lgtm:charts)", () => {
+        const httpMirror = "https://charts.internal.example.com/";
+        const ociMirror = "oci://registry.example.com/helm-charts";
+        let directory: string;
+        before(() => {
+            directory = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-platform-charts-"));
+            for (const ref of Object.values(charts)) fs.writeFileSync(path.join(directory, `${ref.name}-${ref.version}.tgz`), "");
+        });
+        after(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+        /** The pin behind each release; Tempo's follows the mode. */
+        const pinOf = (releaseName: string, tempoMode: string): ChartRef => {
+            const pins: Record<string, ChartRef> = {
+                minio: charts.minio,
+                "prometheus-crds": charts.prometheusOperatorCrds,
+                kps: charts.kubePrometheusStack,
+                thanos: charts.thanos,
+                loki: charts.loki,
+                tempo: tempoMode === "distributed" ? charts.tempoDistributed : charts.tempo,
+                grafana: charts.grafana,
+                alloy: charts.alloy,
+            };
+            assert.ok(pins[releaseName], `release ${releaseName} has no pin in this test: add it`);
+            return pins[releaseName];
+        };
+        const sources: [string, Record<string, string> | undefined, (ref: ChartRef) => { chart: string; repo?: string }][] = [
+            ["no source: each chart's upstream repository", undefined, (ref) =>
+                ref.repository.startsWith("oci://") ? { chart: `${ref.repository}/${ref.name}` } : { chart: ref.name, repo: ref.repository }],
+            ["an HTTP(S) mirror: the chart by name from the mirror, the OCI-hosted Thanos chart too", { mirror: httpMirror }, (ref) => ({ chart: ref.name, repo: httpMirror })],
+            ["an OCI mirror: <mirror>/<name>", { mirror: ociMirror }, (ref) => ({ chart: `${ociMirror}/${ref.name}` })],
+            ["a directory: the chart's archive there", { directory: "(the test's directory)" }, (ref) => ({ chart: path.join(directory, `${ref.name}-${ref.version}.tgz`) })],
+        ];
+        for (const [title, source, expected] of sources) {
+            it(`every release, in either Tempo mode, takes its pinned chart from ${title}`, async () => {
+                const stated = source && "directory" in source ? { directory } : source;
+                const seen = new Set<ChartRef>();
+                for (const tempoMode of ["monolithic", "distributed"]) {
+                    const e = await evaluatePlatform({ tempo: JSON.stringify({ mode: tempoMode }), ...(stated ? { charts: JSON.stringify(stated) } : {}) });
+                    for (const r of e.resources.filter((x) => x.type === releaseType)) {
+                        const pin = pinOf(r.inputs.name, tempoMode);
+                        seen.add(pin);
+                        const { chart, repo } = expected(pin);
+                        assert.equal(r.inputs.chart, chart, r.inputs.name);
+                        assert.equal(r.inputs.repositoryOpts?.repo, repo, r.inputs.name);
+                        assert.equal(r.inputs.version, pin.version, r.inputs.name);
+                    }
+                }
+                assert.deepEqual([...seen].map((ref) => ref.name).sort(), Object.values(charts).map((ref) => ref.name).sort(), "every pinned chart is installed by some release");
+            });
+        }
     });
 
     describe("wiring follows the producers", () => {

@@ -2,6 +2,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { charts } from "../../components/charts";
+import { ConfigError } from "../../stacks/config";
 import { collectStack } from "../../tools/render/collect";
 import { configAssignments, readStackConfig } from "../../tools/render/stackConfig";
 
@@ -52,6 +54,16 @@ describe("render: stack config", () => {
         assert.ok(model.secretValues.includes("<secret lgtm:objectStorageAccessKeyId from stack config>"));
         assert.ok(model.secretValues.includes("<secret lgtm:objectStorageSecretAccessKey, not set yet>"));
         assert.ok(!model.releases.some((r) => r.releaseName === "minio"));
+    });
+
+    it("renders the pinned charts whatever lgtm:charts names (a directory on another machine, a mirror out of reach), and still validates it", async () => {
+        for (const source of ["{ directory: /srv/not-on-this-machine }", "{ mirror: \"oci://registry.internal.example.com/helm-charts\" }"]) {
+            const model = await collectStack(project([`  lgtm:charts: ${source}`]), "test");
+            const thanos = model.releases.find((r) => r.releaseName === "thanos");
+            assert.deepEqual(thanos?.chart, charts.thanos, source);
+            assert.deepEqual(model.releases.find((r) => r.releaseName === "loki")?.chart, charts.loki, source);
+        }
+        await assert.rejects(collectStack(project(["  lgtm:charts: { directory: charts }"]), "test"), (err: unknown) => err instanceof ConfigError && err.message.includes('lgtm:charts.directory = "charts"'));
     });
 
     describe("--set assignments", () => {

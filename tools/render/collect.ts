@@ -31,13 +31,17 @@ export interface OfflineStackConfig {
 /**
  * The config of a stack of the project in `projectDir`, with `overrides` replacing whole keys (as
  * `pulumi config set` would). Secret keys the stack needs but its file does not set yet (a fresh
- * prod stack) get stand-ins, so a stack file can be checked before its secrets are set.
+ * prod stack) get stand-ins, so a stack file can be checked before its secrets are set. The chart
+ * source (`charts`) is validated, then left out: the render finds each pinned chart itself (`--charts`,
+ * the cache, upstream), while a mirror or directory is where the cluster's installs fetch them, which
+ * this machine may not reach or hold.
  */
 export function offlineStackConfig(projectDir: string, stack: string, overrides: RawConfig = {}): OfflineStackConfig {
-    const { project, raw: fileRaw } = readStackConfig(projectDir, stack);
-    const raw = { ...fileRaw, ...overrides };
+    const { project, raw: stackRaw } = readStackConfig(projectDir, stack);
     const prefix = `${project}:`;
-    const unsetSecretKeys = requiredSecretKeys(parsePlatformConfig(raw, prefix, { allowUnsetSecrets: true })).filter((key) => !raw[key]);
+    const stated: RawConfig = { ...stackRaw, ...overrides };
+    const unsetSecretKeys = requiredSecretKeys(parsePlatformConfig(stated, prefix, { allowUnsetSecrets: true })).filter((key) => !stated[key]);
+    const raw = Object.fromEntries(Object.entries(stated).filter(([key]) => key !== "charts"));
     const standIns = Object.fromEntries(unsetSecretKeys.map((key) => [key, `<secret ${prefix}${key}, not set yet>`]));
     return { raw: { ...raw, ...standIns }, prefix, unsetSecretKeys };
 }
