@@ -30,7 +30,7 @@ describe("render: stack config", () => {
     it("reads secure values as stand-ins named after their key", () => {
         const dir = project([...prodStorage, "  lgtm:objectStorageAccessKeyId:", "    secure: v1:AAAA"]);
         const { raw } = readStackConfig(dir, "test");
-        assert.equal(raw.objectStorageAccessKeyId, "<secret lgtm:objectStorageAccessKeyId from stack config>");
+        assert.equal(raw.objectStorageAccessKeyId, "<secret:lgtm:objectStorageAccessKeyId:from-stack-config>");
         assert.equal(raw.profile, "prod");
     });
 
@@ -49,8 +49,8 @@ describe("render: stack config", () => {
         const model = await collectStack(dir, "test");
         assert.deepEqual(model.objectStore, { type: "external", endpoint: "s3.us-east-1.amazonaws.com", tls: true, forcePathStyle: false, unsetSecretKeys: ["lgtm:objectStorageSecretAccessKey"] });
         assert.deepEqual(model.buckets, ["loki-chunks", "loki-ruler", "tempo-traces", "thanos-metrics"]);
-        assert.ok(model.secretValues.includes("<secret lgtm:objectStorageAccessKeyId from stack config>"));
-        assert.ok(model.secretValues.includes("<secret lgtm:objectStorageSecretAccessKey, not set yet>"));
+        assert.ok(model.secretValues.includes("<secret:lgtm:objectStorageAccessKeyId:from-stack-config>"));
+        assert.ok(model.secretValues.includes("<secret:lgtm:objectStorageSecretAccessKey:not-set-yet>"));
         assert.ok(!model.releases.some((r) => r.releaseName === "minio"));
     });
 

@@ -38,7 +38,8 @@ export function offlineStackConfig(projectDir: string, stack: string, overrides:
     const raw = { ...fileRaw, ...overrides };
     const prefix = `${project}:`;
     const unsetSecretKeys = requiredSecretKeys(parsePlatformConfig(raw, prefix, { allowUnsetSecrets: true })).filter((key) => !raw[key]);
-    const standIns = Object.fromEntries(unsetSecretKeys.map((key) => [key, `<secret ${prefix}${key}, not set yet>`]));
+    // Like undecryptedSecret's, these pass the form rules of every credential key.
+    const standIns = Object.fromEntries(unsetSecretKeys.map((key) => [key, `<secret:${prefix}${key}:not-set-yet>`]));
     return { raw: { ...raw, ...standIns }, prefix, unsetSecretKeys };
 }
 
