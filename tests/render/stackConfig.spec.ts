@@ -3,7 +3,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { collectStack } from "../../tools/render/collect";
-import { configAssignments, readStackConfig } from "../../tools/render/stackConfig";
+import { checkPlaintext } from "../../tools/render/checks/plaintext";
+import { configAssignments, readStackConfig, undecryptedSecret } from "../../tools/render/stackConfig";
+import { checkInput, messages } from "./fixtures";
 
 const projectFile = "name: lgtm\nruntime: nodejs\nconfig:\n  profile:\n    type: string\n    default: dev\n";
 const prodStorage = [
@@ -52,6 +54,18 @@ describe("render: stack config", () => {
         assert.ok(model.secretValues.includes("<secret:lgtm:objectStorageAccessKeyId:from-stack-config>"));
         assert.ok(model.secretValues.includes("<secret:lgtm:objectStorageSecretAccessKey:not-set-yet>"));
         assert.ok(!model.releases.some((r) => r.releaseName === "minio"));
+    });
+
+    it("verifies a MinIO stack whose root credentials and Grafana password are secure values: their stand-ins are the credentials verify guards", async () => {
+        const keys = ["objectStorageAccessKeyId", "objectStorageSecretAccessKey", "grafanaAdminPassword"];
+        const dir = project(keys.flatMap((key, i) => [`  lgtm:${key}:`, `    secure: v1:${i}AAAA`]));
+        const model = await collectStack(dir, "test");
+        const [user, password, adminPassword] = keys.map((key) => undecryptedSecret(`lgtm:${key}`));
+        assert.deepEqual([...model.secretValues].sort(), [user, password, adminPassword].sort(), "nothing generated");
+        const secretData = (name: string) => model.objects.find((o) => o.kind === "Secret" && o.metadata.name === name)?.stringData as Record<string, string> | undefined;
+        assert.deepEqual(secretData("minio-root-credentials"), { rootUser: user, rootPassword: password });
+        assert.equal(secretData("grafana-admin")?.["admin-password"], adminPassword);
+        assert.deepEqual(messages(checkPlaintext(checkInput(model))), []);
     });
 
     describe("--set assignments", () => {
