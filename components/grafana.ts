@@ -231,9 +231,14 @@ export interface GrafanaArgs {
     readonly resources: ComputeResources;
     /** Resources of each provisioning sidecar. */
     readonly sidecarResources: ComputeResources;
+    /**
+     * Admin password the operator brings (a Pulumi secret, at least 12 characters); undefined
+     * generates one here, with `@pulumi/random`, and the Pulumi state keeps the only copy.
+     */
+    readonly adminPassword?: pulumi.Output<string>;
 }
 
-export interface GrafanaValuesInput extends Omit<GrafanaArgs, "namespace" | "chartSource" | "crds" | "datasources" | "dashboardNamespaces" | "database"> {
+export interface GrafanaValuesInput extends Omit<GrafanaArgs, "namespace" | "chartSource" | "crds" | "datasources" | "dashboardNamespaces" | "database" | "adminPassword"> {
     /** Grafana's namespace (its replicas find each other through their headless Service there). */
     readonly namespace: string;
     readonly datasources: DatasourceEndpoints;
@@ -373,7 +378,7 @@ export class Grafana extends pulumi.ComponentResource {
     /** Public URL through the ingress, or undefined without one. */
     public readonly externalUrl: pulumi.Output<string | undefined>;
     public readonly adminUser: pulumi.Output<string>;
-    /** Generated admin password (secret). */
+    /** Admin password, brought or generated (secret). */
     public readonly adminPassword: pulumi.Output<string>;
     /** Labels of the Grafana pod (for NetworkPolicies). */
     public readonly podSelectors: GrafanaPodSelectors;
@@ -381,18 +386,16 @@ export class Grafana extends pulumi.ComponentResource {
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:ui:Grafana", name, {}, opts);
 
-        const password = new random.RandomPassword(
-            `${name}-admin-password`,
-            { length: 32, special: false },
-            { parent: this, additionalSecretOutputs: ["result"] },
-        );
+        const password =
+            args.adminPassword ??
+            new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this, additionalSecretOutputs: ["result"] }).result;
         const adminSecretName = `${args.releaseName}-admin`;
         const adminSecret = new k8s.core.v1.Secret(
             `${name}-admin`,
             {
                 metadata: { name: adminSecretName, namespace: args.namespace },
                 type: "Opaque",
-                stringData: { [adminUserKey]: grafanaAdminUser, [adminPasswordKey]: password.result },
+                stringData: { [adminUserKey]: grafanaAdminUser, [adminPasswordKey]: password },
             },
             { parent: this },
         );
@@ -421,7 +424,7 @@ export class Grafana extends pulumi.ComponentResource {
         this.podSelectors = grafanaPodSelectors(args.releaseName);
         this.externalUrl = this.release.status.apply(() => externalUrl(args.ingress, args.subPath));
         this.adminUser = pulumi.output(grafanaAdminUser);
-        this.adminPassword = pulumi.secret(password.result);
+        this.adminPassword = pulumi.secret(password);
         this.registerOutputs({ url: this.url, service: this.service, externalUrl: this.externalUrl, adminUser: this.adminUser, adminPassword: this.adminPassword });
     }
 }

@@ -27,6 +27,12 @@ export function minioPodSelectors(releaseName: string) {
 }
 export type MinioPodSelectors = ReturnType<typeof minioPodSelectors>;
 
+/** MinIO's root user and password (Pulumi secrets); consumers sign their S3 requests with them. */
+export interface MinioRootCredentials {
+    readonly user: pulumi.Output<string>;
+    readonly password: pulumi.Output<string>;
+}
+
 export interface MinioArgs {
     /** Namespace for MinIO and its credentials Secret. */
     readonly namespace: pulumi.Input<string>;
@@ -54,6 +60,11 @@ export interface MinioArgs {
     readonly jobResources: ComputeResources;
     /** The cluster's availability zones (`lgtm:zones`), to spread distributed MinIO's pods over; none to spread over nodes only. */
     readonly zones: readonly string[];
+    /**
+     * Root credentials the operator brings (at least 3 and 8 characters, MinIO's limits); undefined
+     * generates them here, with `@pulumi/random`, and the Pulumi state keeps the only copy.
+     */
+    readonly rootCredentials?: MinioRootCredentials;
 }
 
 export interface MinioValuesInput {
@@ -129,7 +140,14 @@ export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
     };
 }
 
-/** MinIO as the platform's object store: root credentials generated here, buckets created by the release. */
+/** Root credentials of MinIO's own, for a stack that brings none. */
+function generatedRootCredentials(name: string, parent: pulumi.Resource): MinioRootCredentials {
+    const user = new random.RandomString(`${name}-root-user`, { length: 16, special: false, upper: false }, { parent });
+    const password = new random.RandomPassword(`${name}-root-password`, { length: 40, special: false }, { parent, additionalSecretOutputs: ["result"] });
+    return { user: user.result, password: password.result };
+}
+
+/** MinIO as the platform's object store: root credentials brought or generated, buckets created by the release. */
 export class Minio extends pulumi.ComponentResource implements ObjectStore {
     public readonly endpoint: pulumi.Output<string>;
     public readonly region: pulumi.Output<string>;
@@ -145,19 +163,14 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
     constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:storage:Minio", name, {}, opts);
 
-        const rootUser = new random.RandomString(`${name}-root-user`, { length: 16, special: false, upper: false }, { parent: this });
-        const rootPassword = new random.RandomPassword(
-            `${name}-root-password`,
-            { length: 40, special: false },
-            { parent: this, additionalSecretOutputs: ["result"] },
-        );
+        const root = args.rootCredentials ?? generatedRootCredentials(name, this);
         const credentialsSecretName = `${args.releaseName}-root-credentials`;
         const credentialsSecret = new k8s.core.v1.Secret(
             `${name}-root-credentials`,
             {
                 metadata: { name: credentialsSecretName, namespace: args.namespace },
                 type: "Opaque",
-                stringData: { [rootUserKey]: rootUser.result, [rootPasswordKey]: rootPassword.result },
+                stringData: { [rootUserKey]: root.user, [rootPasswordKey]: root.password },
             },
             { parent: this },
         );
@@ -196,7 +209,7 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
             tempo: afterRelease(args.buckets.tempo),
             thanos: afterRelease(args.buckets.thanos),
         };
-        this.credentials = { accessKeyId: pulumi.secret(rootUser.result), secretAccessKey: pulumi.secret(rootPassword.result) };
+        this.credentials = { accessKeyId: pulumi.secret(root.user), secretAccessKey: pulumi.secret(root.password) };
 
         this.registerOutputs({
             endpoint: this.endpoint,

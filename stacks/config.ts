@@ -14,24 +14,41 @@ const scalarKeys = ["profile", "clusterName", "kubeconfig", "kubeContext", "stor
 const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts"] as const;
 /** List keys: a whole list that replaces the profile's default. */
 const listKeys = ["zones"] as const;
-/** The external object store's credentials. */
+/**
+ * The object store's credentials: the external store's (required), or MinIO's root user and
+ * password (optional: both set, or both generated).
+ */
 const objectStorageSecretKeys = ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"] as const;
+type ObjectStorageSecretKey = (typeof objectStorageSecretKeys)[number];
 /** Alertmanager's notification URLs (optional). */
 const notificationSecretKeys = ["slackWebhookUrl", "alertWebhookUrl"] as const;
 /** The password of Grafana's external database (`grafana.database`). */
 const grafanaDatabasePasswordKey = "grafanaDatabasePassword" as const;
+/** Grafana's admin password (optional: generated when unset). */
+const grafanaAdminPasswordKey = "grafanaAdminPassword" as const;
 /**
  * Secret keys (`pulumi config set --secret`): read only as secrets by `readPlatformSecrets`. Here
- * they are checked for presence (and the URLs for their form) only; a value is never echoed.
+ * they are checked for presence and form only; a value is never echoed.
  */
-export const secretKeys = [...objectStorageSecretKeys, ...notificationSecretKeys, grafanaDatabasePasswordKey] as const;
+export const secretKeys = [...objectStorageSecretKeys, ...notificationSecretKeys, grafanaDatabasePasswordKey, grafanaAdminPasswordKey] as const;
 export type SecretKey = (typeof secretKeys)[number];
 
-/** What each object storage secret key holds, for messages. */
-const secretKeyMeaning: Record<(typeof objectStorageSecretKeys)[number], string> = {
-    objectStorageAccessKeyId: "the access key id of the external S3 service",
-    objectStorageSecretAccessKey: "the secret access key of the external S3 service",
+/** What each object storage secret key holds with each store type, for messages. */
+const secretKeyMeaning: Record<PlatformConfig["objectStorage"]["type"], Record<ObjectStorageSecretKey, string>> = {
+    external: {
+        objectStorageAccessKeyId: "the access key id of the external S3 service",
+        objectStorageSecretAccessKey: "the secret access key of the external S3 service",
+    },
+    minio: {
+        objectStorageAccessKeyId: "MinIO's root user",
+        objectStorageSecretAccessKey: "MinIO's root password",
+    },
 };
+
+/** A secret value in a message: only whether it is empty, never what it is. */
+const hidden = (value: string) => (value === "" ? "(empty)" : "(secret, not shown)");
+/** Characters counted as a person would (a character outside the BMP is one, not two UTF-16 units). */
+const characters = (value: string) => [...value].length;
 
 /** Raw stack config as Pulumi hands it over: key (without the project prefix) → string (objects as JSON). */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
@@ -151,6 +168,7 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
         ...crossFieldProblems(config),
         ...grafanaProblems(config, overrides.grafana),
         ...secretKeyProblems(config, raw, prefix, options),
+        ...credentialFormProblems(config, raw),
         ...notificationProblems(raw, config),
     );
     if (problems.length > 0) throw new ConfigError(problems, prefix);
@@ -181,21 +199,29 @@ export function requiredSecretKeys(c: PlatformConfig): SecretKey[] {
     return c.grafana.database ? [...keys, grafanaDatabasePasswordKey] : keys;
 }
 
-/** Credentials that are needed but unset, or set but unused. Presence only: a value never reaches a message. */
+/** Credentials that are needed but unset, set but unused, or half set. Presence only: a value never reaches a message. */
 function secretKeyProblems(c: PlatformConfig, raw: RawConfig, prefix: string, options: ParseOptions): string[] {
     const problems: string[] = [];
-    for (const key of objectStorageSecretKeys) {
-        const value = raw[key];
-        if (c.objectStorage.type === "external" && !value && !options.allowUnsetSecrets) {
-            problems.push(
-                `${key} = ${value === undefined ? "(missing)" : "(empty)"}: expected ${secretKeyMeaning[key]}, since objectStorage.type is external; ` +
-                    `set it as a secret: pulumi config set --secret ${prefix}${key} <value>`,
-            );
+    const type = c.objectStorage.type;
+    if (type === "external") {
+        for (const key of objectStorageSecretKeys) {
+            const value = raw[key];
+            if (!value && !options.allowUnsetSecrets) {
+                problems.push(
+                    `${key} = ${value === undefined ? "(missing)" : "(empty)"}: expected ${secretKeyMeaning.external[key]}, since objectStorage.type is external; ` +
+                        `set it as a secret: pulumi config set --secret ${prefix}${key} <value>`,
+                );
+            }
         }
-        if (c.objectStorage.type !== "external" && value !== undefined) {
+    } else {
+        // MinIO's root user and password come as a pair: both the operator's, or both generated.
+        const set = objectStorageSecretKeys.filter((key) => raw[key] !== undefined);
+        const unset = objectStorageSecretKeys.filter((key) => raw[key] === undefined);
+        if (set.length === 1) {
             problems.push(
-                `${key} = (secret, not shown): expected no value while objectStorage.type is ${c.objectStorage.type} (MinIO's credentials are generated); ` +
-                    `set objectStorage.type to external, or remove it: pulumi config rm ${prefix}${key}`,
+                `${set[0]} = ${hidden(raw[set[0]] ?? "")}: expected together with ${unset[0]} while objectStorage.type is ${type} ` +
+                    `(${secretKeyMeaning.minio.objectStorageAccessKeyId} and ${secretKeyMeaning.minio.objectStorageSecretAccessKey} are both set, or both generated); ` +
+                    `set it as a secret: pulumi config set --secret ${prefix}${unset[0]} <value>, or remove the other: pulumi config rm ${prefix}${set[0]}`,
             );
         }
     }
@@ -211,6 +237,42 @@ function secretKeyProblems(c: PlatformConfig, raw: RawConfig, prefix: string, op
             `${grafanaDatabasePasswordKey} = (secret, not shown): expected no value while grafana.database is not set (Grafana uses its own SQLite file); ` +
                 `set grafana.database, or remove it: pulumi config rm ${prefix}${grafanaDatabasePasswordKey}`,
         );
+    }
+    return problems;
+}
+
+/** MinIO's own limits on its root credentials: it refuses to start with shorter ones. */
+const minioRootMinimum: Record<ObjectStorageSecretKey, number> = { objectStorageAccessKeyId: 3, objectStorageSecretAccessKey: 8 };
+/** Grafana takes any admin password; this is the platform's floor for a login that can do everything. */
+const grafanaAdminPasswordMinimum = 12;
+const controlCharacter = /\p{Cc}/u;
+
+/**
+ * The form of the credentials the operator brings, checked for where they land; like every secret
+ * rule, a message says what is wrong and never shows the value.
+ */
+function credentialFormProblems(c: PlatformConfig, raw: RawConfig): string[] {
+    const problems: string[] = [];
+    for (const key of objectStorageSecretKeys) {
+        const value = raw[key];
+        // An unset or empty key of an external store is a presence problem, reported as such.
+        if (value === undefined || (value === "" && c.objectStorage.type === "external")) continue;
+        const minimum = minioRootMinimum[key];
+        if (c.objectStorage.type === "minio" && characters(value) < minimum) {
+            problems.push(`${key} = ${hidden(value)}: expected at least ${minimum} characters, as ${secretKeyMeaning.minio[key]} (MinIO refuses to start with a shorter one)`);
+        }
+        // Every consumer signs its S3 requests with these keys, read from Secrets and config files;
+        // S3 keys never hold such characters, and "{{" would be taken for a Helm template.
+        if (/\s/.test(value) || controlCharacter.test(value) || value.includes("{{")) {
+            problems.push(`${key} = ${hidden(value)}: expected an S3 key without whitespace, control characters or "{{"`);
+        }
+    }
+    const adminPassword = raw[grafanaAdminPasswordKey];
+    if (adminPassword !== undefined && characters(adminPassword) < grafanaAdminPasswordMinimum) {
+        problems.push(`${grafanaAdminPasswordKey} = ${hidden(adminPassword)}: expected at least ${grafanaAdminPasswordMinimum} characters (it logs in as Grafana's admin); or remove it to have one generated`);
+    }
+    if (adminPassword !== undefined && controlCharacter.test(adminPassword)) {
+        problems.push(`${grafanaAdminPasswordKey} = ${hidden(adminPassword)}: expected no control characters (line breaks, tabs, …); Grafana reads it from an environment variable filled from a Secret`);
     }
     return problems;
 }
@@ -421,7 +483,10 @@ export function chartDirectoryProblems(c: PlatformConfig): string[] {
 
 /** Secret config the platform hands to its components, as Pulumi secrets. */
 export interface PlatformSecrets {
-    /** Credentials of the external object store; present exactly when `objectStorage.type` is external. */
+    /**
+     * Credentials of the object store: the external store's (present exactly when `objectStorage.type`
+     * is external), or MinIO's root user and password when the stack sets them (else MinIO's are generated).
+     */
     readonly objectStorage?: ObjectStoreCredentials;
     /** Slack incoming-webhook URL for Alertmanager. */
     readonly slackWebhookUrl?: pulumi.Output<string>;
@@ -429,6 +494,8 @@ export interface PlatformSecrets {
     readonly alertWebhookUrl?: pulumi.Output<string>;
     /** Password of Grafana's external database; present exactly when `grafana.database` is set. */
     readonly grafanaDatabasePassword?: pulumi.Output<string>;
+    /** Grafana's admin password when the stack sets it (else it is generated). */
+    readonly grafanaAdminPassword?: pulumi.Output<string>;
 }
 
 /**
@@ -441,11 +508,24 @@ export function platformSecrets(config: PlatformConfig, secret: (key: SecretKey)
         if (value === undefined) throw new Error(`${key} is not set, although the config requires it (validation should have said so)`);
         return value;
     };
+    /** MinIO's root user and password: both, or neither (generated then). */
+    const minioRoot = (): ObjectStoreCredentials | undefined => {
+        const accessKeyId = secret("objectStorageAccessKeyId");
+        const secretAccessKey = secret("objectStorageSecretAccessKey");
+        if (accessKeyId !== undefined && secretAccessKey !== undefined) return { accessKeyId, secretAccessKey };
+        if (accessKeyId !== undefined || secretAccessKey !== undefined) {
+            throw new Error("one of objectStorageAccessKeyId and objectStorageSecretAccessKey is set without the other (validation should have said so)");
+        }
+        return undefined;
+    };
+    const objectStorage =
+        config.objectStorage.type === "external"
+            ? { accessKeyId: required("objectStorageAccessKeyId"), secretAccessKey: required("objectStorageSecretAccessKey") }
+            : minioRoot();
+    const optionalKeys = [...notificationSecretKeys, grafanaAdminPasswordKey] as const;
     return {
-        ...(config.objectStorage.type === "external"
-            ? { objectStorage: { accessKeyId: required("objectStorageAccessKeyId"), secretAccessKey: required("objectStorageSecretAccessKey") } }
-            : {}),
-        ...Object.fromEntries(notificationSecretKeys.flatMap((key) => {
+        ...(objectStorage ? { objectStorage } : {}),
+        ...Object.fromEntries(optionalKeys.flatMap((key) => {
             const value = secret(key);
             return value === undefined ? [] : [[key, value]];
         })),

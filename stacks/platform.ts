@@ -137,6 +137,8 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                     resources: sizing.minio.server,
                     jobResources: sizing.minio.jobs,
                     zones: config.zones,
+                    // With type minio, the object store's secret keys are MinIO's root user and password (when set).
+                    rootCredentials: secrets.objectStorage && { user: secrets.objectStorage.accessKeyId, password: secrets.objectStorage.secretAccessKey },
                 },
                 stateful,
             );
@@ -315,6 +317,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             database: grafanaDatabase(config.grafana.database, secrets.grafanaDatabasePassword),
             resources: sizing.grafana.server,
             sidecarResources: sizing.grafana.sidecar,
+            adminPassword: secrets.grafanaAdminPassword,
         },
         stateful,
     );

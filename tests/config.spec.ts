@@ -16,6 +16,9 @@ const secretAccessKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const credentials = { objectStorageAccessKeyId: accessKeyId, objectStorageSecretAccessKey: secretAccessKey };
 const prod = { profile: "prod", grafana: prodHost, objectStorage: s3(), ...credentials };
 const noCredentials = () => ({ objectStorageAccessKeyId: undefined, objectStorageSecretAccessKey: undefined });
+/** MinIO's root user and password brought by the operator (the object store's secret keys with type minio). */
+const minioRoot = { objectStorageAccessKeyId: "minio-admin", objectStorageSecretAccessKey: "minio-root-password-1" };
+const grafanaAdminPassword = "grafana-admin-password-1";
 /** Grafana on an external PostgreSQL: prod's ingress plus `extra`, and the password as secret config. */
 const postgres = { type: "postgres", host: "grafana-db.example.com:5432", name: "grafana", user: "grafana" };
 const databasePassword = "s3cr3t-Grafana-DB-pw";
@@ -137,7 +140,26 @@ describe("config validation", () => {
             "lgtm:objectStorageSecretAccessKey = (missing): expected the secret access key",
         ]],
         ["an empty secret access key", { ...prod, objectStorageSecretAccessKey: "" }, ["lgtm:objectStorageSecretAccessKey = (empty)"]],
-        ["credentials while MinIO is the store", { ...credentials }, ["lgtm:objectStorageAccessKeyId = (secret, not shown): expected no value while objectStorage.type is minio", "pulumi config rm lgtm:objectStorageAccessKeyId"]],
+        ["MinIO's root user without its password", { objectStorageAccessKeyId: "minio-admin" }, [
+            "lgtm:objectStorageAccessKeyId = (secret, not shown): expected together with objectStorageSecretAccessKey while objectStorage.type is minio",
+            "pulumi config set --secret lgtm:objectStorageSecretAccessKey <value>",
+            "pulumi config rm lgtm:objectStorageAccessKeyId",
+        ]],
+        ["MinIO's root password without its user", { objectStorageSecretAccessKey: secretAccessKey }, [
+            "lgtm:objectStorageSecretAccessKey = (secret, not shown): expected together with objectStorageAccessKeyId",
+        ]],
+        ["a MinIO root user under 3 characters", { ...minioRoot, objectStorageAccessKeyId: "ab" }, ["lgtm:objectStorageAccessKeyId = (secret, not shown): expected at least 3 characters, as MinIO's root user"]],
+        ["a MinIO root password under 8 characters", { ...minioRoot, objectStorageSecretAccessKey: "short-7" }, ["lgtm:objectStorageSecretAccessKey = (secret, not shown): expected at least 8 characters, as MinIO's root password"]],
+        ["an empty MinIO root password", { ...minioRoot, objectStorageSecretAccessKey: "" }, ["lgtm:objectStorageSecretAccessKey = (empty): expected at least 8 characters"]],
+        ["a MinIO root user with a space", { ...minioRoot, objectStorageAccessKeyId: "minio admin" }, ["lgtm:objectStorageAccessKeyId = (secret, not shown): expected an S3 key without whitespace, control characters or \"{{\""]],
+        ["an external secret key with a line break", { ...prod, objectStorageSecretAccessKey: `${secretAccessKey}\n` }, ["lgtm:objectStorageSecretAccessKey = (secret, not shown): expected an S3 key without whitespace"]],
+        ["an external access key id with a control character", { ...prod, objectStorageAccessKeyId: `${accessKeyId}\u0007` }, ["lgtm:objectStorageAccessKeyId = (secret, not shown): expected an S3 key without whitespace, control characters"]],
+        ["a MinIO root password with a Helm template", { ...minioRoot, objectStorageSecretAccessKey: "pass{{ .Values }}word" }, ["lgtm:objectStorageSecretAccessKey = (secret, not shown): expected an S3 key without", "\"{{\""]],
+        ["a Grafana admin password under 12 characters", { grafanaAdminPassword: "eleven-char" }, ["lgtm:grafanaAdminPassword = (secret, not shown): expected at least 12 characters", "remove it to have one generated"]],
+        // Counted in characters: this emoji is two UTF-16 units, so the text is 12 units long.
+        ["a Grafana admin password of 11 characters, one of them an emoji", { grafanaAdminPassword: "\u{1F511}0123456789" }, ["lgtm:grafanaAdminPassword = (secret, not shown): expected at least 12 characters"]],
+        ["an empty Grafana admin password", { grafanaAdminPassword: "" }, ["lgtm:grafanaAdminPassword = (empty): expected at least 12 characters"]],
+        ["a Grafana admin password with a line break", { grafanaAdminPassword: "twelve-chars-and\nmore" }, ["lgtm:grafanaAdminPassword = (secret, not shown): expected no control characters"]],
         ["standalone MinIO in prod", { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { mode: "standalone" } }), ...noCredentials() }, ['lgtm:objectStorage.minio.mode = "standalone"', "distributed in the prod profile"]],
         ["unversioned MinIO in prod", { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { versioning: false } }), ...noCredentials() }, ["lgtm:objectStorage.minio.versioning = false", "expected true in the prod profile"]],
         ["unknown Tempo mode", { tempo: JSON.stringify({ mode: "microservices" }) }, ['lgtm:tempo.mode = "microservices"', "one of monolithic, distributed"]],
@@ -269,7 +291,9 @@ describe("config validation", () => {
     it("never shows a secret value, whatever else is wrong", () => {
         const problems = [
             { ...prod, objectStorage: s3({ endpoint: "http://bad" }) },
-            { ...credentials, objectStorage: JSON.stringify({ type: "minio" }) },
+            { objectStorageSecretAccessKey: secretAccessKey, objectStorage: JSON.stringify({ type: "minio" }) },
+            { objectStorageAccessKeyId: accessKeyId, objectStorageSecretAccessKey: `${secretAccessKey} {{` },
+            { objectStorageAccessKeyId: "ab", objectStorageSecretAccessKey: secretAccessKey },
             { ...prod, objectStorageSecretAccessKey: secretAccessKey, objectStorageAccessKeyId: accessKeyId, metrics: "not json", retension: "1d" },
         ];
         for (const raw of problems) {
@@ -287,15 +311,33 @@ describe("config validation", () => {
         assert.deepEqual(requiredSecretKeys(parsePlatformConfig({})), []);
     });
 
-    it("hands the credentials over as Pulumi secrets, and only for an external store", async () => {
+    it("hands the external store's credentials over as Pulumi secrets", async () => {
         const pulumi = await import("@pulumi/pulumi");
         const asked: string[] = [];
         const read = (key: string) => (key.startsWith("objectStorage") ? (asked.push(key), pulumi.secret(`value of ${key}`)) : undefined);
         const secrets = platformSecrets(parsePlatformConfig(prod), read);
         assert.deepEqual(asked, ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"]);
         assert.equal(await pulumi.isSecret(secrets.objectStorage!.secretAccessKey), true);
-        assert.deepEqual(platformSecrets(parsePlatformConfig({}), read), {});
-        assert.equal(asked.length, 2);
+        assert.deepEqual(platformSecrets(parsePlatformConfig({}), () => undefined), {});
+    });
+
+    it("takes MinIO's root credentials and Grafana's admin password from the operator, as Pulumi secrets, or none to generate them", async () => {
+        const pulumi = await import("@pulumi/pulumi");
+        const raw: RawConfig = { ...minioRoot, grafanaAdminPassword };
+        const config = parsePlatformConfig(raw);
+        assert.equal(config.objectStorage.type, "minio");
+        assert.deepEqual(requiredSecretKeys(config), [], "optional: generated when unset");
+        const secrets = platformSecrets(config, (key) => (raw[key] === undefined ? undefined : pulumi.secret(raw[key]!)));
+        for (const output of [secrets.objectStorage!.accessKeyId, secrets.objectStorage!.secretAccessKey, secrets.grafanaAdminPassword!]) {
+            assert.equal(await pulumi.isSecret(output), true);
+        }
+        assert.deepEqual(
+            await new Promise((resolve) => pulumi.all([secrets.objectStorage!.accessKeyId, secrets.objectStorage!.secretAccessKey, secrets.grafanaAdminPassword!]).apply(resolve)),
+            [minioRoot.objectStorageAccessKeyId, minioRoot.objectStorageSecretAccessKey, grafanaAdminPassword],
+        );
+        // The shortest that MinIO and the Grafana rule accept.
+        parsePlatformConfig({ objectStorageAccessKeyId: "abc", objectStorageSecretAccessKey: "12345678", grafanaAdminPassword: "pässwörd-ßüñ" });
+        assert.throws(() => platformSecrets(config, (key) => (key === "objectStorageAccessKeyId" ? pulumi.secret("minio-admin") : undefined)), /set without the other/);
     });
 
     it("accepts TLS from a cert-manager issuer, with or without a Secret name of its own", () => {

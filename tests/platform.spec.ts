@@ -5,7 +5,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ChartRef, charts } from "../components/charts";
-import { Evaluation, evaluatePlatform, RegisteredResource, valueOf } from "../tools/render/evaluate";
+import { Evaluation, evaluatePlatform, mockedCredential, RegisteredResource, valueOf } from "../tools/render/evaluate";
 
 const releaseType = "kubernetes:helm.sh/v3:Release";
 const secretType = "kubernetes:core/v1:Secret";
@@ -213,7 +213,9 @@ describe("platform under mocks", function () {
 
     describe("secrecy", () => {
         it("credentials are generated, and every generated value stays out of release values", () => {
+            assert.deepEqual(dev.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name).sort(), ["grafana-admin-password", "object-storage-root-password", "object-storage-root-user"]);
             assert.equal(dev.generatedSecrets.length, 3);
+            assert.equal(secret(dev, "grafana-admin").inputs.stringData["admin-password"], mockedCredential("grafana-admin-password"));
             for (const r of dev.resources.filter((x) => x.type === releaseType)) {
                 const text = JSON.stringify(r.inputs.values);
                 for (const s of dev.generatedSecrets) assert.ok(!text.includes(s), `${r.inputs.name} values contain a credential`);
@@ -236,6 +238,60 @@ describe("platform under mocks", function () {
             assert.equal(await pulumi.isSecret(dev.outputs.grafanaAdminPassword), true);
             assert.equal(await pulumi.isSecret(dev.outputs.components.objectStorage.credentials.secretAccessKey), true);
             assert.equal(await pulumi.isSecret(dev.outputs.components.objectStorage.credentials.accessKeyId), true);
+        });
+    });
+
+    describe("credentials the operator brings", () => {
+        const brought = { objectStorageAccessKeyId: "minio-break-glass", objectStorageSecretAccessKey: "minio-root-password-from-vault", grafanaAdminPassword: "grafana-admin-password-from-vault" };
+        let byo: Evaluation;
+        before(async () => {
+            byo = await evaluatePlatform(brought);
+        });
+        it("registers no random resource at all", () => {
+            assert.deepEqual(byo.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name), []);
+            assert.deepEqual(byo.generatedSecrets, []);
+        });
+        it("MinIO's root Secret and Grafana's admin Secret carry them, as secrets", () => {
+            const root = secret(byo, "minio-root-credentials");
+            assert.ok(pulumi.runtime.isRpcSecret(root.rawInputs.stringData));
+            assert.deepEqual(root.inputs.stringData, { rootUser: brought.objectStorageAccessKeyId, rootPassword: brought.objectStorageSecretAccessKey });
+            const admin = secret(byo, "grafana-admin");
+            assert.ok(pulumi.runtime.isRpcSecret(admin.rawInputs.stringData));
+            assert.deepEqual(admin.inputs.stringData, { "admin-user": "admin", "admin-password": brought.grafanaAdminPassword });
+        });
+        it("consumers sign with MinIO's root credentials, and no release value holds any of them", () => {
+            assert.deepEqual(secret(byo, "loki-s3-credentials").inputs.stringData, {
+                LOKI_S3_ACCESS_KEY_ID: brought.objectStorageAccessKeyId,
+                LOKI_S3_SECRET_ACCESS_KEY: brought.objectStorageSecretAccessKey,
+            });
+            for (const r of byo.resources.filter((x) => x.type === releaseType)) {
+                const text = JSON.stringify(r.inputs.values);
+                for (const value of Object.values(brought)) assert.ok(!text.includes(value), `${r.inputs.name} values contain a credential`);
+            }
+            // What npm run verify masks and looks for in plain text.
+            assert.deepEqual([...byo.configSecrets].sort(), Object.values(brought).sort());
+        });
+        it("the admin password and object store keys are still secret outputs", async () => {
+            assert.equal(await valueOf(byo.outputs.grafanaAdminPassword), brought.grafanaAdminPassword);
+            assert.equal(await pulumi.isSecret(byo.outputs.grafanaAdminPassword), true);
+            const { credentials } = byo.outputs.components.objectStorage;
+            assert.deepEqual([await valueOf(credentials.accessKeyId), await valueOf(credentials.secretAccessKey)], [brought.objectStorageAccessKeyId, brought.objectStorageSecretAccessKey]);
+            assert.equal(await pulumi.isSecret(credentials.accessKeyId), true);
+            assert.equal(await pulumi.isSecret(credentials.secretAccessKey), true);
+        });
+        it("one brought, the other generated: Grafana's password alone leaves MinIO's credentials generated", async () => {
+            const grafanaOnly = await evaluatePlatform({ grafanaAdminPassword: brought.grafanaAdminPassword });
+            assert.deepEqual(grafanaOnly.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name).sort(), ["object-storage-root-password", "object-storage-root-user"]);
+            assert.equal(secret(grafanaOnly, "grafana-admin").inputs.stringData["admin-password"], brought.grafanaAdminPassword);
+            assert.equal(secret(grafanaOnly, "minio-root-credentials").inputs.stringData.rootPassword, mockedCredential("object-storage-root-password"));
+        });
+        it("a half pair is rejected, naming both keys and showing no value", async () => {
+            await assert.rejects(
+                evaluatePlatform({ objectStorageSecretAccessKey: brought.objectStorageSecretAccessKey }),
+                (err: Error) =>
+                    err.message.includes("lgtm:objectStorageSecretAccessKey = (secret, not shown): expected together with objectStorageAccessKeyId") &&
+                    !err.message.includes(brought.objectStorageSecretAccessKey),
+            );
         });
     });
 

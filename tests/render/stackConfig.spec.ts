@@ -5,7 +5,9 @@ import * as path from "path";
 import { charts } from "../../components/charts";
 import { ConfigError } from "../../stacks/config";
 import { collectStack } from "../../tools/render/collect";
-import { configAssignments, readStackConfig } from "../../tools/render/stackConfig";
+import { checkPlaintext } from "../../tools/render/checks/plaintext";
+import { configAssignments, readStackConfig, undecryptedSecret } from "../../tools/render/stackConfig";
+import { checkInput, messages } from "./fixtures";
 
 const projectFile = "name: lgtm\nruntime: nodejs\nconfig:\n  profile:\n    type: string\n    default: dev\n";
 const prodStorage = [
@@ -32,7 +34,7 @@ describe("render: stack config", () => {
     it("reads secure values as stand-ins named after their key", () => {
         const dir = project([...prodStorage, "  lgtm:objectStorageAccessKeyId:", "    secure: v1:AAAA"]);
         const { raw } = readStackConfig(dir, "test");
-        assert.equal(raw.objectStorageAccessKeyId, "<secret lgtm:objectStorageAccessKeyId from stack config>");
+        assert.equal(raw.objectStorageAccessKeyId, "<secret:lgtm:objectStorageAccessKeyId:from-stack-config>");
         assert.equal(raw.profile, "prod");
     });
 
@@ -51,8 +53,8 @@ describe("render: stack config", () => {
         const model = await collectStack(dir, "test");
         assert.deepEqual(model.objectStore, { type: "external", endpoint: "s3.us-east-1.amazonaws.com", tls: true, forcePathStyle: false, unsetSecretKeys: ["lgtm:objectStorageSecretAccessKey"] });
         assert.deepEqual(model.buckets, ["loki-chunks", "loki-ruler", "tempo-traces", "thanos-metrics"]);
-        assert.ok(model.secretValues.includes("<secret lgtm:objectStorageAccessKeyId from stack config>"));
-        assert.ok(model.secretValues.includes("<secret lgtm:objectStorageSecretAccessKey, not set yet>"));
+        assert.ok(model.secretValues.includes("<secret:lgtm:objectStorageAccessKeyId:from-stack-config>"));
+        assert.ok(model.secretValues.includes("<secret:lgtm:objectStorageSecretAccessKey:not-set-yet>"));
         assert.ok(!model.releases.some((r) => r.releaseName === "minio"));
     });
 
@@ -64,6 +66,18 @@ describe("render: stack config", () => {
             assert.deepEqual(model.releases.find((r) => r.releaseName === "loki")?.chart, charts.loki, source);
         }
         await assert.rejects(collectStack(project(["  lgtm:charts: { directory: charts }"]), "test"), (err: unknown) => err instanceof ConfigError && err.message.includes('lgtm:charts.directory = "charts"'));
+    });
+
+    it("verifies a MinIO stack whose root credentials and Grafana password are secure values: their stand-ins are the credentials verify guards", async () => {
+        const keys = ["objectStorageAccessKeyId", "objectStorageSecretAccessKey", "grafanaAdminPassword"];
+        const dir = project(keys.flatMap((key, i) => [`  lgtm:${key}:`, `    secure: v1:${i}AAAA`]));
+        const model = await collectStack(dir, "test");
+        const [user, password, adminPassword] = keys.map((key) => undecryptedSecret(`lgtm:${key}`));
+        assert.deepEqual([...model.secretValues].sort(), [user, password, adminPassword].sort(), "nothing generated");
+        const secretData = (name: string) => model.objects.find((o) => o.kind === "Secret" && o.metadata.name === name)?.stringData as Record<string, string> | undefined;
+        assert.deepEqual(secretData("minio-root-credentials"), { rootUser: user, rootPassword: password });
+        assert.equal(secretData("grafana-admin")?.["admin-password"], adminPassword);
+        assert.deepEqual(messages(checkPlaintext(checkInput(model))), []);
     });
 
     describe("--set assignments", () => {

@@ -42,7 +42,8 @@ export function offlineStackConfig(projectDir: string, stack: string, overrides:
     const stated: RawConfig = { ...stackRaw, ...overrides };
     const unsetSecretKeys = requiredSecretKeys(parsePlatformConfig(stated, prefix, { allowUnsetSecrets: true })).filter((key) => !stated[key]);
     const raw = Object.fromEntries(Object.entries(stated).filter(([key]) => key !== "charts"));
-    const standIns = Object.fromEntries(unsetSecretKeys.map((key) => [key, `<secret ${prefix}${key}, not set yet>`]));
+    // Like undecryptedSecret's, these pass the form rules of every credential key.
+    const standIns = Object.fromEntries(unsetSecretKeys.map((key) => [key, `<secret:${prefix}${key}:not-set-yet>`]));
     return { raw: { ...raw, ...standIns }, prefix, unsetSecretKeys };
 }
 

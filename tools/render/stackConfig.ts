@@ -4,8 +4,11 @@ import { parse } from "yaml";
 import { RawConfig, secretKeys } from "../../stacks/config";
 import { isPlainObject } from "./paths";
 
-/** Stand-in for a `secure:` value, which cannot be decrypted without the stack's secrets provider. */
-export const undecryptedSecret = (key: string) => `<secret ${key} from stack config>`;
+/**
+ * Stand-in for a `secure:` value, which cannot be decrypted without the stack's secrets provider.
+ * Without whitespace and long enough, it passes the form rules of every credential key.
+ */
+export const undecryptedSecret = (key: string) => `<secret:${key}:from-stack-config>`;
 
 /**
  * Reads a stack's config the way `pulumi` would hand it to the program: the project's declared
