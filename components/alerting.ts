@@ -267,23 +267,23 @@ export function defaultRulesDir(): string {
 const stemPattern = /^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/;
 
 /**
- * Reads every `*.yaml` rule file of `dir` (sorted by name), leaving out the stems in `exclude`.
+ * Reads the `*.yaml` rule files of `dir` (sorted by name): every one, or only the stems in `only`.
  * Throws on a file that is not a `groups:` document, on a stem that cannot name a Kubernetes
- * object, and on an `exclude` entry that matches no file (a typo would otherwise go unnoticed).
+ * object, and on an `only` entry that matches no file (a typo would otherwise deploy nothing).
  */
-export function loadRuleFiles(dir: string, exclude: readonly string[] = []): RuleFile[] {
+export function loadRuleFiles(dir: string, only?: readonly string[]): RuleFile[] {
     const files = fs
         .readdirSync(dir)
         .filter((f) => f.endsWith(".yaml"))
         .sort();
     const stems = files.map((f) => f.slice(0, -".yaml".length));
-    const unknown = exclude.filter((e) => !stems.includes(e));
-    if (unknown.length > 0) throw new Error(`alerting: excluded rule files not found in ${dir}: ${unknown.join(", ")}`);
+    const unknown = (only ?? []).filter((o) => !stems.includes(o));
+    if (unknown.length > 0) throw new Error(`alerting: rule files not found in ${dir}: ${unknown.join(", ")}`);
 
     const loaded: RuleFile[] = [];
     for (const [i, file] of files.entries()) {
         const stem = stems[i];
-        if (exclude.includes(stem)) continue;
+        if (only !== undefined && !only.includes(stem)) continue;
         const filePath = path.join(dir, file);
         if (!stemPattern.test(stem)) throw new Error(`alerting: ${filePath}: file name must be lower-case letters, digits and '-' (it names a Kubernetes object)`);
         const doc = parse(fs.readFileSync(filePath, "utf8")) as { groups?: unknown } | null;
@@ -294,6 +294,17 @@ export function loadRuleFiles(dir: string, exclude: readonly string[] = []): Rul
     return loaded;
 }
 
+/**
+ * A component that brings alert rules of its own: the rule files watching what it deploys. A part
+ * the stack does not deploy (MinIO with an external store, the other Tempo or Loki topology) has no
+ * component, so its rules are not deployed either; MinioDown can then not fire for a store that
+ * does not exist.
+ */
+export interface AlertedComponent {
+    /** Stems of its rule files in `alerts/rules` (`minio` for `minio.yaml`). */
+    readonly alertRuleFiles: readonly string[];
+}
+
 export interface PlatformAlertsArgs {
     /** Namespace of the PrometheusRule objects (Prometheus selects rules in every namespace). */
     readonly namespace: pulumi.Input<string>;
@@ -301,15 +312,16 @@ export interface PlatformAlertsArgs {
     readonly crds: pulumi.Resource;
     /** Folder of rule files, one PrometheusRule per file (default: the repository's `alerts/rules`). */
     readonly rulesDir?: string;
-    /** Rule files (stems) to leave out, e.g. `["alloy"]` while Alloy is not deployed. */
-    readonly exclude?: readonly string[];
+    /** Rule files (stems) to deploy: the `alertRuleFiles` of the deployed components. */
+    readonly ruleFiles: readonly string[];
     /** Extra labels on every PrometheusRule object. */
     readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**
  * The platform's own alert rules, loaded from the repository's rule files (which `promtool` checks
- * and unit-tests) into one PrometheusRule per file, named `lgtm-<file stem>`.
+ * and unit-tests) into one PrometheusRule per file, named `lgtm-<file stem>`; only the files the
+ * deployed components name.
  */
 export class PlatformAlerts extends pulumi.ComponentResource {
     /** The PrometheusRule objects, in file-name order. */
@@ -320,7 +332,7 @@ export class PlatformAlerts extends pulumi.ComponentResource {
     constructor(name: string, args: PlatformAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:alerting:PlatformAlerts", name, {}, opts);
 
-        const files = loadRuleFiles(args.rulesDir ?? defaultRulesDir(), args.exclude ?? []);
+        const files = loadRuleFiles(args.rulesDir ?? defaultRulesDir(), args.ruleFiles);
         const labels = { "app.kubernetes.io/part-of": "lgtm", "app.kubernetes.io/managed-by": "pulumi", ...args.labels };
         this.ruleNames = files.map((f) => `lgtm-${f.stem}`);
         this.rules = files.map(

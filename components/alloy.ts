@@ -297,6 +297,8 @@ export class Alloy extends pulumi.ComponentResource {
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
     /** Labels of the agent pods (for NetworkPolicies). */
     public readonly podSelectors: AlloyPodSelectors;
+    /** Stems of the rule files in alerts/rules that watch what this component deploys (see PlatformAlerts). */
+    public readonly alertRuleFiles: readonly string[] = ["alloy"];
 
     constructor(name: string, args: AlloyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:collect:Alloy", name, {}, opts);

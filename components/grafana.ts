@@ -375,6 +375,8 @@ export class Grafana extends pulumi.ComponentResource {
     public readonly adminPassword: pulumi.Output<string>;
     /** Labels of the Grafana pod (for NetworkPolicies). */
     public readonly podSelectors: GrafanaPodSelectors;
+    /** Stems of the rule files in alerts/rules that watch what this component deploys (see PlatformAlerts). */
+    public readonly alertRuleFiles: readonly string[] = ["grafana"];
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:ui:Grafana", name, {}, opts);

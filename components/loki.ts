@@ -256,7 +256,7 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
             podDisruptionBudget: { maxUnavailable: 1 },
             ...overZones("gateway", v.gatewayReplicas),
         },
-        // Every Loki Service scraped with job "<namespace>/<component>", as alerts/rules/loki.yaml expects.
+        // Every Loki Service scraped with job "<namespace>/<component>", as alerts/rules/loki-<mode>.yaml expect.
         monitoring: { serviceMonitor: { enabled: true } },
         lokiCanary: { resources: sizing.canary },
         sidecar: { resources: sizing.rulesSidecar },
@@ -277,6 +277,8 @@ export class Loki extends pulumi.ComponentResource {
     public readonly multiTenancy: boolean;
     /** Labels of the release's pods (for NetworkPolicies). */
     public readonly podSelectors: LokiPodSelectors;
+    /** Stems of the rule files in alerts/rules that watch what this component deploys: the shared ones and its mode's. */
+    public readonly alertRuleFiles: readonly string[];
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:logs:Loki", name, {}, opts);
@@ -297,6 +299,7 @@ export class Loki extends pulumi.ComponentResource {
 
         this.multiTenancy = args.multiTenancy;
         this.podSelectors = lokiPodSelectors(args.releaseName);
+        this.alertRuleFiles = ["loki", args.mode === "Distributed" ? "loki-distributed" : "loki-monolithic"];
         this.queryUrl = serviceUrl(this.release, "gateway", lokiGatewayPort);
         this.pushUrl = serviceUrl(this.release, "gateway", lokiGatewayPort, "/loki/api/v1/push");
         this.registerOutputs({ queryUrl: this.queryUrl, pushUrl: this.pushUrl });

@@ -230,6 +230,8 @@ export class Metrics extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** Labels of the release's pods (for NetworkPolicies). */
     public readonly podSelectors: MetricsPodSelectors;
+    /** Stems of the rule files in alerts/rules that watch what this component deploys (see PlatformAlerts). */
+    public readonly alertRuleFiles: readonly string[] = ["metrics"];
 
     constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:metrics:Metrics", name, {}, opts);

@@ -139,6 +139,8 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
     public readonly release: k8s.helm.v3.Release;
     /** Labels of the server and hook pods (for NetworkPolicies). */
     public readonly podSelectors: MinioPodSelectors;
+    /** Stems of the rule files in alerts/rules that watch what this component deploys (see PlatformAlerts). */
+    public readonly alertRuleFiles: readonly string[] = ["minio"];
 
     constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:storage:Minio", name, {}, opts);

@@ -28,7 +28,7 @@ const listen = (port: number) => `0.0.0.0:${port}`;
 export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
     return {
         fullnameOverride: v.releaseName,
-        // Scraped as job "<release>", which alerts/rules/tempo.yaml expects.
+        // Scraped as job "<release>", which alerts/rules/tempo-monolithic.yaml expects.
         serviceMonitor: { enabled: true },
         replicas: 1,
         tempo: {
@@ -88,6 +88,8 @@ export class Tempo extends pulumi.ComponentResource implements TraceStore {
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
     /** Labels of the Tempo pod (for NetworkPolicies). */
     public readonly podSelectors: TracePods;
+    /** Stems of the rule files in alerts/rules that watch what this component deploys (see PlatformAlerts). */
+    public readonly alertRuleFiles: readonly string[] = ["tempo", "tempo-monolithic"];
 
     constructor(name: string, args: TempoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:traces:Tempo", name, {}, opts);

@@ -111,7 +111,7 @@ export function buildTempoDistributedValues(v: TempoDistributedValuesInput): Rec
                 enabled: true,
                 // The chart labels targets job="<namespace>/<component>" (e.g. monitoring/distributor), which
                 // other "distributor"s share; "<namespace>/<Service>" (monitoring/tempo-distributor) is
-                // unambiguous and matches Loki's, as alerts/rules/platform.yaml expects.
+                // unambiguous and matches Loki's, as alerts/rules/tempo-distributed.yaml expects.
                 relabelings: [{ action: "replace", sourceLabels: ["__meta_kubernetes_namespace", "__meta_kubernetes_service_name"], separator: "/", targetLabel: "job" }],
             },
         },
@@ -129,6 +129,8 @@ export class TempoDistributed extends pulumi.ComponentResource implements TraceS
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
     /** Labels of each part's pods (for NetworkPolicies). */
     public readonly podSelectors: TracePods;
+    /** Stems of the rule files in alerts/rules that watch what this component deploys (see PlatformAlerts). */
+    public readonly alertRuleFiles: readonly string[] = ["tempo", "tempo-distributed"];
 
     constructor(name: string, args: TempoDistributedArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:traces:TempoDistributed", name, {}, opts);

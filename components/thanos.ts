@@ -189,6 +189,8 @@ export class Thanos extends pulumi.ComponentResource {
     public readonly queryUrl: pulumi.Output<string>;
     /** Labels of each component's pods (for NetworkPolicies). */
     public readonly podSelectors: ThanosPodSelectors;
+    /** Stems of the rule files in alerts/rules that watch what this component deploys (see PlatformAlerts). */
+    public readonly alertRuleFiles: readonly string[] = ["thanos"];
 
     constructor(name: string, args: ThanosArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:metrics:Thanos", name, {}, opts);

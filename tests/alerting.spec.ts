@@ -207,11 +207,12 @@ describe("alerting: notification Secret (Pulumi mocks)", () => {
 
 describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
     const ruleType = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+    /** In file-name order, as they are loaded (`loki-distributed.yaml` before `loki.yaml`). */
     const stems = fs
         .readdirSync(defaultRulesDir())
         .filter((f) => f.endsWith(".yaml"))
-        .map((f) => f.slice(0, -5))
-        .sort();
+        .sort()
+        .map((f) => f.slice(0, -5));
 
     /** Stands in for the CRDs release: any resource can be depended on. */
     class CrdsStandIn extends pulumi.CustomResource {
@@ -226,7 +227,7 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
         return undefined;
     };
     async function build(args: Partial<ConstructorParameters<typeof PlatformAlerts>[1]> = {}): Promise<PlatformAlerts> {
-        const alerts = new PlatformAlerts("platform-alerts", { namespace: "monitoring", crds, ...args }, { transformations: [capture] });
+        const alerts = new PlatformAlerts("platform-alerts", { namespace: "monitoring", crds, ruleFiles: stems, ...args }, { transformations: [capture] });
         await Promise.all(alerts.rules.map((r) => settled(r.urn)));
         await nextTicks();
         return alerts;
@@ -242,7 +243,7 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
     it("creates one PrometheusRule per rule file, named lgtm-<stem>, with the file's groups", async () => {
         const alerts = await build();
         const rules = registered.filter((r) => r.type === ruleType);
-        assert.deepEqual(rules.map((r) => r.inputs.metadata.name).sort(), stems.map((s) => `lgtm-${s}`));
+        assert.deepEqual(rules.map((r) => r.inputs.metadata.name).sort(), stems.map((s) => `lgtm-${s}`).sort());
         assert.deepEqual(alerts.ruleNames, stems.map((s) => `lgtm-${s}`));
         for (const r of rules) {
             assert.equal(r.inputs.apiVersion, "monitoring.coreos.com/v1");
@@ -265,23 +266,22 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
         assert.ok(seen.some((s) => s.type === "lgtm:alerting:PlatformAlerts"), "component token");
     });
 
-    it("leaves out excluded files and adds labels", async () => {
-        await build({ exclude: ["alloy"], labels: { team: "platform" } });
+    it("deploys only the rule files it is given, and adds labels", async () => {
+        await build({ ruleFiles: ["thanos", "minio"], labels: { team: "platform" } });
         const rules = registered.filter((r) => r.type === ruleType);
-        assert.ok(!rules.some((r) => r.inputs.metadata.name === "lgtm-alloy"));
-        assert.equal(rules.length, stems.length - 1);
+        assert.deepEqual(rules.map((r) => r.inputs.metadata.name).sort(), ["lgtm-minio", "lgtm-thanos"]);
         for (const r of rules) {
             assert.equal(r.inputs.metadata.labels.team, "platform");
             assert.equal(r.inputs.metadata.labels["app.kubernetes.io/part-of"], "lgtm");
         }
     });
 
-    it("refuses an exclude that matches no file, and a file that is not a rule file", () => {
-        assert.throws(() => new PlatformAlerts("x", { namespace: "monitoring", crds, exclude: ["aloy"] }), /not found.*aloy/);
+    it("refuses a rule file that does not exist, and a file that is not a rule file", () => {
+        assert.throws(() => new PlatformAlerts("x", { namespace: "monitoring", crds, ruleFiles: ["alloy", "aloy"] }), /not found.*aloy/);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-rules-"));
         try {
             fs.writeFileSync(path.join(dir, "broken.yaml"), "rules: []\n");
-            assert.throws(() => new PlatformAlerts("y", { namespace: "monitoring", crds, rulesDir: dir }), /groups/);
+            assert.throws(() => new PlatformAlerts("y", { namespace: "monitoring", crds, rulesDir: dir, ruleFiles: ["broken"] }), /groups/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -298,7 +298,19 @@ describe("alerting: rule files", () => {
     const testsDir = path.resolve(defaultRulesDir(), "..", "tests");
 
     it("has the expected areas", () => {
-        assert.deepEqual(files.map((f) => f.stem), ["alloy", "loki", "objectstorage", "platform", "tempo", "thanos"]);
+        assert.deepEqual(files.map((f) => f.stem), [
+            "alloy",
+            "grafana",
+            "loki-distributed",
+            "loki-monolithic",
+            "loki",
+            "metrics",
+            "minio",
+            "tempo-distributed",
+            "tempo-monolithic",
+            "tempo",
+            "thanos",
+        ]);
     });
 
     it("every rule is an alert with for, severity warning|critical, summary and description", () => {
@@ -314,11 +326,14 @@ describe("alerting: rule files", () => {
         }
     });
 
-    it("group names are unique, and an alert name is reused only for another severity", () => {
+    it("group names are unique, and an alert name is reused only for another severity or topology", () => {
         const groups = files.flatMap((f) => f.groups.map((g) => g.name));
         assert.equal(new Set(groups).size, groups.length, groups.join(", "));
-        const keys = alerts.map(({ rule }) => `${rule.alert}/${rule.labels?.severity}`);
-        assert.equal(new Set(keys).size, keys.length);
+        // `<component>-monolithic` and `<component>-distributed` are never deployed together.
+        for (const [kept, left] of [["monolithic", "distributed"], ["distributed", "monolithic"]]) {
+            const keys = alerts.filter(({ file }) => !file.endsWith(`-${left}`)).map(({ rule }) => `${rule.alert}/${rule.labels?.severity}`);
+            assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], `with the ${kept} files`);
+        }
     });
 
     it("every rule file has a promtool test file that loads it", () => {
