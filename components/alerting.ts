@@ -267,6 +267,34 @@ export function defaultRulesDir(): string {
 const stemPattern = /^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/;
 
 /**
+ * Where the runbooks (`docs/runbooks/` of this repository) are read from a notification: the one
+ * place to change when the repository lives elsewhere. Alertmanager and Grafana need an absolute
+ * URL; a path relative to the repository would lead nowhere.
+ */
+export const runbookBaseUrl = "https://github.com/your-org/lgtm-stack/blob/main/docs/runbooks";
+
+/**
+ * The runbook page of a rule file: its component's. A topology's file (`tempo-distributed`) shares
+ * the page of its component (`tempo`), as its alerts share their names.
+ */
+export function runbookPage(stem: string): string {
+    return stem.replace(/-(monolithic|distributed)$/, "");
+}
+
+/** The `runbook_url` of an alert of a rule file: its section (GitHub's anchor of the alert name) on the component's page. */
+export function runbookUrl(stem: string, alert: string): string {
+    return `${runbookBaseUrl}/${runbookPage(stem)}.md#${alert.toLowerCase()}`;
+}
+
+/** The groups of a rule file as deployed: every alert annotated with its `runbook_url`. */
+export function withRunbookUrls(file: RuleFile): PrometheusRuleGroup[] {
+    return file.groups.map((group) => ({
+        ...group,
+        rules: group.rules.map((rule) => (rule.alert === undefined ? rule : { ...rule, annotations: { ...rule.annotations, runbook_url: runbookUrl(file.stem, rule.alert) } })),
+    }));
+}
+
+/**
  * Reads the `*.yaml` rule files of `dir` (sorted by name): every one, or only the stems in `only`.
  * Throws on a file that is not a `groups:` document, on a stem that cannot name a Kubernetes
  * object, and on an `only` entry that matches no file (a typo would otherwise deploy nothing).
@@ -321,7 +349,7 @@ export interface PlatformAlertsArgs {
 /**
  * The platform's own alert rules, loaded from the repository's rule files (which `promtool` checks
  * and unit-tests) into one PrometheusRule per file, named `lgtm-<file stem>`; only the files the
- * deployed components name.
+ * deployed components name. Every alert links its runbook (`runbook_url`).
  */
 export class PlatformAlerts extends pulumi.ComponentResource {
     /** The PrometheusRule objects, in file-name order. */
@@ -343,7 +371,7 @@ export class PlatformAlerts extends pulumi.ComponentResource {
                         apiVersion: "monitoring.coreos.com/v1",
                         kind: "PrometheusRule",
                         metadata: { name: this.ruleNames[i], namespace: args.namespace, labels },
-                        spec: { groups: f.groups },
+                        spec: { groups: withRunbookUrls(f) },
                     },
                     { parent: this, dependsOn: [args.crds] },
                 ),

@@ -13,6 +13,9 @@ import {
     loadRuleFiles,
     notificationReceivers,
     PlatformAlerts,
+    runbookBaseUrl,
+    runbookPage,
+    withRunbookUrls,
 } from "../components/alerting";
 
 const slackFile = "/etc/alertmanager/secrets/alertmanager-notification-urls/slack-url";
@@ -240,7 +243,7 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
         crds = new CrdsStandIn("prometheus-crds");
     });
 
-    it("creates one PrometheusRule per rule file, named lgtm-<stem>, with the file's groups", async () => {
+    it("creates one PrometheusRule per rule file, named lgtm-<stem>, with the file's groups and runbook links", async () => {
         const alerts = await build();
         const rules = registered.filter((r) => r.type === ruleType);
         assert.deepEqual(rules.map((r) => r.inputs.metadata.name).sort(), stems.map((s) => `lgtm-${s}`).sort());
@@ -251,7 +254,14 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
             assert.equal(r.inputs.metadata.namespace, "monitoring");
             const stem = r.inputs.metadata.name.replace(/^lgtm-/, "");
             const file = parse(fs.readFileSync(path.join(defaultRulesDir(), `${stem}.yaml`), "utf8"));
-            assert.deepEqual(r.inputs.spec.groups, file.groups);
+            const withoutRunbooks = (r.inputs.spec.groups as any[]).map((g) => ({
+                ...g,
+                rules: g.rules.map(({ annotations: { runbook_url, ...annotations }, ...rule }: any) => {
+                    assert.equal(runbook_url, `${runbookBaseUrl}/${runbookPage(stem)}.md#${rule.alert.toLowerCase()}`);
+                    return { ...rule, annotations };
+                }),
+            }));
+            assert.deepEqual(withoutRunbooks, file.groups);
         }
     });
 
@@ -334,6 +344,47 @@ describe("alerting: rule files", () => {
             const keys = alerts.filter(({ file }) => !file.endsWith(`-${left}`)).map(({ rule }) => `${rule.alert}/${rule.labels?.severity}`);
             assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], `with the ${kept} files`);
         }
+    });
+
+    describe("runbooks (docs/runbooks)", () => {
+        const runbooksDir = path.resolve(defaultRulesDir(), "..", "..", "docs", "runbooks");
+        /** Each `## ` section of a page by its GitHub anchor, with its text. */
+        const sections = (page: string): Map<string, string> =>
+            new Map(
+                fs
+                    .readFileSync(path.join(runbooksDir, page), "utf8")
+                    .split(/^## /m)
+                    .slice(1)
+                    .map((section) => {
+                        const heading = section.slice(0, section.indexOf("\n")).trim();
+                        return [heading.toLowerCase().replace(/[^a-z0-9 _-]/g, "").replace(/ /g, "-"), section];
+                    }),
+            );
+        const linked = files.flatMap((f) => withRunbookUrls(f).flatMap((g) => g.rules.map((rule) => ({ file: f.stem, rule }))));
+
+        it("every alert links, from one base URL, a section of its component's page", () => {
+            assert.equal(linked.length, alerts.length);
+            for (const { file, rule } of linked) {
+                const url = rule.annotations?.runbook_url ?? "";
+                assert.ok(url.startsWith(`${runbookBaseUrl}/`), `${rule.alert}: runbook_url ${url}`);
+                const [page, anchor] = url.slice(runbookBaseUrl.length + 1).split("#");
+                assert.equal(page, `${runbookPage(file)}.md`, `${rule.alert}: page`);
+                assert.ok(fs.existsSync(path.join(runbooksDir, page)), `${rule.alert}: no docs/runbooks/${page}`);
+                assert.ok(sections(page).has(anchor), `${rule.alert}: no section #${anchor} in docs/runbooks/${page}`);
+            }
+        });
+
+        it("every section is an alert of its page, saying what it means, how to check and how to fix", () => {
+            const pages = fs.readdirSync(runbooksDir).filter((f) => f.endsWith(".md") && f !== "README.md");
+            assert.deepEqual(pages.sort(), [...new Set(files.map((f) => `${runbookPage(f.stem)}.md`))].sort());
+            for (const page of pages) {
+                const alertsOfPage = new Set(linked.filter(({ file }) => `${runbookPage(file)}.md` === page).map(({ rule }) => rule.alert!.toLowerCase()));
+                for (const [anchor, text] of sections(page)) {
+                    assert.ok(alertsOfPage.has(anchor), `docs/runbooks/${page}#${anchor} is no alert of ${page}`);
+                    for (const part of ["**Means.**", "**Check.**", "**Fix.**"]) assert.ok(text.includes(part), `docs/runbooks/${page}#${anchor}: ${part}`);
+                }
+            }
+        });
     });
 
     it("every rule file has a promtool test file that loads it", () => {
