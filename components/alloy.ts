@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertedComponent } from "./alerting";
 import { charts } from "./charts";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources } from "./resources";
@@ -289,7 +290,7 @@ export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
 }
 
 /** Grafana Alloy on every node: ships pod logs to Loki and relays applications' OTLP traces to Tempo. */
-export class Alloy extends pulumi.ComponentResource {
+export class Alloy extends pulumi.ComponentResource implements AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** OTLP gRPC receiver, `host:port` (where applications send traces). */
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
@@ -297,7 +298,7 @@ export class Alloy extends pulumi.ComponentResource {
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
     /** Labels of the agent pods (for NetworkPolicies). */
     public readonly podSelectors: AlloyPodSelectors;
-    /** Stems of the rule files in alerts/rules that watch what this component deploys (see PlatformAlerts). */
+    /** Its rule files in alerts/rules. */
     public readonly alertRuleFiles: readonly string[] = ["alloy"];
 
     constructor(name: string, args: AlloyArgs, opts?: pulumi.ComponentResourceOptions) {

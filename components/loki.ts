@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertedComponent } from "./alerting";
 import { zoneSpread, zoneTopologyKey } from "./availability";
 import { charts } from "./charts";
 import { lokiIngestLimits } from "./ingestLimits";
@@ -267,7 +268,7 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
 }
 
 /** Loki for logs, on object storage, fronted by its gateway. */
-export class Loki extends pulumi.ComponentResource {
+export class Loki extends pulumi.ComponentResource implements AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** Base URL of the gateway (Grafana's Loki datasource). */
     public readonly queryUrl: pulumi.Output<string>;
@@ -277,7 +278,7 @@ export class Loki extends pulumi.ComponentResource {
     public readonly multiTenancy: boolean;
     /** Labels of the release's pods (for NetworkPolicies). */
     public readonly podSelectors: LokiPodSelectors;
-    /** Stems of the rule files in alerts/rules that watch what this component deploys: the shared ones and its mode's. */
+    /** The rule files shared by both modes, and its mode's. */
     public readonly alertRuleFiles: readonly string[];
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {

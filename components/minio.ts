@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { AlertedComponent } from "./alerting";
 import { hostnameTopologyKey, zoneSpread } from "./availability";
 import { charts } from "./charts";
 import { BucketNames, ObjectStore, ObjectStoreCredentials } from "./objectStore";
@@ -128,7 +129,7 @@ export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
 }
 
 /** MinIO as the platform's object store: root credentials generated here, buckets created by the release. */
-export class Minio extends pulumi.ComponentResource implements ObjectStore {
+export class Minio extends pulumi.ComponentResource implements ObjectStore, AlertedComponent {
     public readonly endpoint: pulumi.Output<string>;
     public readonly region: pulumi.Output<string>;
     public readonly tls = false;
@@ -139,7 +140,7 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
     public readonly release: k8s.helm.v3.Release;
     /** Labels of the server and hook pods (for NetworkPolicies). */
     public readonly podSelectors: MinioPodSelectors;
-    /** Stems of the rule files in alerts/rules that watch what this component deploys (see PlatformAlerts). */
+    /** Its rule files in alerts/rules. */
     public readonly alertRuleFiles: readonly string[] = ["minio"];
 
     constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
