@@ -66,6 +66,7 @@ describe("alerting: Alertmanager configuration", () => {
         assert.equal(platform.slack_configs![0].api_url_file, slackFile);
         assert.equal(platform.slack_configs![0].channel, "#alerts");
         assert.equal(platform.slack_configs![0].send_resolved, true);
+        assert.match(platform.slack_configs![0].text, /\{\{ if \.Annotations\.runbook_url \}\} <\{\{ \.Annotations\.runbook_url \}\}\|runbook>\{\{ end \}\}/, "links each alert's runbook");
         assert.equal(platform.webhook_configs, undefined);
         assert.equal(slack.route.receiver, "platform");
     });
