@@ -75,8 +75,9 @@ export const silencedAlerts = ["Watchdog", "InfoInhibitor"] as const;
 export const alertGroupBy = ["alertname", "cluster", "namespace"] as const;
 
 const slackTitle = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}';
+// Each alert with its runbook link when it has one (ours always do; kube-prometheus-stack's too).
 const slackText =
-    '{{ range .Alerts }}*{{ .Labels.severity }}* {{ .Annotations.summary }}\n{{ .Annotations.description }}\n{{ if .Labels.cluster }}cluster {{ .Labels.cluster }} {{ end }}{{ if .Labels.namespace }}namespace {{ .Labels.namespace }}{{ end }}\n{{ end }}';
+    '{{ range .Alerts }}*{{ .Labels.severity }}* {{ .Annotations.summary }}\n{{ .Annotations.description }}\n{{ if .Labels.cluster }}cluster {{ .Labels.cluster }} {{ end }}{{ if .Labels.namespace }}namespace {{ .Labels.namespace }}{{ end }}{{ if .Annotations.runbook_url }} <{{ .Annotations.runbook_url }}|runbook>{{ end }}\n{{ end }}';
 
 /**
  * The Alertmanager configuration of the platform. Notifications are grouped by alert name, cluster
@@ -267,23 +268,51 @@ export function defaultRulesDir(): string {
 const stemPattern = /^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/;
 
 /**
- * Reads every `*.yaml` rule file of `dir` (sorted by name), leaving out the stems in `exclude`.
- * Throws on a file that is not a `groups:` document, on a stem that cannot name a Kubernetes
- * object, and on an `exclude` entry that matches no file (a typo would otherwise go unnoticed).
+ * Where the runbooks (`docs/runbooks/` of this repository) are read from a notification: the one
+ * place to change when the repository lives elsewhere. Alertmanager and Grafana need an absolute
+ * URL; a path relative to the repository would lead nowhere.
  */
-export function loadRuleFiles(dir: string, exclude: readonly string[] = []): RuleFile[] {
+export const runbookBaseUrl = "https://github.com/your-org/lgtm-stack/blob/main/docs/runbooks";
+
+/**
+ * The runbook page of a rule file: its component's. A topology's file (`tempo-distributed`) shares
+ * the page of its component (`tempo`), as its alerts share their names.
+ */
+export function runbookPage(stem: string): string {
+    return stem.replace(/-(monolithic|distributed)$/, "");
+}
+
+/** The `runbook_url` of an alert of a rule file: its section (GitHub's anchor of the alert name) on the component's page. */
+export function runbookUrl(stem: string, alert: string): string {
+    return `${runbookBaseUrl}/${runbookPage(stem)}.md#${alert.toLowerCase()}`;
+}
+
+/** The groups of a rule file as deployed: every alert annotated with its `runbook_url`. */
+export function withRunbookUrls(file: RuleFile): PrometheusRuleGroup[] {
+    return file.groups.map((group) => ({
+        ...group,
+        rules: group.rules.map((rule) => (rule.alert === undefined ? rule : { ...rule, annotations: { ...rule.annotations, runbook_url: runbookUrl(file.stem, rule.alert) } })),
+    }));
+}
+
+/**
+ * Reads the `*.yaml` rule files of `dir` (sorted by name): every one, or only the stems in `only`.
+ * Throws on a file that is not a `groups:` document, on a stem that cannot name a Kubernetes
+ * object, and on an `only` entry that matches no file (a typo would otherwise deploy nothing).
+ */
+export function loadRuleFiles(dir: string, only?: readonly string[]): RuleFile[] {
     const files = fs
         .readdirSync(dir)
         .filter((f) => f.endsWith(".yaml"))
         .sort();
     const stems = files.map((f) => f.slice(0, -".yaml".length));
-    const unknown = exclude.filter((e) => !stems.includes(e));
-    if (unknown.length > 0) throw new Error(`alerting: excluded rule files not found in ${dir}: ${unknown.join(", ")}`);
+    const unknown = (only ?? []).filter((o) => !stems.includes(o));
+    if (unknown.length > 0) throw new Error(`alerting: rule files not found in ${dir}: ${unknown.join(", ")}`);
 
     const loaded: RuleFile[] = [];
     for (const [i, file] of files.entries()) {
         const stem = stems[i];
-        if (exclude.includes(stem)) continue;
+        if (only !== undefined && !only.includes(stem)) continue;
         const filePath = path.join(dir, file);
         if (!stemPattern.test(stem)) throw new Error(`alerting: ${filePath}: file name must be lower-case letters, digits and '-' (it names a Kubernetes object)`);
         const doc = parse(fs.readFileSync(filePath, "utf8")) as { groups?: unknown } | null;
@@ -294,6 +323,17 @@ export function loadRuleFiles(dir: string, exclude: readonly string[] = []): Rul
     return loaded;
 }
 
+/**
+ * A component that brings alert rules of its own: the rule files watching what it deploys. A part
+ * the stack does not deploy (MinIO with an external store, the other Tempo or Loki topology) has no
+ * component, so its rules are not deployed either; MinioDown can then not fire for a store that
+ * does not exist.
+ */
+export interface AlertedComponent {
+    /** Stems of its rule files in `alerts/rules` (`minio` for `minio.yaml`). */
+    readonly alertRuleFiles: readonly string[];
+}
+
 export interface PlatformAlertsArgs {
     /** Namespace of the PrometheusRule objects (Prometheus selects rules in every namespace). */
     readonly namespace: pulumi.Input<string>;
@@ -301,15 +341,16 @@ export interface PlatformAlertsArgs {
     readonly crds: pulumi.Resource;
     /** Folder of rule files, one PrometheusRule per file (default: the repository's `alerts/rules`). */
     readonly rulesDir?: string;
-    /** Rule files (stems) to leave out, e.g. `["alloy"]` while Alloy is not deployed. */
-    readonly exclude?: readonly string[];
+    /** Rule files (stems) to deploy: the `alertRuleFiles` of the deployed components. */
+    readonly ruleFiles: readonly string[];
     /** Extra labels on every PrometheusRule object. */
     readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**
  * The platform's own alert rules, loaded from the repository's rule files (which `promtool` checks
- * and unit-tests) into one PrometheusRule per file, named `lgtm-<file stem>`.
+ * and unit-tests) into one PrometheusRule per file, named `lgtm-<file stem>`; only the files the
+ * deployed components name. Every alert links its runbook (`runbook_url`).
  */
 export class PlatformAlerts extends pulumi.ComponentResource {
     /** The PrometheusRule objects, in file-name order. */
@@ -320,7 +361,7 @@ export class PlatformAlerts extends pulumi.ComponentResource {
     constructor(name: string, args: PlatformAlertsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:alerting:PlatformAlerts", name, {}, opts);
 
-        const files = loadRuleFiles(args.rulesDir ?? defaultRulesDir(), args.exclude ?? []);
+        const files = loadRuleFiles(args.rulesDir ?? defaultRulesDir(), args.ruleFiles);
         const labels = { "app.kubernetes.io/part-of": "lgtm", "app.kubernetes.io/managed-by": "pulumi", ...args.labels };
         this.ruleNames = files.map((f) => `lgtm-${f.stem}`);
         this.rules = files.map(
@@ -331,7 +372,7 @@ export class PlatformAlerts extends pulumi.ComponentResource {
                         apiVersion: "monitoring.coreos.com/v1",
                         kind: "PrometheusRule",
                         metadata: { name: this.ruleNames[i], namespace: args.namespace, labels },
-                        spec: { groups: f.groups },
+                        spec: { groups: withRunbookUrls(f) },
                     },
                     { parent: this, dependsOn: [args.crds] },
                 ),

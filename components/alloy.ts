@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertedComponent } from "./alerting";
 import { ChartSource, charts } from "./charts";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources } from "./resources";
@@ -291,7 +292,7 @@ export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
 }
 
 /** Grafana Alloy on every node: ships pod logs to Loki and relays applications' OTLP traces to Tempo. */
-export class Alloy extends pulumi.ComponentResource {
+export class Alloy extends pulumi.ComponentResource implements AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** OTLP gRPC receiver, `host:port` (where applications send traces). */
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
@@ -299,6 +300,8 @@ export class Alloy extends pulumi.ComponentResource {
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
     /** Labels of the agent pods (for NetworkPolicies). */
     public readonly podSelectors: AlloyPodSelectors;
+    /** Its rule files in alerts/rules. */
+    public readonly alertRuleFiles: readonly string[] = ["alloy"];
 
     constructor(name: string, args: AlloyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:collect:Alloy", name, {}, opts);

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { AlertedComponent } from "./alerting";
 import { ChartSource, charts } from "./charts";
 import { spreadValues } from "./availability";
 import { clusterDnsName, platformRelease, serviceName, ServiceName, serviceUrl } from "./release";
@@ -369,7 +370,7 @@ function databaseSecret(
 }
 
 /** Grafana, the one front end: datasources provisioned from the other components' outputs. */
-export class Grafana extends pulumi.ComponentResource {
+export class Grafana extends pulumi.ComponentResource implements AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** In-cluster URL. */
     public readonly url: pulumi.Output<string>;
@@ -382,6 +383,8 @@ export class Grafana extends pulumi.ComponentResource {
     public readonly adminPassword: pulumi.Output<string>;
     /** Labels of the Grafana pod (for NetworkPolicies). */
     public readonly podSelectors: GrafanaPodSelectors;
+    /** Its rule files in alerts/rules. */
+    public readonly alertRuleFiles: readonly string[] = ["grafana"];
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:ui:Grafana", name, {}, opts);

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertedComponent } from "./alerting";
 import { zoneSpread, zoneTopologyKey } from "./availability";
 import { ChartSource, charts } from "./charts";
 import { lokiIngestLimits } from "./ingestLimits";
@@ -258,7 +259,7 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
             podDisruptionBudget: { maxUnavailable: 1 },
             ...overZones("gateway", v.gatewayReplicas),
         },
-        // Every Loki Service scraped with job "<namespace>/<component>", as alerts/rules/loki.yaml expects.
+        // Every Loki Service scraped with job "<namespace>/<component>", as alerts/rules/loki-<mode>.yaml expect.
         monitoring: { serviceMonitor: { enabled: true } },
         lokiCanary: { resources: sizing.canary },
         sidecar: { resources: sizing.rulesSidecar },
@@ -269,7 +270,7 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
 }
 
 /** Loki for logs, on object storage, fronted by its gateway. */
-export class Loki extends pulumi.ComponentResource {
+export class Loki extends pulumi.ComponentResource implements AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** Base URL of the gateway (Grafana's Loki datasource). */
     public readonly queryUrl: pulumi.Output<string>;
@@ -279,6 +280,8 @@ export class Loki extends pulumi.ComponentResource {
     public readonly multiTenancy: boolean;
     /** Labels of the release's pods (for NetworkPolicies). */
     public readonly podSelectors: LokiPodSelectors;
+    /** The rule files shared by both modes, and its mode's. */
+    public readonly alertRuleFiles: readonly string[];
 
     constructor(name: string, args: LokiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:logs:Loki", name, {}, opts);
@@ -299,6 +302,7 @@ export class Loki extends pulumi.ComponentResource {
 
         this.multiTenancy = args.multiTenancy;
         this.podSelectors = lokiPodSelectors(args.releaseName);
+        this.alertRuleFiles = ["loki", args.mode === "Distributed" ? "loki-distributed" : "loki-monolithic"];
         this.queryUrl = serviceUrl(this.release, "gateway", lokiGatewayPort);
         this.pushUrl = serviceUrl(this.release, "gateway", lokiGatewayPort, "/loki/api/v1/push");
         this.registerOutputs({ queryUrl: this.queryUrl, pushUrl: this.pushUrl });

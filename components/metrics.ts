@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AlertmanagerValues, alertmanagerValues, AlertmanagerWiring } from "./alerting";
+import { AlertedComponent, AlertmanagerValues, alertmanagerValues, AlertmanagerWiring } from "./alerting";
 import { hostnameTopologyKey, zoneSpread } from "./availability";
 import { ChartSource, charts } from "./charts";
 import { kubernetesDashboardsFolder } from "./dashboards";
@@ -216,7 +216,7 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
  * kube-prometheus-stack: the Prometheus Operator, Prometheus with a Thanos sidecar shipping blocks
  * to object storage, Alertmanager, node-exporter and kube-state-metrics.
  */
-export class Metrics extends pulumi.ComponentResource {
+export class Metrics extends pulumi.ComponentResource implements AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** PromQL API of Prometheus. */
     public readonly prometheusUrl: pulumi.Output<string>;
@@ -232,6 +232,8 @@ export class Metrics extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** Labels of the release's pods (for NetworkPolicies). */
     public readonly podSelectors: MetricsPodSelectors;
+    /** Its rule files in alerts/rules. */
+    public readonly alertRuleFiles: readonly string[] = ["metrics"];
 
     constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:metrics:Metrics", name, {}, opts);

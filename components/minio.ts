@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import type { AlertedComponent } from "./alerting";
 import { hostnameTopologyKey, zoneSpread } from "./availability";
 import { ChartSource, charts } from "./charts";
 import { BucketNames, ObjectStore, ObjectStoreCredentials } from "./objectStore";
@@ -148,7 +149,7 @@ function generatedRootCredentials(name: string, parent: pulumi.Resource): MinioR
 }
 
 /** MinIO as the platform's object store: root credentials brought or generated, buckets created by the release. */
-export class Minio extends pulumi.ComponentResource implements ObjectStore {
+export class Minio extends pulumi.ComponentResource implements ObjectStore, AlertedComponent {
     public readonly endpoint: pulumi.Output<string>;
     public readonly region: pulumi.Output<string>;
     public readonly tls = false;
@@ -159,6 +160,8 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore {
     public readonly release: k8s.helm.v3.Release;
     /** Labels of the server and hook pods (for NetworkPolicies). */
     public readonly podSelectors: MinioPodSelectors;
+    /** Its rule files in alerts/rules. */
+    public readonly alertRuleFiles: readonly string[] = ["minio"];
 
     constructor(name: string, args: MinioArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:storage:Minio", name, {}, opts);

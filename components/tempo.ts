@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertedComponent } from "./alerting";
 import { charts } from "./charts";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { ComputeResources, Persistence } from "./resources";
@@ -28,7 +29,7 @@ const listen = (port: number) => `0.0.0.0:${port}`;
 export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
     return {
         fullnameOverride: v.releaseName,
-        // Scraped as job "<release>", which alerts/rules/tempo.yaml expects.
+        // Scraped as job "<release>", which alerts/rules/tempo-monolithic.yaml expects.
         serviceMonitor: { enabled: true },
         replicas: 1,
         tempo: {
@@ -78,7 +79,7 @@ export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
 }
 
 /** Tempo (monolithic) for traces, on object storage, generating RED metrics into Prometheus. */
-export class Tempo extends pulumi.ComponentResource implements TraceStore {
+export class Tempo extends pulumi.ComponentResource implements TraceStore, AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** HTTP API (Grafana's Tempo datasource). */
     public readonly queryUrl: pulumi.Output<string>;
@@ -88,6 +89,8 @@ export class Tempo extends pulumi.ComponentResource implements TraceStore {
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
     /** Labels of the Tempo pod (for NetworkPolicies). */
     public readonly podSelectors: TracePods;
+    /** Its rule files in alerts/rules. */
+    public readonly alertRuleFiles: readonly string[] = ["tempo", "tempo-monolithic"];
 
     constructor(name: string, args: TempoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:traces:Tempo", name, {}, opts);

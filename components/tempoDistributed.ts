@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlertedComponent } from "./alerting";
 import { charts } from "./charts";
 import { CacheSizing, cacheValues } from "./loki";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
@@ -111,7 +112,7 @@ export function buildTempoDistributedValues(v: TempoDistributedValuesInput): Rec
                 enabled: true,
                 // The chart labels targets job="<namespace>/<component>" (e.g. monitoring/distributor), which
                 // other "distributor"s share; "<namespace>/<Service>" (monitoring/tempo-distributor) is
-                // unambiguous and matches Loki's, as alerts/rules/platform.yaml expects.
+                // unambiguous and matches Loki's, as alerts/rules/tempo-distributed.yaml expects.
                 relabelings: [{ action: "replace", sourceLabels: ["__meta_kubernetes_namespace", "__meta_kubernetes_service_name"], separator: "/", targetLabel: "job" }],
             },
         },
@@ -119,7 +120,7 @@ export function buildTempoDistributedValues(v: TempoDistributedValuesInput): Rec
 }
 
 /** Tempo as microservices (chart tempo-distributed 2.x): replicated ingesters with their WAL on volumes, on object storage. */
-export class TempoDistributed extends pulumi.ComponentResource implements TraceStore {
+export class TempoDistributed extends pulumi.ComponentResource implements TraceStore, AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** HTTP API of the query-frontend (Grafana's Tempo datasource). */
     public readonly queryUrl: pulumi.Output<string>;
@@ -129,6 +130,8 @@ export class TempoDistributed extends pulumi.ComponentResource implements TraceS
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
     /** Labels of each part's pods (for NetworkPolicies). */
     public readonly podSelectors: TracePods;
+    /** Its rule files in alerts/rules. */
+    public readonly alertRuleFiles: readonly string[] = ["tempo", "tempo-distributed"];
 
     constructor(name: string, args: TempoDistributedArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:traces:TempoDistributed", name, {}, opts);

@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import type { AlertedComponent } from "./alerting";
 import { spreadValues } from "./availability";
 import { ChartSource, charts } from "./charts";
 import { ObjectStore } from "./objectStore";
@@ -183,7 +184,7 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
 }
 
 /** Thanos: the global, long-term view of all metrics, read from object storage and the sidecars. */
-export class Thanos extends pulumi.ComponentResource {
+export class Thanos extends pulumi.ComponentResource implements AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** Query-frontend HTTP API (Grafana's metrics datasource). */
     public readonly queryFrontendUrl: pulumi.Output<string>;
@@ -191,6 +192,8 @@ export class Thanos extends pulumi.ComponentResource {
     public readonly queryUrl: pulumi.Output<string>;
     /** Labels of each component's pods (for NetworkPolicies). */
     public readonly podSelectors: ThanosPodSelectors;
+    /** Its rule files in alerts/rules. */
+    public readonly alertRuleFiles: readonly string[] = ["thanos"];
 
     constructor(name: string, args: ThanosArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:metrics:Thanos", name, {}, opts);

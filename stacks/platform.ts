@@ -185,9 +185,6 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         stateful,
     );
 
-    // The platform's own alert rules (alerts/rules/*.yaml, tested with promtool), one PrometheusRule per file.
-    const alerts = new PlatformAlerts("platform-alerts", { namespace: namespace(config.namespaces.metrics), crds: crds.release }, inCluster);
-
     const thanos = new Thanos(
         "thanos",
         {
@@ -358,6 +355,19 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
           )
         : undefined;
 
+    const deployed = { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, ...(demo ? { demo } : {}), ...(network ? { network } : {}) };
+    // The platform's own alert rules (alerts/rules/*.yaml, tested with promtool), one PrometheusRule per
+    // file: the files of the components deployed here, so no rule watches a part this stack lacks.
+    const alerts = new PlatformAlerts(
+        "platform-alerts",
+        {
+            namespace: namespace(config.namespaces.metrics),
+            crds: crds.release,
+            ruleFiles: Object.values(deployed).flatMap((component) => ("alertRuleFiles" in component ? component.alertRuleFiles : [])),
+        },
+        inCluster,
+    );
+
     return {
         grafanaUrl: pulumi.all([grafana.externalUrl, grafana.url]).apply(([external, internal]) => external ?? internal),
         grafanaService: grafana.service,
@@ -377,6 +387,6 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                 forcePathStyle: objectStorage.forcePathStyle,
                 buckets: { lokiChunks, lokiRuler, tempo, thanos },
             })),
-        components: { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, alerts, ...(demo ? { demo } : {}), ...(network ? { network } : {}) },
+        components: { ...deployed, alerts },
     };
 }

@@ -13,6 +13,9 @@ import {
     loadRuleFiles,
     notificationReceivers,
     PlatformAlerts,
+    runbookBaseUrl,
+    runbookPage,
+    withRunbookUrls,
 } from "../components/alerting";
 
 const slackFile = "/etc/alertmanager/secrets/alertmanager-notification-urls/slack-url";
@@ -63,6 +66,7 @@ describe("alerting: Alertmanager configuration", () => {
         assert.equal(platform.slack_configs![0].api_url_file, slackFile);
         assert.equal(platform.slack_configs![0].channel, "#alerts");
         assert.equal(platform.slack_configs![0].send_resolved, true);
+        assert.match(platform.slack_configs![0].text, /\{\{ if \.Annotations\.runbook_url \}\} <\{\{ \.Annotations\.runbook_url \}\}\|runbook>\{\{ end \}\}/, "links each alert's runbook");
         assert.equal(platform.webhook_configs, undefined);
         assert.equal(slack.route.receiver, "platform");
     });
@@ -207,11 +211,12 @@ describe("alerting: notification Secret (Pulumi mocks)", () => {
 
 describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
     const ruleType = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+    /** In file-name order, as they are loaded (`loki-distributed.yaml` before `loki.yaml`). */
     const stems = fs
         .readdirSync(defaultRulesDir())
         .filter((f) => f.endsWith(".yaml"))
-        .map((f) => f.slice(0, -5))
-        .sort();
+        .sort()
+        .map((f) => f.slice(0, -5));
 
     /** Stands in for the CRDs release: any resource can be depended on. */
     class CrdsStandIn extends pulumi.CustomResource {
@@ -226,7 +231,7 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
         return undefined;
     };
     async function build(args: Partial<ConstructorParameters<typeof PlatformAlerts>[1]> = {}): Promise<PlatformAlerts> {
-        const alerts = new PlatformAlerts("platform-alerts", { namespace: "monitoring", crds, ...args }, { transformations: [capture] });
+        const alerts = new PlatformAlerts("platform-alerts", { namespace: "monitoring", crds, ruleFiles: stems, ...args }, { transformations: [capture] });
         await Promise.all(alerts.rules.map((r) => settled(r.urn)));
         await nextTicks();
         return alerts;
@@ -239,10 +244,10 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
         crds = new CrdsStandIn("prometheus-crds");
     });
 
-    it("creates one PrometheusRule per rule file, named lgtm-<stem>, with the file's groups", async () => {
+    it("creates one PrometheusRule per rule file, named lgtm-<stem>, with the file's groups and runbook links", async () => {
         const alerts = await build();
         const rules = registered.filter((r) => r.type === ruleType);
-        assert.deepEqual(rules.map((r) => r.inputs.metadata.name).sort(), stems.map((s) => `lgtm-${s}`));
+        assert.deepEqual(rules.map((r) => r.inputs.metadata.name).sort(), stems.map((s) => `lgtm-${s}`).sort());
         assert.deepEqual(alerts.ruleNames, stems.map((s) => `lgtm-${s}`));
         for (const r of rules) {
             assert.equal(r.inputs.apiVersion, "monitoring.coreos.com/v1");
@@ -250,7 +255,14 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
             assert.equal(r.inputs.metadata.namespace, "monitoring");
             const stem = r.inputs.metadata.name.replace(/^lgtm-/, "");
             const file = parse(fs.readFileSync(path.join(defaultRulesDir(), `${stem}.yaml`), "utf8"));
-            assert.deepEqual(r.inputs.spec.groups, file.groups);
+            const withoutRunbooks = (r.inputs.spec.groups as any[]).map((g) => ({
+                ...g,
+                rules: g.rules.map(({ annotations: { runbook_url, ...annotations }, ...rule }: any) => {
+                    assert.equal(runbook_url, `${runbookBaseUrl}/${runbookPage(stem)}.md#${rule.alert.toLowerCase()}`);
+                    return { ...rule, annotations };
+                }),
+            }));
+            assert.deepEqual(withoutRunbooks, file.groups);
         }
     });
 
@@ -265,23 +277,22 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
         assert.ok(seen.some((s) => s.type === "lgtm:alerting:PlatformAlerts"), "component token");
     });
 
-    it("leaves out excluded files and adds labels", async () => {
-        await build({ exclude: ["alloy"], labels: { team: "platform" } });
+    it("deploys only the rule files it is given, and adds labels", async () => {
+        await build({ ruleFiles: ["thanos", "minio"], labels: { team: "platform" } });
         const rules = registered.filter((r) => r.type === ruleType);
-        assert.ok(!rules.some((r) => r.inputs.metadata.name === "lgtm-alloy"));
-        assert.equal(rules.length, stems.length - 1);
+        assert.deepEqual(rules.map((r) => r.inputs.metadata.name).sort(), ["lgtm-minio", "lgtm-thanos"]);
         for (const r of rules) {
             assert.equal(r.inputs.metadata.labels.team, "platform");
             assert.equal(r.inputs.metadata.labels["app.kubernetes.io/part-of"], "lgtm");
         }
     });
 
-    it("refuses an exclude that matches no file, and a file that is not a rule file", () => {
-        assert.throws(() => new PlatformAlerts("x", { namespace: "monitoring", crds, exclude: ["aloy"] }), /not found.*aloy/);
+    it("refuses a rule file that does not exist, and a file that is not a rule file", () => {
+        assert.throws(() => new PlatformAlerts("x", { namespace: "monitoring", crds, ruleFiles: ["alloy", "aloy"] }), /not found.*aloy/);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-rules-"));
         try {
             fs.writeFileSync(path.join(dir, "broken.yaml"), "rules: []\n");
-            assert.throws(() => new PlatformAlerts("y", { namespace: "monitoring", crds, rulesDir: dir }), /groups/);
+            assert.throws(() => new PlatformAlerts("y", { namespace: "monitoring", crds, rulesDir: dir, ruleFiles: ["broken"] }), /groups/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -298,7 +309,19 @@ describe("alerting: rule files", () => {
     const testsDir = path.resolve(defaultRulesDir(), "..", "tests");
 
     it("has the expected areas", () => {
-        assert.deepEqual(files.map((f) => f.stem), ["alloy", "loki", "objectstorage", "platform", "tempo", "thanos"]);
+        assert.deepEqual(files.map((f) => f.stem), [
+            "alloy",
+            "grafana",
+            "loki-distributed",
+            "loki-monolithic",
+            "loki",
+            "metrics",
+            "minio",
+            "tempo-distributed",
+            "tempo-monolithic",
+            "tempo",
+            "thanos",
+        ]);
     });
 
     it("every rule is an alert with for, severity warning|critical, summary and description", () => {
@@ -314,11 +337,55 @@ describe("alerting: rule files", () => {
         }
     });
 
-    it("group names are unique, and an alert name is reused only for another severity", () => {
+    it("group names are unique, and an alert name is reused only for another severity or topology", () => {
         const groups = files.flatMap((f) => f.groups.map((g) => g.name));
         assert.equal(new Set(groups).size, groups.length, groups.join(", "));
-        const keys = alerts.map(({ rule }) => `${rule.alert}/${rule.labels?.severity}`);
-        assert.equal(new Set(keys).size, keys.length);
+        // `<component>-monolithic` and `<component>-distributed` are never deployed together.
+        for (const [kept, left] of [["monolithic", "distributed"], ["distributed", "monolithic"]]) {
+            const keys = alerts.filter(({ file }) => !file.endsWith(`-${left}`)).map(({ rule }) => `${rule.alert}/${rule.labels?.severity}`);
+            assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], `with the ${kept} files`);
+        }
+    });
+
+    describe("runbooks (docs/runbooks)", () => {
+        const runbooksDir = path.resolve(defaultRulesDir(), "..", "..", "docs", "runbooks");
+        /** Each `## ` section of a page by its GitHub anchor, with its text. */
+        const sections = (page: string): Map<string, string> =>
+            new Map(
+                fs
+                    .readFileSync(path.join(runbooksDir, page), "utf8")
+                    .split(/^## /m)
+                    .slice(1)
+                    .map((section) => {
+                        const heading = section.slice(0, section.indexOf("\n")).trim();
+                        return [heading.toLowerCase().replace(/[^a-z0-9 _-]/g, "").replace(/ /g, "-"), section];
+                    }),
+            );
+        const linked = files.flatMap((f) => withRunbookUrls(f).flatMap((g) => g.rules.map((rule) => ({ file: f.stem, rule }))));
+
+        it("every alert links, from one base URL, a section of its component's page", () => {
+            assert.equal(linked.length, alerts.length);
+            for (const { file, rule } of linked) {
+                const url = rule.annotations?.runbook_url ?? "";
+                assert.ok(url.startsWith(`${runbookBaseUrl}/`), `${rule.alert}: runbook_url ${url}`);
+                const [page, anchor] = url.slice(runbookBaseUrl.length + 1).split("#");
+                assert.equal(page, `${runbookPage(file)}.md`, `${rule.alert}: page`);
+                assert.ok(fs.existsSync(path.join(runbooksDir, page)), `${rule.alert}: no docs/runbooks/${page}`);
+                assert.ok(sections(page).has(anchor), `${rule.alert}: no section #${anchor} in docs/runbooks/${page}`);
+            }
+        });
+
+        it("every section is an alert of its page, saying what it means, how to check and how to fix", () => {
+            const pages = fs.readdirSync(runbooksDir).filter((f) => f.endsWith(".md") && f !== "README.md");
+            assert.deepEqual(pages.sort(), [...new Set(files.map((f) => `${runbookPage(f.stem)}.md`))].sort());
+            for (const page of pages) {
+                const alertsOfPage = new Set(linked.filter(({ file }) => `${runbookPage(file)}.md` === page).map(({ rule }) => rule.alert!.toLowerCase()));
+                for (const [anchor, text] of sections(page)) {
+                    assert.ok(alertsOfPage.has(anchor), `docs/runbooks/${page}#${anchor} is no alert of ${page}`);
+                    for (const part of ["**Means.**", "**Check.**", "**Fix.**"]) assert.ok(text.includes(part), `docs/runbooks/${page}#${anchor}: ${part}`);
+                }
+            }
+        });
     });
 
     it("every rule file has a promtool test file that loads it", () => {

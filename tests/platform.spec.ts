@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { defaultRulesDir, loadRuleFiles } from "../components/alerting";
 import { ChartRef, charts } from "../components/charts";
 import { Evaluation, evaluatePlatform, mockedCredential, RegisteredResource, valueOf } from "../tools/render/evaluate";
 
@@ -26,6 +27,13 @@ function secret(e: Evaluation, name: string): RegisteredResource {
     return s;
 }
 const get = (o: any, path: string[]) => path.reduce((n, k) => (n === undefined ? undefined : n[k]), o);
+/** The platform's own PrometheusRules (`lgtm-<rule file>`) a stack registers. */
+const platformRules = (e: Evaluation) => e.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.inputs.metadata.name.startsWith("lgtm-"));
+/** The rule files (stems) a stack deploys, sorted. */
+const platformRuleFiles = (e: Evaluation) => platformRules(e).map((r) => r.inputs.metadata.name.replace(/^lgtm-/, "")).sort();
+/** Every alerting rule a stack deploys. */
+const platformAlertRules = (e: Evaluation): { alert: string; expr: string }[] =>
+    platformRules(e).flatMap((r) => (r.inputs.spec.groups as { rules: { alert: string; expr: string }[] }[]).flatMap((g) => g.rules));
 
 describe("platform under mocks", function () {
     let dev: Evaluation;
@@ -498,6 +506,20 @@ describe("platform under mocks", function () {
             assert.deepEqual(minio.persistence, { enabled: true, size: "100Gi", storageClass: "fast-ssd" });
             assert.deepEqual(new Set((minio.buckets as any[]).map((b) => b.versioning)), new Set([true]));
             assert.equal(minio.podDisruptionBudget.maxUnavailable, 1);
+        });
+        it("alert rules follow what each stack deploys: MinIO's only with MinIO, each topology's only with it", () => {
+            assert.deepEqual(platformRuleFiles(dev), ["alloy", "grafana", "loki", "loki-monolithic", "metrics", "minio", "tempo", "tempo-monolithic", "thanos"]);
+            assert.deepEqual(platformRuleFiles(prod), ["alloy", "grafana", "loki", "loki-distributed", "metrics", "tempo", "tempo-distributed", "thanos"]);
+            assert.deepEqual(platformRuleFiles(prodMinio), ["alloy", "grafana", "loki", "loki-distributed", "metrics", "minio", "tempo", "tempo-distributed", "thanos"]);
+        });
+        it("prod on external S3 has no rule on MinIO, which would fire for ever; dev has them", () => {
+            const minioRules = (e: Evaluation) => platformAlertRules(e).filter((r) => r.alert.startsWith("Minio") || r.expr.includes('job="minio"'));
+            assert.deepEqual(minioRules(prod), []);
+            assert.ok(minioRules(dev).some((r) => r.alert === "MinioDown"), "dev alerts on MinIO down");
+        });
+        it("every rule file of the repository is deployed by dev or prod", () => {
+            const deployed = new Set([...platformRuleFiles(dev), ...platformRuleFiles(prod)]);
+            assert.deepEqual(loadRuleFiles(defaultRulesDir()).map((f) => f.stem).filter((stem) => !deployed.has(stem)), []);
         });
         it("prod: persistence on with the configured storage class, longer retention", () => {
             const spec = release(prod, "kps").inputs.values.prometheus.prometheusSpec;
