@@ -3,7 +3,7 @@ import { z } from "zod";
 import { awsS3EndpointRegion } from "../components/externalObjectStore";
 import { grafanaDatabaseSslModes } from "../components/grafana";
 import type { ObjectStoreCredentials } from "../components/objectStore";
-import { durationSeconds } from "./durations";
+import { durationSeconds, namespaceName } from "./grammar";
 import { profileDefaults, profileSizing } from "./profiles";
 import { PlatformConfig, platformSchema } from "./schema";
 
@@ -127,6 +127,9 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
     if (problems.length > 0) throw new ConfigError(problems, prefix);
 
     const namespace = raw.namespace ?? "monitoring";
+    // The default of every namespaces.* key: refused here, under its own name, rather than once per key it fills.
+    const namespaceIssue = namespaceName.safeParse(namespace).error?.issues[0];
+    if (namespaceIssue) throw new ConfigError([`namespace = ${show(namespace)}: expected ${namespaceIssue.message}`], prefix);
     const defaults = profileDefaults(profile, namespace);
     const candidate = deepMerge(
         {

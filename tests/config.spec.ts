@@ -1,8 +1,12 @@
 import { strict as assert } from "assert";
 import { ConfigError, parsePlatformConfig, platformSecrets, RawConfig, requiredSecretKeys } from "../stacks/config";
-import { durationSeconds } from "../stacks/durations";
+import { durationSeconds } from "../stacks/grammar";
+import { readStackConfig } from "../tools/render/stackConfig";
+import { projectDir } from "./support/charts";
 
-const prodHost = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } });
+/** prod's Grafana: reached by name, over TLS from an existing Secret. */
+const prodIngress = { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" };
+const prodHost = JSON.stringify({ ingress: prodIngress });
 /** An external store as prod takes by default: AWS S3 in us-east-1, credentials set as secrets. */
 const s3 = (external: Record<string, unknown> = {}, rest: Record<string, unknown> = {}) =>
     JSON.stringify({ external: { endpoint: "s3.us-east-1.amazonaws.com", ...external }, ...rest });
@@ -14,7 +18,14 @@ const noCredentials = () => ({ objectStorageAccessKeyId: undefined, objectStorag
 /** Grafana on an external PostgreSQL: prod's ingress plus `extra`, and the password as secret config. */
 const postgres = { type: "postgres", host: "grafana-db.example.com:5432", name: "grafana", user: "grafana" };
 const databasePassword = "s3cr3t-Grafana-DB-pw";
-const grafanaWith = (extra: Record<string, unknown>) => JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" }, ...extra });
+const grafanaWith = (extra: Record<string, unknown>) => JSON.stringify({ ingress: prodIngress, ...extra });
+
+/** Raw config that sets one key, dotted into structured keys (`objectStorage.region`), to `value`. */
+function setting(key: string, value: unknown): RawConfig {
+    const [top, ...rest] = key.split(".");
+    if (rest.length === 0) return { [top]: typeof value === "string" ? value : JSON.stringify(value) };
+    return { [top]: JSON.stringify(rest.reduceRight<unknown>((inner, k) => ({ [k]: inner }), value)) };
+}
 
 function rejects(raw: RawConfig, ...fragments: string[]): void {
     assert.throws(
@@ -311,6 +322,93 @@ describe("config validation", () => {
         assert.equal(await pulumi.isSecret(secrets.grafanaDatabasePassword!), true);
         assert.equal(platformSecrets(parsePlatformConfig(prod), (key) => pulumi.secret(`value of ${key}`)).grafanaDatabasePassword, undefined);
         assert.throws(() => platformSecrets(config, (key) => (key === "grafanaDatabasePassword" ? undefined : pulumi.secret(key))), /grafanaDatabasePassword is not set/);
+    });
+
+    describe("a value is valid where it lands", () => {
+        /** What an attacker types: a YAML line that redirects Loki's S3 traffic, and a template Helm would evaluate. */
+        const injections = ["us-east-1\nendpoint: attacker.example.net:443", "{{ .Release.Namespace }}"];
+        const refused: [key: string, values: unknown[], accepted: string][] = [
+            ["objectStorage.region", [...injections, "US-East-1", "us east 1", "", "-us-east-1"], "an S3 region such as us-east-1"],
+            ["objectStorage.buckets.tempo", [...injections, "tempo..traces", "192.168.10.1", "xn--tempo", "tempo-s3alias", "ab", "a".repeat(64), "-tempo"], "an S3 bucket name"],
+            ["objectStorage.external.endpoint", injections, "host or host:port"],
+            ["loki.tenant", [...injections, ".", "..", "team a", "team|b", "a".repeat(151), ""], "a Loki tenant ID"],
+            ["namespaces.logs", injections, "a DNS label"],
+            ["namespaces.logs", ["kube-system", "kube-public", "kube-node-lease", "default"], "a namespace of the platform's own"],
+            ["namespaces.agents", ["kube-system"], "not one of the cluster's (kube-system, kube-public, kube-node-lease, default)"],
+            ["grafana.ingress.host", [...injections, "grafana.example.com:443", "-grafana.example.com"], "a DNS host name"],
+            ["grafana.ingress.tlsSecretName", injections, "a DNS label"],
+            ["grafana.ingress.issuer.name", injections, "a Kubernetes object name"],
+            ["grafana.subPath", [...injections, "/grafana/..", "/./grafana", "/{{x}}"], "a path such as /grafana"],
+            ["grafana.database.host", injections, "host or host:port without a scheme"],
+            ["grafana.database.user", injections, "a user name"],
+            ["clusterName", [...injections, "prod-", "_prod"], "a label value"],
+            ["kubeContext", ["{{ .Release.Namespace }}", "kind-}}"], "no Helm template delimiters {{ or }}"],
+            ["kubeconfig", ["{{ .Files.Get \"token\" }}"], "no Helm template delimiters {{ or }}"],
+            ["storageClass", injections, "a DNS label"],
+            ["zones.0", injections, "a zone name"],
+            ["network.ingressNamespaceSelector.team", injections, "a label value"],
+            ["alerting.slackChannel", ["{{ .CommonLabels.alertname }}", "#alerts\nhttp_config: {}"], "a Slack channel"],
+        ];
+        for (const [key, values, accepted] of refused) {
+            it(`refuses ${key} = ${values.map((v) => JSON.stringify(v)).join(", ")}, naming the key and value`, () => {
+                for (const value of values) {
+                    const raw = key.startsWith("zones.") ? { zones: JSON.stringify([value, "b", "c"]) } : setting(key, value);
+                    rejects(raw, `lgtm:${key} = ${JSON.stringify(value)}: expected`, accepted);
+                }
+            });
+        }
+
+        it("refuses the cluster's own namespace as the platform's default namespace, by its own key", () => {
+            for (const namespace of ["kube-system", "default"]) rejects({ namespace }, `lgtm:namespace = "${namespace}": expected a namespace of the platform's own`);
+            rejects({ namespace: "{{ .Release.Namespace }}" }, 'lgtm:namespace = "{{ .Release.Namespace }}": expected a DNS label');
+        });
+
+        it("accepts values that are valid where they land", () => {
+            for (const region of ["eu-west-3", "us-gov-west-1", "default", "garage"]) assert.equal(parsePlatformConfig(setting("objectStorage.region", region)).objectStorage.region, region);
+            for (const tempo of ["logs.example-1", "abc", "a".repeat(63)]) assert.equal(parsePlatformConfig(setting("objectStorage.buckets.tempo", tempo)).objectStorage.buckets.tempo, tempo);
+            for (const tenant of ["team_a(1)!*'", "..a", "a".repeat(150)]) assert.equal(parsePlatformConfig(setting("loki.tenant", tenant)).loki.tenant, tenant);
+            assert.equal(parsePlatformConfig({ namespace: "kube-systems" }).namespaces.metrics, "kube-systems");
+            assert.equal(parsePlatformConfig(setting("grafana.subPath", "/ops/grafana.v2")).grafana.subPath, "/ops/grafana.v2");
+            assert.equal(parsePlatformConfig({ clusterName: "eu_prod.1" }).clusterName, "eu_prod.1");
+        });
+    });
+
+    describe("durations in the grammar and range of their consumer", () => {
+        const prometheus = "units y, w, d, h, m, s, ms, largest first, each at most once";
+        const range = "fits in int64 nanoseconds";
+        const refused: [key: string, value: string, accepted: string][] = [
+            ["metrics.retention", "100d100d", prometheus],
+            ["metrics.retention", "1h1d", prometheus],
+            ["metrics.retention", "1.5d", prometheus],
+            ["metrics.retention", "", prometheus],
+            ["metrics.retention", "99999999999999999999y", range],
+            ["metrics.retention", "293y", range],
+            ["metrics.scrapeInterval", "30s30s", prometheus],
+            ["thanos.retention.raw", "100d100d", prometheus],
+            ["thanos.retention.oneHour", "99999999999999999999y", range],
+            ["loki.retention", "7d7d", prometheus],
+            ["loki.retention", "99999999999999999999y", range],
+            ["tempo.retention", "14d", "Tempo takes no days"],
+            ["tempo.retention", "2562048h", range],
+            ["tempo.retention", "99999999999999999999h", range],
+        ];
+        for (const [key, value, accepted] of refused) {
+            it(`refuses ${key} = ${JSON.stringify(value)}`, () => rejects(setting(key, value), `lgtm:${key} = ${JSON.stringify(value)}: expected`, accepted));
+        }
+
+        it("accepts Prometheus durations largest unit first, up to the int64 range, and Go durations for Tempo", () => {
+            for (const retention of ["1d12h", "292y", "1y2w3d4h5m6s7ms", "36h"]) assert.equal(parsePlatformConfig(setting("metrics.retention", retention)).metrics.retention, retention);
+            assert.equal(parsePlatformConfig(setting("loki.retention", "0")).loki.retention, "0");
+            for (const retention of ["1h30m", "336h", "2562047h"]) assert.equal(parsePlatformConfig(setting("tempo.retention", retention)).tempo.retention, retention);
+            assert.equal(durationSeconds("292y"), 292 * 365 * 86400);
+        });
+    });
+
+    it("loads both shipped stack files", () => {
+        for (const stack of ["dev", "prod"]) {
+            const { raw } = readStackConfig(projectDir, stack);
+            assert.equal(parsePlatformConfig(raw, "lgtm:", { allowUnsetSecrets: true }).profile, stack);
+        }
     });
 
     it("reports every problem at once", () => {
