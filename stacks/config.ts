@@ -248,8 +248,15 @@ function grafanaProblems(c: PlatformConfig, explicit: Json | undefined): string[
 /** Rules that span several keys or depend on the profile. */
 function crossFieldProblems(c: PlatformConfig): string[] {
     const problems: string[] = [];
-    if (c.profile === "prod" && !c.grafana.ingress.enabled) {
+    const { ingress } = c.grafana;
+    if (c.profile === "prod" && !ingress.enabled) {
         problems.push(`grafana.ingress.enabled = false: expected true in the prod profile, with grafana.ingress.host set (prod Grafana is reached by name)`);
+    }
+    if (c.profile === "prod" && ingress.enabled && ingress.tlsSecretName === undefined && ingress.issuer === undefined) {
+        problems.push(
+            `grafana.ingress.tlsSecretName = (missing): expected a TLS Secret in Grafana's namespace, or grafana.ingress.issuer {kind, name} to have cert-manager issue one, ` +
+                `in the prod profile (over plain HTTP the admin login and every session cross the network in clear text)`,
+        );
     }
     problems.push(...objectStorageProblems(c));
     problems.push(...retentionProblems(c));

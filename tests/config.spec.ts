@@ -90,6 +90,10 @@ describe("config validation", () => {
         ["ingress without host", { grafana: JSON.stringify({ ingress: { enabled: true } }) }, ["lgtm:grafana.ingress.host", "a host when ingress is enabled"]],
         ["prod without ingress host", { ...prod, grafana: undefined }, ["lgtm:grafana.ingress.host = (missing)"]],
         ["prod with ingress off", { ...prod, grafana: JSON.stringify({ ingress: { enabled: false } }) }, ["lgtm:grafana.ingress.enabled = false", "prod"]],
+        ["prod Grafana without TLS", { ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } }) }, [
+            "lgtm:grafana.ingress.tlsSecretName = (missing): expected a TLS Secret in Grafana's namespace, or grafana.ingress.issuer {kind, name}",
+            "in the prod profile (over plain HTTP the admin login",
+        ]],
         ["an issuer without a host", { grafana: JSON.stringify({ ingress: { enabled: true, issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ["lgtm:grafana.ingress.host = (missing)", "cert-manager also requests the certificate for", "grafana.ingress.issuer is set"]],
         ["an issuer with the ingress off", { grafana: JSON.stringify({ ingress: { enabled: false, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ["lgtm:grafana.ingress.issuer = ", "no issuer while grafana.ingress.enabled is false"]],
         ["an issuer and an existing TLS Secret", { ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", tlsSecretName: "grafana-tls", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ['lgtm:grafana.ingress.tlsSecretName = "grafana-tls"', "no tlsSecretName together with grafana.ingress.issuer", "issuer.secretName"]],
