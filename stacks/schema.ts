@@ -26,8 +26,16 @@ import {
  * The shape of every structured config key, with the formats each value must have. Messages say
  * what is accepted; the key and the offending value are added by `validate`.
  */
-const ingestRate = z.number("a number of MB/s such as 2 or 0.5").positive("more than 0 MB/s").max(1000, "at most 1000 MB/s (split larger volumes across tenants or clusters)");
-const replicas = z.number().int("a whole number").min(1, "at least 1");
+const ingestRate = z
+    .number("a number of MB/s such as 2 or 0.5")
+    // Loki's and Tempo's limits are rounded up to whole MB/s anyway: a smaller rate is a unit mistaken (bytes for MB).
+    .min(0.1, "at least 0.1 MB/s (limits are derived in whole MB/s; a smaller rate is likely bytes or KB given as MB)")
+    .max(1000, "at most 1000 MB/s (split larger volumes across tenants or clusters)");
+/**
+ * Pods of one part of the platform. Above 100 no sizing of this stack applies (prod's largest part
+ * runs a dozen), so a larger number is a typo that would ask the cluster for that many pods.
+ */
+const replicas = z.number().int("a whole number").min(1, "at least 1").max(100, "at most 100 (the sizing of this stack goes to a dozen pods per part; more is a typo)");
 const s3Endpoint = hostPort(
     "host or host:port without a scheme or path, such as s3.eu-west-1.amazonaws.com or minio.example.com:9000 (TLS is objectStorage.external.tls)",
 );

@@ -165,9 +165,9 @@ describe("config validation", () => {
         ["5m kept longer than 1h", { thanos: JSON.stringify({ retention: { fiveMinutes: "1y", oneHour: "90d" } }) }, ["lgtm:thanos.retention.fiveMinutes = 1y", "at most thanos.retention.oneHour (90d)"]],
         ["raw kept forever but 5m not", { thanos: JSON.stringify({ retention: { raw: "0d" } }) }, ["lgtm:thanos.retention.raw = 0d", "at most thanos.retention.fiveMinutes"]],
         ["Prometheus local retention under 6h", { metrics: JSON.stringify({ retention: "4h" }) }, ["lgtm:metrics.retention = 4h", "at least 6h"]],
-        ["an ingest rate of zero", { loki: JSON.stringify({ expectedIngestMBps: 0 }) }, ["lgtm:loki.expectedIngestMBps = 0", "more than 0 MB/s"]],
+        ["an ingest rate of zero", { loki: JSON.stringify({ expectedIngestMBps: 0 }) }, ["lgtm:loki.expectedIngestMBps = 0", "at least 0.1 MB/s"]],
         ["an ingest rate as text", { tempo: JSON.stringify({ expectedIngestMBps: "5MB" }) }, ['lgtm:tempo.expectedIngestMBps = "5MB"', "MB/s"]],
-        ["a negative ingest rate", { ...prod, loki: JSON.stringify({ expectedIngestMBps: -10 }) }, ["lgtm:loki.expectedIngestMBps = -10", "more than 0 MB/s"]],
+        ["a negative ingest rate", { ...prod, loki: JSON.stringify({ expectedIngestMBps: -10 }) }, ["lgtm:loki.expectedIngestMBps = -10", "at least 0.1 MB/s"]],
         ["an ingest rate beyond what one stack sizes", { ...prod, tempo: JSON.stringify({ expectedIngestMBps: 5000 }) }, ["lgtm:tempo.expectedIngestMBps = 5000", "at most 1000 MB/s"]],
         ["Slack webhook without a channel", { slackWebhookUrl: "https://hooks.slack.example/T1" }, ["lgtm:alerting.slackChannel = (missing)", "slackWebhookUrl is set"]],
         ["Slack channel without its webhook", { alerting: JSON.stringify({ slackChannel: "#alerts" }) }, ["lgtm:alerting.slackChannel = #alerts", "pulumi config set --secret lgtm:slackWebhookUrl"]],
@@ -405,6 +405,40 @@ describe("config validation", () => {
             assert.equal(parsePlatformConfig(setting("loki.retention", "0")).loki.retention, "0");
             for (const retention of ["1h30m", "336h", "2562047h"]) assert.equal(parsePlatformConfig(setting("tempo.retention", retention)).tempo.retention, retention);
             assert.equal(durationSeconds("292y"), 292 * 365 * 86400);
+        });
+    });
+
+    describe("contradictions say the fix", () => {
+        const cases: [string, RawConfig, string[]][] = [
+            ["a retention size that deletes blocks before upload", setting("metrics.retentionSize", "1B"), ['lgtm:metrics.retentionSize = 1B: expected at least 1GB', "Thanos sidecar"]],
+            ["a retention size above 85% of the volume", setting("metrics.retentionSize", "5GB"), ["lgtm:metrics.retentionSize = 5GB: expected at most 85% of metrics.volumeSize 5Gi (4.2GB)", "raise metrics.volumeSize"]],
+            ["an empty Prometheus volume", setting("metrics.volumeSize", "0"), ['lgtm:metrics.volumeSize = "0": expected a size of more than 0']],
+            ["an empty MinIO volume", setting("objectStorage.minio.volumeSize", "0Gi"), ['lgtm:objectStorage.minio.volumeSize = "0Gi": expected a size of more than 0']],
+            ["a negative volume", setting("loki.volumeSize", "-5Gi"), ['lgtm:loki.volumeSize = "-5Gi": expected a Kubernetes quantity']],
+            ["Tempo retention of a nanosecond", setting("tempo.retention", "1ns"), ["lgtm:tempo.retention = 1ns: expected at least 1h", "compactor works in 1h windows"]],
+            ["Tempo retention under an hour", setting("tempo.retention", "59m"), ["lgtm:tempo.retention = 59m: expected at least 1h"]],
+            ["Loki retention under a day", setting("loki.retention", "12h"), ["lgtm:loki.retention = 12h: expected at least 24h, or 0"]],
+            ["an ingest rate of one byte per second", setting("loki.expectedIngestMBps", 1e-7), ["lgtm:loki.expectedIngestMBps = 1e-7: expected at least 0.1 MB/s"]],
+            ["a billion Prometheus replicas", setting("metrics.prometheusReplicas", 1e9), ["lgtm:metrics.prometheusReplicas = 1000000000: expected at most 100"]],
+            ["a billion MinIO pods", setting("objectStorage.minio.replicas", 1e9), ["lgtm:objectStorage.minio.replicas = 1000000000: expected at most 100"]],
+            ["an issuer writing into the admin Secret", setting("grafana.ingress", { enabled: true, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt", secretName: "grafana-admin" } }), [
+                "lgtm:grafana.ingress.issuer.secretName = grafana-admin: expected another name than grafana-admin, the Secret the platform writes Grafana's admin login into",
+                "name it e.g. grafana-tls",
+            ]],
+            ["a TLS Secret named like the database password's", { ...prod, grafana: grafanaWith({ ingress: { ...prodIngress, tlsSecretName: "grafana-database" } }) }, [
+                "lgtm:grafana.ingress.tlsSecretName = grafana-database: expected another name than grafana-database, the Secret the platform writes Grafana's database password into",
+            ]],
+        ];
+        for (const [title, raw, fragments] of cases) {
+            it(`rejects ${title}`, () => rejects(raw, ...fragments));
+        }
+
+        it("accepts a retention size up to 85% of the volume, and the floors themselves", () => {
+            assert.equal(parsePlatformConfig(setting("metrics", { retentionSize: "8GB", volumeSize: "10Gi" })).metrics.retentionSize, "8GB");
+            assert.equal(parsePlatformConfig(setting("metrics.retentionSize", "1GB")).metrics.retentionSize, "1GB");
+            assert.equal(parsePlatformConfig(setting("tempo.retention", "1h")).tempo.retention, "1h");
+            assert.equal(parsePlatformConfig(setting("loki.expectedIngestMBps", 0.1)).loki.expectedIngestMBps, 0.1);
+            assert.equal(parsePlatformConfig(setting("metrics.prometheusReplicas", 100)).metrics.prometheusReplicas, 100);
         });
     });
 
