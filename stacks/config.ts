@@ -378,7 +378,7 @@ function retentionProblems(c: PlatformConfig): string[] {
     }
     const loki = durationSeconds(c.loki.retention);
     if (loki !== 0 && loki < hours(24)) {
-        problems.push(`loki.retention = ${c.loki.retention}: expected at least 24h, or 0 to keep logs forever (Loki refuses a shorter retention_period at start)`);
+        problems.push(`loki.retention = ${c.loki.retention}: expected at least 24h, or 0 to keep logs forever (Loki's minimum retention: its compactor deletes by daily index tables)`);
     }
     if (durationSeconds(c.tempo.retention) < hours(1)) {
         problems.push(
