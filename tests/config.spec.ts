@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import fc from "fast-check";
 import { ConfigError, parsePlatformConfig, platformSecrets, RawConfig, requiredSecretKeys } from "../stacks/config";
 import { durationSeconds } from "../stacks/grammar";
 import { readStackConfig } from "../tools/render/stackConfig";
@@ -439,6 +440,97 @@ describe("config validation", () => {
             assert.equal(parsePlatformConfig(setting("tempo.retention", "1h")).tempo.retention, "1h");
             assert.equal(parsePlatformConfig(setting("loki.expectedIngestMBps", 0.1)).loki.expectedIngestMBps, 0.1);
             assert.equal(parsePlatformConfig(setting("metrics.prometheusReplicas", 100)).metrics.prometheusReplicas, 100);
+        });
+    });
+
+    describe("generated bad values (seeded, bounded)", () => {
+        /** Keys whose string reaches a chart, a config file, a label or a flag, each with a value valid there. */
+        const landingKeys: [key: string, valid: string][] = [
+            ["objectStorage.region", "us-east-1"],
+            ["objectStorage.buckets.lokiChunks", "loki-chunks"],
+            ["objectStorage.buckets.thanos", "thanos-metrics"],
+            ["objectStorage.external.endpoint", "s3.us-east-1.amazonaws.com"],
+            ["loki.tenant", "platform"],
+            ["namespace", "monitoring"],
+            ["namespaces.metrics", "monitoring"],
+            ["namespaces.demo", "demo"],
+            ["grafana.ingress.host", "grafana.example.com"],
+            ["grafana.ingress.className", "nginx"],
+            ["grafana.ingress.tlsSecretName", "grafana-tls"],
+            ["grafana.ingress.issuer.name", "letsencrypt-prod"],
+            ["grafana.ingress.issuer.secretName", "grafana-cert"],
+            ["grafana.subPath", "/grafana"],
+            ["grafana.database.host", "db.example.com:5432"],
+            ["grafana.database.name", "grafana"],
+            ["grafana.database.user", "grafana"],
+            ["grafana.database.sslMode", "require"],
+            ["clusterName", "prod"],
+            ["storageClass", "fast-ssd"],
+            ["alerting.slackChannel", "#alerts"],
+            ["zones.0", "eu-west-1a"],
+            ["network.ingressNamespaceSelector.team", "web"],
+        ];
+        /** Keys that reach no chart: only the template delimiters are refused. */
+        const plainKeys: [key: string, valid: string][] = [["kubeContext", "kind-lgtm"], ["kubeconfig", "/home/me/.kube/config"]];
+        const delimiters = ["{{", "}}", "{{ .Release.Namespace }}"];
+        const breaking = [...delimiters, "\n", " ", "\t", '"', "\\", "\nendpoint: attacker.example.net:443"];
+        const inserted = (keys: [string, string][], insertions: string[]) =>
+            fc
+                .tuple(fc.constantFrom(...keys), fc.constantFrom(...insertions), fc.nat())
+                .map(([[key, valid], insertion, at]) => ({ key, value: valid.slice(0, at % (valid.length + 1)) + insertion + valid.slice(at % (valid.length + 1)) as unknown }));
+
+        const order = ["y", "w", "d", "h", "m", "s", "ms"];
+        const count = fc.integer({ min: 1, max: 999 });
+        const promKeys = ["metrics.retention", "metrics.scrapeInterval", "thanos.retention.raw", "thanos.retention.fiveMinutes", "thanos.retention.oneHour", "loki.retention"];
+        const unitPair = fc.tuple(fc.nat({ max: order.length - 1 }), fc.nat({ max: order.length - 1 }));
+        const promDurations = fc.oneof(
+            // A unit twice, or a smaller unit before a larger one: Prometheus takes each once, largest first.
+            fc.tuple(count, count, unitPair).map(([a, b, [i, j]]) => `${a}${order[Math.max(i, j)]}${b}${order[Math.min(i, j)]}`),
+            // Beyond int64 nanoseconds (292 years and some).
+            fc.bigInt({ min: 293n, max: 10n ** 30n }).map((n) => `${n}y`),
+            fc.tuple(count, count, fc.constantFrom(...order)).map(([a, b, unit]) => `${a}.${b}${unit}`),
+        );
+        const goDurations = fc.oneof(
+            fc.tuple(count, fc.constantFrom("d", "w", "y")).map(([n, unit]) => `${n}${unit}`),
+            fc.bigInt({ min: 2562048n, max: 10n ** 30n }).map((n) => `${n}h`),
+        );
+        const replicaKeys = ["metrics.prometheusReplicas", "metrics.alertmanagerReplicas", "thanos.queryReplicas", "thanos.storeGatewayReplicas", "grafana.replicas", "objectStorage.minio.replicas", "loki.replicationFactor", "tempo.replicationFactor"];
+        const volumeKeys = ["metrics.volumeSize", "thanos.volumeSize", "loki.volumeSize", "tempo.volumeSize", "grafana.volumeSize", "objectStorage.minio.volumeSize"];
+        const badCase = fc.oneof(
+            inserted(landingKeys, breaking),
+            inserted(plainKeys, delimiters),
+            fc.tuple(fc.constantFrom(...promKeys), promDurations).map(([key, value]) => ({ key, value: value as unknown })),
+            goDurations.map((value) => ({ key: "tempo.retention", value: value as unknown })),
+            fc.tuple(
+                fc.constantFrom(...replicaKeys),
+                fc.oneof(fc.integer({ min: 101, max: 2 ** 40 }), fc.integer({ min: -(2 ** 40), max: 0 }), fc.double({ min: 1.01, max: 99.99, noNaN: true }).filter((n) => !Number.isInteger(n))),
+            ).map(([key, value]) => ({ key, value: value as unknown })),
+            fc.tuple(
+                fc.constantFrom("loki.expectedIngestMBps", "tempo.expectedIngestMBps"),
+                fc.oneof(fc.double({ min: -1e6, max: 0.0999, noNaN: true }), fc.double({ min: 1000.001, max: 1e12, noNaN: true })),
+            ).map(([key, value]) => ({ key, value: value as unknown })),
+            fc.tuple(fc.constantFrom(...volumeKeys), fc.constantFrom("0", "0Gi", "0.0Mi", "-1Gi", "10 Gi", "10gb", "1e3Gi")).map(([key, value]) => ({ key, value: value as unknown })),
+            fc.oneof(fc.integer({ min: 0, max: 1023 }).map((n) => `${n}MB`), fc.integer({ min: 43, max: 10 ** 6 }).map((n) => `${n}GB`)).map((value) => ({ key: "metrics.retentionSize", value: value as unknown })),
+        );
+
+        it("refuses every generated bad value, naming the key and the value and never a secret", () => {
+            fc.assert(
+                fc.property(badCase, fc.boolean(), ({ key, value }, onProd) => {
+                    const change = key.startsWith("zones.") ? { zones: JSON.stringify([value, "eu-west-1b", "eu-west-1c"]) } : setting(key, value);
+                    const raw = { ...(onProd ? prod : {}), ...change };
+                    assert.throws(
+                        () => parsePlatformConfig(raw),
+                        (err: unknown) => {
+                            assert.ok(err instanceof ConfigError, `expected ConfigError for ${key} = ${JSON.stringify(value)}, got ${err}`);
+                            const named = [`lgtm:${key} = ${JSON.stringify(value)}`, `lgtm:${key} = ${value}`].some((f) => err.message.includes(f));
+                            assert.ok(named, `message does not name ${key} = ${JSON.stringify(value)}:\n${err.message}`);
+                            assert.ok(!err.message.includes(secretAccessKey) && !err.message.includes(accessKeyId), `a secret in:\n${err.message}`);
+                            return true;
+                        },
+                    );
+                }),
+                { seed: 15, numRuns: 400 },
+            );
         });
     });
 
