@@ -28,14 +28,21 @@ import {
  */
 const ingestRate = z
     .number("a number of MB/s such as 2 or 0.5")
-    // Loki's and Tempo's limits are rounded up to whole MB/s anyway: a smaller rate is a unit mistaken (bytes for MB).
+    // Loki's and Tempo's limits are rounded up to whole MB/s anyway: a smaller rate is likely a unit mix-up (bytes or KB given as MB).
     .min(0.1, "at least 0.1 MB/s (limits are derived in whole MB/s; a smaller rate is likely bytes or KB given as MB)")
     .max(1000, "at most 1000 MB/s (split larger volumes across tenants or clusters)");
 /**
- * Pods of one part of the platform. Above 100 no sizing of this stack applies (prod's largest part
- * runs a dozen), so a larger number is a typo that would ask the cluster for that many pods.
+ * Copies of a whole component that config sets directly (Prometheus and Alertmanager replicas each
+ * hold everything, MinIO pods one cluster's buckets, replication factors copies of each stream).
+ * Parts that scale with load take their counts from the ingest rates instead, so more than 100 here
+ * is a typo that would ask the cluster for that many pods.
  */
-const replicas = z.number().int("a whole number").min(1, "at least 1").max(100, "at most 100 (the sizing of this stack goes to a dozen pods per part; more is a typo)");
+const replicas = z.number().int("a whole number").min(1, "at least 1").max(100, "at most 100 (copies of a whole component; parts that scale with load follow expectedIngestMBps instead)");
+/**
+ * An S3 endpoint as every consumer takes it: host or host:port, never a scheme (TLS is a switch of
+ * its own, and Thanos refuses a scheme outright) nor a path. A scheme is rejected rather than
+ * stripped, so that `http://` can never silently become TLS or the other way round.
+ */
 const s3Endpoint = hostPort(
     "host or host:port without a scheme or path, such as s3.eu-west-1.amazonaws.com or minio.example.com:9000 (TLS is objectStorage.external.tls)",
 );
