@@ -23,7 +23,7 @@ const matches = (pattern: RegExp) => (value: string) => pattern.test(value);
 
 /** Helm evaluates `{{ … }}` in any value a chart passes through `tpl` (Loki's config, twice). */
 const templateDelimiters = /\{\{|\}\}/;
-/** Text that reaches no chart (a kubeconfig path or content, a context name): only the template delimiters are refused. */
+/** Text that reaches no chart (a kubeconfig context name): only the template delimiters are refused. */
 export const untemplated = grammar([[(v) => !templateDelimiters.test(v), "no Helm template delimiters {{ or }}"]]);
 
 const dnsLabelPattern = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";

@@ -209,7 +209,8 @@ export const networkSchema = z.strictObject({
 export const platformSchema = z.strictObject({
     profile: z.enum(["dev", "prod"], "one of dev, prod"),
     clusterName: nonEmptyLabelValue("a label value: letters, digits, '_', '.', '-', at most 63 characters, starting and ending with a letter or digit"),
-    kubeconfig: untemplated,
+    // Reaches only the provider, and may hold a token: checked for nothing here, so that no message can repeat it.
+    kubeconfig: z.string(),
     kubeContext: untemplated,
     storageClass: z.union([z.literal(""), dnsLabel], "empty (the cluster's default class) or a StorageClass name"),
     zones: z.array(zoneName, "a list of zone names such as [eu-west-1a, eu-west-1b, eu-west-1c]"),

@@ -348,7 +348,6 @@ describe("config validation", () => {
             ["grafana.database.user", injections, "a user name"],
             ["clusterName", [...injections, "prod-", "_prod"], "a label value"],
             ["kubeContext", ["{{ .Release.Namespace }}", "kind-}}"], "no Helm template delimiters {{ or }}"],
-            ["kubeconfig", ["{{ .Files.Get \"token\" }}"], "no Helm template delimiters {{ or }}"],
             ["storageClass", injections, "a DNS label"],
             ["zones.0", injections, "a zone name"],
             ["network.ingressNamespaceSelector.team", injections, "a label value"],
@@ -471,7 +470,7 @@ describe("config validation", () => {
             ["network.ingressNamespaceSelector.team", "web"],
         ];
         /** Keys that reach no chart: only the template delimiters are refused. */
-        const plainKeys: [key: string, valid: string][] = [["kubeContext", "kind-lgtm"], ["kubeconfig", "/home/me/.kube/config"]];
+        const plainKeys: [key: string, valid: string][] = [["kubeContext", "kind-lgtm"]];
         const delimiters = ["{{", "}}", "{{ .Release.Namespace }}"];
         const breaking = [...delimiters, "\n", " ", "\t", '"', "\\", "\nendpoint: attacker.example.net:443"];
         const inserted = (keys: [string, string][], insertions: string[]) =>
