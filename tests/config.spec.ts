@@ -566,6 +566,11 @@ describe("config validation", () => {
         await programEntryRejects({ "lgtm:metrics": JSON.stringify({ retention: "5x" }) }, "lgtm:metrics.retention");
     });
 
+    it("the program entry rejects a region that would redirect Loki's S3 traffic before registering any resource", async () => {
+        const region = "us-east-1\nendpoint: attacker.example.net:443";
+        await programEntryRejects({ "lgtm:objectStorage": JSON.stringify({ region }) }, `lgtm:objectStorage.region = ${JSON.stringify(region)}: expected an S3 region`);
+    });
+
     it("the program entry rejects external storage without credentials before registering any resource", async () => {
         const config = { "lgtm:profile": "prod", "lgtm:grafana": prodHost, "lgtm:objectStorage": s3(), "lgtm:objectStorageAccessKeyId": accessKeyId };
         await programEntryRejects(config, "lgtm:objectStorageSecretAccessKey = (missing)");
