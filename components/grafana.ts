@@ -58,6 +58,14 @@ export interface GrafanaIngress {
     readonly tls?: GrafanaTls;
 }
 
+/** The release name of the platform's Grafana. */
+export const grafanaReleaseName = "grafana";
+
+/** The Secrets the platform writes for a Grafana release: its admin login and its database password. */
+export function grafanaOwnSecretNames(releaseName: string): { readonly admin: string; readonly database: string } {
+    return { admin: `${releaseName}-admin`, database: `${releaseName}-database` };
+}
+
 /** The Secret the ingress serves its certificate from: the existing one, or the one cert-manager writes. */
 export function tlsSecretName(tls: GrafanaTls, releaseName: string): string {
     return "existingSecret" in tls ? tls.existingSecret : (tls.secretName ?? `${releaseName}-tls`);
@@ -360,7 +368,7 @@ function databaseSecret(
     parent: pulumi.Resource,
 ): { secret: k8s.core.v1.Secret; settings: GrafanaDatabase & { passwordSecretName: string } } {
     const { password, ...settings } = database;
-    const passwordSecretName = `${releaseName}-database`;
+    const passwordSecretName = grafanaOwnSecretNames(releaseName).database;
     const secret = new k8s.core.v1.Secret(
         `${name}-database`,
         { metadata: { name: passwordSecretName, namespace }, type: "Opaque", stringData: { [databasePasswordKey]: pulumi.secret(password) } },
@@ -392,7 +400,7 @@ export class Grafana extends pulumi.ComponentResource implements AlertedComponen
         const password =
             args.adminPassword ??
             new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this, additionalSecretOutputs: ["result"] }).result;
-        const adminSecretName = `${args.releaseName}-admin`;
+        const adminSecretName = grafanaOwnSecretNames(args.releaseName).admin;
         const adminSecret = new k8s.core.v1.Secret(
             `${name}-admin`,
             {

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { charts, localChartPath } from "../components/charts";
 import { awsS3EndpointRegion } from "../components/externalObjectStore";
-import { grafanaDatabaseSslModes } from "../components/grafana";
+import { grafanaDatabaseSslModes, grafanaOwnSecretNames, grafanaReleaseName } from "../components/grafana";
 import type { ObjectStoreCredentials } from "../components/objectStore";
-import { durationSeconds } from "./durations";
+import { durationSeconds, namespaceName, quantityBytes, sizeBytes } from "./grammar";
 import { profileDefaults, profileSizing } from "./profiles";
 import { PlatformConfig, platformSchema } from "./schema";
 
@@ -147,6 +147,9 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
     if (problems.length > 0) throw new ConfigError(problems, prefix);
 
     const namespace = raw.namespace ?? "monitoring";
+    // The default of every namespaces.* key: refused here, under its own name, rather than once per key it fills.
+    const namespaceIssue = namespaceName.safeParse(namespace).error?.issues[0];
+    if (namespaceIssue) throw new ConfigError([`namespace = ${show(namespace)}: expected ${namespaceIssue.message}`], prefix);
     const defaults = profileDefaults(profile, namespace);
     const candidate = deepMerge(
         {
@@ -298,6 +301,20 @@ function grafanaProblems(c: PlatformConfig, explicit: Json | undefined): string[
                 `the volume would hold only plugins, which Grafana installs again at start, and a ReadWriteOnce volume cannot follow several replicas)`,
         );
     }
+    const own = grafanaOwnSecretNames(grafanaReleaseName);
+    const tlsSecrets: [string, string | undefined][] = [
+        ["grafana.ingress.tlsSecretName", c.grafana.ingress.tlsSecretName],
+        ["grafana.ingress.issuer.secretName", c.grafana.ingress.issuer?.secretName],
+    ];
+    for (const [key, name] of tlsSecrets) {
+        const taken = name === own.admin ? "admin login" : name === own.database ? "database password" : undefined;
+        if (taken) {
+            problems.push(
+                `${key} = ${name}: expected another name than ${name}, the Secret the platform writes Grafana's ${taken} into ` +
+                    `(the certificate and the ${taken} would overwrite each other); name it e.g. ${grafanaReleaseName}-tls`,
+            );
+        }
+    }
     if (database && c.profile === "prod" && database.sslMode === grafanaDatabaseSslModes[database.type].plain) {
         problems.push(
             `grafana.database.sslMode = "${database.sslMode}": expected one of ${grafanaDatabaseSslModes[database.type].all.filter((m) => m !== database.sslMode).join(", ")} ` +
@@ -310,11 +327,18 @@ function grafanaProblems(c: PlatformConfig, explicit: Json | undefined): string[
 /** Rules that span several keys or depend on the profile. */
 function crossFieldProblems(c: PlatformConfig): string[] {
     const problems: string[] = [];
-    if (c.profile === "prod" && !c.grafana.ingress.enabled) {
+    const { ingress } = c.grafana;
+    if (c.profile === "prod" && !ingress.enabled) {
         problems.push(`grafana.ingress.enabled = false: expected true in the prod profile, with grafana.ingress.host set (prod Grafana is reached by name)`);
     }
+    if (c.profile === "prod" && ingress.enabled && ingress.tlsSecretName === undefined && ingress.issuer === undefined) {
+        problems.push(
+            `grafana.ingress.tlsSecretName = (missing): expected a TLS Secret in Grafana's namespace, or grafana.ingress.issuer {kind, name} to have cert-manager issue one, ` +
+                `in the prod profile (over plain HTTP the admin login and every session cross the network in clear text)`,
+        );
+    }
     problems.push(...objectStorageProblems(c));
-    problems.push(...retentionProblems(c));
+    problems.push(...retentionProblems(c), ...metricsStorageProblems(c));
     // Namespaces whose rules differ from the platform's: agents read the host; the demo is an application, outside the platform's NetworkPolicies.
     const apart: [keyof PlatformConfig["namespaces"], string, boolean][] = [
         ["agents", `agents need host access, which Pod Security "restricted" forbids there`, true],
@@ -417,10 +441,50 @@ function retentionProblems(c: PlatformConfig): string[] {
     if (forever(seconds.fiveMinutes) > forever(seconds.oneHour)) {
         problems.push(`thanos.retention.fiveMinutes = ${r.fiveMinutes}: expected at most thanos.retention.oneHour (${r.oneHour}); coarser data must be kept at least as long`);
     }
+    const loki = durationSeconds(c.loki.retention);
+    if (loki !== 0 && loki < hours(24)) {
+        problems.push(`loki.retention = ${c.loki.retention}: expected at least 24h, or 0 to keep logs forever (Loki's minimum retention: its compactor deletes by daily index tables)`);
+    }
+    if (durationSeconds(c.tempo.retention) < hours(1)) {
+        problems.push(
+            `tempo.retention = ${c.tempo.retention}: expected at least 1h (Tempo's ingesters cut blocks of up to 30m and its compactor works in 1h windows, so a shorter retention deletes traces as they are written)`,
+        );
+    }
     if (durationSeconds(c.metrics.retention) < hours(6)) {
         problems.push(`metrics.retention = ${c.metrics.retention}: expected at least 6h (three 2h blocks, so the Thanos sidecar can upload each before it is deleted)`);
     }
     return problems;
+}
+
+/** The least `metrics.retentionSize` that leaves Prometheus room for blocks next to its WAL and head chunks. */
+const retentionSizeFloor = "1GB";
+/** The share of Prometheus' volume its retention may fill: the rest is for the WAL and compaction (README, Configuration). */
+const retentionSizeShare = 0.85;
+
+/**
+ * Prometheus' size-based retention against its volume. The limit counts the WAL (128MB segments)
+ * and head chunks, so a tiny one deletes each 2h block as soon as it is cut, before the Thanos
+ * sidecar uploads it (what the 6h rule of `metrics.retention` protects); a limit near the volume
+ * fills the volume before retention deletes anything.
+ */
+function metricsStorageProblems(c: PlatformConfig): string[] {
+    const { retentionSize, volumeSize } = c.metrics;
+    const bytes = sizeBytes(retentionSize);
+    if (bytes < sizeBytes(retentionSizeFloor)) {
+        return [
+            `metrics.retentionSize = ${retentionSize}: expected at least ${retentionSizeFloor} (Prometheus counts its WAL and head chunks toward the limit, ` +
+                `so less deletes each block before the Thanos sidecar uploads it); raise it, to at most ${retentionSizeShare * 100}% of metrics.volumeSize`,
+        ];
+    }
+    const ceiling = retentionSizeShare * quantityBytes(volumeSize);
+    if (bytes > ceiling) {
+        const ceilingGB = Math.floor((ceiling / sizeBytes("1GB")) * 10) / 10;
+        return [
+            `metrics.retentionSize = ${retentionSize}: expected at most ${retentionSizeShare * 100}% of metrics.volumeSize ${volumeSize} (${ceilingGB}GB): ` +
+                `the rest is for the WAL and compaction, or the volume fills before retention deletes; lower metrics.retentionSize or raise metrics.volumeSize`,
+        ];
+    }
+    return [];
 }
 
 /** The store's settings that only matter for the chosen type, and what prod demands of each. */

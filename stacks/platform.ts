@@ -5,7 +5,7 @@ import { Alloy } from "../components/alloy";
 import { PlatformDashboards, projectDashboardsDirectory } from "../components/dashboards";
 import { Demo } from "../components/demo";
 import { ExternalObjectStore } from "../components/externalObjectStore";
-import { Grafana, grafanaDatabasePort, GrafanaArgs, GrafanaIngress, GrafanaTls } from "../components/grafana";
+import { Grafana, grafanaDatabasePort, GrafanaArgs, GrafanaIngress, grafanaReleaseName, GrafanaTls } from "../components/grafana";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
 import { Minio } from "../components/minio";
@@ -291,7 +291,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         "grafana",
         {
             namespace: namespace(config.namespaces.grafana),
-            releaseName: "grafana",
+            releaseName: grafanaReleaseName,
             chartSource,
             crds: crds.release,
             datasources: pulumi.all([thanos.queryFrontendUrl, logs.queryUrl, traces.queryUrl, metrics.alertmanagerUrl]).apply(

@@ -5,80 +5,79 @@ import { grafanaDatabaseSslModes, grafanaDatabaseTypes } from "../components/gra
 import { lokiModes } from "../components/loki";
 import { tempoModes } from "../components/traceStore";
 import { parseCidr } from "./cidr";
+import {
+    bucketName,
+    bytesSize,
+    dnsLabel,
+    goDuration,
+    hostname,
+    hostPort,
+    labelKey,
+    labelValue,
+    lokiTenant,
+    namespaceName,
+    nonEmptyLabelValue,
+    objectName,
+    promDuration,
+    s3Region,
+    untemplated,
+    volumeQuantity,
+} from "./grammar";
 
 /**
  * The shape of every structured config key, with the formats each value must have. Messages say
  * what is accepted; the key and the offending value are added by `validate`.
  */
-const promDuration = z.string().regex(/^(\d+(ms|s|m|h|d|w|y))+$/, "a duration such as 30s, 12h, 15d or 1w (units ms, s, m, h, d, w, y)");
-const goDuration = z.string().regex(/^(\d+(ns|us|ms|s|m|h))+$/, "a duration in hours, minutes or seconds such as 336h or 90m (Tempo takes no days)");
-const bytesSize = z.string().regex(/^\d+(\.\d+)?(B|KB|MB|GB|TB|PB|EB)$/, "a size such as 512MB or 50GB (units B, KB, MB, GB, TB, PB, EB)");
-const quantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, "a Kubernetes quantity such as 10Gi or 500Mi");
-const ingestRate = z.number("a number of MB/s such as 2 or 0.5").positive("more than 0 MB/s").max(1000, "at most 1000 MB/s (split larger volumes across tenants or clusters)");
-const replicas = z.number().int("a whole number").min(1, "at least 1");
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "a DNS label: lower-case letters, digits and '-', at most 63 characters");
-const hostname = z
-    .string()
-    .regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, "a DNS host name such as grafana.example.com (lower case, no scheme, no port, no path)");
-/** A Kubernetes object name (DNS subdomain), such as the name of a cert-manager issuer. */
-const objectNameMessage = "a Kubernetes object name: lower-case letters, digits, '-' and '.', such as letsencrypt-prod";
-const objectName = z.string(objectNameMessage).regex(/^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, objectNameMessage);
-const bucket = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-'");
+const ingestRate = z
+    .number("a number of MB/s such as 2 or 0.5")
+    // Loki's and Tempo's limits are rounded up to whole MB/s anyway: a smaller rate is likely a unit mix-up (bytes or KB given as MB).
+    .min(0.1, "at least 0.1 MB/s (limits are derived in whole MB/s; a smaller rate is likely bytes or KB given as MB)")
+    .max(1000, "at most 1000 MB/s (split larger volumes across tenants or clusters)");
+/**
+ * Copies of a whole component that config sets directly (Prometheus and Alertmanager replicas each
+ * hold everything, MinIO pods one cluster's buckets, replication factors copies of each stream).
+ * Parts that scale with load take their counts from the ingest rates instead, so more than 100 here
+ * is a typo that would ask the cluster for that many pods.
+ */
+const replicas = z.number().int("a whole number").min(1, "at least 1").max(100, "at most 100 (copies of a whole component; parts that scale with load follow expectedIngestMBps instead)");
 /**
  * An S3 endpoint as every consumer takes it: host or host:port, never a scheme (TLS is a switch of
  * its own, and Thanos refuses a scheme outright) nor a path. A scheme is rejected rather than
  * stripped, so that `http://` can never silently become TLS or the other way round.
  */
-const s3Endpoint = z
-    .string()
-    .regex(
-        /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:\d{1,5})?$/,
-        "host or host:port without a scheme or path, such as s3.eu-west-1.amazonaws.com or minio.example.com:9000 (TLS is objectStorage.external.tls)",
-    )
-    .refine((e) => {
-        const port = /:(\d+)$/.exec(e)?.[1];
-        return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
-    }, "a port between 1 and 65535");
-
-/**
- * An availability zone as nodes carry it in their `topology.kubernetes.io/zone` label: a Kubernetes
- * label value, not empty.
- */
-const zoneName = z
-    .string()
-    .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "a zone name as nodes carry it in the label topology.kubernetes.io/zone, such as eu-west-1a (letters, digits, '-', '_', '.', at most 63)");
+const s3Endpoint = hostPort(
+    "host or host:port without a scheme or path, such as s3.eu-west-1.amazonaws.com or minio.example.com:9000 (TLS is objectStorage.external.tls)",
+);
+/** An availability zone as nodes carry it in their `topology.kubernetes.io/zone` label: a label value, not empty. */
+const zoneName = nonEmptyLabelValue("a zone name as nodes carry it in the label topology.kubernetes.io/zone, such as eu-west-1a (letters, digits, '-', '_', '.', at most 63)");
 
 /** Where the platform's buckets live: MinIO deployed with the platform, or an S3 service run elsewhere. */
 export const objectStorageTypes = ["minio", "external"] as const;
 
 const cidr = z.string().refine((v) => parseCidr(v) !== undefined, "an IPv4 or IPv6 CIDR such as 10.0.0.0/16 or 172.18.0.2/32 (no host bits after the prefix: 10.0.0.0/24, not 10.0.0.1/24)");
-// Kubernetes label syntax: an optional DNS-subdomain prefix and a name of at most 63 characters.
-const labelName = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
-const labelKey = z.string().regex(new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${labelName}$`), "a label key such as kubernetes.io/metadata.name");
-const labelValue = z.string().regex(new RegExp(`^(${labelName})?$`), "a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
 
 export const namespacesSchema = z.strictObject({
-    objectStorage: dnsLabel,
-    metrics: dnsLabel,
-    thanos: dnsLabel,
-    logs: dnsLabel,
-    traces: dnsLabel,
-    grafana: dnsLabel,
-    agents: dnsLabel,
-    demo: dnsLabel,
+    objectStorage: namespaceName,
+    metrics: namespaceName,
+    thanos: namespaceName,
+    logs: namespaceName,
+    traces: namespaceName,
+    grafana: namespaceName,
+    agents: namespaceName,
+    demo: namespaceName,
 });
 
 export const objectStorageSchema = z
     .strictObject({
         type: z.enum(objectStorageTypes, "one of minio (deployed with the platform), external (an S3 service you provide)"),
-        region: z.string().min(1, "a non-empty region name such as us-east-1"),
+        region: s3Region,
         buckets: z
-            .strictObject({ lokiChunks: bucket, lokiRuler: bucket, tempo: bucket, thanos: bucket })
+            .strictObject({ lokiChunks: bucketName, lokiRuler: bucketName, tempo: bucketName, thanos: bucketName })
             .refine((b) => new Set(Object.values(b)).size === 4, "four distinct bucket names (each consumer owns its bucket)"),
         minio: z.strictObject({
             mode: z.enum(["standalone", "distributed"], "one of standalone, distributed"),
             replicas,
-            volumeSize: quantity,
+            volumeSize: volumeQuantity,
             versioning: z.boolean("true or false"),
         }),
         external: z.strictObject({
@@ -98,25 +97,25 @@ export const metricsSchema = z.strictObject({
     scrapeInterval: promDuration,
     prometheusReplicas: replicas,
     alertmanagerReplicas: replicas,
-    volumeSize: quantity,
+    volumeSize: volumeQuantity,
 });
 
 export const thanosSchema = z.strictObject({
     retention: z.strictObject({ raw: promDuration, fiveMinutes: promDuration, oneHour: promDuration }),
     queryReplicas: replicas,
     storeGatewayReplicas: replicas,
-    volumeSize: quantity,
+    volumeSize: volumeQuantity,
 });
 
 export const lokiSchema = z
     .strictObject({
         mode: z.enum(lokiModes, `one of ${lokiModes.join(", ")} (SimpleScalable is deprecated upstream)`),
         multiTenancy: z.boolean("true or false"),
-        tenant: z.string().regex(/^[A-Za-z0-9!._*'()-]{1,150}$/, "a Loki tenant ID: letters, digits and !-_.*'() (at most 150)"),
+        tenant: lokiTenant,
         retention: promDuration,
         expectedIngestMBps: ingestRate,
         replicationFactor: replicas,
-        volumeSize: quantity,
+        volumeSize: volumeQuantity,
     });
 
 export const tempoSchema = z
@@ -125,19 +124,13 @@ export const tempoSchema = z
         retention: goDuration,
         expectedIngestMBps: ingestRate,
         replicationFactor: replicas.optional(),
-        volumeSize: quantity,
+        volumeSize: volumeQuantity,
     })
     // Unset, the replication factor follows the mode (not the profile): 3 copies across ingesters, 1 in a single binary.
     .transform((t) => ({ ...t, replicationFactor: t.replicationFactor ?? (t.mode === "distributed" ? 3 : 1) }));
 
 /** host or host:port, as Grafana's `database.host` takes it (no scheme: the type says what it speaks). */
-const databaseHost = z
-    .string("host or host:port, such as grafana-db.example.com:5432")
-    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:\d{1,5})?$/, "host or host:port without a scheme, such as grafana-db.example.com:5432")
-    .refine((h) => {
-        const port = /:(\d+)$/.exec(h)?.[1];
-        return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
-    }, "a port between 1 and 65535");
+const databaseHost = hostPort("host or host:port without a scheme, such as grafana-db.example.com:5432");
 
 const grafanaDatabaseSchema = z
     .strictObject({
@@ -191,11 +184,11 @@ export const grafanaSchema = z.strictObject({
                 });
             }
         }),
-    subPath: z.string().regex(/^(\/[A-Za-z0-9._~-]+)*$/, `"" (served at the root) or a path such as /grafana, without a trailing slash`),
+    subPath: z.string().regex(/^(\/(?!\.\.?(\/|$))[A-Za-z0-9._~-]+)*$/, `"" (served at the root) or a path such as /grafana, without a trailing slash nor "." or ".." segments`),
     replicas,
     /** The volume of Grafana's SQLite database; with `database` there is nothing to keep locally. */
     persistence: z.boolean("true or false"),
-    volumeSize: quantity,
+    volumeSize: volumeQuantity,
     database: grafanaDatabaseSchema.optional(),
 });
 
@@ -272,9 +265,10 @@ export const chartsSchema = z
 
 export const platformSchema = z.strictObject({
     profile: z.enum(["dev", "prod"], "one of dev, prod"),
-    clusterName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, "a label value: letters, digits, '_', '.', '-', at most 63 characters"),
+    clusterName: nonEmptyLabelValue("a label value: letters, digits, '_', '.', '-', at most 63 characters, starting and ending with a letter or digit"),
+    // Reaches only the provider, and may hold a token: checked for nothing here, so that no message can repeat it.
     kubeconfig: z.string(),
-    kubeContext: z.string(),
+    kubeContext: untemplated,
     storageClass: z.union([z.literal(""), dnsLabel], "empty (the cluster's default class) or a StorageClass name"),
     zones: z.array(zoneName, "a list of zone names such as [eu-west-1a, eu-west-1b, eu-west-1c]"),
     namespaces: namespacesSchema,

@@ -1,13 +1,18 @@
 import { strict as assert } from "assert";
+import fc from "fast-check";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { charts } from "../components/charts";
 import { chartDirectoryProblems, ConfigError, parsePlatformConfig, platformSecrets, RawConfig, requiredSecretKeys } from "../stacks/config";
-import { durationSeconds } from "../stacks/durations";
+import { durationSeconds } from "../stacks/grammar";
 import { chartMirrorProblem } from "../stacks/schema";
+import { readStackConfig } from "../tools/render/stackConfig";
+import { projectDir } from "./support/charts";
 
-const prodHost = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } });
+/** prod's Grafana: reached by name, over TLS from an existing Secret. */
+const prodIngress = { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" };
+const prodHost = JSON.stringify({ ingress: prodIngress });
 /** An external store as prod takes by default: AWS S3 in us-east-1, credentials set as secrets. */
 const s3 = (external: Record<string, unknown> = {}, rest: Record<string, unknown> = {}) =>
     JSON.stringify({ external: { endpoint: "s3.us-east-1.amazonaws.com", ...external }, ...rest });
@@ -22,9 +27,16 @@ const grafanaAdminPassword = "grafana-admin-password-1";
 /** Grafana on an external PostgreSQL: prod's ingress plus `extra`, and the password as secret config. */
 const postgres = { type: "postgres", host: "grafana-db.example.com:5432", name: "grafana", user: "grafana" };
 const databasePassword = "s3cr3t-Grafana-DB-pw";
-const grafanaWith = (extra: Record<string, unknown>) => JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" }, ...extra });
+const grafanaWith = (extra: Record<string, unknown>) => JSON.stringify({ ingress: prodIngress, ...extra });
 const chartsAt = (source: Record<string, unknown>) => ({ charts: JSON.stringify(source) });
 const mirrorAccepted = "an HTTP(S) Helm repository such as https://charts.example.com/ or an OCI registry path such as oci://registry.example.com/helm-charts";
+
+/** Raw config that sets one key, dotted into structured keys (`objectStorage.region`), to `value`. */
+function setting(key: string, value: unknown): RawConfig {
+    const [top, ...rest] = key.split(".");
+    if (rest.length === 0) return { [top]: typeof value === "string" ? value : JSON.stringify(value) };
+    return { [top]: JSON.stringify(rest.reduceRight<unknown>((inner, k) => ({ [k]: inner }), value)) };
+}
 
 function rejects(raw: RawConfig, ...fragments: string[]): void {
     assert.throws(
@@ -89,6 +101,10 @@ describe("config validation", () => {
         ["ingress without host", { grafana: JSON.stringify({ ingress: { enabled: true } }) }, ["lgtm:grafana.ingress.host", "a host when ingress is enabled"]],
         ["prod without ingress host", { ...prod, grafana: undefined }, ["lgtm:grafana.ingress.host = (missing)"]],
         ["prod with ingress off", { ...prod, grafana: JSON.stringify({ ingress: { enabled: false } }) }, ["lgtm:grafana.ingress.enabled = false", "prod"]],
+        ["prod Grafana without TLS", { ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } }) }, [
+            "lgtm:grafana.ingress.tlsSecretName = (missing): expected a TLS Secret in Grafana's namespace, or grafana.ingress.issuer {kind, name}",
+            "in the prod profile (over plain HTTP the admin login",
+        ]],
         ["an issuer without a host", { grafana: JSON.stringify({ ingress: { enabled: true, issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ["lgtm:grafana.ingress.host = (missing)", "cert-manager also requests the certificate for", "grafana.ingress.issuer is set"]],
         ["an issuer with the ingress off", { grafana: JSON.stringify({ ingress: { enabled: false, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ["lgtm:grafana.ingress.issuer = ", "no issuer while grafana.ingress.enabled is false"]],
         ["an issuer and an existing TLS Secret", { ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", tlsSecretName: "grafana-tls", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ['lgtm:grafana.ingress.tlsSecretName = "grafana-tls"', "no tlsSecretName together with grafana.ingress.issuer", "issuer.secretName"]],
@@ -179,9 +195,9 @@ describe("config validation", () => {
         ["5m kept longer than 1h", { thanos: JSON.stringify({ retention: { fiveMinutes: "1y", oneHour: "90d" } }) }, ["lgtm:thanos.retention.fiveMinutes = 1y", "at most thanos.retention.oneHour (90d)"]],
         ["raw kept forever but 5m not", { thanos: JSON.stringify({ retention: { raw: "0d" } }) }, ["lgtm:thanos.retention.raw = 0d", "at most thanos.retention.fiveMinutes"]],
         ["Prometheus local retention under 6h", { metrics: JSON.stringify({ retention: "4h" }) }, ["lgtm:metrics.retention = 4h", "at least 6h"]],
-        ["an ingest rate of zero", { loki: JSON.stringify({ expectedIngestMBps: 0 }) }, ["lgtm:loki.expectedIngestMBps = 0", "more than 0 MB/s"]],
+        ["an ingest rate of zero", { loki: JSON.stringify({ expectedIngestMBps: 0 }) }, ["lgtm:loki.expectedIngestMBps = 0", "at least 0.1 MB/s"]],
         ["an ingest rate as text", { tempo: JSON.stringify({ expectedIngestMBps: "5MB" }) }, ['lgtm:tempo.expectedIngestMBps = "5MB"', "MB/s"]],
-        ["a negative ingest rate", { ...prod, loki: JSON.stringify({ expectedIngestMBps: -10 }) }, ["lgtm:loki.expectedIngestMBps = -10", "more than 0 MB/s"]],
+        ["a negative ingest rate", { ...prod, loki: JSON.stringify({ expectedIngestMBps: -10 }) }, ["lgtm:loki.expectedIngestMBps = -10", "at least 0.1 MB/s"]],
         ["an ingest rate beyond what one stack sizes", { ...prod, tempo: JSON.stringify({ expectedIngestMBps: 5000 }) }, ["lgtm:tempo.expectedIngestMBps = 5000", "at most 1000 MB/s"]],
         ["Slack webhook without a channel", { slackWebhookUrl: "https://hooks.slack.example/T1" }, ["lgtm:alerting.slackChannel = (missing)", "slackWebhookUrl is set"]],
         ["Slack channel without its webhook", { alerting: JSON.stringify({ slackChannel: "#alerts" }) }, ["lgtm:alerting.slackChannel = #alerts", "pulumi config set --secret lgtm:slackWebhookUrl"]],
@@ -424,6 +440,217 @@ describe("config validation", () => {
         }
     });
 
+    describe("a value is valid where it lands", () => {
+        /** What an attacker types: a YAML line that redirects Loki's S3 traffic, and a template Helm would evaluate. */
+        const injections = ["us-east-1\nendpoint: attacker.example.net:443", "{{ .Release.Namespace }}"];
+        const refused: [key: string, values: unknown[], accepted: string][] = [
+            ["objectStorage.region", [...injections, "US-East-1", "us east 1", "", "-us-east-1"], "an S3 region such as us-east-1"],
+            ["objectStorage.buckets.tempo", [...injections, "tempo..traces", "192.168.10.1", "xn--tempo", "tempo-s3alias", "ab", "a".repeat(64), "-tempo"], "an S3 bucket name"],
+            ["objectStorage.external.endpoint", injections, "host or host:port"],
+            ["loki.tenant", [...injections, ".", "..", "team a", "team|b", "a".repeat(151), ""], "a Loki tenant ID"],
+            ["namespaces.logs", injections, "a DNS label"],
+            ["namespaces.logs", ["kube-system", "kube-public", "kube-node-lease", "default"], "a namespace of the platform's own"],
+            ["namespaces.agents", ["kube-system"], "not one of the cluster's (kube-system, kube-public, kube-node-lease, default)"],
+            ["grafana.ingress.host", [...injections, "grafana.example.com:443", "-grafana.example.com"], "a DNS host name"],
+            ["grafana.ingress.tlsSecretName", injections, "a DNS label"],
+            ["grafana.ingress.issuer.name", injections, "a Kubernetes object name"],
+            ["grafana.subPath", [...injections, "/grafana/..", "/./grafana", "/{{x}}"], "a path such as /grafana"],
+            ["grafana.database.host", injections, "host or host:port without a scheme"],
+            ["grafana.database.user", injections, "a user name"],
+            ["clusterName", [...injections, "prod-", "_prod"], "a label value"],
+            ["kubeContext", ["{{ .Release.Namespace }}", "kind-}}"], "no Helm template delimiters {{ or }}"],
+            ["storageClass", injections, "a DNS label"],
+            ["zones.0", injections, "a zone name"],
+            ["network.ingressNamespaceSelector.team", injections, "a label value"],
+            ["alerting.slackChannel", ["{{ .CommonLabels.alertname }}", "#alerts\nhttp_config: {}"], "a Slack channel"],
+        ];
+        for (const [key, values, accepted] of refused) {
+            it(`refuses ${key} = ${values.map((v) => JSON.stringify(v)).join(", ")}, naming the key and value`, () => {
+                for (const value of values) {
+                    const raw = key.startsWith("zones.") ? { zones: JSON.stringify([value, "b", "c"]) } : setting(key, value);
+                    rejects(raw, `lgtm:${key} = ${JSON.stringify(value)}: expected`, accepted);
+                }
+            });
+        }
+
+        it("refuses the cluster's own namespace as the platform's default namespace, by its own key", () => {
+            for (const namespace of ["kube-system", "default"]) rejects({ namespace }, `lgtm:namespace = "${namespace}": expected a namespace of the platform's own`);
+            rejects({ namespace: "{{ .Release.Namespace }}" }, 'lgtm:namespace = "{{ .Release.Namespace }}": expected a DNS label');
+        });
+
+        it("accepts values that are valid where they land", () => {
+            for (const region of ["eu-west-3", "us-gov-west-1", "default", "garage"]) assert.equal(parsePlatformConfig(setting("objectStorage.region", region)).objectStorage.region, region);
+            for (const tempo of ["logs.example-1", "abc", "a".repeat(63)]) assert.equal(parsePlatformConfig(setting("objectStorage.buckets.tempo", tempo)).objectStorage.buckets.tempo, tempo);
+            for (const tenant of ["team_a(1)!*'", "..a", "a".repeat(150)]) assert.equal(parsePlatformConfig(setting("loki.tenant", tenant)).loki.tenant, tenant);
+            assert.equal(parsePlatformConfig({ namespace: "kube-systems" }).namespaces.metrics, "kube-systems");
+            assert.equal(parsePlatformConfig(setting("grafana.subPath", "/ops/grafana.v2")).grafana.subPath, "/ops/grafana.v2");
+            assert.equal(parsePlatformConfig({ clusterName: "eu_prod.1" }).clusterName, "eu_prod.1");
+        });
+    });
+
+    describe("durations in the grammar and range of their consumer", () => {
+        const prometheus = "units y, w, d, h, m, s, ms, largest first, each at most once";
+        const range = "fits in int64 nanoseconds";
+        const refused: [key: string, value: string, accepted: string][] = [
+            ["metrics.retention", "100d100d", prometheus],
+            ["metrics.retention", "1h1d", prometheus],
+            ["metrics.retention", "1.5d", prometheus],
+            ["metrics.retention", "", prometheus],
+            ["metrics.retention", "99999999999999999999y", range],
+            ["metrics.retention", "293y", range],
+            ["metrics.scrapeInterval", "30s30s", prometheus],
+            ["thanos.retention.raw", "100d100d", prometheus],
+            ["thanos.retention.oneHour", "99999999999999999999y", range],
+            ["loki.retention", "7d7d", prometheus],
+            ["loki.retention", "99999999999999999999y", range],
+            ["tempo.retention", "14d", "Tempo takes no days"],
+            ["tempo.retention", "2562048h", range],
+            ["tempo.retention", "99999999999999999999h", range],
+        ];
+        for (const [key, value, accepted] of refused) {
+            it(`refuses ${key} = ${JSON.stringify(value)}`, () => rejects(setting(key, value), `lgtm:${key} = ${JSON.stringify(value)}: expected`, accepted));
+        }
+
+        it("accepts Prometheus durations largest unit first, up to the int64 range, and Go durations for Tempo", () => {
+            for (const retention of ["1d12h", "292y", "1y2w3d4h5m6s7ms", "36h"]) assert.equal(parsePlatformConfig(setting("metrics.retention", retention)).metrics.retention, retention);
+            assert.equal(parsePlatformConfig(setting("loki.retention", "0")).loki.retention, "0");
+            for (const retention of ["1h30m", "336h", "2562047h"]) assert.equal(parsePlatformConfig(setting("tempo.retention", retention)).tempo.retention, retention);
+            assert.equal(durationSeconds("292y"), 292 * 365 * 86400);
+        });
+    });
+
+    describe("contradictions say the fix", () => {
+        const cases: [string, RawConfig, string[]][] = [
+            ["a retention size that deletes blocks before upload", setting("metrics.retentionSize", "1B"), ['lgtm:metrics.retentionSize = 1B: expected at least 1GB', "Thanos sidecar"]],
+            ["a retention size above 85% of the volume", setting("metrics.retentionSize", "5GB"), ["lgtm:metrics.retentionSize = 5GB: expected at most 85% of metrics.volumeSize 5Gi (4.2GB)", "raise metrics.volumeSize"]],
+            ["an empty Prometheus volume", setting("metrics.volumeSize", "0"), ['lgtm:metrics.volumeSize = "0": expected a size of more than 0']],
+            ["an empty MinIO volume", setting("objectStorage.minio.volumeSize", "0Gi"), ['lgtm:objectStorage.minio.volumeSize = "0Gi": expected a size of more than 0']],
+            ["a negative volume", setting("loki.volumeSize", "-5Gi"), ['lgtm:loki.volumeSize = "-5Gi": expected a Kubernetes quantity']],
+            ["Tempo retention of a nanosecond", setting("tempo.retention", "1ns"), ["lgtm:tempo.retention = 1ns: expected at least 1h", "compactor works in 1h windows"]],
+            ["Tempo retention under an hour", setting("tempo.retention", "59m"), ["lgtm:tempo.retention = 59m: expected at least 1h"]],
+            ["Loki retention under a day", setting("loki.retention", "12h"), ["lgtm:loki.retention = 12h: expected at least 24h, or 0"]],
+            ["an ingest rate of one byte per second", setting("loki.expectedIngestMBps", 1e-7), ["lgtm:loki.expectedIngestMBps = 1e-7: expected at least 0.1 MB/s"]],
+            ["a billion Prometheus replicas", setting("metrics.prometheusReplicas", 1e9), ["lgtm:metrics.prometheusReplicas = 1000000000: expected at most 100"]],
+            ["a billion MinIO pods", setting("objectStorage.minio.replicas", 1e9), ["lgtm:objectStorage.minio.replicas = 1000000000: expected at most 100"]],
+            ["an issuer writing into the admin Secret", setting("grafana.ingress", { enabled: true, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt", secretName: "grafana-admin" } }), [
+                "lgtm:grafana.ingress.issuer.secretName = grafana-admin: expected another name than grafana-admin, the Secret the platform writes Grafana's admin login into",
+                "name it e.g. grafana-tls",
+            ]],
+            ["a TLS Secret named like the database password's", { ...prod, grafana: grafanaWith({ ingress: { ...prodIngress, tlsSecretName: "grafana-database" } }) }, [
+                "lgtm:grafana.ingress.tlsSecretName = grafana-database: expected another name than grafana-database, the Secret the platform writes Grafana's database password into",
+            ]],
+        ];
+        for (const [title, raw, fragments] of cases) {
+            it(`rejects ${title}`, () => rejects(raw, ...fragments));
+        }
+
+        it("accepts a retention size up to 85% of the volume, and the floors themselves", () => {
+            assert.equal(parsePlatformConfig(setting("metrics", { retentionSize: "8GB", volumeSize: "10Gi" })).metrics.retentionSize, "8GB");
+            assert.equal(parsePlatformConfig(setting("metrics.retentionSize", "1GB")).metrics.retentionSize, "1GB");
+            assert.equal(parsePlatformConfig(setting("tempo.retention", "1h")).tempo.retention, "1h");
+            assert.equal(parsePlatformConfig(setting("loki.expectedIngestMBps", 0.1)).loki.expectedIngestMBps, 0.1);
+            assert.equal(parsePlatformConfig(setting("metrics.prometheusReplicas", 100)).metrics.prometheusReplicas, 100);
+        });
+    });
+
+    describe("generated bad values (seeded, bounded)", () => {
+        /** Keys whose string reaches a chart, a config file, a label or a flag, each with a value valid there. */
+        const landingKeys: [key: string, valid: string][] = [
+            ["objectStorage.region", "us-east-1"],
+            ["objectStorage.buckets.lokiChunks", "loki-chunks"],
+            ["objectStorage.buckets.thanos", "thanos-metrics"],
+            ["objectStorage.external.endpoint", "s3.us-east-1.amazonaws.com"],
+            ["loki.tenant", "platform"],
+            ["namespace", "monitoring"],
+            ["namespaces.metrics", "monitoring"],
+            ["namespaces.demo", "demo"],
+            ["grafana.ingress.host", "grafana.example.com"],
+            ["grafana.ingress.className", "nginx"],
+            ["grafana.ingress.tlsSecretName", "grafana-tls"],
+            ["grafana.ingress.issuer.name", "letsencrypt-prod"],
+            ["grafana.ingress.issuer.secretName", "grafana-cert"],
+            ["grafana.subPath", "/grafana"],
+            ["grafana.database.host", "db.example.com:5432"],
+            ["grafana.database.name", "grafana"],
+            ["grafana.database.user", "grafana"],
+            ["grafana.database.sslMode", "require"],
+            ["clusterName", "prod"],
+            ["storageClass", "fast-ssd"],
+            ["alerting.slackChannel", "#alerts"],
+            ["zones.0", "eu-west-1a"],
+            ["network.ingressNamespaceSelector.team", "web"],
+        ];
+        /** Keys that reach no chart: only the template delimiters are refused. */
+        const plainKeys: [key: string, valid: string][] = [["kubeContext", "kind-lgtm"]];
+        const delimiters = ["{{", "}}", "{{ .Release.Namespace }}"];
+        const breaking = [...delimiters, "\n", " ", "\t", '"', "\\", "\nendpoint: attacker.example.net:443"];
+        const inserted = (keys: [string, string][], insertions: string[]) =>
+            fc
+                .tuple(fc.constantFrom(...keys), fc.constantFrom(...insertions), fc.nat())
+                .map(([[key, valid], insertion, at]) => ({ key, value: valid.slice(0, at % (valid.length + 1)) + insertion + valid.slice(at % (valid.length + 1)) as unknown }));
+
+        const order = ["y", "w", "d", "h", "m", "s", "ms"];
+        const count = fc.integer({ min: 1, max: 999 });
+        const promKeys = ["metrics.retention", "metrics.scrapeInterval", "thanos.retention.raw", "thanos.retention.fiveMinutes", "thanos.retention.oneHour", "loki.retention"];
+        const unitPair = fc.tuple(fc.nat({ max: order.length - 1 }), fc.nat({ max: order.length - 1 }));
+        const promDurations = fc.oneof(
+            // A unit twice, or a smaller unit before a larger one: Prometheus takes each once, largest first.
+            fc.tuple(count, count, unitPair).map(([a, b, [i, j]]) => `${a}${order[Math.max(i, j)]}${b}${order[Math.min(i, j)]}`),
+            // Beyond int64 nanoseconds (292 years and some).
+            fc.bigInt({ min: 293n, max: 10n ** 30n }).map((n) => `${n}y`),
+            fc.tuple(count, count, fc.constantFrom(...order)).map(([a, b, unit]) => `${a}.${b}${unit}`),
+        );
+        const goDurations = fc.oneof(
+            fc.tuple(count, fc.constantFrom("d", "w", "y")).map(([n, unit]) => `${n}${unit}`),
+            fc.bigInt({ min: 2562048n, max: 10n ** 30n }).map((n) => `${n}h`),
+        );
+        const replicaKeys = ["metrics.prometheusReplicas", "metrics.alertmanagerReplicas", "thanos.queryReplicas", "thanos.storeGatewayReplicas", "grafana.replicas", "objectStorage.minio.replicas", "loki.replicationFactor", "tempo.replicationFactor"];
+        const volumeKeys = ["metrics.volumeSize", "thanos.volumeSize", "loki.volumeSize", "tempo.volumeSize", "grafana.volumeSize", "objectStorage.minio.volumeSize"];
+        const badCase = fc.oneof(
+            inserted(landingKeys, breaking),
+            inserted(plainKeys, delimiters),
+            fc.tuple(fc.constantFrom(...promKeys), promDurations).map(([key, value]) => ({ key, value: value as unknown })),
+            goDurations.map((value) => ({ key: "tempo.retention", value: value as unknown })),
+            fc.tuple(
+                fc.constantFrom(...replicaKeys),
+                fc.oneof(fc.integer({ min: 101, max: 2 ** 40 }), fc.integer({ min: -(2 ** 40), max: 0 }), fc.double({ min: 1.01, max: 99.99, noNaN: true }).filter((n) => !Number.isInteger(n))),
+            ).map(([key, value]) => ({ key, value: value as unknown })),
+            fc.tuple(
+                fc.constantFrom("loki.expectedIngestMBps", "tempo.expectedIngestMBps"),
+                fc.oneof(fc.double({ min: -1e6, max: 0.0999, noNaN: true }), fc.double({ min: 1000.001, max: 1e12, noNaN: true })),
+            ).map(([key, value]) => ({ key, value: value as unknown })),
+            fc.tuple(fc.constantFrom(...volumeKeys), fc.constantFrom("0", "0Gi", "0.0Mi", "-1Gi", "10 Gi", "10gb", "1e3Gi")).map(([key, value]) => ({ key, value: value as unknown })),
+            fc.oneof(fc.integer({ min: 0, max: 1023 }).map((n) => `${n}MB`), fc.integer({ min: 43, max: 10 ** 6 }).map((n) => `${n}GB`)).map((value) => ({ key: "metrics.retentionSize", value: value as unknown })),
+        );
+
+        it("refuses every generated bad value, naming the key and the value and never a secret", () => {
+            fc.assert(
+                fc.property(badCase, fc.boolean(), ({ key, value }, onProd) => {
+                    const change = key.startsWith("zones.") ? { zones: JSON.stringify([value, "eu-west-1b", "eu-west-1c"]) } : setting(key, value);
+                    const raw = { ...(onProd ? prod : {}), ...change };
+                    assert.throws(
+                        () => parsePlatformConfig(raw),
+                        (err: unknown) => {
+                            assert.ok(err instanceof ConfigError, `expected ConfigError for ${key} = ${JSON.stringify(value)}, got ${err}`);
+                            const named = [`lgtm:${key} = ${JSON.stringify(value)}`, `lgtm:${key} = ${value}`].some((f) => err.message.includes(f));
+                            assert.ok(named, `message does not name ${key} = ${JSON.stringify(value)}:\n${err.message}`);
+                            assert.ok(!err.message.includes(secretAccessKey) && !err.message.includes(accessKeyId), `a secret in:\n${err.message}`);
+                            return true;
+                        },
+                    );
+                }),
+                { seed: 15, numRuns: 400 },
+            );
+        });
+    });
+
+    it("loads both shipped stack files", () => {
+        for (const stack of ["dev", "prod"]) {
+            const { raw } = readStackConfig(projectDir, stack);
+            assert.equal(parsePlatformConfig(raw, "lgtm:", { allowUnsetSecrets: true }).profile, stack);
+        }
+    });
+
     it("reports every problem at once", () => {
         rejects({ metrics: JSON.stringify({ retention: "5x", prometheusReplicas: 0 }) }, "lgtm:metrics.retention", "lgtm:metrics.prometheusReplicas");
     });
@@ -448,6 +675,11 @@ describe("config validation", () => {
 
     it("the program entry rejects bad config before registering any resource", async () => {
         await programEntryRejects({ "lgtm:metrics": JSON.stringify({ retention: "5x" }) }, "lgtm:metrics.retention");
+    });
+
+    it("the program entry rejects a region that would redirect Loki's S3 traffic before registering any resource", async () => {
+        const region = "us-east-1\nendpoint: attacker.example.net:443";
+        await programEntryRejects({ "lgtm:objectStorage": JSON.stringify({ region }) }, `lgtm:objectStorage.region = ${JSON.stringify(region)}: expected an S3 region`);
     });
 
     it("the program entry rejects external storage without credentials before registering any resource", async () => {

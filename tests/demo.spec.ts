@@ -124,14 +124,14 @@ describe("demo workloads", () => {
     describe("config", () => {
         it("is off by default in both profiles, and may be turned on in dev", () => {
             assert.equal(parsePlatformConfig({}).demo.enabled, false);
-            assert.equal(parsePlatformConfig({ profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } }), objectStorage: JSON.stringify({ type: "minio" }) }).demo.enabled, false);
+            assert.equal(parsePlatformConfig({ profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } }), objectStorage: JSON.stringify({ type: "minio" }) }).demo.enabled, false);
             assert.equal(parsePlatformConfig({ demo: enabled }).demo.enabled, true);
             assert.equal(parsePlatformConfig({}).namespaces.demo, "demo");
         });
 
         it("is rejected in prod, naming the key, the value and the profile it needs", () => {
             assert.throws(
-                () => parsePlatformConfig({ profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } }), objectStorage: JSON.stringify({ type: "minio" }), demo: enabled }),
+                () => parsePlatformConfig({ profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } }), objectStorage: JSON.stringify({ type: "minio" }), demo: enabled }),
                 (err: unknown) => err instanceof ConfigError && /lgtm:demo\.enabled = true: expected false in the prod profile \(the demo workloads run only with profile dev\)/.test(err.message),
             );
         });

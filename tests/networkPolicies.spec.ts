@@ -301,7 +301,7 @@ describe("network policies: the platform's flows", () => {
 
 describe("network policies: PlatformNetworkPolicies under mocks", () => {
     const policyType = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-    const prodGrafana = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } });
+    const prodGrafana = JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } });
     const minio = JSON.stringify({ type: "minio" });
     let dev: Evaluation;
     let prod: Evaluation;
@@ -528,7 +528,7 @@ describe("network policies against the rendered charts", function () {
             "prod",
             {
                 objectStorage: JSON.stringify({ type: "minio" }),
-                grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" }, replicas: 2, database: { type: "postgres", host: "db.example.com", name: "grafana", user: "grafana" } }),
+                grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" }, replicas: 2, database: { type: "postgres", host: "db.example.com", name: "grafana", user: "grafana" } }),
                 grafanaDatabasePassword: "stand-in",
                 zones: JSON.stringify(["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
             },

@@ -86,7 +86,7 @@ describe("prod sizing by ingest rate", () => {
         assert.equal(prodLokiReplicas({ expectedIngestMBps: 10, replicationFactor: 7 }).ingester, 9);
         assert.equal(prodTempoReplicas({ expectedIngestMBps: 5, replicationFactor: 5 }).ingester, 5);
         const c = parsePlatformConfig({
-            profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } }), objectStorage: JSON.stringify({ type: "minio" }),
+            profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } }), objectStorage: JSON.stringify({ type: "minio" }),
             loki: JSON.stringify({ replicationFactor: 5 }), tempo: JSON.stringify({ replicationFactor: 5 }),
         });
         const sizing = profileSizing(c.profile, c);

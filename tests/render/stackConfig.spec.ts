@@ -13,7 +13,7 @@ const projectFile = "name: lgtm\nruntime: nodejs\nconfig:\n  profile:\n    type:
 const prodStorage = [
     "  lgtm:profile: prod",
     "  lgtm:grafana:",
-    "    ingress: { enabled: true, host: grafana.example.com }",
+    "    ingress: { enabled: true, host: grafana.example.com, tlsSecretName: grafana-tls }",
     "  lgtm:objectStorage:",
     "    external: { endpoint: s3.us-east-1.amazonaws.com }",
 ];
@@ -81,7 +81,7 @@ describe("render: stack config", () => {
     });
 
     describe("--set assignments", () => {
-        const raw = { profile: "prod", loki: JSON.stringify({ mode: "Distributed", retention: "744h" }), grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com" } }) };
+        const raw = { profile: "prod", loki: JSON.stringify({ mode: "Distributed", retention: "744h" }), grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", tlsSecretName: "grafana-tls" } }) };
 
         it("sets one field of a structured key and keeps the others the stack sets there", () => {
             const overrides = configAssignments(raw, ["loki.expectedIngestMBps=40", "tempo.expectedIngestMBps=12.5"]);
@@ -92,7 +92,7 @@ describe("render: stack config", () => {
 
         it("reads a field as JSON when it is JSON, as text otherwise, and nests paths", () => {
             const overrides = configAssignments(raw, ["grafana.ingress.host=grafana.example.com", "grafana.ingress.tls.enabled=true", "loki.multiTenancy=false"]);
-            assert.deepEqual(JSON.parse(overrides.grafana), { ingress: { enabled: true, host: "grafana.example.com", tls: { enabled: true } } });
+            assert.deepEqual(JSON.parse(overrides.grafana), { ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls", tls: { enabled: true } } });
             assert.equal(JSON.parse(overrides.loki).multiTenancy, false);
         });
 
