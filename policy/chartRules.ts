@@ -4,6 +4,7 @@
  * containers' resources. Pins and repositories come from components/charts.ts, the project's one
  * source of truth, so the pack never drifts from what the program deploys.
  */
+import * as semver from "semver";
 import { charts } from "../components/charts";
 import { at, isObject, isUnknown, Plain, Unknown, unknownValue } from "./inputs";
 
@@ -18,29 +19,15 @@ export const allowedRepositories: readonly string[] = [...new Set(Object.values(
 /** Chart name → the version the project deploys and has verified (render + verify, tests). */
 export const verifiedVersions: Readonly<Record<string, string>> = Object.fromEntries(Object.values(charts).map((c) => [c.name, c.version]));
 
-/** An exact chart version: `1.2.3`, `v1.2.3`, `1.2.3-rc.1`, `1.2.3+build`; never a range or `latest`. */
-export const exactVersion = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+/** An exact chart version (`1.2.3`, `v1.2.3`, `1.2.3-rc.1`, `1.2.3+build`), never a range or `latest`. */
+export function isExactVersion(version: string): boolean {
+    return semver.valid(version) !== null;
+}
 
 /** Semantic-version order of two exact versions (build metadata ignored; a pre-release sorts before its release). */
 export function compareVersions(a: string, b: string): number {
-    const parse = (v: string) => {
-        const m = exactVersion.exec(v);
-        if (!m) throw new Error(`not an exact version: "${v}"`);
-        return { core: [m[1], m[2], m[3]].map(Number), pre: m[4] ? m[4].slice(1).split(".") : [] };
-    };
-    const x = parse(a);
-    const y = parse(b);
-    for (let i = 0; i < 3; i++) if (x.core[i] !== y.core[i]) return x.core[i] - y.core[i];
-    if (!x.pre.length || !y.pre.length) return y.pre.length - x.pre.length;
-    for (let i = 0; i < Math.min(x.pre.length, y.pre.length); i++) {
-        const [p, q] = [x.pre[i], y.pre[i]];
-        if (p === q) continue;
-        const [pn, qn] = [/^\d+$/.test(p), /^\d+$/.test(q)];
-        if (pn && qn) return Number(p) - Number(q);
-        if (pn !== qn) return pn ? -1 : 1;
-        return p < q ? -1 : 1;
-    }
-    return x.pre.length - y.pre.length;
+    for (const version of [a, b]) if (!isExactVersion(version)) throw new Error(`not an exact version: "${version}"`);
+    return semver.compare(a, b);
 }
 
 // ---- prod requirements per chart -------------------------------------------------------------

@@ -8,7 +8,7 @@ import {
     chartRules,
     ChartRules,
     compareVersions,
-    exactVersion,
+    isExactVersion,
     normalizeRepository,
     Requirement,
     unmet,
@@ -76,7 +76,7 @@ function checkNameAndNamespace(r: ReleaseInputs): string[] {
 function checkVersionPinned(r: ReleaseInputs): string[] {
     if (isUnknown(r.version)) return [];
     if (!nonEmpty(r.version)) return ["sets no chart version, so Helm installs whatever is newest at the time; pin an exact version in components/charts.ts"];
-    if (!exactVersion.test(r.version as string)) {
+    if (!isExactVersion(r.version as string)) {
         return [`chart version ${JSON.stringify(r.version)} is not an exact version (a range or tag drifts on its own); pin one such as 1.2.3`];
     }
     return [];
@@ -194,7 +194,7 @@ function prodCheck(pick: (rules: ChartRules) => readonly Requirement[], what: st
 function checkVersionVerified(r: ReleaseInputs): string[] {
     const chart = chartName(r);
     const verified = chart === undefined ? undefined : verifiedVersions[chart];
-    if (verified === undefined || typeof r.version !== "string" || !exactVersion.test(r.version)) return [];
+    if (verified === undefined || typeof r.version !== "string" || !isExactVersion(r.version)) return [];
     if (compareVersions(r.version, verified) >= 0) return [];
     return [`chart "${chart}" ${r.version} is older than ${verified}, the version this project verifies (components/charts.ts)`];
 }

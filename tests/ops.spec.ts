@@ -184,7 +184,7 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
         assert.match(failed.stdout, /^::error title=stack prod::no cluster for stack prod/m);
         assert.equal(fs.readFileSync(files.GITHUB_ENV, "utf8"), "");
 
-        assert.equal(run({ PULUMI_ACCESS_TOKEN: "t" }, "staging").status, 1);
+        assert.equal(run({ PULUMI_ACCESS_TOKEN: "t" }, "staging").status, 2, "a stack without a stack file is a usage error");
     });
 });
 

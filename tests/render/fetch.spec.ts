@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { charts } from "../../components/charts";
 import { planFetch, pullUntarArgs, runFetchStep } from "../../tools/render/fetch";
-import { shellLine } from "../../tools/shell";
+import { shellLine } from "../../tools/cli";
 import { findHelm, findLocalChart } from "../../tools/render/helm";
 import { makeTgz } from "./fixtures";
 
@@ -45,7 +45,7 @@ describe("render: fetch the pinned charts", () => {
 
     it("prints commands as they would be typed", () => {
         assert.equal(shellLine("helm", pullUntarArgs(charts.minio, "/c/.pull/minio-5.4.0")), "helm pull minio --repo https://charts.min.io/ --version 5.4.0 --untar --untardir /c/.pull/minio-5.4.0");
-        assert.equal(shellLine("helm", ["a b", "it's"]), `helm 'a b' 'it'\\''s'`);
+        assert.equal(shellLine("helm", ["a b", "it's", "$HOME"]), `helm 'a b' "it's" \\$HOME`);
     });
 
     it("moves the pulled chart into place, and rejects a repository that serves another version", async function () {

@@ -85,7 +85,7 @@ describe("render check: values", () => {
     });
 });
 
-describe("render: JSON-schema validator", () => {
+describe("render: values.schema.json validation", () => {
     const root = {
         definitions: { port: { type: "integer" } },
         type: "object",
@@ -97,19 +97,21 @@ describe("render: JSON-schema validator", () => {
             either: { anyOf: [{ type: "string" }, { type: "null" }] },
             strict: { type: "object", additionalProperties: false, properties: { x: { type: "boolean" } } },
             labels: { type: "object", additionalProperties: { type: "string" } },
+            replicas: { type: "integer", minimum: 1 },
         },
     };
     it("accepts valid documents", () => {
         assert.deepEqual(validateSchema(root, { name: "n", ports: [1, 2], mode: "a", either: null, strict: { x: true }, labels: { a: "b" } }), []);
     });
-    it("reports each kind of violation with its path", () => {
-        const errors = validateSchema(root, { ports: [1, "2"], mode: "c", either: 3, strict: { y: 1 }, labels: { a: 1 } }).map((e) => e.message);
+    it("reports each kind of violation with its path, bounds included (Helm enforces them)", () => {
+        const errors = validateSchema(root, { ports: [1, "2"], mode: "c", either: 3, strict: { y: 1 }, labels: { a: 1 }, replicas: 0 }).map((e) => e.message);
         assert.deepEqual(errors.sort(), [
             "(root): missing required property \"name\"",
             "either: matches none of anyOf (either: expected string, got integer 3; either: expected null, got integer 3)",
             "labels.a: expected string, got integer 1",
             "mode: matches none of oneOf (mode: must be \"a\"; mode: must be \"b\")",
             "ports[1]: expected integer, got string \"2\"",
+            "replicas: must be >= 1",
             "strict.y: property \"y\" is not allowed",
         ]);
     });

@@ -1,34 +1,32 @@
 import { spawn } from "child_process";
 import * as path from "path";
-import { shellLine } from "../shell";
+import { exitCodes, parseCommandLine, portArgument, runCommand, shellLine, stackArgument, UsageError } from "../cli";
 import { describeAccess, planGrafanaAccess, PortForwardMode } from "./grafana";
 import { grafanaPortForward, readStackOutputs } from "./stackAccess";
 
 const usage = `usage: npm run grafana -- <stack> [--local-port N] [--port-forward | --no-port-forward]
   Prints Grafana's URL and admin login from the stack outputs. Without an ingress it then runs
-  kubectl port-forward to Grafana's Service (localhost:3000 unless --local-port); Ctrl-C stops it.`;
+  kubectl port-forward to Grafana's Service (localhost:3000 unless --local-port); Ctrl-C stops it.
+  Exit: 0 done (Ctrl-C included), 2 usage error, or the outputs or kubectl could not be read or run.`;
 
-function parseArgs(argv: string[]): { stack: string; mode: PortForwardMode; localPort: number } {
-    const [stack, ...rest] = argv;
-    if (!stack || stack.startsWith("-")) throw new Error(usage);
-    let mode: PortForwardMode = "auto";
-    let localPort = 3000;
-    for (let i = 0; i < rest.length; i++) {
-        if (rest[i] === "--port-forward") mode = "always";
-        else if (rest[i] === "--no-port-forward") mode = "never";
-        else if (rest[i] === "--local-port" && /^\d+$/.test(rest[i + 1] ?? "") && Number(rest[i + 1]) > 0 && Number(rest[i + 1]) < 65536) localPort = Number(rest[++i]);
-        else throw new Error(`unexpected argument ${JSON.stringify(rest[i])}\n${usage}`);
-    }
-    return { stack, mode, localPort };
+function parseCommand(argv: string[]): { stack: string; mode: PortForwardMode; localPort: number } {
+    const { values, positionals } = parseCommandLine(
+        argv,
+        { "local-port": { type: "string" }, "port-forward": { type: "boolean" }, "no-port-forward": { type: "boolean" } },
+        usage,
+    );
+    if (values["port-forward"] && values["no-port-forward"]) throw new UsageError(`--port-forward or --no-port-forward, not both\n${usage}`);
+    const mode: PortForwardMode = values["port-forward"] ? "always" : values["no-port-forward"] ? "never" : "auto";
+    return { stack: stackArgument(positionals, usage), mode, localPort: portArgument(values["local-port"], 3000, usage) };
 }
 
-function run(): Promise<number> | number {
-    const { stack, mode, localPort } = parseArgs(process.argv.slice(2));
+function main(): Promise<number> | number {
+    const { stack, mode, localPort } = parseCommand(process.argv.slice(2));
     const projectDir = path.resolve(__dirname, "..", "..");
 
     const access = planGrafanaAccess(stack, readStackOutputs(projectDir, stack), mode, localPort);
     for (const line of describeAccess(stack, access)) console.log(line);
-    if (!access.portForward) return 0;
+    if (!access.portForward) return exitCodes.passed;
 
     const { args, fallback, cleanup } = grafanaPortForward(projectDir, stack, { portForward: access.portForward });
     console.error(`+ ${shellLine("kubectl", args)}`);
@@ -39,21 +37,14 @@ function run(): Promise<number> | number {
         child.on("error", (error) => {
             cleanup();
             console.error(`grafana: cannot run kubectl (${error.message}); install it or run:\n  ${fallback}`);
-            resolve(1);
+            resolve(exitCodes.usageOrConfig);
         });
         child.on("close", (code, signal) => {
             cleanup();
-            resolve(code ?? (signal === "SIGINT" ? 0 : 1));
+            // Ctrl-C is how a port-forward ends; anything else means it could not run.
+            resolve(code === 0 || signal === "SIGINT" ? exitCodes.passed : exitCodes.usageOrConfig);
         });
     });
 }
 
-Promise.resolve()
-    .then(run)
-    .then(
-        (code) => process.exit(code),
-        (err: Error) => {
-            console.error(`grafana: ${err.message}`);
-            process.exit(1);
-        },
-    );
+runCommand("grafana", main);

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { projectDashboardsDirectory, readDashboardFiles } from "../../components/dashboards";
-import { shellLine } from "../shell";
+import { exitCodes, parseCommandLine, portArgument, runCommand, shellLine, UsageError } from "../cli";
 import { planGrafanaAccess, PortForwardMode } from "./grafana";
 import { basicAuthGet, DashboardNotExported, ExportedDashboard, fetchDashboard, listDashboards, planDashboardExport } from "./grafanaExport";
 import { grafanaPortForward, readStackOutputs } from "./stackAccess";
@@ -12,7 +12,9 @@ const usage = `usage: npm run grafana-export -- <stack> --area <area> (<uid>... 
   Writes dashboards made in Grafana's UI into DIR/<area>/<title>.json (DIR: the repository's
   dashboards/), without "id", keeping "uid"; a dashboard whose uid is already a file there replaces
   that file. --all takes every dashboard not provisioned from files. Finds Grafana as
-  npm run grafana does (port-forwarding when the stack has no ingress).`;
+  npm run grafana does (port-forwarding when the stack has no ingress).
+  Exit: 0 every dashboard written, 1 one skipped or needing a fix by hand, 2 usage error or Grafana
+  could not be reached.`;
 
 interface Args {
     readonly stack: string;
@@ -24,33 +26,33 @@ interface Args {
     readonly localPort: number;
 }
 
-function parseArgs(argv: string[]): Args {
-    const [stack, ...rest] = argv;
-    if (!stack || stack.startsWith("-")) throw new Error(usage);
-    let area: string | undefined;
-    let dir = projectDashboardsDirectory;
-    let mode: PortForwardMode = "auto";
-    let localPort = 3000;
-    let all = false;
-    const uids: string[] = [];
-    const value = (i: number) => {
-        if (!rest[i + 1] || rest[i + 1].startsWith("-")) throw new Error(`${rest[i]} needs a value\n${usage}`);
-        return rest[i + 1];
+function parseCommand(argv: string[]): Args {
+    const { values, positionals } = parseCommandLine(
+        argv,
+        {
+            area: { type: "string" },
+            dir: { type: "string" },
+            all: { type: "boolean", default: false },
+            "local-port": { type: "string" },
+            "port-forward": { type: "boolean" },
+            "no-port-forward": { type: "boolean" },
+        },
+        usage,
+    );
+    const [stack, ...uids] = positionals;
+    if (!stack) throw new UsageError(`which stack?\n${usage}`);
+    if (!values.area) throw new UsageError(`--area is required\n${usage}`);
+    if (values.all === uids.length > 0) throw new UsageError(`name the dashboards' uids or give --all (not both)\n${usage}`);
+    if (values["port-forward"] && values["no-port-forward"]) throw new UsageError(`--port-forward or --no-port-forward, not both\n${usage}`);
+    return {
+        stack,
+        area: values.area,
+        uids,
+        all: values.all,
+        dir: values.dir === undefined ? projectDashboardsDirectory : path.resolve(values.dir),
+        mode: values["port-forward"] ? "always" : values["no-port-forward"] ? "never" : "auto",
+        localPort: portArgument(values["local-port"], 3000, usage),
     };
-    for (let i = 0; i < rest.length; i++) {
-        const arg = rest[i];
-        if (arg === "--area") area = value(i++);
-        else if (arg === "--dir") dir = path.resolve(value(i++));
-        else if (arg === "--all") all = true;
-        else if (arg === "--port-forward") mode = "always";
-        else if (arg === "--no-port-forward") mode = "never";
-        else if (arg === "--local-port" && /^\d+$/.test(rest[i + 1] ?? "") && Number(rest[i + 1]) > 0 && Number(rest[i + 1]) < 65536) localPort = Number(rest[++i]);
-        else if (!arg.startsWith("-")) uids.push(arg);
-        else throw new Error(`unexpected argument ${JSON.stringify(arg)}\n${usage}`);
-    }
-    if (!area) throw new Error(`--area is required\n${usage}`);
-    if (all === (uids.length > 0)) throw new Error(`name the dashboards' uids or give --all (not both)\n${usage}`);
-    return { stack, area, uids, all, dir, mode, localPort };
 }
 
 /** Starts kubectl port-forward and resolves once it forwards (kubectl prints "Forwarding from …"). */
@@ -94,8 +96,8 @@ function stopPortForward(child: ChildProcess): Promise<void> {
     });
 }
 
-async function run(): Promise<number> {
-    const args = parseArgs(process.argv.slice(2));
+async function main(): Promise<number> {
+    const args = parseCommand(process.argv.slice(2));
     const projectDir = path.resolve(__dirname, "..", "..");
     const access = planGrafanaAccess(args.stack, readStackOutputs(projectDir, args.stack), args.mode, args.localPort);
     // Fail on a bad area or directory before talking to any cluster.
@@ -142,7 +144,7 @@ async function run(): Promise<number> {
         if (plan.problems.length) {
             console.error(`grafana-export: npm test will reject these until they are fixed by hand:\n  - ${plan.problems.join("\n  - ")}`);
         }
-        return notExported.length || plan.skipped.length || plan.problems.length ? 1 : 0;
+        return notExported.length || plan.skipped.length || plan.problems.length ? exitCodes.checkFailed : exitCodes.passed;
     } finally {
         if (forward) {
             await stopPortForward(forward.child);
@@ -151,10 +153,4 @@ async function run(): Promise<number> {
     }
 }
 
-run().then(
-    (code) => process.exit(code),
-    (err: Error) => {
-        console.error(`grafana-export: ${err.message}`);
-        process.exit(1);
-    },
-);
+runCommand("grafana-export", main);

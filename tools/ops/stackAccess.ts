@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { readStackConfig } from "../render/stackConfig";
-import { shellLine } from "../shell";
+import { shellLine } from "../cli";
 import { GrafanaAccess, kubeTarget, portForwardArgs } from "./grafana";
 
 /** `pulumi stack output --json --show-secrets` of `stack`, through scripts/stack.sh (your backend, or the local one). */

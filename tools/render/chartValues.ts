@@ -4,10 +4,31 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { Parser } from "tar";
 import { parse } from "yaml";
 import { isPlainObject } from "./paths";
-import { readTgz } from "./tgz";
 import { ChartInfo } from "./types";
+
+/**
+ * Path → content of every regular file of a gzipped tar (a packaged chart), read in memory without
+ * unpacking to disk. tar's parser runs synchronously when given the whole archive at once.
+ */
+function readTgz(archive: Buffer): Map<string, Buffer> {
+    const files = new Map<string, Buffer>();
+    const parser = new Parser({
+        onReadEntry: (entry) => {
+            if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "ContiguousFile") {
+                entry.resume();
+                return;
+            }
+            const chunks: Buffer[] = [];
+            entry.on("data", (chunk: Buffer) => chunks.push(chunk));
+            entry.on("end", () => files.set(entry.path.replace(/^\.\//, ""), Buffer.concat(chunks)));
+        },
+    });
+    parser.end(archive);
+    return files;
+}
 
 /** Read access to the files of one chart, whatever its packaging. */
 interface ChartFiles {

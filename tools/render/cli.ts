@@ -1,10 +1,13 @@
 import * as path from "path";
+import { exitCodes, parseCommandLine, runCommand, UsageError } from "../cli";
 import { collectStack } from "./collect";
 import { renderAndVerify, renderModel, writeRenderOutput } from "./render";
+import { countFindings } from "./report";
 import { configAssignments, readStackConfig } from "./stackConfig";
 
-const usage = `usage: npm run render -- --stack <dev|prod> [--set KEY=VALUE]... [--out DIR] [--charts DIR]
-       npm run verify -- --stack <dev|prod> [--set KEY=VALUE]... [--out DIR] [--charts DIR] [--schemas DIR]
+const usage = `usage: npm run render -- <stack> [--set KEY=VALUE]... [--out DIR] [--charts DIR]
+       npm run verify -- <stack> [--json] [--set KEY=VALUE]... [--out DIR] [--charts DIR] [--schemas DIR]
+  <stack>        dev, prod, … (a Pulumi.<stack>.yaml); --stack <stack> is the same
   --set KEY=VALUE  config as if set on the stack, without editing its file: a key (profile=prod),
                  or one field of a structured key (loki.expectedIngestMBps=40); repeatable
   --charts DIR   local charts as <DIR>/<chart>/<version>/ or <DIR>/<chart>-<version>.tgz
@@ -12,49 +15,61 @@ const usage = `usage: npm run render -- --stack <dev|prod> [--set KEY=VALUE]... 
   --schemas DIR  Kubernetes API schemas as <DIR>/v1.<minor>[.<patch>]/swagger.json or _definitions.json
                  (default: $LGTM_KUBE_SCHEMAS_DIR, then .cache/kube-schemas)
   --out DIR      where manifests and the report are written (default: render-out)
+  --json         verify: print the report as JSON ({ stack, ok, errors, warnings, checks }) instead of text
+  -h, --help     this text
+  Progress goes to stderr. Exit: 0 passed, 1 a check failed (or a release did not render), 2 usage or config error.
   helm: $HELM_BIN or helm on PATH`;
 
-function parseArgs(argv: string[]): { command: string; stack: string; out: string; charts?: string; schemas?: string; sets: string[] } {
-    const [command, ...rest] = argv;
-    const flags: Record<string, string> = {};
-    const sets: string[] = [];
-    for (let i = 0; i < rest.length; i += 2) {
-        const flag = rest[i];
-        const value = rest[i + 1];
-        if (!["--stack", "--out", "--charts", "--schemas", "--set"].includes(flag) || value === undefined) throw new Error(`unexpected argument ${JSON.stringify(flag)}\n${usage}`);
-        if (flag === "--set") sets.push(value);
-        else flags[flag.slice(2)] = value;
-    }
-    if (command !== "render" && command !== "verify") throw new Error(usage);
-    if (!flags.stack) throw new Error(`--stack is required\n${usage}`);
-    return { command, stack: flags.stack, out: flags.out ?? "render-out", charts: flags.charts, schemas: flags.schemas, sets };
+function parseCommand(argv: string[]) {
+    const { values, positionals } = parseCommandLine(
+        argv,
+        {
+            stack: { type: "string" },
+            set: { type: "string", multiple: true },
+            out: { type: "string", default: "render-out" },
+            charts: { type: "string" },
+            schemas: { type: "string" },
+            json: { type: "boolean", default: false },
+        },
+        usage,
+    );
+    // The npm scripts put the command first: `render` or `verify`.
+    const [command, ...stacks] = positionals;
+    if (command !== "render" && command !== "verify") throw new UsageError(usage);
+    if (values.stack !== undefined) stacks.push(values.stack);
+    if (stacks.length !== 1) throw new UsageError(`${stacks.length ? `one stack, not ${stacks.join(" and ")}` : "which stack?"}\n${usage}`);
+    if (values.json && command !== "verify") throw new UsageError(`--json is for verify\n${usage}`);
+    return { command, stack: stacks[0], ...values, sets: values.set ?? [] };
 }
 
 async function main(): Promise<number> {
-    const args = parseArgs(process.argv.slice(2));
+    const args = parseCommand(process.argv.slice(2));
     const started = Date.now();
+    const progress = (message: string) => console.error(`${args.command} ${args.stack}: ${message}`);
     const projectDir = path.resolve(__dirname, "..", "..");
     const overrides = configAssignments(readStackConfig(projectDir, args.stack).raw, args.sets);
+    progress("evaluating the program");
     const model = await collectStack(projectDir, args.stack, overrides);
-    const options = { chartsDir: args.charts, outDir: args.out, kubeSchemasDir: args.schemas };
+    const options = { chartsDir: args.charts, outDir: args.out, kubeSchemasDir: args.schemas, progress };
+    const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
     if (args.command === "render") {
         const rendered = await renderModel(model, options);
         const dir = writeRenderOutput(model, rendered, args.out);
         const failed = rendered.filter((r) => r.error);
         for (const r of failed) console.error(`render ${args.stack}: ${r.release.releaseName}: ${r.error}`);
-        console.log(`render ${args.stack}: ${rendered.length} releases, ${model.objects.length} program objects → ${dir} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-        return failed.length === 0 ? 0 : 1;
+        console.log(`render ${args.stack}: ${rendered.length} releases, ${model.objects.length} program objects → ${dir} (${seconds()})`);
+        return failed.length === 0 ? exitCodes.passed : exitCodes.checkFailed;
     }
-    const { report, ok } = await renderAndVerify(model, options);
-    console.log(report);
-    console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    return ok ? 0 : 1;
+    const { report, results, ok } = await renderAndVerify(model, options);
+    if (args.json) {
+        const counts = { errors: countFindings(results, "error"), warnings: countFindings(results, "warning") };
+        console.log(JSON.stringify({ stack: args.stack, ok, ...counts, checks: results }, null, 2));
+        progress(`done (${seconds()})`);
+    } else {
+        console.log(report);
+        console.log(`(${seconds()})`);
+    }
+    return ok ? exitCodes.passed : exitCodes.checkFailed;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: Error) => {
-        console.error(err.message);
-        process.exit(2);
-    },
-);
+runCommand(process.argv[2] === "render" ? "render" : "verify", main);

@@ -1,27 +1,20 @@
 import * as path from "path";
 import { charts } from "../../components/charts";
-import { shellLine } from "../shell";
+import { exitCodes, parseCommandLine, runCommand, shellLine, UsageError } from "../cli";
 import { planFetch, runFetchStep } from "./fetch";
 import { assertHelmVersion, defaultCacheDir, findHelm } from "./helm";
 
-const usage = `usage: npm run fetch-charts -- [--charts DIR] [--dry-run]
+const usage = `usage: npm run fetch-charts -- [--charts DIR] [--dry-run] [-h|--help]
   Pulls every chart pinned in components/charts.ts into DIR/<chart>/<version>/ (default: .cache/charts),
   skipping those already there. --dry-run prints the helm commands without running them.
-  helm: $HELM_BIN or helm on PATH (v3.8+ or v4, for OCI charts)`;
-
-function parseArgs(argv: string[]): { chartsDir: string; dryRun: boolean } {
-    let chartsDir = defaultCacheDir;
-    let dryRun = false;
-    for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === "--dry-run") dryRun = true;
-        else if (argv[i] === "--charts" && argv[i + 1] !== undefined) chartsDir = path.resolve(argv[++i]);
-        else throw new Error(`unexpected argument ${JSON.stringify(argv[i])}\n${usage}`);
-    }
-    return { chartsDir, dryRun };
-}
+  helm: $HELM_BIN or helm on PATH (v3.8+ or v4, for OCI charts)
+  Exit: 0 every chart present or pulled, 2 usage error or a pull failed.`;
 
 async function main(): Promise<number> {
-    const { chartsDir, dryRun } = parseArgs(process.argv.slice(2));
+    const { values, positionals } = parseCommandLine(process.argv.slice(2), { charts: { type: "string" }, "dry-run": { type: "boolean", default: false } }, usage);
+    if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}\n${usage}`);
+    const chartsDir = values.charts === undefined ? defaultCacheDir : path.resolve(values.charts);
+    const dryRun = values["dry-run"];
     const steps = planFetch(Object.values(charts), chartsDir);
     const helmBin = dryRun ? "helm" : findHelm();
     if (!dryRun) console.log(`fetch-charts: ${helmBin} ${assertHelmVersion(helmBin)}`);
@@ -39,13 +32,7 @@ async function main(): Promise<number> {
     }
     const present = steps.filter((s) => s.present).length;
     console.log(`fetch-charts: ${steps.length} pinned charts, ${present} present, ${dryRun ? `${steps.length - present} to pull (dry run)` : `${pulled} pulled`} → ${chartsDir}`);
-    return 0;
+    return exitCodes.passed;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (err: Error) => {
-        console.error(`fetch-charts: ${err.message}`);
-        process.exit(1);
-    },
-);
+runCommand("fetch-charts", main);

@@ -28,6 +28,8 @@ export interface RenderOptions {
     concurrency?: number;
     /** Kubernetes API schemas, `<dir>/v1.<minor>[.<patch>]/swagger.json` (default: `$LGTM_KUBE_SCHEMAS_DIR`, else `.cache/kube-schemas`). */
     kubeSchemasDir?: string;
+    /** Told when a long stage starts (the commands print it on stderr). */
+    progress?: (message: string) => void;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -55,6 +57,7 @@ export async function renderModel(model: StackModel, opts: RenderOptions = {}): 
         if (!chartPaths.has(key)) chartPaths.set(key, await locateChart(chart, helmBin, { chartsDir: opts.chartsDir, cacheDir: opts.cacheDir }));
     }
     const concurrency = opts.concurrency ?? Math.max(2, os.cpus().length);
+    opts.progress?.(`rendering ${model.releases.length} releases with ${helmBin}, ${concurrency} at a time`);
     const rendered = await mapLimit(model.releases, concurrency, async (release) => {
         const chartPath = chartPaths.get(`${release.chart.repository}|${release.chart.name}|${release.chart.version}`)!;
         try {
@@ -146,6 +149,7 @@ export interface VerifyOutcome {
 /** Render, verify, report; with `outDir` also writes `<outDir>/<stack>/verify.txt`. */
 export async function renderAndVerify(model: StackModel, opts: RenderOptions = {}): Promise<VerifyOutcome> {
     const rendered = await renderModel(model, opts);
+    opts.progress?.(`running ${allChecks.length} checks`);
     const results = verifyModel(model, rendered, loadCharts(rendered), loadKubeSchemas(opts.kubeSchemasDir));
     const report = formatReport(model.stack, results);
     if (opts.outDir) fs.writeFileSync(path.join(opts.outDir, model.stack, "verify.txt"), report);

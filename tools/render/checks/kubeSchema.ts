@@ -9,7 +9,8 @@
  */
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
 import { allObjects, describeObject, SourcedObject } from "../objects";
-import { formatPath, isPlainObject, PathSegment } from "../paths";
+import { goRegExp, instancePath } from "../jsonSchema";
+import { formatPath, isPlainObject } from "../paths";
 import { K8sObject } from "../types";
 import { CheckInput, CheckResult, FindingList } from "./types";
 
@@ -89,25 +90,6 @@ function customResourceSchema(schema: Json): Json {
     return { ...schema, properties: { apiVersion: { type: "string" }, kind: { type: "string" }, ...properties, metadata: {} } };
 }
 
-/**
- * CRD patterns are Go regular expressions: leading flags (`(?i)`, also after `^`) become
- * JavaScript flags; a pattern that JavaScript still cannot compile is not enforced rather than
- * failing the whole schema.
- */
-const goRegExp = Object.assign(
-    (pattern: string, flags: string) => {
-        const inline = /^(\^?)\(\?([imsU]+)\)/.exec(pattern);
-        const source = inline ? inline[1] + pattern.slice(inline[0].length) : pattern;
-        const extra = inline ? inline[2].replace(/[^ims]/g, "") : "";
-        try {
-            return new RegExp(source, flags + extra);
-        } catch {
-            return { test: () => true };
-        }
-    },
-    { code: "goRegExp" },
-);
-
 /** Named schemas under one root, each compiled on first use. */
 class SchemaSet {
     private readonly ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false, code: { regExp: goRegExp } });
@@ -140,14 +122,6 @@ class KubeVersion {
         strict["io.k8s.apimachinery.pkg.api.resource.Quantity"] = { anyOf: [{ type: "number" }, { type: "string" }] };
         this.schemas = new SchemaSet(strict);
     }
-}
-
-function instancePath(pointer: string): PathSegment[] {
-    return pointer
-        .split("/")
-        .slice(1)
-        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-        .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 /** Readable messages: `spec.template.spec.containers[0]: unknown field "imagePullPolice"`; anyOf noise folded. */
