@@ -4,8 +4,9 @@
  * containers' resources. Pins and repositories come from components/charts.ts, the project's one
  * source of truth, so the pack never drifts from what the program deploys.
  */
+import * as path from "path";
 import * as semver from "semver";
-import { charts } from "../components/charts";
+import { ChartSource, charts } from "../components/charts";
 import { at, isObject, isUnknown, Plain, Unknown, unknownValue } from "./inputs";
 
 /** `https://charts.min.io/` and `https://charts.min.io` are the same repository. */
@@ -15,6 +16,27 @@ export function normalizeRepository(url: string): string {
 
 /** Repositories charts may come from: those of components/charts.ts. */
 export const allowedRepositories: readonly string[] = [...new Set(Object.values(charts).map((c) => normalizeRepository(c.repository)))].sort();
+
+/** Where a stack takes its charts from: the upstream repositories, or else its `lgtm:charts` mirror or directory. */
+export function allowedChartSources(source: ChartSource | undefined): { readonly repositories: readonly string[]; readonly directory?: string } {
+    if (source === undefined) return { repositories: allowedRepositories };
+    if ("directory" in source) return { repositories: [], directory: path.resolve(source.directory) };
+    return { repositories: [normalizeRepository(source.mirror)] };
+}
+
+/**
+ * The chart source the stack configures (`lgtm:charts`), from the stack config the engine hands
+ * every policy pack in PULUMI_CONFIG; undefined when it sets none. The program validated it.
+ */
+export function stackChartSource(env: NodeJS.ProcessEnv = process.env): ChartSource | undefined {
+    const config = env.PULUMI_CONFIG ? (JSON.parse(env.PULUMI_CONFIG) as Record<string, string>) : {};
+    const raw = config[`${env.PULUMI_PROJECT ?? "lgtm"}:charts`];
+    if (raw === undefined) return undefined;
+    const source = JSON.parse(raw) as { mirror?: unknown; directory?: unknown };
+    if (typeof source.mirror === "string") return { mirror: source.mirror };
+    if (typeof source.directory === "string") return { directory: source.directory };
+    return undefined;
+}
 
 /** Chart name → the version the project deploys and has verified (render + verify, tests). */
 export const verifiedVersions: Readonly<Record<string, string>> = Object.fromEntries(Object.values(charts).map((c) => [c.name, c.version]));

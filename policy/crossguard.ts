@@ -5,7 +5,11 @@
  */
 import { ResourceValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { ReleaseInputs, releaseType, toPlain } from "./inputs";
+import { stackChartSource } from "./chartRules";
 import { profileConfigSchema, ReleasePolicy, resolveProfile } from "./policies";
+
+// The stack config does not change while the pack runs: read it once.
+const chartSource = stackChartSource();
 
 function toCrossGuard(policy: ReleasePolicy): ResourceValidationPolicy {
     return {
@@ -22,7 +26,7 @@ function toCrossGuard(policy: ReleasePolicy): ResourceValidationPolicy {
             // whole policy for the release; copying them first marks just those values unknown.
             const release = toPlain(args.props, (error) => error instanceof UnknownValueError) as ReleaseInputs;
             const profile = resolveProfile(args.getConfig<{ profile?: string }>(), args.urn);
-            for (const message of policy.check(release, { profile })) reportViolation(message);
+            for (const message of policy.check(release, { profile, chartSource })) reportViolation(message);
         },
     };
 }

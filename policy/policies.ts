@@ -3,8 +3,10 @@
  * data, unknown values marked) and returns its violations as messages. `crossguard.ts` turns them
  * into CrossGuard policies; the tests call them directly on the inputs the program produces.
  */
+import * as path from "path";
+import { ChartSource } from "../components/charts";
 import {
-    allowedRepositories,
+    allowedChartSources,
     chartRules,
     ChartRules,
     compareVersions,
@@ -22,6 +24,8 @@ export const profiles: readonly Profile[] = ["dev", "prod"];
 export interface CheckContext {
     /** Which profile's promises the stack must keep. */
     readonly profile: Profile;
+    /** The stack's `lgtm:charts`: a mirror or directory replaces the upstream repositories. */
+    readonly chartSource?: ChartSource;
 }
 
 export interface ReleasePolicy {
@@ -82,15 +86,22 @@ function checkVersionPinned(r: ReleaseInputs): string[] {
     return [];
 }
 
-function checkRepository(r: ReleaseInputs): string[] {
+function checkRepository(r: ReleaseInputs, context: CheckContext): string[] {
+    const allowedSources = allowedChartSources(context.chartSource);
+    const allowed = allowedSources.directory
+        ? `allowed: the charts directory ${allowedSources.directory} (lgtm:charts.directory)`
+        : `allowed repositories: ${allowedSources.repositories.join(", ")}${context.chartSource ? " (lgtm:charts.mirror)" : ""}`;
+    if (allowedSources.directory && typeof r.chart === "string" && !/^[a-z]+:\/\//i.test(r.chart)) {
+        const inside = path.relative(allowedSources.directory, path.resolve(r.chart));
+        return inside && !inside.startsWith("..") && !path.isAbsolute(inside) ? [] : [`chart ${r.chart} is outside the charts directory; ${allowed}`];
+    }
     const source = chartSource(r);
     if (source.kind === "unknown") return [];
-    const allowed = `allowed repositories: ${allowedRepositories.join(", ")}`;
     if (source.kind === "noRepository") return [`${source.reason}; ${allowed}`];
     if (/bitnami/i.test(source.repository) || /bitnami/i.test(source.chart)) {
         return [`chart "${source.chart}" from ${source.repository} is a Bitnami chart, which the platform does not use; ${allowed}`];
     }
-    if (!allowedRepositories.includes(normalizeRepository(source.repository))) {
+    if (!allowedSources.repositories.includes(normalizeRepository(source.repository))) {
         return [`repository ${source.repository} is not on the allow-list; ${allowed}`];
     }
     return [];
@@ -216,7 +227,7 @@ export const releasePolicies: readonly ReleasePolicy[] = [
     },
     {
         name: "helm-chart-repository-allowed",
-        description: "Every chart comes from an allow-listed repository (those of components/charts.ts); no Bitnami charts.",
+        description: "Every chart comes from an allow-listed repository (those of components/charts.ts, or the stack's lgtm:charts mirror or directory); no Bitnami charts.",
         enforcementLevel: "mandatory",
         profileDependent: false,
         check: checkRepository,

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { charts } from "../components/charts";
-import { allowedRepositories, chartRules, compareVersions, Requirement, unmet, verifiedVersions } from "../policy/chartRules";
+import { allowedRepositories, chartRules, compareVersions, Requirement, stackChartSource, unmet, verifiedVersions } from "../policy/chartRules";
 import { at, chartSource, isObject, isUnknown, leaves, Plain, ReleaseInputs, releaseType, toPlain, unknownValue } from "../policy/inputs";
 import { dockerHubPath, isCredentialKey, Profile, releasePolicies, resolveProfile, violations } from "../policy/policies";
 import { evaluatePlatform } from "../tools/render/evaluate";
@@ -294,6 +294,42 @@ describe("policy pack", function () {
             const dependent = releasePolicies.filter((p) => p.profileDependent).map((p) => p.name);
             assert.deepEqual(Object.keys(config).sort(), [...dependent].sort());
             for (const name of dependent) assert.deepEqual(config[name], { profile: "prod" });
+        });
+    });
+
+    describe("a stack's own chart source (lgtm:charts)", () => {
+        const mirror = "http://127.0.0.1:8879/";
+        const repositoryViolations = (release: ReleaseInputs, chartSource?: { mirror: string } | { directory: string }) =>
+            violations(release, { profile: "dev", chartSource }).filter((v) => v.policy === "helm-chart-repository-allowed").map((v) => v.message);
+
+        it("accepts every release of a stack that deploys from its mirror, and refuses them where the stack names none", async () => {
+            const evaluation = await evaluatePlatform({ ...offlineStackConfig(projectDir, "dev").raw, charts: JSON.stringify({ mirror }) }, "dev");
+            const releases = evaluation.resources.filter((r) => r.type === releaseType).map((r) => r.inputs as ReleaseInputs);
+            assert.equal(releases.length, 8);
+            for (const release of releases) {
+                assert.deepEqual(repositoryViolations(release, { mirror }), [], String(release.name));
+                assert.match(repositoryViolations(release).join(), /http:\/\/127\.0\.0\.1:8879\/ is not on the allow-list/);
+            }
+        });
+
+        it("with a mirror, the upstream repositories are no longer allowed", () => {
+            assert.match(repositoryViolations(dev.grafana, { mirror }).join(), /grafana-community.* is not on the allow-list; allowed repositories: http:\/\/127\.0\.0\.1:8879 \(lgtm:charts\.mirror\)/);
+        });
+
+        it("with a charts directory, accepts charts inside it and refuses any other path", () => {
+            const fromDirectory = (chart: string) => mutate(mutate(dev.grafana, "chart", chart), "repositoryOpts", undefined);
+            assert.deepEqual(repositoryViolations(fromDirectory("/srv/charts/grafana-12.11.1.tgz"), { directory: "/srv/charts" }), []);
+            for (const outside of ["/srv/charts-other/grafana.tgz", "/srv/charts/../etc/grafana.tgz", "/etc/grafana.tgz"]) {
+                assert.match(repositoryViolations(fromDirectory(outside), { directory: "/srv/charts" }).join(), /outside the charts directory; allowed: the charts directory \/srv\/charts/, outside);
+            }
+        });
+
+        it("reads the stack's chart source from the config the engine hands the pack", () => {
+            assert.equal(stackChartSource({}), undefined);
+            assert.equal(stackChartSource({ PULUMI_CONFIG: JSON.stringify({ "lgtm:profile": "dev" }) }), undefined);
+            assert.deepEqual(stackChartSource({ PULUMI_CONFIG: JSON.stringify({ "lgtm:charts": JSON.stringify({ mirror }) }) }), { mirror });
+            assert.deepEqual(stackChartSource({ PULUMI_CONFIG: JSON.stringify({ "lgtm:charts": JSON.stringify({ directory: "/srv/charts" }) }) }), { directory: "/srv/charts" });
+            assert.deepEqual(stackChartSource({ PULUMI_PROJECT: "other", PULUMI_CONFIG: JSON.stringify({ "other:charts": JSON.stringify({ mirror }) }) }), { mirror });
         });
     });
 
