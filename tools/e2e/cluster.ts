@@ -206,9 +206,25 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             "--leader-elect=false",
         ], logs),
     );
+    // kwok defaults its options only when it finds no configuration; with ours (the stages) it
+    // takes them as given, so state the defaults it needs, node leases among them: without leases
+    // the node lifecycle controller marks the nodes NotReady, and their pods with them.
+    const kwokConfig = path.join(workDir, "kwok.yaml");
+    const kwokOptions = {
+        nodeLeaseDurationSeconds: 40,
+        nodeLeaseParallelism: 4,
+        podPlayStageParallelism: 4,
+        nodePlayStageParallelism: 4,
+        podsOnNodeSyncParallelism: 1,
+        enablePodsOnNodeSyncListPager: true,
+        nodeStatusUpdateFrequencyMilliseconds: 10000,
+        heartbeatFactor: 5,
+    };
+    fs.writeFileSync(kwokConfig, stringify({ apiVersion: "config.kwok.x-k8s.io/v1alpha1", kind: "KwokConfiguration", options: kwokOptions }));
     children.push(
         daemon("kwok", bin("kwok"), [
             `--kubeconfig=${kubeconfig}`,
+            `--config=${kwokConfig}`,
             "--manage-all-nodes=false",
             "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
             `--config=${options.kwokStages}`,

@@ -229,7 +229,7 @@ export class Suite {
     private async helmReleases(): Promise<{ name: string; namespace: string; status: string }[]> {
         const helm = findHelm();
         const { execFileSync } = await import("child_process");
-        return JSON.parse(execFileSync(helm, ["list", "-A", "-a", "-o", "json", "--kubeconfig", this.cluster!.kubeconfig], { encoding: "utf8" })) as { name: string; namespace: string; status: string }[];
+        return JSON.parse(execFileSync(helm, ["list", "--all-namespaces", "--deployed", "--failed", "--pending", "--uninstalling", "--output", "json", "--kubeconfig", this.cluster!.kubeconfig], { encoding: "utf8" })) as { name: string; namespace: string; status: string }[];
     }
 
     /** Objects that hold data, by UID: a replacement shows as a new UID. */
