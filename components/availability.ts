@@ -9,15 +9,22 @@ export const hostnameTopologyKey = "kubernetes.io/hostname";
 export const zoneTopologyKey = "topology.kubernetes.io/zone";
 
 /**
- * Pod anti-affinity that keeps replicas of the pods matching `matchLabels` on different nodes.
- * Required, not preferred: two replicas on one node do not survive that node's loss, so a
- * cluster with fewer nodes than replicas should leave a pod Pending where someone sees it.
+ * How strictly replicas keep to different nodes, as the profile decides. `required` (prod): two
+ * replicas on one node do not survive that node's loss, so a cluster with fewer nodes than
+ * replicas should leave a pod Pending where someone sees it. `preferred` (dev, a laptop cluster of
+ * one node): replicas spread when there are nodes and share one otherwise, so trying several
+ * replicas locally does not leave a rollout stuck until Helm's timeout.
  */
-export function onePerNode(matchLabels: Readonly<Record<string, string>>) {
+export type NodeSpread = "required" | "preferred";
+
+/** Pod anti-affinity that keeps replicas of the pods matching `matchLabels` on different nodes (see `NodeSpread`). */
+export function onePerNode(matchLabels: Readonly<Record<string, string>>, nodeSpread: NodeSpread) {
+    const term = { topologyKey: hostnameTopologyKey, labelSelector: { matchLabels: { ...matchLabels } } };
     return {
-        podAntiAffinity: {
-            requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: hostnameTopologyKey, labelSelector: { matchLabels: { ...matchLabels } } }],
-        },
+        podAntiAffinity:
+            nodeSpread === "required"
+                ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+                : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
     };
 }
 
@@ -46,8 +53,9 @@ export function spreadValues(
     replicas: number,
     matchLabels: Readonly<Record<string, string>>,
     zones: readonly string[],
+    nodeSpread: NodeSpread,
 ): { affinity?: ReturnType<typeof onePerNode>; topologySpreadConstraints?: TopologySpreadConstraint[] } {
     if (replicas < 2) return {};
     const spread = zoneSpread(replicas, zones, matchLabels);
-    return { affinity: onePerNode(matchLabels), ...(spread.length > 0 ? { topologySpreadConstraints: spread } : {}) };
+    return { affinity: onePerNode(matchLabels, nodeSpread), ...(spread.length > 0 ? { topologySpreadConstraints: spread } : {}) };
 }

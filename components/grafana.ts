@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { AlertedComponent } from "./alerting";
 import { ChartSource, charts } from "./charts";
-import { spreadValues } from "./availability";
+import { NodeSpread, spreadValues } from "./availability";
 import { clusterDnsName, platformRelease, serviceName, ServiceName, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
 
@@ -232,6 +232,8 @@ export interface GrafanaArgs {
     readonly replicas: number;
     /** The cluster's availability zones (`lgtm:zones`), to spread replicas over; none to spread over nodes only. */
     readonly zones: readonly string[];
+    /** Whether several replicas must run one per node or only prefer to (the profile decides). */
+    readonly nodeSpread: NodeSpread;
     /** Volume for Grafana's SQLite database and plugins; with `database`, leave it disabled. */
     readonly persistence: Persistence;
     /** External database and its password (a Pulumi secret); undefined keeps SQLite on `persistence`. */
@@ -266,7 +268,7 @@ function selectorLabels(releaseName: string): Record<string, string> {
 function highAvailabilityValues(v: GrafanaValuesInput): Record<string, unknown> {
     if (v.replicas <= 1) return {};
     return {
-        ...spreadValues(v.replicas, selectorLabels(v.releaseName), v.zones),
+        ...spreadValues(v.replicas, selectorLabels(v.releaseName), v.zones, v.nodeSpread),
         podDisruptionBudget: { maxUnavailable: 1 },
         // Replace one pod at a time instead of adding one first: with one replica per node, a surge
         // pod needs a spare node, and would stay Pending (and the rollout stuck) without one.

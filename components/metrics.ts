@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertedComponent, AlertmanagerValues, alertmanagerValues, AlertmanagerWiring } from "./alerting";
-import { hostnameTopologyKey, zoneSpread } from "./availability";
+import { hostnameTopologyKey, NodeSpread, zoneSpread } from "./availability";
 import { ChartSource, charts } from "./charts";
 import { kubernetesDashboardsFolder } from "./dashboards";
 import { dashboardFolderAnnotation, dashboardLabel } from "./grafana";
@@ -98,6 +98,8 @@ export interface MetricsArgs {
     readonly alerting?: AlertmanagerWiring;
     /** The cluster's availability zones (`lgtm:zones`), to spread Prometheus and Alertmanager replicas over; none to spread over nodes only. */
     readonly zones: readonly string[];
+    /** Whether Prometheus and Alertmanager replicas must run one per node or only prefer to (the profile decides). */
+    readonly nodeSpread: NodeSpread;
 }
 
 export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "chartSource" | "agentsNamespace" | "crds" | "objectStore" | "alerting"> {
@@ -128,12 +130,12 @@ function volumeClaim(p: Persistence) {
  * gives the pods (`app.kubernetes.io/name`, and `<kind>: <custom resource name>`), as the chart's
  * own anti-affinity selects them.
  */
-function operatorWorkloadAvailability(replicas: number, zones: readonly string[], kind: "prometheus" | "alertmanager", crName: string) {
+function operatorWorkloadAvailability(replicas: number, zones: readonly string[], nodeSpread: NodeSpread, kind: "prometheus" | "alertmanager", crName: string) {
     const spread = zoneSpread(replicas, zones, { "app.kubernetes.io/name": kind, [kind]: crName });
     return {
         podDisruptionBudget: { enabled: replicas > 1, minAvailable: Math.max(1, replicas - 1) },
         spec: {
-            ...(replicas > 1 ? { podAntiAffinity: "hard", podAntiAffinityTopologyKey: hostnameTopologyKey } : {}),
+            ...(replicas > 1 ? { podAntiAffinity: nodeSpread === "required" ? "hard" : "soft", podAntiAffinityTopologyKey: hostnameTopologyKey } : {}),
             ...(spread.length > 0 ? { topologySpreadConstraints: spread } : {}),
         },
     };
@@ -144,8 +146,8 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
     const { sizing } = v;
     const am = v.alertmanager ?? alertmanagerValues({ webhook: false });
     // The chart names the custom resources `<fullname>-alertmanager` and `<fullname>-prometheus`; the fullname is the release name.
-    const alertmanagerAvailability = operatorWorkloadAvailability(v.alertmanagerReplicas, v.zones, "alertmanager", `${v.releaseName}-alertmanager`);
-    const prometheusAvailability = operatorWorkloadAvailability(v.prometheusReplicas, v.zones, "prometheus", `${v.releaseName}-prometheus`);
+    const alertmanagerAvailability = operatorWorkloadAvailability(v.alertmanagerReplicas, v.zones, v.nodeSpread, "alertmanager", `${v.releaseName}-alertmanager`);
+    const prometheusAvailability = operatorWorkloadAvailability(v.prometheusReplicas, v.zones, v.nodeSpread, "prometheus", `${v.releaseName}-prometheus`);
     return {
         fullnameOverride: v.releaseName,
         // Subcharts ignore the parent's fullnameOverride; pin theirs so their Services are stable too.

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import type { AlertedComponent } from "./alerting";
-import { spreadValues } from "./availability";
+import { NodeSpread, spreadValues } from "./availability";
 import { ChartSource, charts } from "./charts";
 import { ObjectStore } from "./objectStore";
 import { platformRelease, serviceUrl } from "./release";
@@ -78,6 +78,8 @@ export interface ThanosArgs {
     readonly sizing: ThanosSizing;
     /** The cluster's availability zones (`lgtm:zones`), to spread replicated components over; none to spread over nodes only. */
     readonly zones: readonly string[];
+    /** Whether replicated components must run one per node or only prefer to (the profile decides). */
+    readonly nodeSpread: NodeSpread;
 }
 
 export interface ThanosValuesInput extends Omit<ThanosArgs, "namespace" | "chartSource" | "crds" | "objectStore" | "sidecarEndpoint" | "alertmanagerUrl" | "prometheusJob" | "prometheusNamespace"> {
@@ -125,9 +127,9 @@ function componentLabels(releaseName: string, component: string): Record<string,
 }
 
 /** One pod per node (spread over the zones) and at most one unavailable at a time, for a component with several replicas. */
-function highlyAvailable(releaseName: string, component: string, replicas: number, zones: readonly string[]) {
+function highlyAvailable(releaseName: string, component: string, replicas: number, zones: readonly string[], nodeSpread: NodeSpread) {
     return {
-        ...spreadValues(replicas, componentLabels(releaseName, component), zones),
+        ...spreadValues(replicas, componentLabels(releaseName, component), zones, nodeSpread),
         podDisruptionBudget: { enabled: replicas > 1, maxUnavailable: 1 },
     };
 }
@@ -143,17 +145,17 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
         objstoreConfig: { create: false, name: v.objstoreSecretName, key: objstoreSecretKey },
         additionalEndpoints: [v.sidecarEndpoint],
         additionalReplicaLabels: ["prometheus_replica"],
-        query: { enabled: true, replicas: v.queryReplicas, resources: sizing.query, ...highlyAvailable(v.releaseName, "query", v.queryReplicas, v.zones) },
+        query: { enabled: true, replicas: v.queryReplicas, resources: sizing.query, ...highlyAvailable(v.releaseName, "query", v.queryReplicas, v.zones, v.nodeSpread) },
         queryFrontend: {
             enabled: true,
             replicas: v.queryFrontendReplicas,
             resources: sizing.queryFrontend,
-            ...highlyAvailable(v.releaseName, "query-frontend", v.queryFrontendReplicas, v.zones),
+            ...highlyAvailable(v.releaseName, "query-frontend", v.queryFrontendReplicas, v.zones, v.nodeSpread),
         },
         storeGateway: {
             enabled: true,
             replicas: v.storeGatewayReplicas,
-            ...highlyAvailable(v.releaseName, "store-gateway", v.storeGatewayReplicas, v.zones),
+            ...highlyAvailable(v.releaseName, "store-gateway", v.storeGatewayReplicas, v.zones, v.nodeSpread),
             resources: sizing.storeGateway,
             persistence: chartPersistence(v.persistence),
         },
@@ -172,7 +174,7 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
             replicas: v.rulerReplicas,
             resources: sizing.ruler,
             persistence: chartPersistence(v.persistence),
-            ...highlyAvailable(v.releaseName, "rule", v.rulerReplicas, v.zones),
+            ...highlyAvailable(v.releaseName, "rule", v.rulerReplicas, v.zones, v.nodeSpread),
             // The chart gives the reloader sidecar no securityContext, which Pod Security "restricted"
             // rejects; instead the pods roll when the rules change.
             configReloader: { enabled: false },

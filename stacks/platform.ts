@@ -181,6 +181,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             sizing: sizing.metrics,
             alerting,
             zones: config.zones,
+            nodeSpread: sizing.nodeSpread,
         },
         stateful,
     );
@@ -205,6 +206,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             persistence: volume(config.thanos.volumeSize),
             sizing: sizing.thanos,
             zones: config.zones,
+            nodeSpread: sizing.nodeSpread,
         },
         stateful,
     );
@@ -307,6 +309,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             dashboardNamespaces: [metrics.namespace, dashboards.namespace],
             ingress,
             zones: config.zones,
+            nodeSpread: sizing.nodeSpread,
             subPath: config.grafana.subPath,
             replicas: config.grafana.replicas,
             // With an external database Grafana keeps nothing that must outlive its pods: no volume.

@@ -1,3 +1,4 @@
+import { NodeSpread } from "../components/availability";
 import { DemoSizing } from "../components/demo";
 import { LokiDistributedTarget, LokiSizing } from "../components/loki";
 import { MetricsSizing } from "../components/metrics";
@@ -23,6 +24,8 @@ export interface PlatformSizing {
     readonly alloy: { readonly alloy: ComputeResources; readonly configReloader: ComputeResources };
     /** Whether durable state sits on PersistentVolumeClaims (Prometheus, Alertmanager, Thanos, Loki, Tempo). */
     readonly persistentState: boolean;
+    /** Whether replicas of Prometheus, Alertmanager, Thanos and Grafana must run one per node or only prefer to. */
+    readonly nodeSpread: NodeSpread;
     /** The demo workloads; only a profile that sizes them may enable them (`demo.enabled`). */
     readonly demo?: DemoSizing;
 }
@@ -132,6 +135,8 @@ const devSizing: PlatformSizing = {
     grafana: { server: size("50m", "160Mi", "500m", "512Mi"), sidecar: size("10m", "64Mi", "100m", "128Mi") },
     alloy: { alloy: size("50m", "128Mi", "500m", "512Mi"), configReloader: size("5m", "24Mi", "50m", "64Mi") },
     persistentState: false,
+    // A laptop cluster of one node: several replicas share it rather than wait for a second one.
+    nodeSpread: "preferred",
     demo: { logGenerator: size("5m", "16Mi", "50m", "32Mi"), hotrod: size("20m", "48Mi", "200m", "128Mi"), loadGenerator: size("5m", "16Mi", "50m", "32Mi") },
 };
 
@@ -201,6 +206,7 @@ const prodBase: SizingBeforeRates = {
     grafana: { server: size("100m", "256Mi", "1", "1Gi"), sidecar: size("10m", "64Mi", "100m", "256Mi") },
     alloy: { alloy: size("100m", "256Mi", "1", "1Gi"), configReloader: size("10m", "32Mi", "100m", "64Mi") },
     persistentState: true,
+    nodeSpread: "required",
 };
 
 function uniform(r: ComputeResources): Record<LokiDistributedTarget, ComputeResources> {

@@ -186,7 +186,7 @@ describe("dashboard folders in Grafana's values", () => {
     it("Grafana's sidecar files dashboards into the folder their annotation names", () => {
         const dev = profileSizing("dev");
         const v = buildGrafanaValues({
-            releaseName: "grafana", namespace: "g", subPath: "", replicas: 1, zones: [], persistence: { enabled: false, size: "1Gi" }, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
+            releaseName: "grafana", namespace: "g", subPath: "", replicas: 1, zones: [], nodeSpread: "required" as const, persistence: { enabled: false, size: "1Gi" }, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
             datasources: { metricsUrl: "http://m", logsUrl: "http://l", tracesUrl: "http://t", alertmanagerUrl: "http://a", scrapeInterval: "30s" },
             dashboardNamespaces: ["m", "g"], adminSecretName: "grafana-admin",
         }) as any;
@@ -198,7 +198,7 @@ describe("dashboard folders in Grafana's values", () => {
     it("kube-prometheus-stack labels its dashboards for that sidecar and annotates them into the Kubernetes folder", () => {
         const v = buildMetricsValues({
             releaseName: "kps", clusterName: "c", retention: "1d", retentionSize: "1GB", scrapeInterval: "30s", prometheusReplicas: 1, alertmanagerReplicas: 1,
-            prometheusStorage: { enabled: false, size: "1Gi" }, alertmanagerStorage: { enabled: false, size: "1Gi" }, sizing: profileSizing("dev").metrics, objstoreSecretName: "o", agentsNamespace: "a", zones: [],
+            prometheusStorage: { enabled: false, size: "1Gi" }, alertmanagerStorage: { enabled: false, size: "1Gi" }, sizing: profileSizing("dev").metrics, objstoreSecretName: "o", agentsNamespace: "a", zones: [], nodeSpread: "required" as const,
         }) as any;
         assert.equal(v.grafana.forceDeployDashboards, true);
         assert.equal(v.grafana.sidecar.dashboards.label, dashboardLabel);

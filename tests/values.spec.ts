@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { parse } from "yaml";
+import { spreadValues } from "../components/availability";
 import { alertingHighAvailability, buildDatasources, buildGrafanaValues, certManagerAnnotations, datasourceUids, externalUrl, grafanaGossipPort, tlsSecretName } from "../components/grafana";
 import { lokiIngestLimits, tempoIngestLimits } from "../components/ingestLimits";
 import { buildLokiValues, cacheValues, lokiZoneValues, LokiValuesInput } from "../components/loki";
@@ -12,6 +13,7 @@ import { buildAlertmanagersConfig, buildMetaMonitoringRules, buildThanosValues }
 import { buildThanosObjstoreConfig } from "../components/thanosObjstore";
 import { parsePlatformConfig } from "../stacks/config";
 import { profileSizing } from "../stacks/profiles";
+import { evaluatePlatform } from "../tools/render/evaluate";
 
 const dev = profileSizing("dev");
 const prod = profileSizing("prod");
@@ -101,7 +103,7 @@ describe("kube-prometheus-stack values", () => {
     const input = {
         releaseName: "kps", clusterName: "dev", retention: "24h", retentionSize: "4GB", scrapeInterval: "30s", prometheusReplicas: 2, alertmanagerReplicas: 1,
         prometheusStorage: { enabled: true, size: c.metrics.volumeSize }, alertmanagerStorage: off, sizing: dev.metrics, objstoreSecretName: "kps-thanos-objstore", agentsNamespace: "monitoring-agents",
-        zones: [] as string[],
+        zones: [] as string[], nodeSpread: "required" as const,
     };
     const values = buildMetricsValues(input);
     const spec = (path: string) => get(values, `prometheus.prometheusSpec.${path}`);
@@ -160,12 +162,39 @@ describe("kube-prometheus-stack values", () => {
     });
 });
 
+describe("replicas on a node of their own: required in prod, preferred in dev", () => {
+    const labels = { app: "x" };
+    it("prod keeps replicas on different nodes or leaves one Pending; dev spreads them when it can and shares a node otherwise", () => {
+        assert.equal(profileSizing("prod").nodeSpread, "required");
+        assert.equal(profileSizing("dev").nodeSpread, "preferred");
+        const term = { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } };
+        assert.deepEqual(spreadValues(2, labels, [], "required").affinity, { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } });
+        assert.deepEqual(spreadValues(2, labels, [], "preferred").affinity, {
+            podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+        });
+        assert.deepEqual(spreadValues(1, labels, [], "required"), {}, "a single pod needs no rule");
+    });
+    it("the dev stack with two Thanos queriers, two Prometheuses and two Grafanas gives every one of them the preferred rule", async () => {
+        const evaluation = await evaluatePlatform({
+            thanos: JSON.stringify({ queryReplicas: 2 }),
+            metrics: JSON.stringify({ prometheusReplicas: 2 }),
+            grafana: JSON.stringify({ replicas: 2, database: { type: "postgres", host: "db.example.com", name: "grafana", user: "grafana" } }),
+            grafanaDatabasePassword: "a-database-password",
+        });
+        const values = (name: string) => evaluation.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === name)?.inputs.values as any;
+        assert.ok(get(values("thanos"), "query.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution"));
+        assert.equal(get(values("thanos"), "query.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution"), undefined);
+        assert.equal(get(values("kps"), "prometheus.prometheusSpec.podAntiAffinity"), "soft");
+        assert.ok(get(values("grafana"), "affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution"));
+    });
+});
+
 describe("Thanos values", () => {
     const input = {
         releaseName: "thanos", objstoreSecretName: "thanos-objstore", sidecarEndpoint: "dnssrv+_grpc._tcp.kps-thanos-discovery.m.svc.cluster.local",
         alertmanagerUrl: "http://kps-alertmanager.m.svc.cluster.local:9093", prometheusJob: "kps-prometheus", prometheusNamespace: "m",
         retention: { raw: "7d", fiveMinutes: "30d", oneHour: "90d" }, queryReplicas: 2, queryFrontendReplicas: 1, storeGatewayReplicas: 2, rulerReplicas: 1,
-        persistence: off, sizing: dev.thanos, zones: [] as string[],
+        persistence: off, sizing: dev.thanos, zones: [] as string[], nodeSpread: "required" as const,
     };
     const values = buildThanosValues(input);
     it("reads the objstore Secret and queries the sidecars, deduplicating HA pairs", () => {
@@ -449,7 +478,7 @@ describe("Tempo distributed values", () => {
 describe("Grafana values", () => {
     const endpoints = { metricsUrl: "http://m", logsUrl: "http://l", tracesUrl: "http://t", alertmanagerUrl: "http://a", scrapeInterval: "30s" };
     const input = {
-        releaseName: "grafana", namespace: "ui", subPath: "", replicas: 1, zones: [], persistence: off, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
+        releaseName: "grafana", namespace: "ui", subPath: "", replicas: 1, zones: [], nodeSpread: "required" as const, persistence: off, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
         datasources: endpoints, dashboardNamespaces: ["m"], adminSecretName: "grafana-admin",
     };
     it("provisions the four datasources with stable UIDs, metrics by default", () => {
