@@ -165,6 +165,15 @@ export function isCredentialKey(key: string): boolean {
     return true;
 }
 
+/**
+ * The Prometheus Operator's `secrets` of a Prometheus, Alertmanager or ThanosRuler spec (and
+ * kube-prometheus-stack's values that mirror them) list the names of Secrets to mount: references.
+ */
+function isSecretNameList(path: readonly string[]): boolean {
+    const [index, key, spec] = [...path].reverse();
+    return /^\d+$/.test(index) && key === "secrets" && ["prometheusSpec", "alertmanagerSpec", "thanosRulerSpec"].includes(spec);
+}
+
 /** `${VAR}` (expanded by the workload from its environment, which comes from a Secret) or Kubernetes' `$(VAR)`. */
 const environmentReference = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\))$/;
 
@@ -180,7 +189,7 @@ function checkCredentials(r: ReleaseInputs): string[] {
         );
     for (const { path, value } of leaves(r.values)) {
         const key = [...path].reverse().find((k) => !/^\d+$/.test(k));
-        if (key !== undefined && isCredentialKey(key) && literal(value)) report(path);
+        if (key !== undefined && isCredentialKey(key) && literal(value) && !isSecretNameList(path)) report(path);
     }
     // Environment variables as charts take them (`extraEnv: [{ name: DB_PASSWORD, value: … }]`).
     for (const { path, value } of objects(r.values)) {

@@ -297,6 +297,18 @@ describe("policy pack", function () {
         });
     });
 
+    it("prod with Alertmanager receivers passes: the Secrets Alertmanager mounts are named, not literal credentials", async () => {
+        const releases = await stackReleases("prod", {
+            slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/policysecret",
+            alerting: JSON.stringify({ slackChannel: "#alerts" }),
+        });
+        const secrets = (releases.kps.values as any).alertmanager.alertmanagerSpec.secrets as string[];
+        assert.ok(secrets.length > 0, "the receivers' Secret is mounted by name");
+        for (const [name, release] of Object.entries(releases)) assert.deepEqual(found(release, "prod"), [], name);
+        const literal = mutate(releases.kps, "values.alertmanager.alertmanagerSpec.webhookSecret", "hunter2");
+        assert.match(found(literal, "prod").join(), /alertmanagerSpec\.webhookSecret holds a literal credential/);
+    });
+
     describe("a stack's own chart source (lgtm:charts)", () => {
         const mirror = "http://127.0.0.1:8879/";
         const repositoryViolations = (release: ReleaseInputs, chartSource?: { mirror: string } | { directory: string }) =>
