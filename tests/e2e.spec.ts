@@ -9,7 +9,7 @@ import { charts } from "../components/charts";
 import { parsePlatformConfig } from "../stacks/config";
 import { buildChartRepository, serveChartRepository } from "../tools/e2e/chartRepo";
 import { requestedPlugins } from "../tools/e2e/pulumi";
-import { prodTestConfig, StackSetting, suppliedCredentials } from "../tools/e2e/suite";
+import { jsonPathsContaining, prodTestConfig, StackSetting, suppliedCredentials } from "../tools/e2e/suite";
 import { findHelm } from "../tools/render/helm";
 import { chartsDir, chartsUnavailable, projectDir } from "./support/charts";
 
@@ -100,5 +100,13 @@ describe("e2e chart mirror", function () {
         } finally {
             await repository.close();
         }
+    });
+});
+
+describe("e2e secret search", () => {
+    it("names where a secret sits in a JSON document, never the secret", () => {
+        const state = { resources: [{ urn: "a", outputs: { data: { password: "xx-hunter2-xx" } } }, { urn: "b", outputs: ["hunter2"] }], n: 1 };
+        assert.deepEqual(jsonPathsContaining(state, "hunter2"), ["$.resources[0].outputs.data.password", "$.resources[1].outputs[0]"]);
+        assert.deepEqual(jsonPathsContaining(state, "absent"), []);
     });
 });

@@ -79,7 +79,9 @@ export class PulumiCli {
         fs.writeFileSync(path.join(shims, "pulumi-analyzer-policy-nodejs"), '#!/bin/sh\nexec node "$PWD/node_modules/@pulumi/pulumi/cmd/run-policy-pack" "$@"\n', { mode: 0o755 });
         this.env = {
             ...process.env,
-            PATH: [path.join(setup.toolchainRoot, "bin"), shims, process.env.PATH].join(path.delimiter),
+            // Not the toolchain's bin: the engine would take the provider from PATH ("ambient")
+            // instead of the plugin installed at the SDK's version.
+            PATH: [shims, process.env.PATH].join(path.delimiter),
             PULUMI_HOME: home,
             PULUMI_BACKEND_URL: `file://${state}`,
             PULUMI_CONFIG_PASSPHRASE: this.passphrase,

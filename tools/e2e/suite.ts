@@ -85,6 +85,14 @@ export function suppliedCredentials(stack: string): StackSetting[] {
     ];
 }
 
+/** The paths (`a.b[0].c`) of the strings in `value` that contain `needle`. */
+export function jsonPathsContaining(value: unknown, needle: string, at = "$"): string[] {
+    if (typeof value === "string") return value.includes(needle) ? [at] : [];
+    if (Array.isArray(value)) return value.flatMap((item, i) => jsonPathsContaining(item, needle, `${at}[${i}]`));
+    if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([key, item]) => jsonPathsContaining(item, needle, `${at}.${key}`));
+    return [];
+}
+
 export class Suite {
     private readonly verdicts: Verdict[] = [];
     private cluster?: Cluster;
@@ -254,14 +262,13 @@ export class Suite {
 
     private async leakedSecrets(deployment: string): Promise<string[]> {
         const configMaps = await this.cluster!.kubectl(["get", "configmaps", "-A", "-o", "json"]);
-        const places: [string, string][] = [
-            ["the exported state", deployment],
-            ["a ConfigMap", configMaps],
-            ["the CLI's output", this.cliOutput],
-        ];
         const leaks: string[] = [];
         for (const secret of this.secrets) {
-            for (const [place, text] of places) if (text.includes(secret)) leaks.push(`${secret.slice(0, 4)}… in ${place}`);
+            // Where, never what: the JSON paths of the values holding the secret.
+            for (const [place, json] of [["the exported state", deployment], ["a ConfigMap", configMaps]] as const) {
+                for (const at of jsonPathsContaining(JSON.parse(json), secret)) leaks.push(`${place} at ${at}`);
+            }
+            if (this.cliOutput.includes(secret)) leaks.push("the CLI's output");
         }
         return leaks;
     }
@@ -340,6 +347,8 @@ export class Suite {
     private async upgrade(commit: string): Promise<void> {
         const stack = "dev";
         await this.step(`dev 5: upgrade from ${commit.slice(0, 12)} replaces nothing that holds data`, async () => {
+            // The stack of the earlier steps is destroyed; its empty record would refuse `stack init`.
+            await this.cli.cli(this.options.workDir, ["stack", "rm", "--yes", "--stack", `organization/lgtm/${stack}`]);
             const earlier = await this.project(stack, "dev-earlier", commit);
             succeeded(await this.program(earlier, stack, "up"), `up at ${commit}`);
             const before = await this.dataHolders();
