@@ -11,9 +11,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { EngineEvent, LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 
-export type Operation = "preview" | "up" | "refresh" | "destroy" | "export" | "outputs";
+export type Operation = "preview" | "up" | "refresh" | "destroy" | "outputs";
 
 export interface HostRequest {
     readonly operation: Operation;
@@ -33,8 +33,8 @@ export interface HostResult {
     readonly output: string;
     /** Operation counts by kind (create, update, replace, delete, same, ...). */
     readonly changes?: Record<string, number>;
-    /** `pulumi stack export` as JSON text, for "export". */
-    readonly deployment?: string;
+    /** What an update did to each resource it did not leave alone: `<op> <type> <name>`. */
+    readonly changed?: string[];
     /** Stack outputs, secrets unwrapped, for "outputs". */
     readonly outputs?: Record<string, { value: unknown; secret: boolean }>;
 }
@@ -62,8 +62,13 @@ async function run(request: HostRequest): Promise<HostResult> {
             return { ok: true, output, changes: result.changeSummary };
         }
         case "up": {
-            const result = await stack.up({ onOutput, policyPacks });
-            return { ok: true, output, changes: result.summary.resourceChanges };
+            const changed: string[] = [];
+            const onEvent = (event: EngineEvent) => {
+                const step = event.resOutputsEvent?.metadata;
+                if (step && step.op !== "same") changed.push(`${step.op} ${step.type} ${step.urn.split("::").pop()}`);
+            };
+            const result = await stack.up({ onOutput, onEvent, policyPacks });
+            return { ok: true, output, changes: result.summary.resourceChanges, changed };
         }
         case "refresh": {
             const result = await stack.refresh({ onOutput, expectNoChanges: request.expectNoChanges });
@@ -72,10 +77,6 @@ async function run(request: HostRequest): Promise<HostResult> {
         case "destroy": {
             const result = await stack.destroy({ onOutput });
             return { ok: true, output, changes: result.summary.resourceChanges };
-        }
-        case "export": {
-            const deployment = await stack.exportStack();
-            return { ok: true, output, deployment: JSON.stringify(deployment) };
         }
         case "outputs":
             return { ok: true, output, outputs: await stack.outputs() };
