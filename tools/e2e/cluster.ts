@@ -84,12 +84,15 @@ function writeKubeconfig(file: string, pki: string): void {
     fs.writeFileSync(file, stringify(kubeconfig), { mode: 0o600 });
 }
 
-/** Starts `binary` with its output in `<logs>/<name>.log`; a process that exits early is reported with its log's tail. */
-function daemon(name: string, binary: string, args: readonly string[], logs: string): ChildProcess {
+/**
+ * Starts `binary` with its output in `<logs>/<name>.log`; a process that exits while the cluster is
+ * not stopping is reported with its log's tail.
+ */
+function daemon(name: string, binary: string, args: readonly string[], logs: string, stopping: () => boolean): ChildProcess {
     const log = fs.openSync(path.join(logs, `${name}.log`), "a");
     const child = spawn(binary, [...args], { stdio: ["ignore", log, log] });
     child.on("exit", (code, signal) => {
-        if (signal !== "SIGTERM") {
+        if (!stopping()) {
             const tail = fs.readFileSync(path.join(logs, `${name}.log`), "utf8").split("\n").slice(-15).join("\n");
             process.stderr.write(`cluster: ${name} exited (${code ?? signal}); last lines of its log:\n${tail}\n`);
         }
@@ -138,6 +141,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const bin = (name: string) => path.join(binDir, name);
     const file = (name: string) => path.join(pki, name);
     const children: ChildProcess[] = [];
+    let stopping = false;
+    const isStopping = () => stopping;
 
     children.push(
         daemon("etcd", bin("etcd"), [
@@ -152,7 +157,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             "--unsafe-no-fsync",
             "--quota-backend-bytes=4294967296",
             "--log-level=warn",
-        ], logs),
+        ], logs, isStopping),
     );
     children.push(
         daemon("kube-apiserver", bin("kube-apiserver"), [
@@ -171,7 +176,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             `--service-cluster-ip-range=${serviceCidr}`,
             "--authorization-mode=Node,RBAC",
             "--allow-privileged=true",
-        ], logs),
+        ], logs, isStopping),
     );
     const kubectl = async (args: readonly string[], input?: string): Promise<string> => {
         const child = execFileAsync(bin("kubectl"), ["--kubeconfig", kubeconfig, ...args], { maxBuffer: 256 * 1024 * 1024 });
@@ -195,7 +200,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             `--cluster-signing-key-file=${file("ca.key")}`,
             "--use-service-account-credentials=true",
             `--service-cluster-ip-range=${serviceCidr}`,
-        ], logs),
+        ], logs, isStopping),
     );
     children.push(
         daemon("kube-scheduler", bin("kube-scheduler"), [
@@ -204,7 +209,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             `--authorization-kubeconfig=${kubeconfig}`,
             "--bind-address=127.0.0.1",
             "--leader-elect=false",
-        ], logs),
+        ], logs, isStopping),
     );
     // kwok defaults its options only when it finds no configuration; with ours (the stages) it
     // takes them as given, so state the defaults it needs, node leases among them: without leases
@@ -232,7 +237,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
             "--node-ip=10.255.0.1",
             "--node-port=10247",
             "--server-address=127.0.0.1:10247",
-        ], logs),
+        ], logs, isStopping),
     );
 
     await kubectl(["apply", "-f", "-"], options.nodes.map((node) => stringify(nodeManifest(node))).join("---\n"));
@@ -256,6 +261,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         version: version.serverVersion.gitVersion,
         kubectl,
         async stop() {
+            stopping = true;
             for (const child of children.reverse()) {
                 child.kill("SIGTERM");
                 await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once("exit", resolve)));
