@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { charts } from "../components/charts";
-import { allowedRepositories, chartRules, compareVersions, Requirement, stackChartSource, unmet, verifiedVersions } from "../policy/chartRules";
+import { allowedRepositories, chartRules, compareVersions, Requirement, stackChartSource, unmet } from "../policy/chartRules";
 import { at, chartSource, isObject, isUnknown, leaves, Plain, ReleaseInputs, releaseType, toPlain, unknownValue } from "../policy/inputs";
 import { dockerHubPath, isCredentialKey, Profile, releasePolicies, resolveProfile, violations } from "../policy/policies";
 import { evaluatePlatform } from "../tools/render/evaluate";
@@ -346,7 +346,7 @@ describe("policy pack", function () {
     });
 
     describe("chart rules", () => {
-        it("the allow-list and the verified versions are those of components/charts.ts", () => {
+        it("the allow-list is the upstream repositories of components/charts.ts, without trailing slashes", () => {
             assert.deepEqual(allowedRepositories, [
                 "https://charts.min.io",
                 "https://grafana-community.github.io/helm-charts",
@@ -354,7 +354,6 @@ describe("policy pack", function () {
                 "https://prometheus-community.github.io/helm-charts",
                 "oci://ghcr.io/stevehipwell/helm-charts",
             ]);
-            for (const c of Object.values(charts)) assert.equal(verifiedVersions[c.name], c.version);
         });
         it("every chart the project deploys has prod rules", () => {
             assert.deepEqual(Object.values(charts).map((c) => c.name).filter((n) => !chartRules[n]), []);
