@@ -15,12 +15,8 @@ const execFileAsync = promisify(execFile);
 export interface PulumiSetup {
     /** Directory holding bin/pulumi and the provider binaries. */
     readonly toolchainRoot: string;
-    /** Scratch directory of this run. */
+    /** Scratch directory of this run: Pulumi's home, the state backend, the policy shim. */
     readonly workDir: string;
-    /** The project checkout to copy (its tracked files; node_modules are linked). */
-    readonly sourceDir: string;
-    /** node_modules the copies use (the current checkout's). */
-    readonly modulesDir: string;
 }
 
 /** The resource plugins the installed SDKs ask for, from their package.json `pulumi` field. */

@@ -156,7 +156,7 @@ export class Suite {
         });
         this.stopClaims = provisionClaims(this.cluster, path.join(workDir, "volumes"));
         this.pulumi = new PulumiCli(
-            { toolchainRoot: this.options.toolchainRoot, workDir: path.join(workDir, "pulumi"), sourceDir: this.options.projectDir, modulesDir: path.join(this.options.projectDir, "node_modules") },
+            { toolchainRoot: this.options.toolchainRoot, workDir: path.join(workDir, "pulumi") },
             this.cluster.kubeconfig,
         );
         const missing = await this.pulumi.installPlugins(requestedPlugins(path.join(this.options.projectDir, "node_modules")));
