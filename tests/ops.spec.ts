@@ -22,6 +22,32 @@ const inCluster = {
 };
 const withIngress = { ...inCluster, grafanaUrl: "https://grafana.example.com" };
 
+describe("ops: scripts/stack.sh", () => {
+    it("refuses an empty passphrase for any stack but dev, before Pulumi runs", function () {
+        if (process.platform === "win32") this.skip();
+        const bin = tempDir();
+        const log = path.join(bin, "calls.log");
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "pulumi $*" >> ${log}\n`, { mode: 0o755 });
+        const outputs = (stack: string, passphrase: string) => {
+            fs.rmSync(log, { force: true });
+            return spawnSync("bash", ["scripts/stack.sh", "outputs", stack], {
+                cwd: projectDir,
+                encoding: "utf8",
+                env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: passphrase },
+            });
+        };
+        const emptyForProd = outputs("prod", "");
+        assert.equal(emptyForProd.status, 2, emptyForProd.stderr);
+        assert.match(emptyForProd.stderr, /PULUMI_CONFIG_PASSPHRASE is empty, which would leave the prod stack's secrets unprotected: set it/);
+        assert.ok(!fs.existsSync(log), "pulumi ran");
+        for (const [stack, passphrase] of [["prod", "a passphrase"], ["dev", ""]]) {
+            const result = outputs(stack, passphrase);
+            assert.equal(result.status, 0, result.stderr);
+            assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [`pulumi stack select --create --non-interactive ${stack}`, `pulumi stack output --stack ${stack}`]);
+        }
+    });
+});
+
 describe("ops: npm run grafana", () => {
     it("port-forwards to the Service from the outputs when grafanaUrl is in-cluster", () => {
         const access = planGrafanaAccess("dev", inCluster, "auto", 3000);
