@@ -123,6 +123,41 @@ describe("ops: npm run grafana", () => {
             "kubectl --namespace ui port-forward service/grafana 3300:80",
         ]);
     });
+
+    it("on SIGTERM stops kubectl port-forward and removes the scratch kubeconfig, then exits", async function () {
+        if (process.platform === "win32") this.skip();
+        this.timeout(60_000);
+        // A stack of its own whose lgtm:kubeconfig holds contents, which go to a scratch file.
+        const stack = `ops-sigterm-${process.pid}`;
+        const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+        fs.writeFileSync(stackFile, "config:\n  lgtm:kubeconfig: |\n    apiVersion: v1\n    kind: Config\n");
+        const bin = tempDir();
+        try {
+            fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\ncase "$*" in *"stack output"*) echo '${JSON.stringify(inCluster)}' ;; esac\n`, { mode: 0o755 });
+            fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "$*" > ${bin}/kubectl.args\necho $$ > ${bin}/kubectl.pid\nexec sleep 60\n`, { mode: 0o755 });
+            const grafana = spawn(tsNode, ["--transpile-only", "tools/ops/grafana-cli.ts", stack, "--local-port", "3301"], {
+                cwd: projectDir,
+                stdio: "ignore",
+                env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "a passphrase" },
+            });
+            const exited = new Promise<number | null>((resolve) => grafana.on("close", resolve));
+            const pidFile = path.join(bin, "kubectl.pid");
+            for (let waited = 0; !fs.existsSync(pidFile) || fs.readFileSync(pidFile, "utf8") === ""; waited += 100) {
+                assert.ok(waited < 30_000, "kubectl was not started");
+                await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            const kubectlPid = Number(fs.readFileSync(pidFile, "utf8"));
+            const scratch = /--kubeconfig (\S+)/.exec(fs.readFileSync(path.join(bin, "kubectl.args"), "utf8"))?.[1];
+            assert.ok(scratch && fs.existsSync(scratch), `no scratch kubeconfig in: ${fs.readFileSync(path.join(bin, "kubectl.args"), "utf8")}`);
+
+            grafana.kill("SIGTERM");
+            assert.equal(await exited, 0);
+            assert.ok(!fs.existsSync(scratch), "the scratch kubeconfig is removed");
+            assert.throws(() => process.kill(kubectlPid, 0), "kubectl port-forward is stopped");
+        } finally {
+            fs.rmSync(stackFile, { force: true });
+        }
+    });
 });
 
 describe("ops: CI stack secrets (npm run ci:stack)", () => {
