@@ -22,6 +22,40 @@ const inCluster = {
 };
 const withIngress = { ...inCluster, grafanaUrl: "https://grafana.example.com" };
 
+/**
+ * Runs an ops command (script and arguments; the stack is added) against a stack of its own whose
+ * lgtm:kubeconfig holds contents, so that a scratch kubeconfig is written, with a stand-in kubectl
+ * that stays until it is stopped; sends the command SIGTERM once kubectl runs.
+ */
+async function terminateDuringPortForward([script, ...args]: string[]): Promise<{ code: number | null; scratch: string; kubectlPid: number }> {
+    const stack = `ops-sigterm-${process.pid}`;
+    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(stackFile, "config:\n  lgtm:kubeconfig: |\n    apiVersion: v1\n    kind: Config\n");
+    const bin = tempDir();
+    try {
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\ncase "$*" in *"stack output"*) echo '${JSON.stringify(inCluster)}' ;; esac\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "$*" > ${bin}/kubectl.args\necho $$ > ${bin}/kubectl.pid\nexec sleep 60\n`, { mode: 0o755 });
+        const command = spawn(tsNode, ["--transpile-only", script, stack, ...args], {
+            cwd: projectDir,
+            stdio: "ignore",
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "a passphrase" },
+        });
+        const exited = new Promise<number | null>((resolve) => command.on("close", resolve));
+        const pidFile = path.join(bin, "kubectl.pid");
+        for (let waited = 0; !fs.existsSync(pidFile) || fs.readFileSync(pidFile, "utf8") === ""; waited += 100) {
+            assert.ok(waited < 30_000, "kubectl was not started");
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const kubectlArgs = fs.readFileSync(path.join(bin, "kubectl.args"), "utf8");
+        const scratch = /--kubeconfig (\S+)/.exec(kubectlArgs)?.[1];
+        assert.ok(scratch && fs.existsSync(scratch), `no scratch kubeconfig in: ${kubectlArgs}`);
+        command.kill("SIGTERM");
+        return { code: await exited, scratch, kubectlPid: Number(fs.readFileSync(pidFile, "utf8")) };
+    } finally {
+        fs.rmSync(stackFile, { force: true });
+    }
+}
+
 describe("ops: scripts/stack.sh", () => {
     it("refuses an empty passphrase for any stack but dev, before Pulumi runs", function () {
         if (process.platform === "win32") this.skip();
@@ -127,36 +161,10 @@ describe("ops: npm run grafana", () => {
     it("on SIGTERM stops kubectl port-forward and removes the scratch kubeconfig, then exits", async function () {
         if (process.platform === "win32") this.skip();
         this.timeout(60_000);
-        // A stack of its own whose lgtm:kubeconfig holds contents, which go to a scratch file.
-        const stack = `ops-sigterm-${process.pid}`;
-        const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
-        fs.writeFileSync(stackFile, "config:\n  lgtm:kubeconfig: |\n    apiVersion: v1\n    kind: Config\n");
-        const bin = tempDir();
-        try {
-            fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\ncase "$*" in *"stack output"*) echo '${JSON.stringify(inCluster)}' ;; esac\n`, { mode: 0o755 });
-            fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "$*" > ${bin}/kubectl.args\necho $$ > ${bin}/kubectl.pid\nexec sleep 60\n`, { mode: 0o755 });
-            const grafana = spawn(tsNode, ["--transpile-only", "tools/ops/grafana-cli.ts", stack, "--local-port", "3301"], {
-                cwd: projectDir,
-                stdio: "ignore",
-                env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "a passphrase" },
-            });
-            const exited = new Promise<number | null>((resolve) => grafana.on("close", resolve));
-            const pidFile = path.join(bin, "kubectl.pid");
-            for (let waited = 0; !fs.existsSync(pidFile) || fs.readFileSync(pidFile, "utf8") === ""; waited += 100) {
-                assert.ok(waited < 30_000, "kubectl was not started");
-                await new Promise((resolve) => setTimeout(resolve, 100));
-            }
-            const kubectlPid = Number(fs.readFileSync(pidFile, "utf8"));
-            const scratch = /--kubeconfig (\S+)/.exec(fs.readFileSync(path.join(bin, "kubectl.args"), "utf8"))?.[1];
-            assert.ok(scratch && fs.existsSync(scratch), `no scratch kubeconfig in: ${fs.readFileSync(path.join(bin, "kubectl.args"), "utf8")}`);
-
-            grafana.kill("SIGTERM");
-            assert.equal(await exited, 0);
-            assert.ok(!fs.existsSync(scratch), "the scratch kubeconfig is removed");
-            assert.throws(() => process.kill(kubectlPid, 0), "kubectl port-forward is stopped");
-        } finally {
-            fs.rmSync(stackFile, { force: true });
-        }
+        const { code, scratch, kubectlPid } = await terminateDuringPortForward(["tools/ops/grafana-cli.ts", "--local-port", "3301"]);
+        assert.equal(code, 0, "stopping is how a port-forward ends");
+        assert.ok(!fs.existsSync(scratch), "the scratch kubeconfig is removed");
+        assert.throws(() => process.kill(kubectlPid, 0), "kubectl port-forward is stopped");
     });
 });
 
@@ -352,6 +360,16 @@ describe("ops: npm run grafana-export", () => {
         assert.match(elsewhere.problems.join(), /uses datasource "some-other-prometheus"/);
 
         assert.throws(() => planDashboardExport(repo, "payments", []), /unknown area "payments"; areas are logs, traces, long-term-metrics, object-storage, collection/);
+    });
+
+    it("on SIGTERM while kubectl port-forward starts, stops it and removes the scratch kubeconfig, then exits 143", async function () {
+        if (process.platform === "win32") this.skip();
+        this.timeout(60_000);
+        // The stand-in kubectl never announces forwarding, so the export is still waiting for it.
+        const { code, scratch, kubectlPid } = await terminateDuringPortForward(["tools/ops/grafana-export-cli.ts", "--all", "--area", "logs", "--dir", tempDir(), "--local-port", "3302"]);
+        assert.equal(code, 143);
+        assert.ok(!fs.existsSync(scratch), "the scratch kubeconfig is removed");
+        assert.throws(() => process.kill(kubectlPid, 0), "kubectl port-forward is stopped");
     });
 
     it("end to end: port-forwards like npm run grafana, writes the UI dashboards, stops kubectl", async function () {
