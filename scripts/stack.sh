@@ -26,6 +26,13 @@ command -v pulumi >/dev/null || { echo "stack.sh: the Pulumi CLI is missing: htt
 
 run() { echo "+ $*" >&2; "$@"; }
 
+# Pulumi takes a set PULUMI_CONFIG_PASSPHRASE over the _FILE, even empty, and encrypts with nothing;
+# only dev's throwaway secrets may be kept that way.
+if [[ $stack != dev && -n ${PULUMI_CONFIG_PASSPHRASE+set} && -z $PULUMI_CONFIG_PASSPHRASE ]]; then
+  echo "stack.sh: PULUMI_CONFIG_PASSPHRASE is empty, which would leave the $stack stack's secrets unprotected: set it to a passphrase (or unset it, for PULUMI_CONFIG_PASSPHRASE_FILE or a backend that keeps the secrets)" >&2
+  exit 2
+fi
+
 if [[ -z ${PULUMI_BACKEND_URL:-} ]] && ! pulumi whoami --non-interactive >/dev/null 2>&1; then
   mkdir -p .pulumi-state
   export PULUMI_BACKEND_URL="file://$PWD/.pulumi-state"

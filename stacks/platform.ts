@@ -91,7 +91,9 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     // prod runs as many of Loki's and Tempo's parts as the declared ingest rates need.
     const sizing = profileSizing(config.profile, config);
     const provider = new k8s.Provider("kubernetes", {
-        ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}),
+        // Contents may carry a token, and the provider keeps its inputs in state: encrypted as a secret
+        // there however the key was set (a path costs nothing to hide).
+        ...(config.kubeconfig ? { kubeconfig: pulumi.secret(config.kubeconfig) } : {}),
         ...(config.kubeContext ? { context: config.kubeContext } : {}),
     });
     const inCluster: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };

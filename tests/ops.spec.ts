@@ -22,6 +22,66 @@ const inCluster = {
 };
 const withIngress = { ...inCluster, grafanaUrl: "https://grafana.example.com" };
 
+/**
+ * Runs an ops command (script and arguments; the stack is added) against a stack of its own whose
+ * lgtm:kubeconfig holds contents, so that a scratch kubeconfig is written, with a stand-in kubectl
+ * that stays until it is stopped; sends the command SIGTERM once kubectl runs.
+ */
+async function terminateDuringPortForward([script, ...args]: string[]): Promise<{ code: number | null; scratch: string; kubectlPid: number }> {
+    const stack = `ops-sigterm-${process.pid}`;
+    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(stackFile, "config:\n  lgtm:kubeconfig: |\n    apiVersion: v1\n    kind: Config\n");
+    const bin = tempDir();
+    try {
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\ncase "$*" in *"stack output"*) echo '${JSON.stringify(inCluster)}' ;; esac\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "$*" > ${bin}/kubectl.args\necho $$ > ${bin}/kubectl.pid\nexec sleep 60\n`, { mode: 0o755 });
+        const command = spawn(tsNode, ["--transpile-only", script, stack, ...args], {
+            cwd: projectDir,
+            stdio: "ignore",
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "a passphrase" },
+        });
+        const exited = new Promise<number | null>((resolve) => command.on("close", resolve));
+        const pidFile = path.join(bin, "kubectl.pid");
+        for (let waited = 0; !fs.existsSync(pidFile) || fs.readFileSync(pidFile, "utf8") === ""; waited += 100) {
+            assert.ok(waited < 30_000, "kubectl was not started");
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const kubectlArgs = fs.readFileSync(path.join(bin, "kubectl.args"), "utf8");
+        const scratch = /--kubeconfig (\S+)/.exec(kubectlArgs)?.[1];
+        assert.ok(scratch && fs.existsSync(scratch), `no scratch kubeconfig in: ${kubectlArgs}`);
+        command.kill("SIGTERM");
+        return { code: await exited, scratch, kubectlPid: Number(fs.readFileSync(pidFile, "utf8")) };
+    } finally {
+        fs.rmSync(stackFile, { force: true });
+    }
+}
+
+describe("ops: scripts/stack.sh", () => {
+    it("refuses an empty passphrase for any stack but dev, before Pulumi runs", function () {
+        if (process.platform === "win32") this.skip();
+        const bin = tempDir();
+        const log = path.join(bin, "calls.log");
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "pulumi $*" >> ${log}\n`, { mode: 0o755 });
+        const outputs = (stack: string, passphrase: string) => {
+            fs.rmSync(log, { force: true });
+            return spawnSync("bash", ["scripts/stack.sh", "outputs", stack], {
+                cwd: projectDir,
+                encoding: "utf8",
+                env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: passphrase },
+            });
+        };
+        const emptyForProd = outputs("prod", "");
+        assert.equal(emptyForProd.status, 2, emptyForProd.stderr);
+        assert.match(emptyForProd.stderr, /PULUMI_CONFIG_PASSPHRASE is empty, which would leave the prod stack's secrets unprotected: set it/);
+        assert.ok(!fs.existsSync(log), "pulumi ran");
+        for (const [stack, passphrase] of [["prod", "a passphrase"], ["dev", ""]]) {
+            const result = outputs(stack, passphrase);
+            assert.equal(result.status, 0, result.stderr);
+            assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [`pulumi stack select --create --non-interactive ${stack}`, `pulumi stack output --stack ${stack}`]);
+        }
+    });
+});
+
 describe("ops: npm run grafana", () => {
     it("port-forwards to the Service from the outputs when grafanaUrl is in-cluster", () => {
         const access = planGrafanaAccess("dev", inCluster, "auto", 3000);
@@ -96,6 +156,15 @@ describe("ops: npm run grafana", () => {
             "pulumi stack output --stack dev --json --show-secrets",
             "kubectl --namespace ui port-forward service/grafana 3300:80",
         ]);
+    });
+
+    it("on SIGTERM stops kubectl port-forward and removes the scratch kubeconfig, then exits", async function () {
+        if (process.platform === "win32") this.skip();
+        this.timeout(60_000);
+        const { code, scratch, kubectlPid } = await terminateDuringPortForward(["tools/ops/grafana-cli.ts", "--local-port", "3301"]);
+        assert.equal(code, 0, "stopping is how a port-forward ends");
+        assert.ok(!fs.existsSync(scratch), "the scratch kubeconfig is removed");
+        assert.throws(() => process.kill(kubectlPid, 0), "kubectl port-forward is stopped");
     });
 });
 
@@ -291,6 +360,16 @@ describe("ops: npm run grafana-export", () => {
         assert.match(elsewhere.problems.join(), /uses datasource "some-other-prometheus"/);
 
         assert.throws(() => planDashboardExport(repo, "payments", []), /unknown area "payments"; areas are logs, traces, long-term-metrics, object-storage, collection/);
+    });
+
+    it("on SIGTERM while kubectl port-forward starts, stops it and removes the scratch kubeconfig, then exits 143", async function () {
+        if (process.platform === "win32") this.skip();
+        this.timeout(60_000);
+        // The stand-in kubectl never announces forwarding, so the export is still waiting for it.
+        const { code, scratch, kubectlPid } = await terminateDuringPortForward(["tools/ops/grafana-export-cli.ts", "--all", "--area", "logs", "--dir", tempDir(), "--local-port", "3302"]);
+        assert.equal(code, 143);
+        assert.ok(!fs.existsSync(scratch), "the scratch kubeconfig is removed");
+        assert.throws(() => process.kill(kubectlPid, 0), "kubectl port-forward is stopped");
     });
 
     it("end to end: port-forwards like npm run grafana, writes the UI dashboards, stops kubectl", async function () {

@@ -247,6 +247,15 @@ describe("platform under mocks", function () {
             assert.equal(await pulumi.isSecret(dev.outputs.components.objectStorage.credentials.secretAccessKey), true);
             assert.equal(await pulumi.isSecret(dev.outputs.components.objectStorage.credentials.accessKeyId), true);
         });
+        it("the kubeconfig reaches the provider as a secret, so state holds it encrypted", async () => {
+            const kubeconfig = "apiVersion: v1\nkind: Config\nusers:\n- name: ci\n  user:\n    token: sa-token-example\n";
+            const withKubeconfig = await evaluatePlatform({ kubeconfig, kubeContext: "kind-lab" });
+            const provider = withKubeconfig.resources.find((r) => r.type === "pulumi:providers:kubernetes");
+            assert.ok(provider, "no kubernetes provider");
+            assert.ok(pulumi.runtime.isRpcSecret(provider.rawInputs.kubeconfig), "kubeconfig input is secret");
+            assert.equal(provider.inputs.kubeconfig, kubeconfig);
+            assert.equal(provider.inputs.context, "kind-lab");
+        });
     });
 
     describe("credentials the operator brings", () => {

@@ -113,6 +113,24 @@ describe("render: stack config", () => {
             assert.throws(() => configAssignments(raw, ["loki.mode.name=x"]), /loki.mode is "Distributed", not an object/);
         });
 
+        it("never repeats the value of a secret key, or of the kubeconfig, in its errors", () => {
+            const password = "hunter2-hunter2";
+            const withSecrets = { ...raw, grafanaAdminPassword: password, kubeconfig: `users: [{user: {token: ${password}}}]` };
+            const refusals = [
+                { assignments: [`grafanaAdminPassword..x=${password}`], message: /^--set "grafanaAdminPassword..x=\(secret, not shown\)": expected key=value/ },
+                { assignments: ["grafanaAdminPassword.length=1"], message: /grafanaAdminPassword is not a structured key here \(its value is \(secret, not shown\)\)/ },
+                { assignments: ["kubeconfig.users=1"], message: /kubeconfig is not a structured key here \(its value is \(secret, not shown\)\)/ },
+                { assignments: [`slackWebhookUrl={"hook":"${password}"}`, "slackWebhookUrl.hook.path=x"], message: /slackWebhookUrl.hook is \(secret, not shown\), not an object/ },
+            ];
+            for (const { assignments, message } of refusals) {
+                assert.throws(
+                    () => configAssignments(withSecrets, assignments),
+                    (err: Error) => message.test(err.message) && !err.message.includes(password),
+                    assignments.join(" "),
+                );
+            }
+        });
+
         it("feeds the offline evaluation: the stack is collected with the assigned values", async () => {
             const dir = project([...prodStorage, "  lgtm:objectStorageAccessKeyId:", "    secure: v1:AAAA", "  lgtm:objectStorageSecretAccessKey:", "    secure: v1:BBBB"]);
             const overrides = configAssignments(readStackConfig(dir, "test").raw, ["loki.expectedIngestMBps=50"]);

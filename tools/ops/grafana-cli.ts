@@ -7,7 +7,7 @@ import { grafanaPortForward, readStackOutputs } from "./stackAccess";
 const usage = `usage: npm run grafana -- <stack> [--local-port N] [--port-forward | --no-port-forward]
   Prints Grafana's URL and admin login from the stack outputs. Without an ingress it then runs
   kubectl port-forward to Grafana's Service (localhost:3000 unless --local-port); Ctrl-C stops it.
-  Exit: 0 done (Ctrl-C included), 2 usage error, or the outputs or kubectl could not be read or run.`;
+  Exit: 0 done (Ctrl-C or SIGTERM included), 2 usage error, or the outputs or kubectl could not be read or run.`;
 
 function parseCommand(argv: string[]): { stack: string; mode: PortForwardMode; localPort: number } {
     const { values, positionals } = parseCommandLine(
@@ -32,8 +32,15 @@ function main(): Promise<number> | number {
     console.error(`+ ${shellLine("kubectl", args)}`);
     return new Promise<number>((resolve) => {
         const child = spawn("kubectl", args, { stdio: "inherit" });
-        // Ctrl-C reaches kubectl through the terminal; wait for it to exit so the scratch kubeconfig goes too.
-        process.on("SIGINT", () => undefined);
+        // Ctrl-C reaches kubectl through the terminal, a SIGTERM only this process: pass either on and
+        // wait for kubectl to exit, so that neither it nor the scratch kubeconfig (with its token) stays behind.
+        let stopped = false;
+        const stop = (signal: NodeJS.Signals) => {
+            stopped = true;
+            child.kill(signal);
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
         child.on("error", (error) => {
             cleanup();
             console.error(`grafana: cannot run kubectl (${error.message}); install it or run:\n  ${fallback}`);
@@ -41,8 +48,8 @@ function main(): Promise<number> | number {
         });
         child.on("close", (code, signal) => {
             cleanup();
-            // Ctrl-C is how a port-forward ends; anything else means it could not run.
-            resolve(code === 0 || signal === "SIGINT" ? exitCodes.passed : exitCodes.usageOrConfig);
+            // Being stopped is how a port-forward ends; anything else means it could not run.
+            resolve(code === 0 || signal === "SIGINT" || stopped ? exitCodes.passed : exitCodes.usageOrConfig);
         });
     });
 }

@@ -14,7 +14,7 @@ const usage = `usage: npm run grafana-export -- <stack> --area <area> (<uid>... 
   that file. --all takes every dashboard not provisioned from files. Finds Grafana as
   npm run grafana does (port-forwarding when the stack has no ingress).
   Exit: 0 every dashboard written, 1 one skipped or needing a fix by hand, 2 usage error or Grafana
-  could not be reached.`;
+  could not be reached, 130 or 143 stopped by Ctrl-C or SIGTERM.`;
 
 interface Args {
     readonly stack: string;
@@ -55,11 +55,11 @@ function parseCommand(argv: string[]): Args {
     };
 }
 
-/** Starts kubectl port-forward and resolves once it forwards (kubectl prints "Forwarding from …"). */
-function startPortForward(args: string[], fallback: string): Promise<ChildProcess> {
+/** Starts kubectl port-forward; `forwarding` resolves once it forwards (kubectl prints "Forwarding from …"). */
+function startPortForward(args: string[], fallback: string): { child: ChildProcess; forwarding: Promise<void> } {
     console.error(`+ ${shellLine("kubectl", args)}`);
-    return new Promise((resolve, reject) => {
-        const child = spawn("kubectl", args, { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("kubectl", args, { stdio: ["ignore", "pipe", "inherit"] });
+    const forwarding = new Promise<void>((resolve, reject) => {
         let output = "";
         const timer = setTimeout(() => {
             child.kill();
@@ -69,7 +69,7 @@ function startPortForward(args: string[], fallback: string): Promise<ChildProces
             output += chunk.toString();
             if (/Forwarding from/.test(output)) {
                 clearTimeout(timer);
-                resolve(child);
+                resolve();
             }
         });
         child.on("error", (error) => {
@@ -81,11 +81,13 @@ function startPortForward(args: string[], fallback: string): Promise<ChildProces
             reject(new Error(`kubectl port-forward exited (${code}) before forwarding:\n  ${fallback}`));
         });
     });
+    return { child, forwarding };
 }
 
 /** Stops kubectl and waits until it has exited, so that no port-forward outlives the command. */
 function stopPortForward(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    // No pid: kubectl could not be started, and will never report an exit.
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
         const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
         child.once("exit", () => {
@@ -105,15 +107,26 @@ async function main(): Promise<number> {
     planDashboardExport(existing, args.area, []);
 
     let forward: { child: ChildProcess; cleanup: () => void } | undefined;
+    const endPortForward = async () => {
+        const ending = forward;
+        forward = undefined;
+        if (ending) {
+            await stopPortForward(ending.child);
+            ending.cleanup();
+        }
+    };
+    // A signal would end this process at once and leave kubectl and the scratch kubeconfig (with its
+    // token) behind; end them first. Each dashboard file is written whole, so none is left half done.
+    const exitCodeOf: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+    const interrupted = (signal: NodeJS.Signals) => void endPortForward().then(() => process.exit(exitCodeOf[signal]));
+    process.once("SIGINT", interrupted);
+    process.once("SIGTERM", interrupted);
     try {
         if (access.portForward) {
             const { args: kubectlArgs, fallback, cleanup } = grafanaPortForward(projectDir, args.stack, { portForward: access.portForward });
-            try {
-                forward = { child: await startPortForward(kubectlArgs, fallback), cleanup };
-            } catch (error) {
-                cleanup();
-                throw error;
-            }
+            const { child, forwarding } = startPortForward(kubectlArgs, fallback);
+            forward = { child, cleanup };
+            await forwarding;
         }
         console.error(`grafana-export: reading dashboards from ${access.url}`);
         const get = basicAuthGet(access.url, access.user, access.password);
@@ -146,10 +159,7 @@ async function main(): Promise<number> {
         }
         return notExported.length || plan.skipped.length || plan.problems.length ? exitCodes.checkFailed : exitCodes.passed;
     } finally {
-        if (forward) {
-            await stopPortForward(forward.child);
-            forward.cleanup();
-        }
+        await endPortForward();
     }
 }
 

@@ -10,6 +10,10 @@ import { isPlainObject } from "./paths";
  */
 export const undecryptedSecret = (key: string) => `<secret:${key}:from-stack-config>`;
 
+/** Keys whose values no message repeats: the secret keys, and `kubeconfig`, whose contents may hold a token. */
+const undisclosedKeys = new Set<string>([...secretKeys, "kubeconfig"]);
+const notShown = "(secret, not shown)";
+
 /**
  * Reads a stack's config the way `pulumi` would hand it to the program: the project's declared
  * defaults from Pulumi.yaml, overlaid by Pulumi.<stack>.yaml. Only keys of this project are kept
@@ -64,8 +68,11 @@ export function configAssignments(raw: RawConfig, assignments: readonly string[]
     for (const assignment of assignments) {
         const cut = assignment.indexOf("=");
         const [key, ...path] = cut > 0 ? assignment.slice(0, cut).split(".") : [];
+        const secret = key !== undefined && undisclosedKeys.has(key);
+        const shownAssignment = JSON.stringify(secret ? `${assignment.slice(0, cut)}=${notShown}` : assignment);
+        const shown = (value: unknown) => (secret ? notShown : JSON.stringify(value));
         if (key === undefined || path.some((segment) => segment === "")) {
-            throw new Error(`--set ${JSON.stringify(assignment)}: expected key=value or key.field=value, such as loki.expectedIngestMBps=40`);
+            throw new Error(`--set ${shownAssignment}: expected key=value or key.field=value, such as loki.expectedIngestMBps=40`);
         }
         const text = assignment.slice(cut + 1);
         if (path.length === 0) {
@@ -81,11 +88,11 @@ export function configAssignments(raw: RawConfig, assignments: readonly string[]
                 root = undefined;
             }
         }
-        if (!isPlainObject(root)) throw new Error(`--set ${JSON.stringify(assignment)}: ${key} is not a structured key here (its value is ${JSON.stringify(current)}), so it has no field ${path.join(".")}`);
+        if (!isPlainObject(root)) throw new Error(`--set ${shownAssignment}: ${key} is not a structured key here (its value is ${shown(current)}), so it has no field ${path.join(".")}`);
         let node = root;
         for (const segment of path.slice(0, -1)) {
             const next = node[segment] ?? {};
-            if (!isPlainObject(next)) throw new Error(`--set ${JSON.stringify(assignment)}: ${key}.${segment} is ${JSON.stringify(next)}, not an object`);
+            if (!isPlainObject(next)) throw new Error(`--set ${shownAssignment}: ${key}.${segment} is ${shown(next)}, not an object`);
             node[segment] = next;
             node = next;
         }
