@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { profileDefaults } from "../stacks/profiles";
 import { offlineStackConfig } from "../tools/render/collect";
 import { evaluatePlatform, RegisteredResource } from "../tools/render/evaluate";
-import { kubectlReferences, readmeSection } from "./support/readme";
+import { docPage, kubectlReferences } from "./support/readme";
 
 const projectDir = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(projectDir, "README.md"), "utf8");
@@ -18,8 +18,8 @@ describe("README", () => {
         assert.deepEqual(used.filter((name) => !scripts.includes(name)), []);
     });
 
-    describe("Backup and restore", () => {
-        const section = readmeSection(readme, "Backup and restore");
+    describe("docs/backup.md: Backup and restore", () => {
+        const section = docPage("backup.md");
         const evaluations = new Map<string, RegisteredResource[]>();
         before(async function () {
             this.timeout(60_000);
