@@ -84,7 +84,7 @@ function describeIssue(issue: z.core.$ZodIssue, candidate: unknown): string {
     const key = issue.path.join(".");
     if (issue.code === "unrecognized_keys") {
         const where = key ? `${key}.` : "";
-        return `${issue.keys.map((k) => `${where}${k}`).join(", ")}: unknown key; accepted keys here are listed in Pulumi.yaml and README.md`;
+        return `${issue.keys.map((k) => `${where}${k}`).join(", ")}: unknown key; accepted keys here are listed in Pulumi.yaml and docs/configuration.md`;
     }
     if (issue.code === "invalid_key") {
         // A map key (e.g. a label name) is wrong, not its value: say what a key must look like.
@@ -458,7 +458,7 @@ function retentionProblems(c: PlatformConfig): string[] {
 
 /** The least `metrics.retentionSize` that leaves Prometheus room for blocks next to its WAL and head chunks. */
 const retentionSizeFloor = "1GB";
-/** The share of Prometheus' volume its retention may fill: the rest is for the WAL and compaction (README, Configuration). */
+/** The share of Prometheus' volume its retention may fill: the rest is for the WAL and compaction (docs/configuration.md). */
 const retentionSizeShare = 0.85;
 
 /**

@@ -148,7 +148,7 @@ type SizingBeforeRates = Omit<PlatformSizing, "loki" | "tempo"> & {
 
 /**
  * prod: HA and room to work. Each pod's resources are fixed here; how many pods Loki's and Tempo's
- * parts run follows the declared ingest rates (`prodSizing`, README "Sizing prod").
+ * parts run follows the declared ingest rates (`prodSizing`, docs/prod.md "Sizing prod").
  */
 const prodBase: SizingBeforeRates = {
     minio: { server: size("250m", "1Gi", "2", "4Gi"), jobs: size("50m", "64Mi", "200m", "256Mi") },

@@ -181,7 +181,7 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
         const env = { PULUMI_BACKEND_URL: "s3://state?region=eu-west-1", KUBECONFIG_DATA: kubeconfig };
         assert.deepEqual(planCiStack("prod", env, committed, true), {
             status: "error",
-            problems: ["stack prod keeps its secrets with a passphrase (a self-managed backend): add the repository secret PULUMI_CONFIG_PASSPHRASE (see README, CI/CD)"],
+            problems: ["stack prod keeps its secrets with a passphrase (a self-managed backend): add the repository secret PULUMI_CONFIG_PASSPHRASE (see docs/ci-cd.md)"],
         });
         const ready = planCiStack("prod", { ...env, PULUMI_CONFIG_PASSPHRASE: "p" }, { ...committed, hasEncryptionSalt: false }, true);
         assert.equal(ready.status, "ready");
@@ -195,7 +195,7 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
         const env = { PULUMI_ACCESS_TOKEN: "t", KUBECONFIG_DATA: kubeconfig };
         assert.deepEqual(planCiStack("dev", env, committed, true), {
             status: "error",
-            problems: ["stack dev keeps its secrets with a passphrase (Pulumi.dev.yaml has an encryptionsalt): add the repository secret PULUMI_CONFIG_PASSPHRASE (see README, CI/CD)"],
+            problems: ["stack dev keeps its secrets with a passphrase (Pulumi.dev.yaml has an encryptionsalt): add the repository secret PULUMI_CONFIG_PASSPHRASE (see docs/ci-cd.md)"],
         });
         assert.equal(planCiStack("dev", env, { ...committed, hasEncryptionSalt: false }, true).status, "ready");
     });

@@ -1,25 +1,85 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { profileDefaults } from "../stacks/profiles";
 import { offlineStackConfig } from "../tools/render/collect";
 import { evaluatePlatform, RegisteredResource } from "../tools/render/evaluate";
-import { kubectlReferences, readmeSection } from "./support/readme";
+import { brokenLinks, headingAnchor, markdownPages, pageAnchors, relativeLinks } from "./support/markdownLinks";
+import { docPage, kubectlReferences } from "./support/readme";
 
 const projectDir = path.resolve(__dirname, "..");
-const readme = fs.readFileSync(path.join(projectDir, "README.md"), "utf8");
+const readmePath = path.join(projectDir, "README.md");
+const readme = fs.readFileSync(readmePath, "utf8");
+const pages = markdownPages(projectDir);
 
-describe("README", () => {
-    it("every npm run command it shows is a script of package.json", () => {
+describe("README and docs/", () => {
+    it("README.md stays under 15 KB: the rest belongs in docs/", () => {
+        const size = fs.statSync(readmePath).size;
+        assert.ok(size < 15 * 1024, `README.md is ${size} bytes`);
+    });
+
+    it("every relative link of README.md and docs/**/*.md resolves: its file exists, and its #anchor is a heading there", () => {
+        assert.ok(pages.length > 10, `found only ${pages.join(", ")}`);
+        const links = pages.flatMap((page) => relativeLinks(fs.readFileSync(page, "utf8")));
+        assert.ok(links.length > 40, `found only ${links.length} relative links`);
+        assert.deepEqual(pages.flatMap((page) => brokenLinks(page).map((b) => `${path.relative(projectDir, page)}: ${b}`)), []);
+    });
+
+    it("README.md links every page under docs/ (the runbooks through their index)", () => {
+        const linked = new Set(relativeLinks(readme).map((t) => path.resolve(projectDir, t.split("#")[0])));
+        const pagesOfDocs = pages.filter((p) => p !== readmePath && !p.includes(`${path.sep}runbooks${path.sep}`));
+        assert.deepEqual(pagesOfDocs.filter((p) => !linked.has(p)).map((p) => path.relative(projectDir, p)), []);
+        assert.ok(linked.has(path.join(projectDir, "docs", "runbooks", "README.md")));
+    });
+
+    describe("the link check", () => {
+        it("makes anchors as GitHub does", () => {
+            assert.equal(headingAnchor("Render and verify: prove the wiring before `pulumi up`"), "render-and-verify-prove-the-wiring-before-pulumi-up");
+            assert.equal(headingAnchor("CI/CD"), "cicd");
+            assert.equal(headingAnchor("The `prod` environment"), "the-prod-environment");
+            assert.equal(headingAnchor("Air-gapped: a chart mirror"), "air-gapped-a-chart-mirror");
+            assert.equal(headingAnchor("snake_case and 3.5 Ünits"), "snake_case-and-35-ünits");
+            assert.deepEqual([...pageAnchors("# A\n```sh\n# not a heading\n```\n## A\n### B!\n")], ["a", "a-1", "b"]);
+        });
+
+        it("finds a missing file, a missing anchor and a link into another page's heading; ignores code and URLs", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "links-"));
+            try {
+                fs.mkdirSync(path.join(dir, "docs"));
+                fs.writeFileSync(path.join(dir, "docs", "b.md"), "# B\n\n## Sizing prod\n");
+                fs.writeFileSync(
+                    path.join(dir, "README.md"),
+                    [
+                        "# A", "## Quick start",
+                        "[ok](#quick-start) [ok](docs/b.md#sizing-prod) [ok](docs/b.md) [web](https://example.com/#x)",
+                        "[moved](#sizing-prod) [gone](docs/c.md) [wrong](docs/b.md#sizing)",
+                        "`[code](#not-checked)`", "```md", "[fenced](#not-checked)", "```",
+                    ].join("\n"),
+                );
+                assert.deepEqual(markdownPages(dir).map((p) => path.relative(dir, p)), ["README.md", path.join("docs", "b.md")]);
+                const broken = brokenLinks(path.join(dir, "README.md"));
+                assert.equal(broken.length, 3, broken.join("\n"));
+                assert.match(broken[0], /^#sizing-prod: no heading/);
+                assert.match(broken[1], /^docs\/c\.md: no file/);
+                assert.match(broken[2], /^docs\/b\.md#sizing: no heading/);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+    });
+
+    it("every npm run command they show is a script of package.json", () => {
         const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(projectDir, "package.json"), "utf8")).scripts);
-        const used = [...new Set([...readme.matchAll(/npm run (?:--silent )?([a-z][\w:-]*)/g)].map((m) => m[1]))];
-        assert.ok(used.length > 10, `found only ${used.join(", ")}`);
+        const shown = (text: string) => [...new Set([...text.matchAll(/npm run (?:--silent )?([a-z][\w:-]*)/g)].map((m) => m[1]))];
+        assert.ok(shown(readme).length > 10, `README.md shows only ${shown(readme).join(", ")}`);
+        const used = [...new Set(pages.flatMap((page) => shown(fs.readFileSync(page, "utf8"))))];
         assert.deepEqual(used.filter((name) => !scripts.includes(name)), []);
     });
 
-    describe("Backup and restore", () => {
-        const section = readmeSection(readme, "Backup and restore");
+    describe("docs/backup.md: Backup and restore", () => {
+        const section = docPage("backup.md");
         const evaluations = new Map<string, RegisteredResource[]>();
         before(async function () {
             this.timeout(60_000);

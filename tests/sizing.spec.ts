@@ -99,12 +99,12 @@ describe("prod sizing by ingest rate", () => {
     });
 });
 
-describe("README: the prod sizing table", () => {
+describe("docs/prod.md: the prod sizing table", () => {
     // The replica columns are what prod deploys at each row's rates; the measured totals are
     // compared with renders in tests/verify-stacks.spec.ts, when the charts are at hand.
     const rows = readmeSizingRows();
-    it('has the default rates as its first row, and rows above them, under "### Sizing prod"', () => {
-        assert.ok(rows.length >= 4, `${rows.length} rows in the first table under "### Sizing prod"`);
+    it('has the default rates as its first row, and rows above them, under "## Sizing prod"', () => {
+        assert.ok(rows.length >= 4, `${rows.length} rows in the first table under "## Sizing prod" in docs/prod.md`);
         assert.deepEqual(rowRates(rows[0]), { logs: 10, spans: 5 });
         for (let i = 1; i < rows.length; i++) assert.ok(rowRates(rows[i]).logs > rowRates(rows[i - 1]).logs, `row ${i + 1} is above row ${i}`);
     });

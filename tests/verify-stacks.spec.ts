@@ -1,6 +1,4 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { CheckResult } from "../tools/render/checks/types";
 import { collectStack } from "../tools/render/collect";
 import { podTemplateOf, selectorMatches, workloadsOf } from "../tools/render/objects";
@@ -8,7 +6,7 @@ import { renderAndVerify, VerifyOutcome } from "../tools/render/render";
 import { configAssignments, readStackConfig } from "../tools/render/stackConfig";
 import { K8sObject } from "../tools/render/types";
 import { chartsDir, chartsUnavailable, projectDir } from "./support/charts";
-import { kubectlReferences, readmeSection } from "./support/readme";
+import { docPage, kubectlReferences } from "./support/readme";
 import { readmeSizingRows, rowRates } from "./support/readmeSizing";
 
 describe("render + verify against the pinned charts", function () {
@@ -104,9 +102,9 @@ describe("render + verify against the pinned charts", function () {
         assert.match(report, /\(program\)\s+3\s/, "the demo's three pods are counted in the footprint");
     });
 
-    // The README's totals are measured, not computed: the default row against the prod render above,
+    // The sizing table's totals (docs/prod.md) are measured, not computed: the default row against the prod render above,
     // the largest row against a render at its rates (rows in between come from the same resources).
-    it("README's prod sizing table: the default and the largest row total what a render measures; scaled up, prod stays disruption-safe", async function () {
+    it("docs/prod.md's sizing table: the default and the largest row total what a render measures; scaled up, prod stays disruption-safe", async function () {
         const reason = chartsUnavailable();
         const measured = checkResults.get("prod");
         if (reason || !measured) {
@@ -120,13 +118,13 @@ describe("render + verify against the pinned charts", function () {
             return { pods: Number(pods), cpu: Number(millicores) / 1000, memory: `${gibibytes} GiB` };
         };
         const inReadme = (row: Record<string, string>) => ({ pods: Number(row.pods), cpu: Number(row["CPU requested"]), memory: row["memory requested"] });
-        assert.deepEqual(inReadme(rows[0]), footprint(measured), "the README's default row");
+        assert.deepEqual(inReadme(rows[0]), footprint(measured), "the sizing table's default row");
 
         const largest = rows[rows.length - 1];
         const { logs, spans } = rowRates(largest);
         const overrides = configAssignments(readStackConfig(projectDir, "prod").raw, [`loki.expectedIngestMBps=${logs}`, `tempo.expectedIngestMBps=${spans}`]);
         const { results, report } = await renderAndVerify(await collectStack(projectDir, "prod", overrides), { chartsDir });
-        assert.deepEqual(inReadme(largest), footprint(results), `the README's row for ${logs} and ${spans} MB/s`);
+        assert.deepEqual(inReadme(largest), footprint(results), `the sizing table's row for ${logs} and ${spans} MB/s`);
         // The checks replica counts can break: more pods need budgets and spread, never a second compactor.
         for (const name of ["render", "disruption", "singletons", "durableState", "footprint"]) {
             const result = results.find((r) => r.name === name)!;
@@ -177,7 +175,7 @@ describe("render + verify against the pinned charts", function () {
     });
 
     // The backup runbook scales, restarts and port-forwards these by name: they must be what the charts render.
-    it("README's Backup and restore names workloads, Services and claims the dev or prod render has", function () {
+    it("docs/backup.md (Backup and restore) names workloads, Services and claims the dev or prod render has", function () {
         if (renderedObjects.size < 2) {
             console.log("      skipped the runbook's names: dev and prod were not both rendered");
             this.skip();
@@ -190,7 +188,7 @@ describe("render + verify against the pinned charts", function () {
                 if (object.kind === "Prometheus" || object.kind === "Alertmanager") rendered.add(`StatefulSet/${object.kind.toLowerCase()}-${object.metadata.name}`);
             }
         }
-        const section = readmeSection(fs.readFileSync(path.join(projectDir, "README.md"), "utf8"), "Backup and restore");
+        const section = docPage("backup.md");
         const named = kubectlReferences(section).filter((r) => r.kind !== "Secret");
         assert.ok(named.length >= 8, `found only ${named.map((r) => r.name).join(", ")}`);
         assert.deepEqual(named.map((r) => `${r.kind}/${r.name}`).filter((ref) => !rendered.has(ref)), []);

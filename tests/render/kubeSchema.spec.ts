@@ -189,7 +189,7 @@ describe("render check: kubeSchema", () => {
     it("catches mistakes against the real Kubernetes schemas when they are cached", function () {
         const real = loadKubeSchemas();
         if (real.versions.length === 0) {
-            console.log(`      skipped: no Kubernetes schemas in ${real.dir} (see README "Render and verify")`);
+            console.log(`      skipped: no Kubernetes schemas in ${real.dir} (see docs/render-and-verify.md)`);
             this.skip();
         }
         const deployment = workload("Deployment", "web", { containers: [container("web", { ports: [{ containerPort: 8080 }], imagePullPolice: "Always" })] }, { replicas: 2 });

@@ -3,7 +3,7 @@ import * as path from "path";
 import { findHelm } from "../../tools/render/helm";
 
 export const projectDir = path.resolve(__dirname, "..", "..");
-/** Charts: LGTM_CHARTS_DIR, or the conventional .cache/charts (see README "Render and verify"). */
+/** Charts: LGTM_CHARTS_DIR, or the conventional .cache/charts (see docs/render-and-verify.md). */
 export const chartsDir = process.env.LGTM_CHARTS_DIR ?? path.join(projectDir, ".cache", "charts");
 
 /** Why the real charts cannot be rendered here, or undefined when they can. */

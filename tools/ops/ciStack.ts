@@ -1,6 +1,6 @@
 /**
  * What a workflow job needs before it runs Pulumi on a stack, decided from the repository secrets
- * it was given (README "CI/CD"): a backend (Pulumi Cloud token, or a bucket URL plus the passphrase
+ * it was given (docs/ci-cd.md): a backend (Pulumi Cloud token, or a bucket URL plus the passphrase
  * of the stack's secrets) and a cluster (a kubeconfig secret, unless the stack config names one).
  */
 
@@ -29,7 +29,7 @@ export type CiPlan =
     | { readonly status: "skip"; readonly reason: string }
     | { readonly status: "error"; readonly problems: string[] };
 
-const secretsHelp = "see README, CI/CD";
+const secretsHelp = "see docs/ci-cd.md";
 
 /** The kubeconfig text from a secret holding the file or base64 of it; undefined when it is neither. */
 export function kubeconfigText(data: string): string | undefined {
