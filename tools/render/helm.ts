@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { parseAllDocuments } from "yaml";
+import { localChartPath } from "../../components/charts";
 import { chartIdentity } from "./chartValues";
 import { ChartRef, CollectedRelease, K8sObject } from "./types";
 
@@ -78,20 +79,20 @@ export interface ChartLocation {
     cacheDir?: string;
 }
 
-/** The chart in a local directory or the cache, or undefined. Layouts: `<dir>/<chart>/<version>/Chart.yaml`, `<dir>/<chart>-<version>.tgz`. */
+/**
+ * The chart in a local directory or the cache, or undefined, found as a stack's `lgtm:charts.directory`
+ * finds it (`localChartPath`): `<dir>/<chart>-<version>.tgz` or `<dir>/<chart>/<version>/Chart.yaml`.
+ */
 export function findLocalChart(ref: ChartRef, dirs: string[]): string | undefined {
     for (const dir of dirs) {
-        const candidates = [path.join(dir, ref.name, ref.version), path.join(dir, `${ref.name}-${ref.version}.tgz`)];
-        for (const candidate of candidates) {
-            const exists = fs.existsSync(candidate) && (candidate.endsWith(".tgz") || fs.existsSync(path.join(candidate, "Chart.yaml")));
-            if (!exists) continue;
-            const found = chartIdentity(candidate);
-            // A chart filed under the wrong name or version would make the whole verification a lie.
-            if (found.name !== ref.name || found.version !== ref.version) {
-                throw new Error(`${candidate} holds chart ${found.name} ${found.version}, expected ${ref.name} ${ref.version}`);
-            }
-            return candidate;
+        const candidate = localChartPath(ref, dir);
+        if (candidate === undefined) continue;
+        const found = chartIdentity(candidate);
+        // A chart filed under the wrong name or version would make the whole verification a lie.
+        if (found.name !== ref.name || found.version !== ref.version) {
+            throw new Error(`${candidate} holds chart ${found.name} ${found.version}, expected ${ref.name} ${ref.version}`);
         }
+        return candidate;
     }
     return undefined;
 }
