@@ -4,7 +4,7 @@ import { charts, localChartPath } from "../components/charts";
 import { awsS3EndpointRegion } from "../components/externalObjectStore";
 import { grafanaDatabaseSslModes, grafanaOwnSecretNames, grafanaReleaseName } from "../components/grafana";
 import type { ObjectStoreCredentials } from "../components/objectStore";
-import { durationSeconds, namespaceName, quantityBytes, sizeBytes } from "./grammar";
+import { durationSeconds, namespaceName, quantityBytes, sizeBytes, templateDelimiters } from "./grammar";
 import { profileDefaults, profileSizing } from "./profiles";
 import { PlatformConfig, platformSchema } from "./schema";
 
@@ -266,8 +266,8 @@ function credentialFormProblems(c: PlatformConfig, raw: RawConfig): string[] {
         }
         // Every consumer signs its S3 requests with these keys, read from Secrets and config files;
         // S3 keys never hold such characters, and "{{" would be taken for a Helm template.
-        if (/\s/.test(value) || controlCharacter.test(value) || value.includes("{{")) {
-            problems.push(`${key} = ${hidden(value)}: expected an S3 key without whitespace, control characters or "{{"`);
+        if (/\s/.test(value) || controlCharacter.test(value) || templateDelimiters.test(value)) {
+            problems.push(`${key} = ${hidden(value)}: expected an S3 key without whitespace, control characters or "{{"/"}}"`);
         }
     }
     const adminPassword = raw[grafanaAdminPasswordKey];

@@ -22,7 +22,7 @@ function grammar(rules: readonly Rule[], typeMessage?: string) {
 const matches = (pattern: RegExp) => (value: string) => pattern.test(value);
 
 /** Helm evaluates `{{ … }}` in any value a chart passes through `tpl` (Loki's config, twice). */
-const templateDelimiters = /\{\{|\}\}/;
+export const templateDelimiters = /\{\{|\}\}/;
 /** Text that reaches no chart (a kubeconfig context name): only the template delimiters are refused. */
 export const untemplated = grammar([[(v) => !templateDelimiters.test(v), "no Helm template delimiters {{ or }}"]]);
 

@@ -20,6 +20,7 @@ import {
     objectName,
     promDuration,
     s3Region,
+    templateDelimiters,
     untemplated,
     volumeQuantity,
 } from "./grammar";
@@ -217,7 +218,7 @@ const chartMirrorAccepted = "an HTTP(S) Helm repository such as https://charts.e
  * `/index.yaml` or `/<chart>` to the path.
  */
 export function chartMirrorProblem(value: string): string | undefined {
-    if (value.includes("{{") || value.includes("}}")) return `${chartMirrorAccepted}, without Helm template delimiters {{ }} (the URL is used as written, never templated)`;
+    if (templateDelimiters.test(value)) return `${chartMirrorAccepted}, without Helm template delimiters {{ }} (the URL is used as written, never templated)`;
     if (/\s/.test(value)) return `${chartMirrorAccepted}, without spaces`;
     let url: URL;
     try {
