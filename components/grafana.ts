@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import type { AlertedComponent } from "./alerting";
 import { ChartSource, charts } from "./charts";
 import { NodeSpread, spreadValues } from "./availability";
+import { certManagerAnnotations, IngressExposure, tlsSecretName } from "./ingress";
 import { clusterDnsName, platformRelease, serviceName, ServiceName, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
 
@@ -34,47 +35,12 @@ export const datasourceUids = {
     alertmanager: "lgtm-alertmanager",
 } as const;
 
-/** A cert-manager issuer, named on the Ingress so that cert-manager's ingress-shim requests the certificate. */
-export interface CertManagerIssuer {
-    /** `ClusterIssuer` (cluster-wide) or `Issuer` (in Grafana's namespace). */
-    readonly kind: "ClusterIssuer" | "Issuer";
-    readonly name: string;
-}
-
-/** Where the ingress's TLS certificate comes from. */
-export type GrafanaTls =
-    /** A TLS Secret that exists in Grafana's namespace; whoever created it renews it. */
-    | { readonly existingSecret: string }
-    /** cert-manager issues and renews the certificate into `secretName` (default `<release>-tls`). */
-    | { readonly issuer: CertManagerIssuer; readonly secretName?: string };
-
-/** Optional ingress in front of Grafana. */
-export interface GrafanaIngress {
-    /** Public host name, e.g. `grafana.example.com`. */
-    readonly host: string;
-    /** IngressClass to use; undefined uses the cluster default. */
-    readonly className?: string;
-    /** TLS for `host`; undefined serves Grafana over plain HTTP. */
-    readonly tls?: GrafanaTls;
-}
-
 /** The release name of the platform's Grafana. */
 export const grafanaReleaseName = "grafana";
 
 /** The Secrets the platform writes for a Grafana release: its admin login and its database password. */
 export function grafanaOwnSecretNames(releaseName: string): { readonly admin: string; readonly database: string } {
     return { admin: `${releaseName}-admin`, database: `${releaseName}-database` };
-}
-
-/** The Secret the ingress serves its certificate from: the existing one, or the one cert-manager writes. */
-export function tlsSecretName(tls: GrafanaTls, releaseName: string): string {
-    return "existingSecret" in tls ? tls.existingSecret : (tls.secretName ?? `${releaseName}-tls`);
-}
-
-/** Annotations that have cert-manager issue the ingress's certificate; none for an existing Secret. */
-export function certManagerAnnotations(tls: GrafanaTls | undefined): Record<string, string> {
-    if (tls === undefined || !("issuer" in tls)) return {};
-    return { [tls.issuer.kind === "ClusterIssuer" ? "cert-manager.io/cluster-issuer" : "cert-manager.io/issuer"]: tls.issuer.name };
 }
 
 /** Where Grafana's datasources point; every URL comes from the producing component's outputs. */
@@ -168,7 +134,7 @@ export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown
  * The URL users open: the ingress host (and sub-path), or undefined without ingress. HTTPS exactly
  * when the ingress has TLS, whichever way; the root URL and the cookies' `Secure` flag follow it.
  */
-export function externalUrl(ingress: GrafanaIngress | undefined, subPath: string): string | undefined {
+export function externalUrl(ingress: IngressExposure | undefined, subPath: string): string | undefined {
     if (!ingress) return undefined;
     return `${ingress.tls ? "https" : "http"}://${ingress.host}${subPath}`;
 }
@@ -225,7 +191,7 @@ export interface GrafanaArgs {
     /** Namespaces whose ConfigMaps labelled `grafana_dashboard` become dashboards (kube-prometheus-stack's and ours). */
     readonly dashboardNamespaces: pulumi.Input<string>[];
     /** Ingress, or undefined for in-cluster access only (port-forward). */
-    readonly ingress?: GrafanaIngress;
+    readonly ingress?: IngressExposure;
     /** Path Grafana is served from, `""` for the root or e.g. `/grafana`. */
     readonly subPath: string;
     /** Replicas; more than one needs `database` (config validation sees to it). */
@@ -348,7 +314,7 @@ export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknow
     };
 }
 
-function ingressValues(ingress: GrafanaIngress, releaseName: string, subPath: string): Record<string, unknown> {
+function ingressValues(ingress: IngressExposure, releaseName: string, subPath: string): Record<string, unknown> {
     const annotations = certManagerAnnotations(ingress.tls);
     return {
         enabled: true,

@@ -5,7 +5,8 @@ import { Alloy } from "../components/alloy";
 import { PlatformDashboards, projectDashboardsDirectory } from "../components/dashboards";
 import { Demo } from "../components/demo";
 import { ExternalObjectStore } from "../components/externalObjectStore";
-import { Grafana, grafanaDatabasePort, GrafanaArgs, GrafanaIngress, grafanaReleaseName, GrafanaTls } from "../components/grafana";
+import { Grafana, grafanaDatabasePort, GrafanaArgs, grafanaReleaseName } from "../components/grafana";
+import { IngressExposure, IngressTls } from "../components/ingress";
 import { Loki } from "../components/loki";
 import { Metrics } from "../components/metrics";
 import { Minio } from "../components/minio";
@@ -65,9 +66,9 @@ export interface PlatformOutputs {
 }
 
 /** Grafana's ingress from config: TLS from an existing Secret or a cert-manager issuer (validation allows one of them). */
-function grafanaIngress(c: PlatformConfig["grafana"]["ingress"]): GrafanaIngress | undefined {
+function grafanaIngress(c: PlatformConfig["grafana"]["ingress"]): IngressExposure | undefined {
     if (!c.enabled || c.host === undefined) return undefined;
-    const tls: GrafanaTls | undefined = c.issuer
+    const tls: IngressTls | undefined = c.issuer
         ? { issuer: { kind: c.issuer.kind, name: c.issuer.name }, secretName: c.issuer.secretName }
         : c.tlsSecretName !== undefined
           ? { existingSecret: c.tlsSecretName }

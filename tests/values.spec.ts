@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import { parse } from "yaml";
 import { spreadValues } from "../components/availability";
-import { alertingHighAvailability, buildDatasources, buildGrafanaValues, certManagerAnnotations, datasourceUids, externalUrl, grafanaGossipPort, tlsSecretName } from "../components/grafana";
+import { alertingHighAvailability, buildDatasources, buildGrafanaValues, datasourceUids, externalUrl, grafanaGossipPort } from "../components/grafana";
+import { certManagerAnnotations, tlsSecretName } from "../components/ingress";
 import { lokiIngestLimits, tempoIngestLimits } from "../components/ingestLimits";
 import { buildLokiValues, cacheValues, lokiZoneValues, LokiValuesInput } from "../components/loki";
 import { buildMetricsValues } from "../components/metrics";
