@@ -34,6 +34,8 @@ export interface AlloyConfigInput {
     readonly lokiTenant?: string;
     /** Tempo's OTLP gRPC receiver, `host:port` without a scheme. */
     readonly tempoOtlpGrpcEndpoint: string;
+    /** Tenant sent as `X-Scope-OrgID` with every span when Tempo is multi-tenant; undefined when it is not. */
+    readonly tracesTenant?: string;
     /** Port the OTLP gRPC receiver listens on. */
     readonly otlpGrpcPort: number;
     /** Port the OTLP HTTP receiver listens on. */
@@ -72,6 +74,9 @@ export function buildAlloyConfig(c: AlloyConfigInput): string {
     }
     if (c.lokiTenant !== undefined && c.lokiTenant.trim() === "") {
         throw new Error("Loki tenant must not be empty; leave it undefined when Loki is single-tenant");
+    }
+    if (c.tracesTenant !== undefined && c.tracesTenant.trim() === "") {
+        throw new Error("Tempo tenant must not be empty; leave it undefined when Tempo is single-tenant");
     }
     if (c.clusterName.trim() === "") throw new Error("cluster name must not be empty");
     checkPort("OTLP gRPC port", c.otlpGrpcPort);
@@ -202,7 +207,7 @@ otelcol.processor.batch "default" {
 // Plain gRPC inside the cluster: Tempo's receiver serves no TLS.
 otelcol.exporter.otlp "tempo" {
   client {
-    endpoint = ${alloyString(c.tempoOtlpGrpcEndpoint)}
+    endpoint = ${alloyString(c.tempoOtlpGrpcEndpoint)}${c.tracesTenant !== undefined ? `\n    headers  = {\n      "X-Scope-OrgID" = ${alloyString(c.tracesTenant)},\n    }` : ""}
 
     tls {
       insecure = true
@@ -231,6 +236,8 @@ export interface AlloyArgs {
     readonly lokiPushUrl: pulumi.Input<string>;
     /** Tenant sent with every push when Loki is multi-tenant; undefined when it is not. */
     readonly lokiTenant?: string;
+    /** Tenant sent with every span when Tempo is multi-tenant; undefined when it is not. */
+    readonly tracesTenant?: string;
     /** Tempo's OTLP gRPC receiver, `host:port` (an output of the Tempo component). */
     readonly tempoOtlpGrpcEndpoint: pulumi.Input<string>;
     /** The Prometheus Operator CRDs release: the chart's ServiceMonitor needs them first. */
@@ -254,6 +261,7 @@ export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
         clusterName: v.clusterName,
         lokiPushUrl: v.lokiPushUrl,
         lokiTenant: v.lokiTenant,
+        tracesTenant: v.tracesTenant,
         tempoOtlpGrpcEndpoint: v.tempoOtlpGrpcEndpoint,
         otlpGrpcPort: alloyPorts.otlpGrpc,
         otlpHttpPort: alloyPorts.otlpHttp,

@@ -50,17 +50,20 @@ export interface DatasourceEndpoints {
     readonly logsUrl: string;
     readonly tracesUrl: string;
     readonly alertmanagerUrl: string;
-    /** Loki tenant sent as `X-Scope-OrgID` when multi-tenancy is on; undefined when it is off. */
+    /** Loki tenant(s) sent as `X-Scope-OrgID` when multi-tenancy is on (several joined by "|"); undefined when it is off. */
     readonly logsTenant?: string;
+    /** Tempo tenant(s) sent as `X-Scope-OrgID` when a fleet makes Tempo multi-tenant (several joined by "|"); undefined otherwise. */
+    readonly tracesTenant?: string;
     /** Prometheus scrape interval, so Grafana never asks for finer steps than exist. */
     readonly scrapeInterval: string;
 }
 
 /** The provisioned datasources (Grafana `datasources.yaml` document). */
 export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown> {
-    const tenantHeader = e.logsTenant
-        ? { jsonData: { httpHeaderName1: "X-Scope-OrgID" }, secureJsonData: { httpHeaderValue1: e.logsTenant } }
-        : { jsonData: {} };
+    const tenantHeader = (tenant: string | undefined) =>
+        tenant ? { jsonData: { httpHeaderName1: "X-Scope-OrgID" }, secureJsonData: { httpHeaderValue1: tenant } } : { jsonData: {} };
+    const logsTenantHeader = tenantHeader(e.logsTenant);
+    const tracesTenantHeader = tenantHeader(e.tracesTenant);
     return {
         apiVersion: 1,
         datasources: [
@@ -84,9 +87,9 @@ export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown
                 type: "loki",
                 access: "proxy",
                 url: e.logsUrl,
-                ...tenantHeader,
+                ...logsTenantHeader,
                 jsonData: {
-                    ...tenantHeader.jsonData,
+                    ...logsTenantHeader.jsonData,
                     // Log lines that carry a trace ID link to the trace (logfmt `traceID=…`/`trace_id=…` or JSON).
                     derivedFields: [
                         { name: "TraceID", matcherRegex: "(?:traceID|trace_id|traceId)[\"=:\\s]+(\\w+)", url: "$${__value.raw}", datasourceUid: datasourceUids.traces, urlDisplayLabel: "View trace" },
@@ -99,7 +102,9 @@ export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown
                 type: "tempo",
                 access: "proxy",
                 url: e.tracesUrl,
+                ...tracesTenantHeader,
                 jsonData: {
+                    ...tracesTenantHeader.jsonData,
                     // Service graph and node graph come from the span metrics Tempo's generator writes into Prometheus.
                     serviceMap: { datasourceUid: datasourceUids.metrics },
                     nodeGraph: { enabled: true },

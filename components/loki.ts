@@ -218,6 +218,8 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
         deploymentMode: v.mode,
         loki: {
             auth_enabled: v.multiTenancy,
+            // Grafana reads several tenants at once (the platform's and a fleet's members', joined by "|").
+            ...(v.multiTenancy ? { querier: { multi_tenant_queries_enabled: true } } : {}),
             commonConfig: { replication_factor: monolithic ? 1 : v.replicationFactor },
             schemaConfig: {
                 configs: [

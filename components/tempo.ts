@@ -34,6 +34,7 @@ export function buildTempoValues(v: TempoValuesInput): Record<string, unknown> {
         replicas: 1,
         tempo: {
             reportingEnabled: false,
+            multitenancyEnabled: v.multiTenancy,
             // The chart sets only the pod's user; Pod Security "restricted" needs the rest.
             securityContext: restrictedContainer,
             retention: v.retention,

@@ -60,6 +60,7 @@ export function buildTempoDistributedValues(v: TempoDistributedValuesInput): Rec
     return {
         fullnameOverride: v.releaseName,
         reportingEnabled: false,
+        multitenancyEnabled: v.multiTenancy,
         // `tempo.*` contexts apply to every pod of the chart, memcached included.
         tempo: { podSecurityContext: restrictedPod(tempoDistributedUid), securityContext: { ...containerContext, readOnlyRootFilesystem: true } },
         // `defaults` reach every Tempo pod (not memcached): config is expanded from the credentials Secret.

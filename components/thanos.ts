@@ -14,6 +14,8 @@ import { objstoreSecretKey, thanosObjstoreSecret } from "./thanosObjstore";
 export const thanosHttpPort = 10902;
 /** gRPC (Store API) port of the query, store gateway and ruler (the chart's default). */
 export const thanosGrpcPort = 10901;
+/** Remote-write port of the receive router and ingestors (the chart's default). */
+export const thanosRemoteWritePort = 19291;
 
 /** Labels of each Thanos component's pods: the release and the chart's component name. */
 export function thanosPodSelectors(releaseName: string) {
@@ -24,6 +26,8 @@ export function thanosPodSelectors(releaseName: string) {
         storeGateway: component("store-gateway"),
         compactor: component("compact"),
         ruler: component("rule"),
+        receiveRouter: component("receive-router"),
+        receiveIngestor: component("receive-ingestor"),
     } as const;
 }
 export type ThanosPodSelectors = ReturnType<typeof thanosPodSelectors>;
@@ -41,6 +45,20 @@ export interface ThanosSizing {
     readonly storeGateway: ComputeResources;
     readonly compactor: ComputeResources;
     readonly ruler: ComputeResources;
+    readonly receiveRouter: ComputeResources;
+    readonly receiveIngestor: ComputeResources;
+}
+
+/**
+ * Thanos Receive: a router taking remote writes (members of a fleet) and spreading each tenant's
+ * series over ingestors that keep recent data and upload blocks to the object store. Thanos Query
+ * reads the ingestors (the chart adds them as endpoints) and deduplicates their copies.
+ */
+export interface ThanosReceive {
+    /** Ingestors (and routers). */
+    readonly replicas: number;
+    /** Copies of every series, over that many ingestors; a write needs a majority of them. */
+    readonly replicationFactor: number;
 }
 
 export interface ThanosArgs {
@@ -80,6 +98,8 @@ export interface ThanosArgs {
     readonly zones: readonly string[];
     /** Whether replicated components must run one per node or only prefer to (the profile decides). */
     readonly nodeSpread: NodeSpread;
+    /** Receive for remote writes from outside (a fleet's members); undefined: none. */
+    readonly receive?: ThanosReceive;
 }
 
 export interface ThanosValuesInput extends Omit<ThanosArgs, "namespace" | "chartSource" | "crds" | "objectStore" | "sidecarEndpoint" | "alertmanagerUrl" | "prometheusJob" | "prometheusNamespace"> {
@@ -182,6 +202,32 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
             alertmanagersConfig: { create: true, value: buildAlertmanagersConfig(v.alertmanagerUrl) },
             rules: { create: true, value: rules },
         },
+        receive: v.receive ? receiveValues(v, v.receive) : { enabled: false },
+    };
+}
+
+/**
+ * The receive router and ingestors. Each series is labelled `tenant_id` with the tenant the router
+ * is told in the THANOS-TENANT header, which only the fleet's ingest gateway sets (from the member's
+ * login), so a member cannot write as another.
+ */
+function receiveValues(v: ThanosValuesInput, receive: ThanosReceive): Record<string, unknown> {
+    return {
+        enabled: true,
+        replicationFactor: receive.replicationFactor,
+        // Local TSDB blocks are uploaded every 2h; 24h keeps a day queryable on the ingestors while the compactor catches up.
+        retention: "24h",
+        ingestor: {
+            replicas: receive.replicas,
+            resources: v.sizing.receiveIngestor,
+            persistence: chartPersistence(v.persistence),
+            ...highlyAvailable(v.releaseName, "receive-ingestor", receive.replicas, v.zones, v.nodeSpread),
+        },
+        router: {
+            replicas: receive.replicas,
+            resources: v.sizing.receiveRouter,
+            ...highlyAvailable(v.releaseName, "receive-router", receive.replicas, v.zones, v.nodeSpread),
+        },
     };
 }
 
@@ -192,6 +238,8 @@ export class Thanos extends pulumi.ComponentResource implements AlertedComponent
     public readonly queryFrontendUrl: pulumi.Output<string>;
     /** Query HTTP API. */
     public readonly queryUrl: pulumi.Output<string>;
+    /** Remote-write URL of the receive router; undefined without receive. */
+    public readonly remoteWriteUrl?: pulumi.Output<string>;
     /** Labels of each component's pods (for NetworkPolicies). */
     public readonly podSelectors: ThanosPodSelectors;
     /** Its rule files in alerts/rules. */
@@ -215,7 +263,8 @@ export class Thanos extends pulumi.ComponentResource implements AlertedComponent
 
         this.queryFrontendUrl = serviceUrl(this.release, "query-frontend", thanosHttpPort);
         this.queryUrl = serviceUrl(this.release, "query", thanosHttpPort);
+        this.remoteWriteUrl = args.receive ? serviceUrl(this.release, "receive-router", thanosRemoteWritePort, "/api/v1/receive") : undefined;
         this.podSelectors = thanosPodSelectors(args.releaseName);
-        this.registerOutputs({ queryFrontendUrl: this.queryFrontendUrl, queryUrl: this.queryUrl });
+        this.registerOutputs({ queryFrontendUrl: this.queryFrontendUrl, queryUrl: this.queryUrl, remoteWriteUrl: this.remoteWriteUrl });
     }
 }

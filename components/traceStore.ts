@@ -49,6 +49,11 @@ export interface TraceStoreArgs {
     readonly retention: string;
     /** Span volume expected, in MB/s; ingestion limits are derived from it. */
     readonly expectedIngestMBps: number;
+    /**
+     * Whether every write and query names its tenant (`X-Scope-OrgID`): on when a fleet's members
+     * send traces, each under the tenant its login binds it to.
+     */
+    readonly multiTenancy: boolean;
 }
 
 /** What a chart's values builder gets: its args, with the object store and remote write resolved and the credentials Secret named. */

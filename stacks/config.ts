@@ -9,9 +9,9 @@ import { profileDefaults, profileSizing } from "./profiles";
 import { PlatformConfig, platformSchema } from "./schema";
 
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
-const scalarKeys = ["profile", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
+const scalarKeys = ["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
-const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts"] as const;
+const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts", "fleet"] as const;
 /** List keys: a whole list that replaces the profile's default. */
 const listKeys = ["zones"] as const;
 /**
@@ -155,6 +155,8 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
         {
             ...defaults,
             profile,
+            role: raw.role ?? "platform",
+            central: raw.central ?? "",
             clusterName: raw.clusterName ?? defaults.clusterName,
             kubeconfig: raw.kubeconfig ?? "",
             kubeContext: raw.kubeContext ?? "",
@@ -167,15 +169,94 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
     if (!result.success) throw new ConfigError(result.error.issues.map((i) => describeIssue(i, candidate)), prefix);
     const config = result.data;
 
-    problems.push(
-        ...crossFieldProblems(config),
-        ...grafanaProblems(config, overrides.grafana),
-        ...secretKeyProblems(config, raw, prefix, options),
-        ...credentialFormProblems(config, raw),
-        ...notificationProblems(raw, config),
-    );
+    if (config.role === "edge") {
+        problems.push(...edgeProblems(config, raw, overrides));
+    } else {
+        problems.push(
+            ...crossFieldProblems(config),
+            ...fleetProblems(config),
+            ...grafanaProblems(config, overrides.grafana),
+            ...secretKeyProblems(config, raw, prefix, options),
+            ...credentialFormProblems(config, raw),
+            ...notificationProblems(raw, config),
+        );
+    }
     if (problems.length > 0) throw new ConfigError(problems, prefix);
     return config;
+}
+
+/**
+ * What an edge stack may set: where it runs and what it collects. Everything else is the central
+ * platform's (storage, Thanos, Loki, Tempo, Grafana, alerting, the fleet itself) and would be
+ * silently ignored here, so it is refused.
+ */
+const edgeKeys = new Set<string>(["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "namespaces", "metrics", "network", "charts"]);
+/** The metrics settings an edge's Prometheus (in agent mode: no queries, rules or local retention) uses. */
+const edgeMetricsKeys = new Set(["scrapeInterval", "volumeSize"]);
+
+/** The rules of an edge stack: a central platform named, and no setting that only a platform uses. */
+function edgeProblems(c: PlatformConfig, raw: RawConfig, overrides: Record<string, Json>): string[] {
+    const problems: string[] = [];
+    if (c.central === "") {
+        problems.push(`central = (missing): expected the central platform's stack as <organization>/<project>/<stack>, such as organization/lgtm/prod, since role is edge (the edge reads its endpoints and credentials there)`);
+    }
+    for (const key of Object.keys(raw)) {
+        if (!edgeKeys.has(key)) {
+            const value = raw[key] ?? "";
+            const shown = (secretKeys as readonly string[]).includes(key) ? hidden(value) : value;
+            problems.push(`${key} = ${shown}: expected unset with role edge (an edge only collects; ${key} belongs to the central platform's stack); remove it: pulumi config rm lgtm:${key}`);
+        }
+    }
+    const metrics = overrides.metrics;
+    if (isPlainObject(metrics)) {
+        for (const key of Object.keys(metrics).filter((k) => !edgeMetricsKeys.has(k))) {
+            problems.push(`metrics.${key}: expected unset with role edge (Prometheus runs in agent mode there: it keeps no queryable data; accepted: ${[...edgeMetricsKeys].join(", ")})`);
+        }
+    }
+    return problems;
+}
+
+/**
+ * The fleet of a central platform. Members are told apart by tenant, bound to their login at the
+ * ingest gateway, so Loki must be multi-tenant, and no member may take the tenant or cluster name
+ * of the platform's own data.
+ */
+function fleetProblems(c: PlatformConfig): string[] {
+    const problems: string[] = [];
+    if (c.central !== "") {
+        problems.push(`central = ${c.central}: expected unset with role platform (central names the platform an edge ships to); set role: edge, or remove it`);
+    }
+    const { edges, ingress, receive } = c.fleet;
+    if (edges.length === 0) return problems;
+    if (ingress.host === undefined) {
+        problems.push(`fleet.ingress.host = (missing): expected the host name members send to, such as ingest.example.com, since fleet.edges lists members`);
+    }
+    if (c.profile === "prod" && ingress.tlsSecretName === undefined && ingress.issuer === undefined) {
+        problems.push(
+            `fleet.ingress.tlsSecretName = (missing): expected a TLS Secret in the ingest gateway's namespace, or fleet.ingress.issuer {kind, name} to have cert-manager issue one, ` +
+                `in the prod profile (members' passwords and data would cross the network in clear text)`,
+        );
+    }
+    if (!c.loki.multiTenancy) {
+        problems.push(`loki.multiTenancy = false: expected true when fleet.edges lists members (each member's logs are kept under its own tenant, bound to its login)`);
+    }
+    edges.forEach((edge, i) => {
+        if (edge.name === c.clusterName) problems.push(`fleet.edges.${i}.name = ${edge.name}: expected another name than this platform's clusterName ${c.clusterName} (its data would mix with the platform's own)`);
+        if (c.loki.multiTenancy && edge.name === c.loki.tenant) problems.push(`fleet.edges.${i}.name = ${edge.name}: expected another name than loki.tenant ${c.loki.tenant}, the platform's own log tenant`);
+    });
+    if (receive.replicationFactor > receive.replicas) {
+        problems.push(`fleet.receive.replicationFactor = ${receive.replicationFactor}: expected at most fleet.receive.replicas (${receive.replicas}): each series is written to that many receivers`);
+    }
+    if (receive.replicationFactor % 2 === 0) {
+        problems.push(
+            `fleet.receive.replicationFactor = ${receive.replicationFactor}: expected an odd number such as 1 or 3 (Thanos Receive needs a majority of copies written: ` +
+                `${receive.replicationFactor} copies tolerate no more lost receivers than ${receive.replicationFactor - 1})`,
+        );
+    }
+    if (c.profile === "prod" && receive.replicationFactor < 3) {
+        problems.push(`fleet.receive.replicationFactor = ${receive.replicationFactor}: expected at least 3 in the prod profile (members' metrics stay writable with one receiver down)`);
+    }
+    return problems;
 }
 
 /** Presence and form of the notification URLs; their values never appear in a message. */

@@ -5,6 +5,8 @@ import { Alloy } from "../components/alloy";
 import { PlatformDashboards, projectDashboardsDirectory } from "../components/dashboards";
 import { Demo } from "../components/demo";
 import { ExternalObjectStore } from "../components/externalObjectStore";
+import type { FleetAccess } from "../components/fleetAccess";
+import { FleetIngest } from "../components/fleetIngest";
 import { Grafana, grafanaDatabasePort, GrafanaArgs, grafanaReleaseName } from "../components/grafana";
 import { IngressExposure, IngressTls } from "../components/ingress";
 import { Loki } from "../components/loki";
@@ -44,6 +46,8 @@ export interface PlatformOutputs {
     readonly otlpHttpEndpoint: pulumi.Output<string>;
     readonly lokiPushUrl: pulumi.Output<string>;
     readonly prometheusRemoteWriteUrl: pulumi.Output<string>;
+    /** Each fleet member's endpoints and credentials (a secret), read by edge stacks; undefined without members. */
+    readonly fleet?: pulumi.Output<FleetAccess>;
     /** Where the data lives: the store's type, endpoint and the buckets (which must exist when the store is external). */
     readonly objectStorage: pulumi.Output<ObjectStorageSummary>;
     readonly components: {
@@ -62,12 +66,19 @@ export interface PlatformOutputs {
         readonly demo?: Demo;
         /** Undefined when `network.policies` is off. */
         readonly network?: PlatformNetworkPolicies;
+        /** The fleet's ingest gateway; undefined without members. */
+        readonly fleetIngest?: FleetIngest;
     };
 }
 
-/** Grafana's ingress from config: TLS from an existing Secret or a cert-manager issuer (validation allows one of them). */
+/** Grafana's ingress from config, when enabled. */
 function grafanaIngress(c: PlatformConfig["grafana"]["ingress"]): IngressExposure | undefined {
     if (!c.enabled || c.host === undefined) return undefined;
+    return ingressExposure({ ...c, host: c.host });
+}
+
+/** An Ingress from config (Grafana's or the fleet's): TLS from an existing Secret or a cert-manager issuer (validation allows one of them). */
+function ingressExposure(c: PlatformConfig["fleet"]["ingress"] & { readonly host: string }): IngressExposure {
     const tls: IngressTls | undefined = c.issuer
         ? { issuer: { kind: c.issuer.kind, name: c.issuer.name }, secretName: c.issuer.secretName }
         : c.tlsSecretName !== undefined
@@ -105,6 +116,11 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     // Where every release takes its chart: a mirror or local directory (lgtm:charts), else each chart's upstream repository.
     const chartSource = config.charts;
     const storageClass = config.storageClass || undefined;
+    // A fleet: members send through the ingest gateway, each under the tenant its login binds it to.
+    const fleet = config.fleet;
+    const fleetOn = fleet.edges.length > 0;
+    // Every tenant Grafana reads: the platform's own first, then each member's.
+    const tenants = (own: string) => [own, ...fleet.edges.map((e) => e.name)].join("|");
     const volume = (volumeSize: string, enabled = sizing.persistentState): Persistence => ({ enabled, size: volumeSize, storageClass });
 
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
@@ -210,6 +226,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             sizing: sizing.thanos,
             zones: config.zones,
             nodeSpread: sizing.nodeSpread,
+            receive: fleetOn ? fleet.receive : undefined,
         },
         stateful,
     );
@@ -247,6 +264,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         clusterName: config.clusterName,
         retention: config.tempo.retention,
         expectedIngestMBps: config.tempo.expectedIngestMBps,
+        multiTenancy: fleetOn,
     };
     const traces =
         config.tempo.mode === "distributed"
@@ -273,6 +291,8 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             clusterName: config.clusterName,
             lokiPushUrl: logs.pushUrl,
             lokiTenant: logs.multiTenancy ? config.loki.tenant : undefined,
+            // With a fleet Tempo is multi-tenant, and the platform's own traces take its log tenant's name.
+            tracesTenant: fleetOn ? config.loki.tenant : undefined,
             tempoOtlpGrpcEndpoint: traces.otlpGrpcEndpoint,
             crds: crds.release,
             resources: sizing.alloy,
@@ -305,7 +325,8 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                     logsUrl,
                     tracesUrl,
                     alertmanagerUrl,
-                    logsTenant: logs.multiTenancy ? config.loki.tenant : undefined,
+                    logsTenant: logs.multiTenancy ? tenants(config.loki.tenant) : undefined,
+                    tracesTenant: fleetOn ? tenants(config.loki.tenant) : undefined,
                     scrapeInterval: config.metrics.scrapeInterval,
                 }),
             ),
@@ -324,6 +345,29 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         },
         stateful,
     );
+
+    const fleetIngestHost = fleet.ingress.host;
+    if (fleetOn && fleetIngestHost === undefined) throw new Error("fleet.edges needs fleet.ingress.host (validation should have said so)");
+    const fleetIngest =
+        fleetOn && fleetIngestHost !== undefined && thanos.remoteWriteUrl !== undefined
+            ? new FleetIngest(
+                  "fleet-ingest",
+                  {
+                      namespace: namespace(config.namespaces.fleet),
+                      name: "fleet-ingest",
+                      members: fleet.edges,
+                      ingress: ingressExposure({ host: fleetIngestHost, ...fleet.ingress }),
+                      upstreams: pulumi
+                          .all([thanos.remoteWriteUrl, logs.pushUrl, traces.otlpHttpEndpoint])
+                          .apply(([remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint]) => ({ remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint })),
+                      replicas: fleet.gatewayReplicas,
+                      resources: sizing.fleetGateway,
+                      zones: config.zones,
+                      nodeSpread: sizing.nodeSpread,
+                  },
+                  { ...inCluster, dependsOn: [thanos, logs, traces] },
+              )
+            : undefined;
 
     // Last: the policies need every release's namespace and pod labels. They exist only after the
     // releases, so a first install's hook Jobs run before any policy; later upgrades are allowed theirs.
@@ -361,7 +405,20 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
           )
         : undefined;
 
-    const deployed = { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, ...(demo ? { demo } : {}), ...(network ? { network } : {}) };
+    const deployed = {
+        objectStorage,
+        crds,
+        metrics,
+        thanos,
+        logs,
+        traces,
+        grafana,
+        dashboards,
+        collect,
+        ...(demo ? { demo } : {}),
+        ...(network ? { network } : {}),
+        ...(fleetIngest ? { fleetIngest } : {}),
+    };
     // The platform's own alert rules (alerts/rules/*.yaml, tested with promtool), one PrometheusRule per
     // file: the files of the components deployed here, so no rule watches a part this stack lacks.
     const alerts = new PlatformAlerts(
@@ -383,6 +440,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         otlpHttpEndpoint: collect.otlpHttpEndpoint,
         lokiPushUrl: logs.pushUrl,
         prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
+        ...(fleetIngest ? { fleet: fleetIngest.access } : {}),
         objectStorage: pulumi
             .all([objectStorage.endpoint, objectStorage.region, objectStorage.buckets.lokiChunks, objectStorage.buckets.lokiRuler, objectStorage.buckets.tempo, objectStorage.buckets.thanos])
             .apply(([endpoint, region, lokiChunks, lokiRuler, tempo, thanos]) => ({

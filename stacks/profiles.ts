@@ -22,6 +22,10 @@ export interface PlatformSizing {
     readonly grafana: { readonly server: ComputeResources; readonly sidecar: ComputeResources };
     /** The Alloy node agent, per node (it is a DaemonSet). */
     readonly alloy: { readonly alloy: ComputeResources; readonly configReloader: ComputeResources };
+    /** The fleet's ingest gateway (nginx), per replica. */
+    readonly fleetGateway: ComputeResources;
+    /** What an edge stack runs (role edge), the same in both profiles: an edge is small by design. */
+    readonly edge: EdgeSizing;
     /** Whether durable state sits on PersistentVolumeClaims (Prometheus, Alertmanager, Thanos, Loki, Tempo). */
     readonly persistentState: boolean;
     /** Whether replicas of Prometheus, Alertmanager, Thanos and Grafana must run one per node or only prefer to. */
@@ -30,23 +34,51 @@ export interface PlatformSizing {
     readonly demo?: DemoSizing;
 }
 
+/** Resources of an edge's collectors: Prometheus in agent mode and its operator, kube-state-metrics, and per node node-exporter and Alloy. */
+export interface EdgeSizing {
+    readonly prometheusAgent: ComputeResources;
+    readonly operator: ComputeResources;
+    readonly configReloader: ComputeResources;
+    readonly webhookJob: ComputeResources;
+    readonly kubeStateMetrics: ComputeResources;
+    readonly nodeExporter: ComputeResources;
+    readonly alloy: { readonly alloy: ComputeResources; readonly configReloader: ComputeResources };
+}
+
+/**
+ * An edge's budget: at most 0.3 CPU and 512 MiB requested on a one-node cluster (docs/fleet.md
+ * "Footprint"); limits leave room for bursts such as a WAL replay after an outage.
+ */
+const edgeSizing: EdgeSizing = {
+    prometheusAgent: size("60m", "192Mi", "1", "1Gi"),
+    operator: size("30m", "48Mi", "200m", "128Mi"),
+    configReloader: size("5m", "16Mi", "50m", "48Mi"),
+    webhookJob: size("10m", "32Mi", "100m", "64Mi"),
+    kubeStateMetrics: size("10m", "48Mi", "200m", "192Mi"),
+    nodeExporter: size("10m", "24Mi", "200m", "64Mi"),
+    alloy: { alloy: size("40m", "96Mi", "500m", "512Mi"), configReloader: size("5m", "16Mi", "50m", "48Mi") },
+};
+
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
-export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfigInput, "profile" | "kubeconfig" | "kubeContext" | "storageClass"> {
+export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfigInput, "profile" | "role" | "central" | "kubeconfig" | "kubeContext" | "storageClass"> {
     // Which zones a cluster has is a fact about the cluster, not the profile: none unless the stack lists them.
     const zones: string[] = [];
     // Addresses outside the pod network (API server, external store, Grafana's database) are the cluster's: any, on their ports only, until narrowed.
     const unnarrowed = { apiServerCidrs: [...anyAddress], objectStorageCidrs: [...anyAddress], grafanaDatabaseCidrs: [...anyAddress] };
     // Agents read the host (node-exporter, Alloy's /var/log), so they get a namespace of their own: every other one enforces Pod Security "restricted".
     // The demo is an application like any other, so it lives apart from the platform.
-    const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: `${namespace}-agents`, demo: "demo" };
+    const namespaces = { objectStorage: namespace, metrics: namespace, thanos: namespace, logs: namespace, traces: namespace, grafana: namespace, agents: `${namespace}-agents`, demo: "demo", fleet: namespace };
     const buckets = { lokiChunks: "loki-chunks", lokiRuler: "loki-ruler", tempo: "tempo-traces", thanos: "thanos-metrics" };
     // AWS S3 addressing (virtual-hosted, TLS); S3-compatible services without wildcard DNS set forcePathStyle.
     const external = { tls: true, forcePathStyle: false };
     // Every chart from its upstream repository unless the stack names a mirror or directory (air-gapped clusters).
     const charts = {};
+    // No members until the stack lists them; the gateway and receivers exist only then.
+    const ingress = {};
     if (profile === "dev") {
         return {
             clusterName: "lgtm",
+            fleet: { edges: [], ingress, receive: { replicas: 1, replicationFactor: 1 }, gatewayReplicas: 1 },
             zones,
             namespaces,
             objectStorage: { type: "minio", region: "us-east-1", buckets, minio: { mode: "standalone", replicas: 1, volumeSize: "20Gi", versioning: false }, external },
@@ -64,6 +96,8 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
     }
     return {
         clusterName: "lgtm",
+        // Every series on three receivers: Thanos needs a quorum of 2 copies, so writes go on with one receiver down.
+        fleet: { edges: [], ingress, receive: { replicas: 3, replicationFactor: 3 }, gatewayReplicas: 2 },
         zones,
         namespaces,
         // prod keeps its data in an S3 service operated for durability; MinIO, if chosen instead, runs distributed.
@@ -104,6 +138,8 @@ const devSizing: PlatformSizing = {
         storeGateway: size("25m", "96Mi", "500m", "512Mi"),
         compactor: size("25m", "96Mi", "500m", "512Mi"),
         ruler: size("10m", "48Mi", "200m", "256Mi"),
+        receiveRouter: size("10m", "32Mi", "200m", "256Mi"),
+        receiveIngestor: size("25m", "128Mi", "500m", "512Mi"),
         queryFrontendReplicas: 1,
         rulerReplicas: 1,
     },
@@ -134,6 +170,8 @@ const devSizing: PlatformSizing = {
     },
     grafana: { server: size("50m", "160Mi", "500m", "512Mi"), sidecar: size("10m", "64Mi", "100m", "128Mi") },
     alloy: { alloy: size("50m", "128Mi", "500m", "512Mi"), configReloader: size("5m", "24Mi", "50m", "64Mi") },
+    fleetGateway: size("10m", "16Mi", "200m", "64Mi"),
+    edge: edgeSizing,
     persistentState: false,
     // A laptop cluster of one node: several replicas share it rather than wait for a second one.
     nodeSpread: "preferred",
@@ -168,6 +206,8 @@ const prodBase: SizingBeforeRates = {
         storeGateway: size("250m", "1Gi", "2", "4Gi"),
         compactor: size("500m", "2Gi", "2", "4Gi"),
         ruler: size("100m", "256Mi", "1", "1Gi"),
+        receiveRouter: size("100m", "256Mi", "1", "1Gi"),
+        receiveIngestor: size("250m", "1Gi", "2", "4Gi"),
         queryFrontendReplicas: 2,
         rulerReplicas: 2,
     },
@@ -205,6 +245,8 @@ const prodBase: SizingBeforeRates = {
     },
     grafana: { server: size("100m", "256Mi", "1", "1Gi"), sidecar: size("10m", "64Mi", "100m", "256Mi") },
     alloy: { alloy: size("100m", "256Mi", "1", "1Gi"), configReloader: size("10m", "32Mi", "100m", "64Mi") },
+    fleetGateway: size("50m", "32Mi", "1", "128Mi"),
+    edge: edgeSizing,
     persistentState: true,
     nodeSpread: "required",
 };

@@ -66,6 +66,8 @@ export const namespacesSchema = z.strictObject({
     grafana: namespaceName,
     agents: namespaceName,
     demo: namespaceName,
+    /** The fleet's ingest gateway (only with fleet.edges). */
+    fleet: namespaceName,
 });
 
 export const objectStorageSchema = z
@@ -152,6 +154,14 @@ const grafanaDatabaseSchema = z
 /** Kinds of cert-manager issuer an Ingress can name (the annotation differs: `issuer` or `cluster-issuer`). */
 export const certManagerIssuerKinds = ["ClusterIssuer", "Issuer"] as const;
 
+/** A cert-manager issuer that issues and renews an Ingress's certificate into a Secret of its own. */
+const issuerSchema = (owner: string) =>
+    z.strictObject({
+        kind: z.enum(certManagerIssuerKinds, `one of ${certManagerIssuerKinds.join(", ")} (an Issuer must be in ${owner} namespace)`),
+        name: objectName,
+        secretName: dnsLabel.optional(),
+    });
+
 export const grafanaSchema = z.strictObject({
     ingress: z
         .strictObject({
@@ -161,13 +171,7 @@ export const grafanaSchema = z.strictObject({
             /** A TLS Secret that exists already (you manage and renew it). */
             tlsSecretName: dnsLabel.optional(),
             /** A cert-manager issuer that issues and renews the certificate into a Secret of its own. */
-            issuer: z
-                .strictObject({
-                    kind: z.enum(certManagerIssuerKinds, `one of ${certManagerIssuerKinds.join(", ")} (an Issuer must be in Grafana's namespace)`),
-                    name: objectName,
-                    secretName: dnsLabel.optional(),
-                })
-                .optional(),
+            issuer: issuerSchema("Grafana's").optional(),
         })
         .superRefine((i, ctx) => {
             if (i.enabled && i.host === undefined) {
@@ -264,8 +268,65 @@ export const chartsSchema = z
     // What components take: one source, or none (each chart's upstream repository).
     .transform((c): ChartSource | undefined => (c.mirror !== undefined ? { mirror: c.mirror } : c.directory !== undefined ? { directory: c.directory } : undefined));
 
+/**
+ * What a stack deploys: `platform`, everything (alone, or the centre of a fleet); `edge`, only what
+ * collects, shipping every signal to the central platform named by `central`.
+ */
+export const roles = ["platform", "edge"] as const;
+/** Members of a fleet: Kubernetes clusters running an edge stack, or servers outside Kubernetes running Alloy. */
+export const fleetMemberKinds = ["cluster", "server"] as const;
+
+/**
+ * A fleet member's name lands as its `cluster` label, its Loki, Tempo and Thanos tenant, its
+ * basic-auth user name at the ingest gateway (where ':' would end the name) and in resource names:
+ * a DNS label satisfies all of them.
+ */
+const fleetMemberName = z
+    .string("a name such as edge-a")
+    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "a name such as edge-a: lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit (it becomes the member's cluster label, tenant and login)");
+
+export const fleetSchema = z
+    .strictObject({
+        /** The clusters and servers this central platform accepts; each gets credentials and a tenant. */
+        edges: z.array(
+            z.strictObject({
+                name: fleetMemberName,
+                kind: z.enum(fleetMemberKinds, `one of ${fleetMemberKinds.join(", ")}`).default("cluster"),
+            }),
+            "a list of members such as [{ name: edge-a }, { name: lab-servers, kind: server }]",
+        ),
+        /** The Ingress every member sends to: its host, class and TLS, as Grafana's. */
+        ingress: z.strictObject({
+            host: hostname.optional(),
+            className: dnsLabel.optional(),
+            tlsSecretName: dnsLabel.optional(),
+            issuer: issuerSchema("the ingest gateway's").optional(),
+        }),
+        /** Thanos Receive, which keeps the members' metrics on the object store for Thanos Query. */
+        receive: z.strictObject({ replicas, replicationFactor: replicas }),
+        /** Replicas of the authenticating ingest gateway. */
+        gatewayReplicas: replicas,
+    })
+    .superRefine((f, ctx) => {
+        const names = f.edges.map((e) => e.name);
+        const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+        if (repeated.length > 0) ctx.addIssue({ code: "custom", message: `distinct member names (${repeated.join(", ")} listed more than once: one login and tenant each)`, path: ["edges"] });
+        if (f.ingress.issuer && f.ingress.tlsSecretName !== undefined) {
+            ctx.addIssue({ code: "custom", message: "no tlsSecretName together with fleet.ingress.issuer: keep one of them (name cert-manager's Secret with issuer.secretName)", path: ["ingress", "tlsSecretName"] });
+        }
+    });
+
+/** A stack as `pulumi.StackReference` names it. */
+const stackReference = z
+    .string()
+    .regex(/^([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)?$/, "a stack reference <organization>/<project>/<stack> such as organization/lgtm/prod (with a local backend: organization/lgtm/<stack>)");
+
 export const platformSchema = z.strictObject({
     profile: z.enum(["dev", "prod"], "one of dev, prod"),
+    role: z.enum(roles, `one of ${roles.join(", ")}`),
+    /** The central platform an edge ships to (role edge only); empty on a platform. */
+    central: stackReference,
+    fleet: fleetSchema,
     clusterName: nonEmptyLabelValue("a label value: letters, digits, '_', '.', '-', at most 63 characters, starting and ending with a letter or digit"),
     // Reaches only the provider, and may hold a token: checked for nothing here, so that no message can repeat it.
     kubeconfig: z.string(),

@@ -366,7 +366,7 @@ describe("Loki values", () => {
 
 describe("Tempo values", () => {
     const input = {
-        releaseName: "tempo", clusterName: "dev", retention: "72h", expectedIngestMBps: 0.5, persistence: off, resources: dev.tempo.monolithic, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
+        releaseName: "tempo", clusterName: "dev", retention: "72h", expectedIngestMBps: 0.5, multiTenancy: false, persistence: off, resources: dev.tempo.monolithic, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
         endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, bucket: "tempo-traces", credentialsSecretName: "tempo-s3-credentials",
     };
     const v = buildTempoValues(input);
@@ -405,7 +405,7 @@ describe("Tempo values", () => {
 
 describe("Tempo distributed values", () => {
     const input: TempoDistributedValuesInput = {
-        releaseName: "tempo", clusterName: "prod", retention: "336h", expectedIngestMBps: 5, replicationFactor: 3,
+        releaseName: "tempo", clusterName: "prod", retention: "336h", expectedIngestMBps: 5, multiTenancy: false, replicationFactor: 3,
         ingesterPersistence: { enabled: true, size: "20Gi", storageClass: "fast-ssd" }, generatorPersistence: { enabled: true, size: "5Gi", storageClass: "fast-ssd" },
         sizing: prod.tempo.distributed, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
         endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, bucket: "tempo-traces", credentialsSecretName: "tempo-s3-credentials",
