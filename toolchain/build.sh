@@ -198,6 +198,8 @@ build_alloy() {
     # Alloy replaces its syntax submodule with ./syntax, which its module does not contain: require
     # the published submodule of the same release instead.
     go mod edit -replace "github.com/grafana/alloy/syntax=github.com/grafana/alloy/syntax@$ALLOY_SYNTAX_VERSION"
+    # Its prometheus/common is a commit the proxy does not serve: the release after it (versions.env).
+    go mod edit -replace "github.com/prometheus/common=github.com/prometheus/common@$ALLOY_PROMETHEUS_COMMON_VERSION"
     # Upstream's main lives in its collector/ module, which the proxy does not serve; for every
     # command but `alloy otel` it runs flowcmd's root command, which is all this main does.
     cat >main.go <<'GO'
