@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# npm run verify-components -- [options]: the real Thanos and Alloy read what the stacks render for
-# them (tools/components/). Builds or reuses them (toolchain/build.sh s3-server thanos alloy, cached
+# npm run verify-components -- [options]: the real Thanos reads what the stacks render for it
+# (tools/components/). Builds or reuses it and an S3 server (toolchain/build.sh s3-server thanos, cached
 # outside the clone), then runs the check inside a network namespace made here with only loopback up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ command -v ip >/dev/null || { echo "verify-components: needs ip (iproute2) to ma
 command -v unshare >/dev/null || { echo "verify-components: needs unshare (util-linux) to give each program its own mounts" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "verify-components: needs root to make a network namespace (ip netns add)" >&2; exit 2; }
 
-bin=$(bash toolchain/build.sh s3-server thanos alloy | tail -n1)
+bin=$(bash toolchain/build.sh s3-server thanos | tail -n1)
 if [ -z "${HELM_BIN:-}" ] && ! command -v helm >/dev/null; then
   if [ -f ../shared/tools/get-helm.sh ]; then
     bash ../shared/tools/get-helm.sh "$(dirname "$bin")/helm-bin" >/dev/null

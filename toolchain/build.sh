@@ -2,8 +2,8 @@
 # Builds the real programs the e2e suite runs, from the Go module proxy only, at the pins in
 # toolchain/versions.env: the Pulumi CLI, the kubernetes resource provider, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl, etcd and kwok; and, when named, the
-# components whose rendered configuration npm run verify-components checks, thanos and alloy, and
-# the S3 server on loopback it gives Thanos (gofakes3).
+# component whose rendered configuration npm run verify-components checks, thanos, and the S3
+# server on loopback it gives Thanos (gofakes3).
 #
 # Everything lands outside the clone, in $LGTM_TOOLCHAIN_CACHE (default ~/.cache/lgtm-stack/toolchain),
 # under a directory keyed on versions.env (pins and TOOLCHAIN_RECIPE), so a warm machine reuses it and a
@@ -11,7 +11,7 @@
 #
 # usage: toolchain/build.sh [--print-dir] [PART...]
 #   parts: pulumi kubernetes-provider control-plane etcd kwok (the default: what npm run e2e needs),
-#          thanos alloy s3-server (built only when named: npm run verify-components names them)
+#          thanos s3-server (built only when named: npm run verify-components names them)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -188,56 +188,6 @@ build_thanos() {
   echo "$THANOS_VERSION" >"$bin/.version-thanos"
 }
 
-build_alloy() {
-  local m="$out/src/alloy" dir beyla
-  new_module "$m" lgtm.local/toolchain/alloy
-  (
-    cd "$m"
-    dir="$(module_file "github.com/grafana/alloy@$ALLOY_VERSION" Dir)"
-    repeat_replaces "$dir/go.mod"
-    # Alloy replaces its syntax submodule with ./syntax, which its module does not contain: require
-    # the published submodule of the same release instead.
-    go mod edit -replace "github.com/grafana/alloy/syntax=github.com/grafana/alloy/syntax@$ALLOY_SYNTAX_VERSION"
-    # Its prometheus/common is a commit the proxy does not serve: the release after it (versions.env).
-    go mod edit -replace "github.com/prometheus/common=github.com/prometheus/common@$ALLOY_PROMETHEUS_COMMON_VERSION"
-    # Upstream's main lives in its collector/ module, which the proxy does not serve; for every
-    # command but `alloy otel` it runs flowcmd's root command, which is all this main does.
-    cat >main.go <<'GO'
-// Command alloy is Grafana Alloy's own command tree (run, validate, fmt, ...), as upstream's
-// collector main runs it for everything but its OpenTelemetry Collector mode.
-package main
-
-import (
-	"os"
-
-	"github.com/grafana/alloy/flowcmd"
-)
-
-func main() {
-	if err := flowcmd.RootCommand().Execute(); err != nil {
-		os.Exit(1)
-	}
-}
-GO
-    go get "github.com/grafana/alloy@$ALLOY_VERSION"
-    # github.com/grafana/loki/v3 is AGPL-licensed and not used here. Alloy links two of its
-    # packages, from the loki.rules.kubernetes component and loki.process's stage.pattern: the build
-    # leaves out exactly those two (an overlay of three upstream files, patched below, and one
-    # removed), so a configuration that uses either fails validation as unknown.
-    alloy_overlay "$dir" "$m/overlay"
-    if go list -overlay "$m/overlay/overlay.json" -tags gore2regex -deps -f '{{with .Module}}{{.Path}}{{end}}' . | grep -qx 'github.com/grafana/loki/v3'; then
-      echo "toolchain/build.sh: alloy still links github.com/grafana/loki/v3" >&2
-      exit 1
-    fi
-    beyla="$(go list -m -f '{{.Version}}' github.com/grafana/beyla/v3)"
-    # As upstream's Makefile: the gore2regex tag, the version in build and in syntax's stdlib.
-    go build -trimpath -overlay "$m/overlay/overlay.json" -tags gore2regex \
-      -ldflags "-s -w -X github.com/grafana/alloy/internal/build.Version=$ALLOY_VERSION -X github.com/grafana/alloy/syntax/internal/stdlib.Version=$ALLOY_VERSION -X github.com/grafana/beyla/v3/pkg/buildinfo.Version=$beyla" \
-      -o "$bin/alloy" .
-  )
-  echo "$ALLOY_VERSION" >"$bin/.version-alloy"
-}
-
 build_s3_server() {
   local m="$out/src/s3-server"
   new_module "$m" lgtm.local/toolchain/s3-server
@@ -246,34 +196,6 @@ build_s3_server() {
     go get -tool "github.com/johannesboyne/gofakes3/cmd/gofakes3@$GOFAKES3_VERSION"
     go build -trimpath -ldflags "-s -w" -o "$bin/gofakes3" github.com/johannesboyne/gofakes3/cmd/gofakes3
   )
-}
-
-# patch_out SRC_DIR OUT_DIR FILE SED_SCRIPT LINES: OUT_DIR/<base name of FILE> is SRC_DIR/FILE edited
-# by SED_SCRIPT, which must remove exactly LINES lines, or the build stops (upstream changed).
-patch_out() {
-  local name
-  name="$(basename "$3")"
-  sed "$4" "$1/$3" >"$2/$name"
-  if [ $(($(wc -l <"$1/$3") - $(wc -l <"$2/$name"))) -ne "$5" ]; then
-    echo "toolchain/build.sh: alloy overlay: $3 no longer matches (expected to remove $5 lines)" >&2
-    exit 1
-  fi
-}
-
-# alloy_overlay ALLOY_DIR OVERLAY_DIR: writes the go build -overlay that drops Alloy's two users of
-# github.com/grafana/loki/v3.
-alloy_overlay() {
-  local src="$1" o="$2" stages=internal/component/loki/process/stages
-  rm -rf "$o" && mkdir -p "$o"
-  patch_out "$src" "$o" internal/component/all/all.go '/"github.com\/grafana\/alloy\/internal\/component\/loki\/rules\/kubernetes"/d' 1
-  patch_out "$src" "$o" "$stages/pipeline.go" '/^[[:space:]]*PatternConfig .*alloy:"pattern,block,optional"/d' 1
-  patch_out "$src" "$o" "$stages/stage.go" '/^[[:space:]]*case cfg.PatternConfig != nil:$/,+4d' 5
-  jq -n --arg s "$src" --arg o "$o" --arg f "$stages" '{Replace: {
-    ($s + "/internal/component/all/all.go"): ($o + "/all.go"),
-    ($s + "/" + $f + "/pipeline.go"): ($o + "/pipeline.go"),
-    ($s + "/" + $f + "/stage.go"): ($o + "/stage.go"),
-    ($s + "/" + $f + "/pattern.go"): ""
-  }}' >"$o/overlay.json"
 }
 
 parts=("$@")
@@ -287,10 +209,9 @@ for part in "${parts[@]}"; do
   etcd) timed etcd build_etcd ;;
   kwok) timed kwok build_kwok ;;
   thanos) timed thanos build_thanos ;;
-  alloy) timed alloy build_alloy ;;
   s3-server) timed s3-server build_s3_server ;;
   *)
-    echo "toolchain/build.sh: unknown part '$part' (accepted: pulumi kubernetes-provider control-plane etcd kwok thanos alloy s3-server)" >&2
+    echo "toolchain/build.sh: unknown part '$part' (accepted: pulumi kubernetes-provider control-plane etcd kwok thanos s3-server)" >&2
     exit 2
     ;;
   esac

@@ -1,5 +1,5 @@
 /**
- * `npm run verify-components`: the real Thanos and Alloy read what the stacks render for them
+ * `npm run verify-components`: the real Thanos reads what the stacks render for it
  * (run.ts). scripts/verify-components.sh builds them and starts this inside a network namespace of
  * its own; run directly, it refuses to start outside one.
  */
@@ -15,17 +15,16 @@ import { ContainerRun, extractComponents, ObjstoreDocument } from "./extract";
 import { CheckOutcome, checkComponents } from "./run";
 
 const usage = `usage: npm run verify-components -- [dev|prod|all]... [--set KEY=VALUE]... [--charts DIR] [--work DIR] [--canary]
-  Renders each stack (as npm run verify does) and runs the real Thanos and Alloy, built at the pinned
-  charts' appVersions, on what it renders for them, inside a network namespace of its own (needs root,
-  iproute2 and util-linux).
+  Renders each stack (as npm run verify does) and runs the real Thanos, built at the pinned chart's
+  appVersion, on what it renders for it, inside a network namespace of its own (needs root, iproute2
+  and util-linux). Loki, Tempo and Alloy cannot be built here (docs/render-and-verify.md).
   dev|prod|all     the stacks to check (default: all, that is dev and prod)
   --set KEY=VALUE  config as if set on the stack(s), as npm run verify takes it; repeatable
   --charts DIR     pinned charts (default: $LGTM_CHARTS_DIR, then .cache/charts)
   --work DIR       scratch directory, kept for the programs' logs (default: a new one under the system temp dir)
-  --canary         check the check: add an unknown flag to every Thanos component, an unknown key
-                   to each sidecar's objstore document and an unknown block to Alloy's
-                   configuration; every check must then fail
-exit codes: 0 every component accepted its configuration, 1 one did not, 2 usage or setup error`;
+  --canary         check the check: add an unknown flag to every Thanos component and an unknown
+                   key to each sidecar's objstore document; every check must then fail
+exit codes: 0 every Thanos component accepted its configuration, 1 one did not, 2 usage or setup error`;
 
 /** What --canary breaks in a sidecar's objstore document: a key Thanos' S3 client does not have. */
 export function breakObjstoreForCanary(document: ObjstoreDocument): ObjstoreDocument {
@@ -33,16 +32,9 @@ export function breakObjstoreForCanary(document: ObjstoreDocument): ObjstoreDocu
     return { ...document, content: stringify({ ...parsed, config: { ...parsed.config, lgtm_canary_no_such_key: true } }) };
 }
 
-/** What --canary breaks: a flag no Thanos command has, a block no Alloy configuration may hold. */
+/** What --canary breaks in a container: a flag no Thanos command has. */
 export function breakForCanary(container: ContainerRun): ContainerRun {
-    if (container.program === "thanos") return { ...container, args: [...container.args, "--lgtm-canary.no-such-flag"] };
-    return {
-        ...container,
-        mounts: container.mounts.map((mount) => ({
-            ...mount,
-            files: Object.fromEntries(Object.entries(mount.files).map(([file, content]) => [file, file.endsWith(".alloy") ? `${content}\nlgtm_canary_no_such_block "x" {}\n` : content])),
-        })),
-    };
+    return { ...container, args: [...container.args, "--lgtm-canary.no-such-flag"] };
 }
 
 async function main(): Promise<number> {
@@ -63,8 +55,8 @@ async function main(): Promise<number> {
     if (unknown.length > 0) throw new UsageError(`${unknown.join(", ")}: expected dev, prod or all\n${usage}`);
     const stacks = named.length === 0 || named.includes("all") ? ["dev", "prod"] : [...new Set(named)];
     const bin = values.toolchain;
-    if (!bin || !["thanos", "alloy", "gofakes3"].every((program) => fs.existsSync(path.join(bin, program)))) {
-        throw new Error("no thanos, alloy and gofakes3 (run through npm run verify-components, which builds them with toolchain/build.sh)");
+    if (!bin || !["thanos", "gofakes3"].every((program) => fs.existsSync(path.join(bin, program)))) {
+        throw new Error("no thanos and gofakes3 (run through npm run verify-components, which builds them with toolchain/build.sh)");
     }
     // The stacks' in-cluster addresses are not this machine's: never run where they could be dialled.
     const interfaces = Object.keys(os.networkInterfaces()).filter((name) => name !== "lo");
@@ -89,7 +81,8 @@ async function main(): Promise<number> {
         const extracted = extractComponents(model, rendered);
         const containers = values.canary ? extracted.containers.map(breakForCanary) : extracted.containers;
         const sidecarObjstores = values.canary ? extracted.sidecarObjstores.map(breakObjstoreForCanary) : extracted.sidecarObjstores;
-        progress(`running ${containers.length} containers and ${sidecarObjstores.length} sidecar objstore documents (logs in ${path.join(workDir, stack)})`);
+        for (const [why, workloads] of extracted.notRun) progress(`not run (${why}): ${workloads.join(", ")}`);
+        progress(`running ${containers.length} Thanos containers and ${sidecarObjstores.length} sidecar objstore document(s) (logs in ${path.join(workDir, stack)})`);
         outcomes.push(
             ...(await checkComponents(containers, sidecarObjstores, { bin, workDir: path.join(workDir, stack) }, (o) =>
                 console.log(`components: ${o.ok ? "PASS" : "FAIL"} ${o.stack} ${o.name} (${o.seconds.toFixed(1)} s): ${o.detail}`),

@@ -1,5 +1,5 @@
 /**
- * What the real components are given in a rendered stack: for each Thanos and Alloy container, its
+ * What the real components are given in a rendered stack: for each Thanos container, its
  * command line (with Kubernetes' `$(VAR)` expansion), its environment, and the files its volumes
  * mount (Secrets and ConfigMaps with their test values), exactly as the pod would see them. Pure:
  * no processes, no files.
@@ -9,7 +9,7 @@ import { allObjects, containersOf, dataEntries, workloadsOf } from "../render/ob
 import { isPlainObject } from "../render/paths";
 import { K8sObject, RenderedRelease, StackModel } from "../render/types";
 
-export type Program = "thanos" | "alloy";
+export type Program = "thanos";
 
 /** A file or directory a container mounts; `files` maps paths below `mountPath` to contents. */
 export interface Mount {
@@ -29,7 +29,7 @@ export interface ContainerRun {
     image: string;
     /** The rendered image's tag (`v0.42.4`). */
     imageTag: string;
-    /** Command and args after `$(VAR)` expansion, program name first dropped: what `thanos` or `alloy` is run with. */
+    /** Command and args after `$(VAR)` expansion, program name first dropped: what `thanos` is run with. */
     args: string[];
     env: Record<string, string>;
     mounts: Mount[];
@@ -46,13 +46,21 @@ export interface ObjstoreDocument {
 export interface Extracted {
     containers: ContainerRun[];
     sidecarObjstores: ObjstoreDocument[];
+    /** Workloads of the stack's other components, which this check cannot run, by the reason why. */
+    notRun: Map<string, string[]>;
 }
 
 /** Image repositories of the programs this check runs (registry host aside). */
 const programImages: Record<Program, RegExp> = {
     thanos: /(^|\/)thanos\/thanos:/,
-    alloy: /(^|\/)grafana\/alloy:/,
 };
+
+/** The stack's other components whose configuration we render, and why they are not built here (docs/render-and-verify.md). */
+const notBuildable: [RegExp, string][] = [
+    [/(^|\/)grafana\/loki:/, "Loki is AGPL-licensed and not used here"],
+    [/(^|\/)grafana\/tempo:/, "Tempo is AGPL-licensed and not used here"],
+    [/(^|\/)grafana\/alloy:/, "the Go module proxy does not serve the modules Alloy needs"],
+];
 
 /** The test values a pod's downward API gives (`fieldRef`); the node is the one fake node. */
 function fieldValue(fieldPath: string, pod: { name: string; namespace: string }): string {
@@ -87,7 +95,7 @@ export function expandVariables(text: string, env: Record<string, string>): stri
 const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter(isPlainObject) : []);
 
 /**
- * Every Thanos and Alloy container of the rendered stack, and the objstore documents of the Thanos
+ * Every Thanos container of the rendered stack, and the objstore documents of the Thanos
  * sidecars the Prometheus Operator runs. A Secret, ConfigMap or key a container needs that the stack
  * does not render is an error here (the render's references check reports it too).
  */
@@ -106,6 +114,7 @@ export function extractComponents(model: StackModel, rendered: readonly Rendered
 
     const containers: ContainerRun[] = [];
     const sidecarObjstores: ObjstoreDocument[] = [];
+    const notRun = new Map<string, string[]>();
     for (const workload of workloadsOf(rendered)) {
         const { object, namespace, template } = workload;
         const podSpec = template.spec;
@@ -134,7 +143,11 @@ export function extractComponents(model: StackModel, rendered: readonly Rendered
             if (field !== "containers") continue;
             const image = String(container.image ?? "");
             const program = (Object.keys(programImages) as Program[]).find((p) => programImages[p].test(image));
-            if (!program) continue;
+            if (!program) {
+                const why = notBuildable.find(([pattern]) => pattern.test(image));
+                if (why) notRun.set(why[1], [...(notRun.get(why[1]) ?? []), `${object.kind} ${namespace}/${object.metadata.name}`]);
+                continue;
+            }
 
             const env: Record<string, string> = {};
             for (const source of list(container.envFrom)) {
@@ -166,7 +179,7 @@ export function extractComponents(model: StackModel, rendered: readonly Rendered
             });
             containers.push({
                 program,
-                name: `${program} ${program === "thanos" ? args[0] : "run"} (${object.kind} ${namespace}/${object.metadata.name})`,
+                name: `${program} ${args[0]} (${object.kind} ${namespace}/${object.metadata.name})`,
                 stack: model.stack,
                 image,
                 imageTag: image.replace(/@.*$/, "").split(":").pop() ?? "",
@@ -176,7 +189,7 @@ export function extractComponents(model: StackModel, rendered: readonly Rendered
             });
         }
     }
-    return { containers, sidecarObjstores };
+    return { containers, sidecarObjstores, notRun };
 }
 
 function mountOf(

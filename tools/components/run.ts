@@ -1,5 +1,5 @@
 /**
- * Runs the real Thanos and Alloy on what a stack renders for them (extract.ts), inside the network
+ * Runs the real Thanos on what a stack renders for it (extract.ts), inside the network
  * namespace the caller made, and says whether each accepted it.
  *
  * Each container's program starts with its rendered arguments and environment in a mount namespace
@@ -10,7 +10,7 @@
  *    an S3 server (gofakes3, memory backend) listens on the rendered port; behind TLS, with a test
  *    CA that the process trusts through SSL_CERT_FILE, when the store is reached over https;
  *  - /run holds a service-account token and KUBERNETES_SERVICE_HOST/PORT point at loopback, as in a
- *    pod (nothing answers there: Kubernetes discovery fails to list, which is logged, not fatal).
+ *    pod (nothing answers there).
  * Any other in-cluster name does not resolve, so the peers a component dials are unreachable, as
  * they are in a pod whose peers are not up yet. What is checked: that the program starts and
  * becomes ready on its own readiness endpoint with this configuration, and that it logs no warning
@@ -23,7 +23,7 @@ import * as net from "net";
 import * as path from "path";
 import * as tls from "tls";
 import { promisify } from "util";
-import { ContainerRun, flagValue, ObjstoreDocument, objstoreEndpoint, Program } from "./extract";
+import { ContainerRun, flagValue, ObjstoreDocument, objstoreEndpoint } from "./extract";
 
 const execFileAsync = promisify(execFile);
 
@@ -39,7 +39,7 @@ export interface CheckOutcome {
 }
 
 export interface RunOptions {
-    /** The directory with thanos, alloy, gofakes3 and their .version-<program> files. */
+    /** The directory with thanos, gofakes3 and .version-thanos. */
     bin: string;
     workDir: string;
     /** How long a program may take to become ready. */
@@ -50,7 +50,7 @@ export interface RunOptions {
 
 /** Lines a program writes when it ignores, rejects or warns about a setting. */
 const settingProblem = /deprecat|unknown|unrecogni[sz]ed|not supported|unsupported|not defined|invalid|did not find expected|cannot unmarshal|not found in type/i;
-/** logfmt (Thanos, Alloy) or JSON log lines at warning level or worse. */
+/** logfmt or JSON log lines at warning level or worse. */
 const warnOrWorse = /\blevel=(warn|warning|error|fatal)\b|"level":"(warn|warning|error|fatal)"/i;
 
 /** The lines of a program's output that fail the check: warnings and errors about its settings. */
@@ -307,11 +307,6 @@ export async function checkComponents(
             const binary = path.join(options.bin, container.program);
             const built = fs.readFileSync(path.join(options.bin, `.version-${container.program}`), "utf8").trim();
             const versionNote = container.imageTag === built ? "" : ` (the stack renders ${container.image}; the toolchain built ${built})`;
-            if (container.program === "alloy") {
-                const validateArgs = ["validate", ...alloyValidateFlags(args), args[1]];
-                const validated = await runToCompletion({ stack: container.stack, name: container.name.replace(/^alloy run/, "alloy validate") }, validateArgs, binary, env, sandbox, dir);
-                add(versionNote ? { ...validated, ok: false, detail: `${validated.detail}${versionNote}` } : validated);
-            }
             const started = await startBriefly(container, args, binary, env, sandbox, dir, options);
             add(versionNote ? { ...started, ok: false, detail: `${started.detail}${versionNote}` } : started);
         }
@@ -319,15 +314,6 @@ export async function checkComponents(
         await stores.stop();
     }
     return outcomes;
-}
-
-/** The flags of `alloy run` that `alloy validate` takes too (how the config is read and which features it may use). */
-function alloyValidateFlags(runArgs: readonly string[]): string[] {
-    const shared = ["stability.level", "feature.community-components.enabled", "config.format", "config.bypass-conversion-errors", "config.extra-args"];
-    return shared.flatMap((flag) => {
-        const value = flagValue(runArgs, flag);
-        return value === undefined ? [] : [`--${flag}=${value}`];
-    });
 }
 
 /** A command that must exit 0 with no warning about its settings. */
@@ -365,7 +351,7 @@ async function startBriefly(
     options: RunOptions,
 ): Promise<CheckOutcome> {
     const started = Date.now();
-    const listen = readinessAddress(container.program, args);
+    const listen = readinessAddress(args);
     const log = path.join(dir, `${slug(container.name)}.log`);
     const run = startSandboxed(binary, args, env, sandbox, log);
     const what = { stack: container.stack, name: container.name };
@@ -405,8 +391,7 @@ async function startBriefly(
     return { ...what, ok: true, seconds, detail: `ready after ${readyAfter.toFixed(1)} s${note}`, log };
 }
 
-/** The HTTP address whose /-/ready the program serves: Thanos' --http-address, Alloy's --server.http.listen-addr. */
-function readinessAddress(program: Program, args: readonly string[]): string {
-    if (program === "thanos") return flagValue(args, "http-address") ?? "0.0.0.0:10902";
-    return flagValue(args, "server.http.listen-addr") ?? "127.0.0.1:12345";
+/** The HTTP address whose /-/ready and /-/healthy Thanos serves (its --http-address). */
+function readinessAddress(args: readonly string[]): string {
+    return flagValue(args, "http-address") ?? "0.0.0.0:10902";
 }
