@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Builds the real programs the e2e suite runs, from the Go module proxy only, at the pins in
 # toolchain/versions.env: the Pulumi CLI, the kubernetes resource provider, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubectl, etcd and kwok.
+# kube-controller-manager, kube-scheduler, kubectl, etcd and kwok; and, when named, the
+# component whose rendered configuration npm run verify-components checks, thanos, and the S3
+# server on loopback it gives Thanos (gofakes3).
 #
 # Everything lands outside the clone, in $LGTM_TOOLCHAIN_CACHE (default ~/.cache/lgtm-stack/toolchain),
 # under a directory keyed on versions.env (pins and TOOLCHAIN_RECIPE), so a warm machine reuses it and a
 # changed pin rebuilds. Prints the bin directory on its last line.
 #
-# usage: toolchain/build.sh [--print-dir] [PART...]   (parts: pulumi kubernetes-provider control-plane etcd kwok)
+# usage: toolchain/build.sh [--print-dir] [PART...]
+#   parts: pulumi kubernetes-provider control-plane etcd kwok (the default: what npm run e2e needs),
+#          thanos s3-server (built only when named: npm run verify-components names them)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -38,6 +42,21 @@ new_module() {
   rm -rf "$1"
   mkdir -p "$1"
   (cd "$1" && go mod init "$2" >/dev/null 2>&1 && go mod edit -go=1.25.0)
+}
+
+# repeat_replaces GOMOD: a replace directive applies only in the main module, so a wrapper repeats
+# each of upstream's module replacements (path replacements are handled by each part).
+repeat_replaces() {
+  local old new
+  go mod edit -json "$1" | jq -r '.Replace // [] | .[] | select(.New.Version != null) | "\(.Old.Path)\(if .Old.Version then "@" + .Old.Version else "" end) \(.New.Path)@\(.New.Version)"' |
+    while read -r old new; do
+      go mod edit -replace "$old=$new"
+    done
+}
+
+# module_file MODULE@VERSION FIELD: a field (Dir, GoMod) of go mod download's answer.
+module_file() {
+  go mod download -json "$1" | jq -r ".$2"
 }
 
 timed() {
@@ -154,6 +173,31 @@ build_kwok() {
   )
 }
 
+build_thanos() {
+  local m="$out/src/thanos"
+  new_module "$m" lgtm.local/toolchain/thanos
+  (
+    cd "$m"
+    repeat_replaces "$(module_file "github.com/thanos-io/thanos@$THANOS_VERSION" GoMod)"
+    go get -tool "github.com/thanos-io/thanos/cmd/thanos@$THANOS_VERSION"
+    # As upstream's .promu.yml: tags netgo and slicelabels, the version without its v.
+    go build -trimpath -tags netgo,slicelabels \
+      -ldflags "-s -w -X github.com/prometheus/common/version.Version=${THANOS_VERSION#v}" \
+      -o "$bin/thanos" github.com/thanos-io/thanos/cmd/thanos
+  )
+  echo "$THANOS_VERSION" >"$bin/.version-thanos"
+}
+
+build_s3_server() {
+  local m="$out/src/s3-server"
+  new_module "$m" lgtm.local/toolchain/s3-server
+  (
+    cd "$m"
+    go get -tool "github.com/johannesboyne/gofakes3/cmd/gofakes3@$GOFAKES3_VERSION"
+    go build -trimpath -ldflags "-s -w" -o "$bin/gofakes3" github.com/johannesboyne/gofakes3/cmd/gofakes3
+  )
+}
+
 parts=("$@")
 [ ${#parts[@]} -eq 0 ] && parts=(pulumi kubernetes-provider control-plane etcd kwok)
 total_started=$(date +%s)
@@ -164,8 +208,10 @@ for part in "${parts[@]}"; do
   control-plane) timed control-plane build_control_plane ;;
   etcd) timed etcd build_etcd ;;
   kwok) timed kwok build_kwok ;;
+  thanos) timed thanos build_thanos ;;
+  s3-server) timed s3-server build_s3_server ;;
   *)
-    echo "toolchain/build.sh: unknown part '$part' (accepted: pulumi kubernetes-provider control-plane etcd kwok)" >&2
+    echo "toolchain/build.sh: unknown part '$part' (accepted: pulumi kubernetes-provider control-plane etcd kwok thanos s3-server)" >&2
     exit 2
     ;;
   esac
