@@ -18,6 +18,10 @@ import { Persistence } from "../components/resources";
 import { Tempo } from "../components/tempo";
 import { TempoDistributed } from "../components/tempoDistributed";
 import { Thanos } from "../components/thanos";
+import { BlackboxProbes } from "../components/probes";
+import { Pushgateway } from "../components/pushgateway";
+import { StaticScrapeTargets } from "../components/scrapeTargets";
+import { deployCollectionExtras } from "./collection";
 import type { PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
 import { PlatformConfig } from "./schema";
@@ -45,6 +49,8 @@ export interface PlatformOutputs {
     readonly prometheusRemoteWriteUrl: pulumi.Output<string>;
     /** Where the data lives: the store's type, endpoint and the buckets (which must exist when the store is external). */
     readonly objectStorage: pulumi.Output<ObjectStorageSummary>;
+    /** Where batch jobs push metrics; only with `pushgateway.enabled`. */
+    readonly pushgatewayUrl?: pulumi.Output<string>;
     readonly components: {
         readonly objectStorage: Minio | ExternalObjectStore;
         readonly crds: PrometheusCrds;
@@ -61,6 +67,10 @@ export interface PlatformOutputs {
         readonly demo?: Demo;
         /** Undefined when `network.policies` is off. */
         readonly network?: PlatformNetworkPolicies;
+        /** Static scrape targets, probes and the Pushgateway, each only when config declares it (stacks/collection.ts). */
+        readonly scrapeTargets?: StaticScrapeTargets;
+        readonly probes?: BlackboxProbes;
+        readonly pushgateway?: Pushgateway;
     };
 }
 
@@ -324,6 +334,18 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         stateful,
     );
 
+    // Collection beyond the platform's own parts, beside Prometheus: static targets, probes, the Pushgateway (each only when declared).
+    const collection = deployCollectionExtras(config, {
+        metricsNamespace: metrics.namespace,
+        crds: crds.release,
+        chartSource,
+        sizing: sizing.collection,
+        pushgatewayPersistence: volume(config.pushgateway.volumeSize),
+        inCluster,
+        stateful,
+    });
+    const { network: collectionNetwork, ...collected } = collection;
+
     // Last: the policies need every release's namespace and pod labels. They exist only after the
     // releases, so a first install's hook Jobs run before any policy; later upgrades are allowed theirs.
     const network = config.network.policies
@@ -354,13 +376,14 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                       apiServerCidrs: config.network.apiServerCidrs,
                       ingressNamespaceSelector: config.network.ingressNamespaceSelector,
                       alertNotifications: alerting.secret !== undefined,
+                      optional: collectionNetwork,
                   },
               },
               inCluster,
           )
         : undefined;
 
-    const deployed = { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, ...(demo ? { demo } : {}), ...(network ? { network } : {}) };
+    const deployed = { objectStorage, crds, metrics, thanos, logs, traces, grafana, dashboards, collect, ...(demo ? { demo } : {}), ...(network ? { network } : {}), ...collected };
     // The platform's own alert rules (alerts/rules/*.yaml, tested with promtool), one PrometheusRule per
     // file: the files of the components deployed here, so no rule watches a part this stack lacks.
     const alerts = new PlatformAlerts(
@@ -392,6 +415,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                 forcePathStyle: objectStorage.forcePathStyle,
                 buckets: { lokiChunks, lokiRuler, tempo, thanos },
             })),
+        ...(collected.pushgateway ? { pushgatewayUrl: collected.pushgateway.url } : {}),
         components: { ...deployed, alerts },
     };
 }

@@ -28,6 +28,8 @@ export interface PlatformSizing {
     readonly nodeSpread: NodeSpread;
     /** The demo workloads; only a profile that sizes them may enable them (`demo.enabled`). */
     readonly demo?: DemoSizing;
+    /** Parts deployed only when config asks for them: the blackbox exporter (`probes`) and the Pushgateway. */
+    readonly collection: { readonly blackboxExporter: ComputeResources; readonly pushgateway: ComputeResources };
 }
 
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
@@ -44,6 +46,8 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
     const external = { tls: true, forcePathStyle: false };
     // Every chart from its upstream repository unless the stack names a mirror or directory (air-gapped clusters).
     const charts = {};
+    // Nothing is collected beyond the platform's own parts until the stack declares it; the Pushgateway's volume is used in prod only (persistentState).
+    const collection = { scrapeTargets: [], probes: [], pushgateway: { enabled: false, clientNamespaces: [], volumeSize: "2Gi" } };
     if (profile === "dev") {
         return {
             clusterName: "lgtm",
@@ -60,6 +64,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             // Off: a laptop cluster's CNI may not enforce NetworkPolicies at all (minikube's default bridge does not).
             network: { policies: false, ...unnarrowed },
             charts,
+            ...collection,
         };
     }
     return {
@@ -78,6 +83,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         demo: { enabled: false },
         network: { policies: true, ...unnarrowed },
         charts,
+        ...collection,
     };
 }
 
@@ -138,6 +144,8 @@ const devSizing: PlatformSizing = {
     // A laptop cluster of one node: several replicas share it rather than wait for a second one.
     nodeSpread: "preferred",
     demo: { logGenerator: size("5m", "16Mi", "50m", "32Mi"), hotrod: size("20m", "48Mi", "200m", "128Mi"), loadGenerator: size("5m", "16Mi", "50m", "32Mi") },
+    // Only when declared (not in the budget above).
+    collection: { blackboxExporter: size("10m", "32Mi", "100m", "64Mi"), pushgateway: size("10m", "32Mi", "100m", "64Mi") },
 };
 
 /** A sizing without the replica counts of Loki's and Tempo's parts, which prod derives from the declared rates. */
@@ -207,6 +215,7 @@ const prodBase: SizingBeforeRates = {
     alloy: { alloy: size("100m", "256Mi", "1", "1Gi"), configReloader: size("10m", "32Mi", "100m", "64Mi") },
     persistentState: true,
     nodeSpread: "required",
+    collection: { blackboxExporter: size("50m", "64Mi", "500m", "256Mi"), pushgateway: size("50m", "64Mi", "500m", "256Mi") },
 };
 
 function uniform(r: ComputeResources): Record<LokiDistributedTarget, ComputeResources> {
