@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
 import { buildBlackboxValues } from "../components/probes";
 import { buildPushgatewayValues } from "../components/pushgateway";
 import { buildScrapeConfig } from "../components/scrapeTargets";
@@ -6,6 +9,7 @@ import { targetFlows } from "../stacks/collection";
 import { ConfigError, parsePlatformConfig, RawConfig } from "../stacks/config";
 import { parseHost, parseHostPort, parseHttpUrl } from "../stacks/grammar";
 import { evaluatePlatform, Evaluation, RegisteredResource, valueOf } from "../tools/render/evaluate";
+import { projectDir } from "./support/charts";
 
 const prodIngress = { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" };
 /** prod with MinIO (no credentials to set): NetworkPolicies on. */
@@ -119,6 +123,26 @@ describe("collection: config", () => {
         rejects({ pushgateway: JSON.stringify({ clientNamespaces: ["batch"] }) }, "pushgateway.enabled = false: expected true when pushgateway.clientNamespaces");
         rejects({ pushgateway: JSON.stringify({ enabled: true, clientNamespaces: ["monitoring"] }) }, "pushgateway.clientNamespaces = [\"monitoring\"]: expected namespaces of the jobs that push, not the platform's");
         rejects({ pushgateway: JSON.stringify({ enabled: true, clientNamespaces: ["kube-system"] }) }, "pushgateway.clientNamespaces.0");
+    });
+});
+
+describe("collection: the examples", () => {
+    /** Raw config of a YAML map of `lgtm:` keys, as Pulumi hands structured values over (JSON). */
+    const rawOf = (doc: Record<string, unknown>): RawConfig => Object.fromEntries(Object.entries(doc).map(([k, v]) => [k.replace(/^lgtm:/, ""), JSON.stringify(v)]));
+    it("docs/configuration.md: each example of Collecting beyond the platform is valid in prod, NetworkPolicies on", () => {
+        const text = fs.readFileSync(path.join(projectDir, "docs", "configuration.md"), "utf8");
+        const section = text.slice(text.indexOf("## Collecting beyond the platform"), text.indexOf("## Object storage"));
+        const examples = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]) as Record<string, unknown>);
+        assert.deepEqual(examples.map((e) => Object.keys(e)), [["lgtm:scrapeTargets"], ["lgtm:probes"], ["lgtm:pushgateway"]]);
+        const c = parsePlatformConfig({ ...prod, ...rawOf(Object.assign({}, ...examples)) });
+        assert.deepEqual([c.scrapeTargets.length, c.probes.length, c.pushgateway.enabled], [2, 2, true]);
+    });
+    it("Pulumi.prod.yaml: the commented example, uncommented, is valid", () => {
+        const text = fs.readFileSync(path.join(projectDir, "Pulumi.prod.yaml"), "utf8");
+        const block = text.slice(text.indexOf("  # lgtm:scrapeTargets:")).split("\n").filter((l) => l.startsWith("  # ")).map((l) => l.slice(4)).join("\n");
+        const doc = parse(block) as Record<string, unknown>;
+        assert.deepEqual(Object.keys(doc), ["lgtm:scrapeTargets", "lgtm:probes", "lgtm:pushgateway"]);
+        assert.doesNotThrow(() => parsePlatformConfig({ ...prod, ...rawOf(doc) }));
     });
 });
 
