@@ -146,6 +146,7 @@ describe("render + verify against the pinned charts", function () {
         const pushgateway = rendered.find((r) => r.release.releaseName === "pushgateway")!.objects;
         assert.deepEqual(pushgateway.filter((o) => o.kind === "ServiceMonitor").map((o: any) => [o.metadata.namespace, o.spec.endpoints.map((e: any) => e.honorLabels)]), [["monitoring", [true]]]);
         assert.ok(pushgateway.some((o) => o.kind === "PersistentVolumeClaim"), "prod keeps pushed groups on a volume");
+        assert.match(report, /PVC +Pushgateway pushed groups: release pushgateway: Deployment monitoring\/pushgateway: container "pushgateway" \/data on PersistentVolumeClaim "pushgateway"/);
     });
 
     // The sizing table's totals (docs/prod.md) are measured, not computed: the default row against the prod render above,
