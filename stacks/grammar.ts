@@ -211,6 +211,8 @@ const hostnameOnly = new RegExp(`^${hostnamePattern}$`);
 
 /** A host as Prometheus and the blackbox exporter dial it (the ICMP prober takes nothing else): an IP address or a DNS name; undefined for anything else. */
 export function parseHost(host: string): Endpoint | undefined {
+    // An IPv6 zone (fe80::1%eth0) names an interface of one node: no CIDR can hold it.
+    if (host.includes("%")) return undefined;
     const ip = parseIp(host);
     if (ip) return { host, family: ip.family };
     // Digits and dots only would be taken for an (invalid) IPv4 address, never looked up as a name.

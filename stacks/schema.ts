@@ -331,7 +331,7 @@ export const scrapeJobSchema = z.strictObject({
 
 /** What a probe's targets must look like for its module, and where each connects (for the NetworkPolicies). */
 export const probeTargets: Record<ProbeModule, { readonly endpoint: (target: string) => Endpoint | undefined; readonly accepted: string }> = {
-    http: { endpoint: parseHttpUrl, accepted: "an http:// or https:// URL such as https://www.example.com/health (host in lower case, no user name or password)" },
+    http: { endpoint: parseHttpUrl, accepted: "an http:// or https:// URL such as https://www.example.com/health (host in lower case and written as it is dialled, no user name or password)" },
     tcp: { endpoint: parseHostPort, accepted: "host:port, the host a DNS name or an IP address ([2001:db8::1]:443 for IPv6), the port 1 to 65535" },
     icmp: { endpoint: parseHost, accepted: "a host: a DNS name or an IP address, without a port" },
 };

@@ -33,7 +33,7 @@ describe("collection: target grammar", () => {
         assert.deepEqual(parseHostPort("10.0.0.5:9100"), { host: "10.0.0.5", family: 4, port: 9100 });
         assert.deepEqual(parseHostPort("[2001:db8::1]:443"), { host: "2001:db8::1", family: 6, port: 443 });
         assert.deepEqual(parseHostPort("node-a.lab.example.com:65535"), { host: "node-a.lab.example.com", port: 65535 });
-        for (const bad of ["10.0.0.5", "10.0.0.5:0", "10.0.0.5:65536", "10.0.0.256:80", "2001:db8::1:443", "[node-a]:80", "Node-A:80", "a_b:80", "http://x:80", ":80", "x:80/metrics"]) {
+        for (const bad of ["10.0.0.5", "10.0.0.5:0", "10.0.0.5:65536", "10.0.0.256:80", "2001:db8::1:443", "[node-a]:80", "Node-A:80", "a_b:80", "http://x:80", ":80", "x:80/metrics", "[fe80::1%eth0]:9100"]) {
             assert.equal(parseHostPort(bad), undefined, bad);
         }
     });
@@ -43,7 +43,7 @@ describe("collection: target grammar", () => {
         assert.deepEqual(parseHttpUrl("https://www.example.com/health"), { host: "www.example.com", port: 443 });
         assert.deepEqual(parseHttpUrl("http://[2001:db8::1]:8080/x?y=1"), { host: "2001:db8::1", family: 6, port: 8080 });
         assert.deepEqual(parseHttpUrl("http://example.com:80/"), { host: "example.com", port: 80 });
-        for (const bad of ["ftp://example.com/", "https://user:pw@example.com/", "http://Example.com/", "http://10.1/", "www.example.com", "https://example.com:99999/"]) {
+        for (const bad of ["ftp://example.com/", "https://user:pw@example.com/", "http://Example.com/", "http://10.1/", "http://[2001:0db8::1]/", "www.example.com", "https://example.com:99999/"]) {
             assert.equal(parseHttpUrl(bad), undefined, bad);
         }
     });
