@@ -14,3 +14,5 @@ export const otlpHttpEndpoint = platform.otlpHttpEndpoint;
 export const lokiPushUrl = platform.lokiPushUrl;
 export const prometheusRemoteWriteUrl = platform.prometheusRemoteWriteUrl;
 export const objectStorage = platform.objectStorage;
+// Only with lgtm:pushgateway.enabled (undefined otherwise: no output).
+export const pushgatewayUrl = platform.pushgatewayUrl;

@@ -28,6 +28,9 @@ export const charts = {
     tempoDistributed: { name: "tempo-distributed", version: "2.26.2", repository: grafanaCommunity },
     grafana: { name: "grafana", version: "12.11.1", repository: grafanaCommunity },
     alloy: { name: "alloy", version: "1.11.1", repository: "https://grafana.github.io/helm-charts" },
+    // Deployed only when the stack asks for them (lgtm:probes, lgtm:pushgateway).
+    blackboxExporter: { name: "prometheus-blackbox-exporter", version: "11.17.2", repository: prometheusCommunity },
+    pushgateway: { name: "prometheus-pushgateway", version: "3.8.0", repository: prometheusCommunity },
 } as const satisfies Record<string, ChartRef>;
 
 /**

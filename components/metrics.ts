@@ -51,6 +51,13 @@ export function metricsPodSelectors(releaseName: string) {
 }
 export type MetricsPodSelectors = ReturnType<typeof metricsPodSelectors>;
 
+/**
+ * Labels Prometheus adds to every series it ships (its external labels): the cluster, and the
+ * replica Thanos deduplicates HA pairs on. A target's own label of either name would be overwritten
+ * or break deduplication.
+ */
+export const prometheusExternalLabels = { cluster: "cluster", replica: "prometheus_replica" } as const;
+
 /** Resources of every workload of kube-prometheus-stack. */
 export interface MetricsSizing {
     readonly prometheus: ComputeResources;
@@ -214,9 +221,9 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
             prometheusSpec: {
                 ...prometheusAvailability.spec,
                 replicas: v.prometheusReplicas,
-                externalLabels: { cluster: v.clusterName },
+                externalLabels: { [prometheusExternalLabels.cluster]: v.clusterName },
                 // Thanos deduplicates HA pairs on this label (the operator's default name, stated explicitly).
-                replicaExternalLabelName: "prometheus_replica",
+                replicaExternalLabelName: prometheusExternalLabels.replica,
                 retention: v.retention,
                 retentionSize: v.retentionSize,
                 scrapeInterval: v.scrapeInterval,

@@ -235,6 +235,11 @@ export interface PlatformNetworkInput<N = string> {
     readonly ingressNamespaceSelector?: Labels;
     /** Whether Alertmanager sends notifications (it then needs the internet). */
     readonly alertNotifications: boolean;
+    /**
+     * Parts deployed only when config asks for them (stacks/collection.ts: the blackbox exporter, the
+     * Pushgateway, Prometheus' static targets), with their flows; they may name the workloads above.
+     */
+    readonly optional?: { readonly workloads: readonly Workload<N>[]; readonly flows: readonly Flow[] };
 }
 
 /**
@@ -403,7 +408,7 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
     if (g.replicas > 1) flow("grafana", "grafana", [...tcp(grafanaGossipPort), ...udp(grafanaGossipPort)], "alerting HA gossip between replicas");
     if (g.database) flow("grafana", { kind: "addresses", name: "Grafana database", cidrs: g.database.cidrs }, tcp(g.database.port), "Grafana's external database");
 
-    return { namespaces: p.namespaces, workloads, flows };
+    return { namespaces: p.namespaces, workloads: [...workloads, ...(p.optional?.workloads ?? [])], flows: [...flows, ...(p.optional?.flows ?? [])] };
 }
 
 // ---------------------------------------------------------------------------------------------

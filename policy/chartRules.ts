@@ -269,6 +269,18 @@ export const chartRules: Readonly<Record<string, ChartRules>> = {
         replicas: [],
         resources: [sized("Alloy", ["alloy"]), sized("Alloy config reloader", ["configReloader"], enabled(["configReloader", "enabled"], true))],
     },
+    // Deployed only when a stack declares probes (lgtm:probes): stateless, one exporter (a restart pauses probes, BlackboxExporterDown says so).
+    "prometheus-blackbox-exporter": {
+        persistence: [],
+        replicas: [],
+        resources: [sized("blackbox exporter", []), sized("blackbox exporter config reloader", ["configReloader"], enabled(["configReloader", "enabled"], false))],
+    },
+    // Deployed only with lgtm:pushgateway.enabled: one instance by design (pushes spread over several would each hold a part).
+    "prometheus-pushgateway": {
+        persistence: [{ kind: "true", label: "Pushgateway pushed groups", path: ["persistentVolume", "enabled"] }],
+        replicas: [],
+        resources: [sized("Pushgateway", [])],
+    },
 };
 
 const resourceFields = [

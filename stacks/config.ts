@@ -4,16 +4,17 @@ import { charts, localChartPath } from "../components/charts";
 import { awsS3EndpointRegion } from "../components/externalObjectStore";
 import { grafanaDatabaseSslModes, grafanaOwnSecretNames, grafanaReleaseName } from "../components/grafana";
 import type { ObjectStoreCredentials } from "../components/objectStore";
-import { durationSeconds, namespaceName, quantityBytes, sizeBytes, templateDelimiters } from "./grammar";
+import { collectionReleaseNames } from "./collection";
+import { durationSeconds, Endpoint, namespaceName, parseHostPort, quantityBytes, sizeBytes, templateDelimiters } from "./grammar";
 import { profileDefaults, profileSizing } from "./profiles";
-import { PlatformConfig, platformSchema } from "./schema";
+import { PlatformConfig, platformSchema, probeTargets } from "./schema";
 
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
 const scalarKeys = ["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
-const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts", "fleet"] as const;
+const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts", "fleet", "pushgateway"] as const;
 /** List keys: a whole list that replaces the profile's default. */
-const listKeys = ["zones"] as const;
+const listKeys = ["zones", "scrapeTargets", "probes"] as const;
 /**
  * The object store's credentials: the external store's (required), or MinIO's root user and
  * password (optional: both set, or both generated).
@@ -444,6 +445,74 @@ function crossFieldProblems(c: PlatformConfig): string[] {
         problems.push(`demo.enabled = true: expected false in the ${c.profile} profile (the demo workloads run only with profile dev)`);
     }
     problems.push(...tempoProblems(c));
+    problems.push(...collectionProblems(c));
+    return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collection beyond the platform's own parts: scrapeTargets, probes, pushgateway
+// ---------------------------------------------------------------------------------------------
+
+/** Where a job's targets connect (host, family, port), for the rules that depend on names or addresses. */
+function jobEndpoints(targets: readonly string[], parse: (target: string) => Endpoint | undefined): Endpoint[] {
+    return targets.flatMap((t) => parse(t) ?? []);
+}
+
+/**
+ * Scrape and probe jobs as a whole: one job label per job, each target once, TLS only where it is
+ * spoken, credentials never in clear text in prod, and, with NetworkPolicies, addresses for every
+ * target named by DNS name (Prometheus or the exporter may reach only what is listed). The
+ * Pushgateway's client namespaces are applications', and only used when it runs.
+ */
+function collectionProblems(c: PlatformConfig): string[] {
+    const problems: string[] = [];
+    const jobs = [
+        ...c.scrapeTargets.map((j, i) => ({ key: `scrapeTargets.${i}`, name: j.name, targets: j.targets, cidrs: j.cidrs, endpoints: jobEndpoints(j.targets, parseHostPort) })),
+        ...c.probes.map((p, i) => ({ key: `probes.${i}`, name: p.name, targets: p.targets, cidrs: p.cidrs, endpoints: jobEndpoints(p.targets, probeTargets[p.module].endpoint) })),
+    ];
+    const firstKey = new Map<string, string>();
+    for (const job of jobs) {
+        const earlier = firstKey.get(job.name);
+        const taken = Object.values(collectionReleaseNames).find((n) => n === job.name);
+        if (taken !== undefined) {
+            problems.push(`${job.key}.name = ${job.name}: expected another name (${taken} is the job of the platform's own ${taken}, whose alerts watch that job)`);
+        }
+        if (earlier !== undefined) {
+            problems.push(`${job.key}.name = ${job.name}: expected a name no other scrape target or probe has (${earlier} is also ${job.name}; the name is the job label of their series, which would mix)`);
+        } else firstKey.set(job.name, job.key);
+        const repeated = [...new Set(job.targets.filter((t, i) => job.targets.indexOf(t) !== i))];
+        if (repeated.length > 0) problems.push(`${job.key}.targets = ${JSON.stringify(job.targets)}: expected each target once (${repeated.join(", ")} listed more than once)`);
+        const named = job.endpoints.filter((e) => e.family === undefined).map((e) => e.host);
+        if (c.network.policies && named.length > 0 && job.cidrs === undefined) {
+            problems.push(
+                `${job.key}.cidrs = (missing): expected the CIDRs where ${[...new Set(named)].join(", ")} may resolve, since network.policies is on ` +
+                    `(the NetworkPolicies let ${job.key.startsWith("probes") ? "the blackbox exporter" : "Prometheus"} reach only listed addresses; IP targets need none), such as ["10.20.0.0/24"]`,
+            );
+        }
+        if (job.cidrs !== undefined && named.length === 0) {
+            problems.push(`${job.key}.cidrs = ${JSON.stringify(job.cidrs)}: expected no cidrs when every target is an IP address (each is allowed on its own); remove cidrs`);
+        }
+    }
+    c.scrapeTargets.forEach((j, i) => {
+        if (j.tls !== undefined && j.scheme !== "https") {
+            problems.push(`scrapeTargets.${i}.tls = ${JSON.stringify(j.tls)}: expected scheme: https with tls (the job scrapes over plain ${j.scheme}); set scheme: https, or remove tls`);
+        }
+        if (j.basicAuth !== undefined && j.scheme !== "https" && c.profile === "prod") {
+            problems.push(`scrapeTargets.${i}.scheme = ${j.scheme}: expected https with basicAuth in the prod profile (the password would cross the network in clear text)`);
+        }
+    });
+    const { pushgateway } = c;
+    if (!pushgateway.enabled && (pushgateway.clientNamespaces.length > 0 || pushgateway.clientNamespaceSelector !== undefined)) {
+        problems.push(`pushgateway.enabled = false: expected true when pushgateway.clientNamespaces or clientNamespaceSelector is set (there is no Pushgateway to reach); set enabled: true, or remove them`);
+    }
+    const platformNamespaces = new Set(Object.entries(c.namespaces).filter(([key]) => key !== "demo").map(([, name]) => name));
+    const own = pushgateway.clientNamespaces.filter((ns) => platformNamespaces.has(ns));
+    if (own.length > 0) {
+        problems.push(
+            `pushgateway.clientNamespaces = ${JSON.stringify(pushgateway.clientNamespaces)}: expected namespaces of the jobs that push, not the platform's (${own.join(", ")}: ` +
+                `its default deny keeps its pods from opening connections a policy does not list)`,
+        );
+    }
     return problems;
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseIp } from "./cidr";
 
 /**
  * The grammar of each place a config string lands: a chart value that `tpl` evaluates, a line of a
@@ -139,6 +140,13 @@ export const promDuration = grammar([
     [inRange, rangeMessage],
 ]);
 
+/** How often Prometheus scrapes or probes a job: a Prometheus duration of at least a second (0 would be refused). */
+export const promInterval = grammar([
+    [matches(promDurationPattern), "an interval such as 30s, 1m or 1m30s (units y, w, d, h, m, s, ms, largest first, each at most once)"],
+    [inRange, rangeMessage],
+    [(v) => durationNanos(v) >= unitNanos.s, "an interval of at least 1s, such as 30s or 1m"],
+]);
+
 /** Go's `time.ParseDuration` in whole numbers, which Tempo's config fields take: units h m s ms us ns, or 0. */
 export const goDuration = grammar([
     [matches(/^(0|(\d+(ns|us|ms|s|m|h))+)$/), "a duration in hours, minutes or seconds such as 336h or 90m (Tempo takes no days)"],
@@ -171,3 +179,86 @@ export const volumeQuantity = grammar([
     [matches(quantityPattern), "a Kubernetes quantity such as 10Gi or 500Mi"],
     [(v) => quantityBytes(v) > 0, "a size of more than 0, such as 10Gi (a volume cannot be empty)"],
 ]);
+
+// ---------------------------------------------------------------------------------------------
+// Collection: static scrape targets, blackbox probes (stacks/collection.ts)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A scrape or probe job's name: it is the `job` label of every series it collects and names the
+ * ScrapeConfig or Probe that carries it, so it follows the stricter of the two, a DNS label.
+ */
+export const jobName = grammar([[matches(new RegExp(`^${dnsLabelPattern}$`)), "a job name: lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit (it is the job label and names the ScrapeConfig or Probe)"]]);
+
+/** A Prometheus label name as PromQL takes it without quoting; `__` starts the names Prometheus keeps for itself. */
+export const promLabelName = grammar([
+    [matches(/^[a-zA-Z_][a-zA-Z0-9_]*$/), "a Prometheus label name: letters, digits and '_', not starting with a digit"],
+    [(v) => !v.startsWith("__"), "a label name not starting with __ (Prometheus reserves those for itself)"],
+]);
+/** A label value: Prometheus drops a label whose value is empty, and a control character would break the ScrapeConfig's YAML and every query that names it. */
+export const promLabelValue = grammar([[(v) => v !== "" && !/\p{Cc}/u.test(v), "a label value: not empty, no control characters"]]);
+
+/** A network endpoint of a target: a host name or an IP address, and for a scrape target a port. */
+export interface Endpoint {
+    /** Host name, or IP address (IPv6 without brackets). */
+    readonly host: string;
+    /** IP family when `host` is an address; undefined for a host name. */
+    readonly family?: 4 | 6;
+    readonly port?: number;
+}
+
+const hostnameOnly = new RegExp(`^${hostnamePattern}$`);
+
+/** A host as Prometheus and the blackbox exporter dial it (the ICMP prober takes nothing else): an IP address or a DNS name; undefined for anything else. */
+export function parseHost(host: string): Endpoint | undefined {
+    // An IPv6 zone (fe80::1%eth0) names an interface of one node: no CIDR can hold it.
+    if (host.includes("%")) return undefined;
+    const ip = parseIp(host);
+    if (ip) return { host, family: ip.family };
+    // Digits and dots only would be taken for an (invalid) IPv4 address, never looked up as a name.
+    if (/^[\d.]+$/.test(host)) return undefined;
+    return hostnameOnly.test(host) ? { host } : undefined;
+}
+
+/**
+ * `host:port` (`[v6]:port` for IPv6), as a Prometheus static target and the blackbox exporter's TCP
+ * prober take it; undefined when it is not one.
+ */
+export function parseHostPort(target: string): Endpoint | undefined {
+    const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(target);
+    if (!m) return undefined;
+    const port = Number(m[3]);
+    if (port < 1 || port > 65535) return undefined;
+    const host = m[1] !== undefined ? parseHost(m[1]) : parseHost(m[2]);
+    // Brackets are for IPv6 addresses only.
+    if (!host || (m[1] !== undefined) !== (host.family === 6)) return undefined;
+    return { ...host, port };
+}
+
+/**
+ * The host and port an `http://` or `https://` URL connects to (80 or 443 unless it names one);
+ * undefined for anything else, for a URL carrying a user name or password (the Probe and Pulumi's
+ * state would hold them in clear text), and for one whose host is not written as it is dialled
+ * (upper case, `10.1` for 10.0.0.1): the URL reaches the blackbox exporter as written.
+ */
+export function parseHttpUrl(text: string): (Endpoint & { readonly port: number }) | undefined {
+    let url: URL;
+    try {
+        url = new URL(text);
+    } catch {
+        return undefined;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+    if (url.username !== "" || url.password !== "") return undefined;
+    const written = /^https?:\/\/([^/?#]*?)(:\d+)?(?=[/?#]|$)/.exec(text)?.[1];
+    if (written !== url.hostname) return undefined;
+    const host = parseHost(url.hostname.replace(/^\[(.*)\]$/, "$1"));
+    if (!host) return undefined;
+    return { ...host, port: url.port !== "" ? Number(url.port) : url.protocol === "https:" ? 443 : 80 };
+}
+
+/** A key of a Secret's data, as Kubernetes takes it. */
+export const secretKeyName = grammar([[matches(/^[-._a-zA-Z0-9]{1,253}$/), "a key of the Secret's data: letters, digits, '-', '_' or '.', such as password or ca.crt"]]);
+
+/** The HTTP path Prometheus scrapes: absolute, and without a query or fragment (Prometheus would escape them into the path). */
+export const httpPath = grammar([[matches(/^\/[^\s?#]*$/), "an absolute HTTP path such as /metrics, without spaces, query or fragment"]]);

@@ -21,6 +21,10 @@ import { Persistence } from "../components/resources";
 import { Tempo } from "../components/tempo";
 import { TempoDistributed } from "../components/tempoDistributed";
 import { Thanos } from "../components/thanos";
+import { BlackboxProbes } from "../components/probes";
+import { Pushgateway } from "../components/pushgateway";
+import { StaticScrapeTargets } from "../components/scrapeTargets";
+import { deployCollectionExtras } from "./collection";
 import type { PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
 import { PlatformConfig } from "./schema";
@@ -50,6 +54,8 @@ export interface PlatformOutputs {
     readonly fleet?: pulumi.Output<FleetAccess>;
     /** Where the data lives: the store's type, endpoint and the buckets (which must exist when the store is external). */
     readonly objectStorage: pulumi.Output<ObjectStorageSummary>;
+    /** Where batch jobs push metrics; only with `pushgateway.enabled`. */
+    readonly pushgatewayUrl?: pulumi.Output<string>;
     readonly components: {
         readonly objectStorage: Minio | ExternalObjectStore;
         readonly crds: PrometheusCrds;
@@ -68,6 +74,10 @@ export interface PlatformOutputs {
         readonly network?: PlatformNetworkPolicies;
         /** The fleet's ingest gateway; undefined without members. */
         readonly fleetIngest?: FleetIngest;
+        /** Static scrape targets, probes and the Pushgateway, each only when config declares it (stacks/collection.ts). */
+        readonly scrapeTargets?: StaticScrapeTargets;
+        readonly probes?: BlackboxProbes;
+        readonly pushgateway?: Pushgateway;
     };
 }
 
@@ -368,6 +378,17 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                   { ...inCluster, dependsOn: [thanos, logs, traces] },
               )
             : undefined;
+    // Collection beyond the platform's own parts, beside Prometheus: static targets, probes, the Pushgateway (each only when declared).
+    const collection = deployCollectionExtras(config, {
+        metricsNamespace: metrics.namespace,
+        crds: crds.release,
+        chartSource,
+        sizing: sizing.collection,
+        pushgatewayPersistence: volume(config.pushgateway.volumeSize),
+        inCluster,
+        stateful,
+    });
+    const { network: collectionNetwork, ...collected } = collection;
 
     // Last: the policies need every release's namespace and pod labels. They exist only after the
     // releases, so a first install's hook Jobs run before any policy; later upgrades are allowed theirs.
@@ -399,6 +420,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                       apiServerCidrs: config.network.apiServerCidrs,
                       ingressNamespaceSelector: config.network.ingressNamespaceSelector,
                       alertNotifications: alerting.secret !== undefined,
+                      optional: collectionNetwork,
                   },
               },
               inCluster,
@@ -418,6 +440,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         ...(demo ? { demo } : {}),
         ...(network ? { network } : {}),
         ...(fleetIngest ? { fleetIngest } : {}),
+        ...collected,
     };
     // The platform's own alert rules (alerts/rules/*.yaml, tested with promtool), one PrometheusRule per
     // file: the files of the components deployed here, so no rule watches a part this stack lacks.
@@ -451,6 +474,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                 forcePathStyle: objectStorage.forcePathStyle,
                 buckets: { lokiChunks, lokiRuler, tempo, thanos },
             })),
+        ...(collected.pushgateway ? { pushgatewayUrl: collected.pushgateway.url } : {}),
         components: { ...deployed, alerts },
     };
 }

@@ -32,6 +32,8 @@ export interface PlatformSizing {
     readonly nodeSpread: NodeSpread;
     /** The demo workloads; only a profile that sizes them may enable them (`demo.enabled`). */
     readonly demo?: DemoSizing;
+    /** Parts deployed only when config asks for them: the blackbox exporter (`probes`) and the Pushgateway. */
+    readonly collection: { readonly blackboxExporter: ComputeResources; readonly pushgateway: ComputeResources };
 }
 
 /** Resources of an edge's collectors: Prometheus in agent mode and its operator, kube-state-metrics, and per node node-exporter and Alloy. */
@@ -75,6 +77,8 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
     const charts = {};
     // No members until the stack lists them; the gateway and receivers exist only then.
     const ingress = {};
+    // Nothing is collected beyond the platform's own parts until the stack declares it; the Pushgateway's volume is used in prod only (persistentState).
+    const collection = { scrapeTargets: [], probes: [], pushgateway: { enabled: false, clientNamespaces: [], volumeSize: "2Gi" } };
     if (profile === "dev") {
         return {
             clusterName: "lgtm",
@@ -92,6 +96,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
             // Off: a laptop cluster's CNI may not enforce NetworkPolicies at all (minikube's default bridge does not).
             network: { policies: false, ...unnarrowed },
             charts,
+            ...collection,
         };
     }
     return {
@@ -112,6 +117,7 @@ export function profileDefaults(profile: ProfileName, namespace: string): Omit<P
         demo: { enabled: false },
         network: { policies: true, ...unnarrowed },
         charts,
+        ...collection,
     };
 }
 
@@ -176,6 +182,8 @@ const devSizing: PlatformSizing = {
     // A laptop cluster of one node: several replicas share it rather than wait for a second one.
     nodeSpread: "preferred",
     demo: { logGenerator: size("5m", "16Mi", "50m", "32Mi"), hotrod: size("20m", "48Mi", "200m", "128Mi"), loadGenerator: size("5m", "16Mi", "50m", "32Mi") },
+    // Only when declared (not in the budget above).
+    collection: { blackboxExporter: size("10m", "32Mi", "100m", "64Mi"), pushgateway: size("10m", "32Mi", "100m", "64Mi") },
 };
 
 /** A sizing without the replica counts of Loki's and Tempo's parts, which prod derives from the declared rates. */
@@ -249,6 +257,7 @@ const prodBase: SizingBeforeRates = {
     edge: edgeSizing,
     persistentState: true,
     nodeSpread: "required",
+    collection: { blackboxExporter: size("50m", "64Mi", "500m", "256Mi"), pushgateway: size("50m", "64Mi", "500m", "256Mi") },
 };
 
 function uniform(r: ComputeResources): Record<LokiDistributedTarget, ComputeResources> {

@@ -3,23 +3,35 @@ import { z } from "zod";
 import type { ChartSource } from "../components/charts";
 import { grafanaDatabaseSslModes, grafanaDatabaseTypes } from "../components/grafana";
 import { lokiModes } from "../components/loki";
+import { prometheusExternalLabels } from "../components/metrics";
+import { ProbeModule, probeModules } from "../components/probes";
 import { tempoModes } from "../components/traceStore";
 import { parseCidr } from "./cidr";
 import {
     bucketName,
     bytesSize,
     dnsLabel,
+    Endpoint,
     goDuration,
     hostname,
     hostPort,
+    httpPath,
+    jobName,
     labelKey,
     labelValue,
     lokiTenant,
     namespaceName,
     nonEmptyLabelValue,
     objectName,
+    parseHost,
+    parseHostPort,
+    parseHttpUrl,
     promDuration,
+    promInterval,
+    promLabelName,
+    promLabelValue,
     s3Region,
+    secretKeyName,
     templateDelimiters,
     untemplated,
     volumeQuantity,
@@ -320,6 +332,92 @@ export const fleetSchema = z
 const stackReference = z
     .string()
     .regex(/^([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)?$/, "a stack reference <organization>/<project>/<stack> such as organization/lgtm/prod (with a local backend: organization/lgtm/<stack>)");
+// ---------------------------------------------------------------------------------------------
+// Collection beyond the platform's own parts (stacks/collection.ts): static scrape targets,
+// blackbox probes and the Pushgateway
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Labels the platform sets on the series of every target: `job` and `instance` (Prometheus, from
+ * the job and the target), `namespace` (the operator, on probes), and Prometheus' external labels.
+ * A job's own label of one of these names would overwrite them or be overwritten.
+ */
+export const reservedTargetLabels: readonly string[] = ["job", "instance", "namespace", prometheusExternalLabels.cluster, prometheusExternalLabels.replica];
+
+/** A job's labels: Prometheus label names, none of those the platform sets, and values that say something. */
+const targetLabels = z.record(z.string(), z.string("a label value such as payments"), "a map of label names to values such as {team: payments}").superRefine((labels, ctx) => {
+    for (const [name, value] of Object.entries(labels)) {
+        const nameIssue = promLabelName.safeParse(name).error?.issues[0];
+        if (nameIssue) ctx.addIssue({ code: "custom", message: nameIssue.message, path: [name], params: { shown: JSON.stringify(name) } });
+        else if (reservedTargetLabels.includes(name)) {
+            ctx.addIssue({ code: "custom", message: `a label name other than ${reservedTargetLabels.join(", ")} (the platform sets those on every series)`, path: [name], params: { shown: JSON.stringify(name) } });
+        }
+        const valueIssue = promLabelValue.safeParse(value).error?.issues[0];
+        if (valueIssue) ctx.addIssue({ code: "custom", message: valueIssue.message, path: [name] });
+    }
+});
+
+/** Where the targets of a job named by DNS name may be reached, for the NetworkPolicies (names resolve to addresses nobody can list). */
+const targetCidrs = z.array(cidr, "a list of CIDRs such as [\"10.20.0.0/24\"]").min(1, "at least one CIDR, or leave cidrs out");
+
+/** A Secret of the user's in the metrics namespace, and its key. */
+const secretKeyRef = z.strictObject({ name: objectName, key: secretKeyName });
+
+export const scrapeJobSchema = z.strictObject({
+    name: jobName,
+    targets: z
+        .array(z.string("a target such as 10.0.0.5:9100").refine((t) => parseHostPort(t) !== undefined, "host:port, the host a DNS name or an IP address ([2001:db8::1]:9100 for IPv6), the port 1 to 65535"), "a list of targets such as [\"10.0.0.5:9100\"]")
+        .min(1, "at least one target such as 10.0.0.5:9100"),
+    labels: targetLabels.default({}),
+    /** Default: Prometheus' (`metrics.scrapeInterval`). */
+    interval: promInterval.optional(),
+    scheme: z.enum(["http", "https"], "one of http, https").default("http"),
+    path: httpPath.default("/metrics"),
+    tls: z
+        .strictObject({
+            /** The CA that signed the targets' certificates; default: the system's. */
+            caSecret: secretKeyRef.optional(),
+            insecureSkipVerify: z.boolean("true or false").optional(),
+            serverName: hostname.optional(),
+        })
+        .optional(),
+    basicAuth: z.strictObject({ secretName: objectName, usernameKey: secretKeyName, passwordKey: secretKeyName }).optional(),
+    cidrs: targetCidrs.optional(),
+});
+
+/** What a probe's targets must look like for its module, and where each connects (for the NetworkPolicies). */
+export const probeTargets: Record<ProbeModule, { readonly endpoint: (target: string) => Endpoint | undefined; readonly accepted: string }> = {
+    http: { endpoint: parseHttpUrl, accepted: "an http:// or https:// URL such as https://www.example.com/health (host in lower case and written as it is dialled, no user name or password)" },
+    tcp: { endpoint: parseHostPort, accepted: "host:port, the host a DNS name or an IP address ([2001:db8::1]:443 for IPv6), the port 1 to 65535" },
+    icmp: { endpoint: parseHost, accepted: "a host: a DNS name or an IP address, without a port" },
+};
+
+export const probeSchema = z
+    .strictObject({
+        name: jobName,
+        module: z.enum(probeModules, `one of ${probeModules.join(", ")}`),
+        targets: z.array(z.string("a target"), "a list of targets").min(1, "at least one target"),
+        labels: targetLabels.default({}),
+        /** Default: Prometheus' (`metrics.scrapeInterval`). */
+        interval: promInterval.optional(),
+        cidrs: targetCidrs.optional(),
+    })
+    .superRefine((p, ctx) => {
+        const { endpoint, accepted } = probeTargets[p.module];
+        p.targets.forEach((target, i) => {
+            if (endpoint(target) === undefined) ctx.addIssue({ code: "custom", message: `${accepted}, for module ${p.module}`, path: ["targets", i] });
+        });
+    });
+
+export const pushgatewaySchema = z.strictObject({
+    enabled: z.boolean("true or false"),
+    /** Namespaces whose pods may push; none: only Prometheus reaches it (to scrape). */
+    clientNamespaces: z.array(namespaceName, "a list of namespaces such as [batch-jobs]"),
+    /** Labels of further namespaces whose pods may push. */
+    clientNamespaceSelector: z.record(labelKey, labelValue, "a map of namespace labels such as {team: payments}").optional(),
+    /** Its volume (prod: it keeps what was pushed across restarts). */
+    volumeSize: volumeQuantity,
+});
 
 export const platformSchema = z.strictObject({
     profile: z.enum(["dev", "prod"], "one of dev, prod"),
@@ -344,6 +442,9 @@ export const platformSchema = z.strictObject({
     demo: demoSchema,
     network: networkSchema,
     charts: chartsSchema,
+    scrapeTargets: z.array(scrapeJobSchema, "a list of scrape jobs such as [{name: lab-servers, targets: [\"10.0.0.5:9100\"]}]"),
+    probes: z.array(probeSchema, "a list of probes such as [{name: website, module: http, targets: [\"https://www.example.com/\"]}]"),
+    pushgateway: pushgatewaySchema,
 });
 
 /** The validated configuration of one platform stack. */

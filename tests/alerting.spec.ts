@@ -317,6 +317,8 @@ describe("alerting: rule files", () => {
             "loki",
             "metrics",
             "minio",
+            "probes",
+            "pushgateway",
             "tempo-distributed",
             "tempo-monolithic",
             "tempo",

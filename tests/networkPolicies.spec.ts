@@ -18,6 +18,8 @@ import {
     tcp,
     udp,
 } from "../components/networkPolicies";
+import { blackboxPort } from "../components/probes";
+import { pushgatewayPort } from "../components/pushgateway";
 import { tempoPodSelectors } from "../components/tempo";
 import { tempoDistributedPodSelectors } from "../components/tempoDistributed";
 import { tempoInternalPorts, tempoPorts } from "../components/traceStore";
@@ -498,6 +500,25 @@ const expectedPods: Record<string, (p: RenderedPod) => boolean> = {
     ),
     alloy: (p) => p.name === "alloy",
     grafana: (p) => p.release === "grafana" && p.name === "grafana",
+    "blackbox-exporter": (p) => p.release === "blackbox-exporter" && p.name === "blackbox-exporter",
+    pushgateway: (p) => p.release === "pushgateway" && p.name === "pushgateway",
+};
+
+/**
+ * Every part deployed only on request (stacks/collection.ts): static targets by address (on a port
+ * no node rule opens) and by name, probes of each module, and a Pushgateway with client namespaces.
+ */
+const collecting: RawConfig = {
+    scrapeTargets: JSON.stringify([
+        { name: "lab-servers", targets: ["10.0.0.5:9182", "[2001:db8::7]:9182"], labels: { team: "payments" } },
+        { name: "appliances", targets: ["switch-1.lab.example.com:9116"], cidrs: ["10.30.0.0/24"] },
+    ]),
+    probes: JSON.stringify([
+        { name: "website", module: "http", targets: ["https://www.example.com/health"], cidrs: ["203.0.113.0/24"] },
+        { name: "database", module: "tcp", targets: ["10.0.0.9:5432"] },
+        { name: "gateway-ping", module: "icmp", targets: ["192.0.2.1"] },
+    ]),
+    pushgateway: JSON.stringify({ enabled: true, clientNamespaces: ["batch-jobs"] }),
 };
 
 /** Mentions of a Service in a pod's configuration that are not connections. */
@@ -520,7 +541,8 @@ describe("network policies against the rendered charts", function () {
     const stacks: [string, RawConfig, "external" | "minio"][] = [
         // External S3 and tempo-distributed, with the API server and the store narrowed to their addresses (by default
         // both are "anywhere", and then a pod allowed one on port 443 reaches the other too).
-        ["prod", { network: JSON.stringify({ apiServerCidrs: ["10.96.0.1/32"], objectStorageCidrs: ["52.216.0.0/15"] }) }, "external"],
+        // With every part deployed only on request (static targets, probes, the Pushgateway).
+        ["prod", { network: JSON.stringify({ apiServerCidrs: ["10.96.0.1/32"], objectStorageCidrs: ["52.216.0.0/15"] }), ...collecting }, "external"],
         // Distributed MinIO: every consumer's configured endpoint is then a Service the policies must open.
         ["prod", { objectStorage: JSON.stringify({ type: "minio" }) }, "minio"],
         // Two Grafanas on PostgreSQL (they gossip, and reach the database), and zone-aware Loki with its rollout-operator.
@@ -744,6 +766,39 @@ describe("network policies against the rendered charts", function () {
                 for (const pod of podNetwork()) {
                     const expected = pod.workloadKind === "Prometheus" || loki.has(pod) || users.test(pod.name);
                     assert.equal(connectionAllowed(s.policies, pod, store, port), expected, `${pod.id} → object storage :${port}`);
+                }
+            });
+
+            if (extra.probes) it("lets Prometheus and the exporter reach exactly their targets, and the jobs of clientNamespaces push", () => {
+                const one = (name: string) => podNetwork().find((p) => p.name === name)!;
+                const prometheus = s.pods.find((p) => p.workloadKind === "Prometheus")!;
+                const exporter = one("blackbox-exporter");
+                const pushgateway = one("pushgateway");
+                const allowed: [RenderedPod | PodEndpoint, Endpoint, number, boolean][] = [
+                    [prometheus, address("10.0.0.5"), 9182, true],
+                    [prometheus, address("2001:db8::7"), 9182, true],
+                    [prometheus, address("10.0.0.6"), 9182, false],
+                    [prometheus, address("10.0.0.5"), 9183, false],
+                    [prometheus, address("10.30.0.17"), 9116, true],
+                    [prometheus, address("10.31.0.17"), 9116, false],
+                    [exporter, address("203.0.113.80"), 443, true],
+                    [exporter, address("198.51.100.80"), 443, false],
+                    [exporter, address("10.0.0.9"), 5432, true],
+                    [exporter, address("10.0.0.9"), 5433, false],
+                    // ICMP: the address on every protocol (a NetworkPolicy cannot name ICMP).
+                    [exporter, address("192.0.2.1"), 7, true],
+                    [exporter, address("192.0.2.2"), 7, false],
+                    [prometheus, address("192.0.2.1"), 7, false],
+                    [app("batch-jobs"), pushgateway, pushgatewayPort, true],
+                    [app("shop"), pushgateway, pushgatewayPort, false],
+                    [prometheus, pushgateway, pushgatewayPort, true],
+                    [prometheus, exporter, blackboxPort, true],
+                    [one("grafana"), exporter, blackboxPort, false],
+                    [pushgateway, address("203.0.113.80"), 443, false],
+                ];
+                for (const [src, dst, port, expected] of allowed) {
+                    const name = (e: RenderedPod | Endpoint) => ("id" in e ? e.id : e.kind === "address" ? e.ip : `${e.namespace} app`);
+                    assert.equal(connectionAllowed(s.policies, src, dst, port), expected, `${name(src)} → ${name(dst)}:${port}`);
                 }
             });
 

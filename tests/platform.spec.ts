@@ -16,6 +16,12 @@ const s3Buckets = { lokiChunks: "acme-loki-chunks", lokiRuler: "acme-loki-ruler"
 const s3Storage = JSON.stringify({ region: "eu-west-1", buckets: s3Buckets, external: { endpoint: "s3.eu-west-1.amazonaws.com" } });
 const s3Credentials = { objectStorageAccessKeyId: "AKIAIOSFODNN7EXAMPLE", objectStorageSecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
 
+/** Config that deploys every part deployed only on request: the blackbox exporter (a probe) and the Pushgateway. */
+const collectingEverything = {
+    probes: JSON.stringify([{ name: "website", module: "http", targets: ["https://www.example.com/"] }]),
+    pushgateway: JSON.stringify({ enabled: true }),
+};
+
 function release(e: Evaluation, releaseName: string): RegisteredResource {
     const r = e.resources.find((x) => x.type === releaseType && x.inputs.name === releaseName);
     assert.ok(r, `no release ${releaseName}`);
@@ -117,6 +123,8 @@ describe("platform under mocks", function () {
                 tempo: tempoMode === "distributed" ? charts.tempoDistributed : charts.tempo,
                 grafana: charts.grafana,
                 alloy: charts.alloy,
+                "blackbox-exporter": charts.blackboxExporter,
+                pushgateway: charts.pushgateway,
             };
             assert.ok(pins[releaseName], `release ${releaseName} has no pin in this test: add it`);
             return pins[releaseName];
@@ -133,7 +141,7 @@ describe("platform under mocks", function () {
                 const stated = source && "directory" in source ? { directory } : source;
                 const seen = new Set<ChartRef>();
                 for (const tempoMode of ["monolithic", "distributed"]) {
-                    const e = await evaluatePlatform({ tempo: JSON.stringify({ mode: tempoMode }), ...(stated ? { charts: JSON.stringify(stated) } : {}) });
+                    const e = await evaluatePlatform({ tempo: JSON.stringify({ mode: tempoMode }), ...collectingEverything, ...(stated ? { charts: JSON.stringify(stated) } : {}) });
                     for (const r of e.resources.filter((x) => x.type === releaseType)) {
                         const pin = pinOf(r.inputs.name, tempoMode);
                         seen.add(pin);
@@ -526,8 +534,8 @@ describe("platform under mocks", function () {
             assert.deepEqual(minioRules(prod), []);
             assert.ok(minioRules(dev).some((r) => r.alert === "MinioDown"), "dev alerts on MinIO down");
         });
-        it("every rule file of the repository is deployed by dev or prod", () => {
-            const deployed = new Set([...platformRuleFiles(dev), ...platformRuleFiles(prod)]);
+        it("every rule file of the repository is deployed by dev or prod, or with the parts only config asks for", async () => {
+            const deployed = new Set([...platformRuleFiles(dev), ...platformRuleFiles(prod), ...platformRuleFiles(await evaluatePlatform(collectingEverything))]);
             assert.deepEqual(loadRuleFiles(defaultRulesDir()).map((f) => f.stem).filter((stem) => !deployed.has(stem)), []);
         });
         it("prod: persistence on with the configured storage class, longer retention", () => {

@@ -71,6 +71,16 @@ describe("policy pack", function () {
             assert.equal(at(prodGrafanaHa.grafana.values, ["replicas"]), 2);
             for (const [name, release] of Object.entries(prodGrafanaHa)) assert.deepEqual(found(release, "prod"), [], name);
         });
+        it("prod with probes (an ICMP one) and the Pushgateway: their releases have no violation; the Pushgateway needs its volume", async () => {
+            const collecting = await stackReleases("prod", {
+                probes: JSON.stringify([{ name: "gateway-ping", module: "icmp", targets: ["192.0.2.1"] }]),
+                pushgateway: JSON.stringify({ enabled: true }),
+            });
+            for (const name of ["blackbox-exporter", "pushgateway"]) assert.deepEqual(found(collecting[name], "prod"), [], name);
+            assert.deepEqual(found(mutate(collecting.pushgateway, "values.persistentVolume.enabled", false), "prod"), [
+                "prod-persistent-state: Pushgateway pushed groups: values.persistentVolume.enabled must be true, is false",
+            ]);
+        });
         it("prod: Grafana on SQLite still needs its volume", () => {
             const grafana = prodGrafanaHa.grafana;
             const ini = (grafana.values as any)["grafana.ini"];

@@ -102,6 +102,53 @@ describe("render + verify against the pinned charts", function () {
         assert.match(report, /\(program\)\s+3\s/, "the demo's three pods are counted in the footprint");
     });
 
+    it("prod collecting beyond the platform: every check passes, and Prometheus selects the ScrapeConfigs and Probes", async function () {
+        const reason = chartsUnavailable();
+        if (reason) {
+            console.log(`      skipped render + verify of prod with scrape targets, probes and the Pushgateway: ${reason}`);
+            this.skip();
+        }
+        const model = await collectStack(projectDir, "prod", {
+            scrapeTargets: JSON.stringify([
+                { name: "lab-servers", targets: ["10.0.0.5:9100"], labels: { team: "payments" }, interval: "1m" },
+                {
+                    name: "appliances",
+                    targets: ["switch-1.lab.example.com:9116"],
+                    cidrs: ["10.30.0.0/24"],
+                    scheme: "https",
+                    tls: { caSecret: { name: "lab-ca", key: "ca.crt" }, serverName: "lab.example.com", insecureSkipVerify: false },
+                    basicAuth: { secretName: "lab-scrape", usernameKey: "username", passwordKey: "password" },
+                },
+            ]),
+            probes: JSON.stringify([
+                { name: "website", module: "http", targets: ["https://www.example.com/health"], cidrs: ["203.0.113.0/24"], labels: { team: "web" } },
+                { name: "gateway-ping", module: "icmp", targets: ["192.0.2.1"] },
+            ]),
+            pushgateway: JSON.stringify({ enabled: true, clientNamespaces: ["batch-jobs"] }),
+        });
+        // kubeSchema checks the ScrapeConfigs and Probes against the CRDs the stack renders; podSecurity the exporter's sysctl.
+        const { ok, report, rendered } = await renderAndVerify(model, { chartsDir });
+        assert.ok(ok, report);
+        const prometheus = rendered.find((r) => r.release.releaseName === "kps")!.objects.find((o) => o.kind === "Prometheus")!.spec as Record<string, unknown>;
+        const namespaceLabels = (ns: string) => ({ "kubernetes.io/metadata.name": ns });
+        for (const [kind, selector, namespaceSelector] of [["ScrapeConfig", "scrapeConfigSelector", "scrapeConfigNamespaceSelector"], ["Probe", "probeSelector", "probeNamespaceSelector"]]) {
+            const objects = model.objects.filter((o) => o.kind === kind);
+            assert.equal(objects.length, 2, kind);
+            for (const o of objects) {
+                // Without a selector Prometheus selects none; without a namespace selector, its own namespace only.
+                assert.ok(selectorMatches(prometheus[selector], o.metadata.labels ?? {}), `${selector} selects ${kind} ${o.metadata.name}`);
+                const ns = o.metadata.namespace!;
+                assert.ok(prometheus[namespaceSelector] === undefined ? ns === "monitoring" : selectorMatches(prometheus[namespaceSelector], namespaceLabels(ns)), `${namespaceSelector} selects ${ns}`);
+            }
+        }
+        const exporter = rendered.find((r) => r.release.releaseName === "blackbox-exporter")!.objects.find((o) => o.kind === "Deployment") as any;
+        assert.deepEqual(exporter.spec.template.spec.securityContext.sysctls, [{ name: "net.ipv4.ping_group_range", value: "1000 1000" }]);
+        const pushgateway = rendered.find((r) => r.release.releaseName === "pushgateway")!.objects;
+        assert.deepEqual(pushgateway.filter((o) => o.kind === "ServiceMonitor").map((o: any) => [o.metadata.namespace, o.spec.endpoints.map((e: any) => e.honorLabels)]), [["monitoring", [true]]]);
+        assert.ok(pushgateway.some((o) => o.kind === "PersistentVolumeClaim"), "prod keeps pushed groups on a volume");
+        assert.match(report, /PVC +Pushgateway pushed groups: release pushgateway: Deployment monitoring\/pushgateway: container "pushgateway" \/data on PersistentVolumeClaim "pushgateway"/);
+    });
+
     // The sizing table's totals (docs/prod.md) are measured, not computed: the default row against the prod render above,
     // the largest row against a render at its rates (rows in between come from the same resources).
     it("docs/prod.md's sizing table: the default and the largest row total what a render measures; scaled up, prod stays disruption-safe", async function () {

@@ -42,7 +42,8 @@ const grafanaDatabase = (release: CollectedRelease): string | undefined => {
 /**
  * Data directories per chart: the Loki chart sets `path_prefix: /var/loki`, Tempo keeps its WAL
  * under /var/tempo, the Thanos chart passes `--data-dir=/var/thanos/<component>`, Grafana's
- * SQLite database and plugins live in /var/lib/grafana, MinIO serves /export.
+ * SQLite database and plugins live in /var/lib/grafana, MinIO serves /export, the Pushgateway's
+ * chart mounts its volume at /data.
  */
 export const statefulParts: readonly StatefulPart[] = [
     { role: "Prometheus TSDB", chart: "kube-prometheus-stack", kind: "Prometheus", expected: always },
@@ -60,6 +61,8 @@ export const statefulParts: readonly StatefulPart[] = [
     { role: "Thanos ruler TSDB", chart: "thanos", container: "thanos-rule", path: "/var/thanos/rule", expected: optional },
     { role: "Grafana database and plugins", chart: "grafana", container: "grafana", path: "/var/lib/grafana", expected: always, keptElsewhere: grafanaDatabase },
     { role: "MinIO object data", chart: "minio", container: "minio", path: "/export", expected: always },
+    // The last results of batch jobs (lgtm:pushgateway), written to --persistence.file under the chart's mountPath.
+    { role: "Pushgateway pushed groups", chart: "prometheus-pushgateway", container: "pushgateway", path: "/data", expected: always },
 ];
 
 /** Where a workload keeps `part`'s data: "PersistentVolumeClaim …" when durable, else a problem. */

@@ -69,4 +69,14 @@ export const freeFormValues: readonly FreeFormValues[] = [
         path: ["*", "containerSecurityContext"],
         why: "templates/post-job.yaml renders each `<job>.containerSecurityContext` (makeBucketJob, makeUserJob, …) with toYaml as that container's securityContext",
     },
+    {
+        chart: "prometheus-blackbox-exporter",
+        path: ["config", "modules"],
+        why: "templates/configmap.yaml renders `{{ toYaml .Values.config }}` as blackbox.yaml: any module (tcp, icmp) is valid; the defaults show only http_2xx",
+    },
+    {
+        chart: "prometheus-pushgateway",
+        path: ["securityContext"],
+        why: "templates/_helpers.tpl (podSpec) renders the pod's `securityContext: {{ toYaml .Values.securityContext }}`: any PodSecurityContext field (seccompProfile) is valid",
+    },
 ];
