@@ -7,6 +7,7 @@ import { alloyString, goDuration, humanDuration, lokiRetrySpanSeconds, lokiWrite
 import type { EdgeAccess, FleetAccess } from "../components/fleetAccess";
 import { buildServerAgentConfig, fleetMember, outageTolerance, serverDelivery, serverOtlpListen } from "../components/serverAgent";
 import { AlloyBlock, parseAlloy, references, stringsOf } from "./support/alloySyntax";
+import { docPage } from "./support/readme";
 
 const member: EdgeAccess = {
     name: "web-eu",
@@ -98,6 +99,28 @@ describe("server agent config (npm run agent-config)", () => {
         assert.equal(text(block("otelcol.exporter.otlphttp", "central")?.blocks.find((b) => b.name === "sending_queue"), "queue_size"), String(serverDelivery.traces.queueSpans));
         assert.ok(config.includes(`loses nothing for at least ${humanDuration(tolerance.seconds)} while Alloy keeps running`), config);
         assert.equal(humanDuration(tolerance.seconds), "1 h 3 min");
+    });
+
+    it("docs/fleet.md states the figures and the settings they come from", () => {
+        const doc = docPage("fleet.md");
+        const t = outageTolerance();
+        const { logs, metrics, traces } = serverDelivery;
+        for (const stated of [
+            `loses nothing through an outage of the central side of at least ${humanDuration(t.seconds)}`,
+            `at least ${humanDuration(t.logsSeconds)} per batch: ${logs.maxRetries - 1} waits between ${logs.maxRetries} attempts`,
+            `${t.logsSeconds} s in all`,
+            `min_backoff_period = "${goDuration(logs.minBackoffSeconds)}"`,
+            `max_backoff_period = "${goDuration(logs.maxBackoffSeconds)}"`,
+            `max_backoff_retries = ${logs.maxRetries}`,
+            `max_keepalive_time = "${goDuration(metrics.wal.maxKeepaliveSeconds)}"`,
+            `max_backoff = "${goDuration(metrics.maxBackoffSeconds)}"`,
+            `| ${humanDuration(t.metricsSeconds)}: remote write retries`,
+            `max_elapsed_time = "${goDuration(traces.maxElapsedSeconds)}"`,
+            `queue_size = ${traces.queueSpans} }`,
+            `| ${humanDuration(t.tracesSeconds)} per batch, while the queue, in memory, holds ${traces.queueSpans} spans: ${humanDuration(t.seconds)} of an average ${t.tracesSpansPerSecond} spans/s`,
+        ]) {
+            assert.ok(doc.includes(stated), `docs/fleet.md does not say: ${stated}`);
+        }
     });
 
     it("bounds loki.write's retries from below as dskit's backoff draws them", () => {
