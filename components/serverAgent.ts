@@ -32,8 +32,8 @@ export interface ServerDelivery {
 /**
  * Chosen so that a server keeps what it could not send through an outage of the central side of
  * at least an hour (an upgrade, a failover of the ingest gateway):
- * - logs: 24 attempts with a backoff from 500 ms doubling to 5 min, at least 63 min of retries
- *   (Alloy's default, 10 attempts, gives up after about 8 minutes);
+ * - logs: 24 attempts with a backoff from 500 ms doubling to 5 min, over an hour of retries
+ *   (`outageTolerance` computes it; Alloy's default, 10 attempts, gives up within minutes);
  * - metrics: the WAL's default 8 h keepalive, stated; retries every 30 s at most instead of 5 s, so
  *   that a fleet of servers does not pile onto a recovering gateway;
  * - traces: 2 h of retries per batch (default 5 min), and a queue counted in spans.
