@@ -74,6 +74,8 @@ const memberName = nonEmptyLabelValue("a label value: letters, digits, '_', '.',
  */
 export function fleetMember(fleet: FleetAccess, name: string, source: string): EdgeAccess {
     const member = Object.hasOwn(fleet.edges, name) ? fleet.edges[name] : undefined;
+    // The config labels everything with member.name: an entry filed under another name would mislabel it.
+    if (member && member.name !== name) throw new Error(`the fleet entry ${JSON.stringify(name)} in ${source} is named ${JSON.stringify(member.name)}: the central stack's fleet output is inconsistent`);
     if (member) return member;
     const known = Object.entries(fleet.edges).map(([n, m]) => `${n} (${m.kind})`);
     throw new Error(`no fleet member ${JSON.stringify(name)} in ${source}; ${known.length ? `its members: ${known.join(", ")}` : "it has no members yet"}`);

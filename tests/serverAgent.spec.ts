@@ -166,6 +166,7 @@ describe("server agent config (npm run agent-config)", () => {
         assert.throws(() => fleetMember(fleet, "toString", "central.json"), /no fleet member "toString"/);
         assert.throws(() => fleetMember({ ingestHost: "x", edges: {} }, "web-eu", "stack prod"), /in stack prod; it has no members yet/);
         assert.throws(() => buildServerAgentConfig(fleet.edges["edge-1"]), /fleet member "edge-1" is a cluster: it runs an edge stack/);
+        assert.throws(() => fleetMember({ ...fleet, edges: { "web-eu": { ...member, name: "web-us" } } }, "web-eu", "central.json"), /fleet entry "web-eu" in central\.json is named "web-us"/);
     });
 
     it("the shared loki.write block sends a tenant only when given one, and its defaults otherwise", () => {
