@@ -116,7 +116,7 @@ export interface BasicAuth {
 const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 /** An http(s) URL, whole: `new URL` would silently drop a tab or line break inside it. */
-export function checkHttpUrl(what: string, url: string): void {
+function checkHttpUrl(what: string, url: string): void {
     let parsed: URL | undefined;
     try {
         parsed = new URL(url);
