@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertedComponent } from "./alerting";
+import { alloyString, lokiWriteBlock, renderAlloyBlock } from "./alloyBlocks";
 import { ChartSource, charts } from "./charts";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources } from "./resources";
@@ -42,15 +43,6 @@ export interface AlloyConfigInput {
     readonly otlpHttpPort: number;
 }
 
-/**
- * An Alloy string literal. JSON's escapes are a subset of Alloy's (Go-style), and every `{` is
- * written as `\u007b`, so no value can open a Helm action (`{{`) when the chart runs the config
- * through `tpl`; Alloy reads the same text either way.
- */
-export function alloyString(value: string): string {
-    return JSON.stringify(value).replace(/\{/g, "\\u007b");
-}
-
 function checkPort(name: string, port: number): void {
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name} must be a TCP port, got ${port}`);
 }
@@ -66,14 +58,8 @@ function checkPort(name: string, port: number): void {
  * Pure: the only addresses in it are the two it is given.
  */
 export function buildAlloyConfig(c: AlloyConfigInput): string {
-    if (!/^https?:\/\/\S+$/.test(c.lokiPushUrl)) {
-        throw new Error(`Loki push URL must be an http(s) URL, got "${c.lokiPushUrl}"`);
-    }
     if (!/^[^\s/:]+:\d+$/.test(c.tempoOtlpGrpcEndpoint)) {
         throw new Error(`Tempo OTLP gRPC endpoint must be host:port without a scheme, got "${c.tempoOtlpGrpcEndpoint}"`);
-    }
-    if (c.lokiTenant !== undefined && c.lokiTenant.trim() === "") {
-        throw new Error("Loki tenant must not be empty; leave it undefined when Loki is single-tenant");
     }
     if (c.tracesTenant !== undefined && c.tracesTenant.trim() === "") {
         throw new Error("Tempo tenant must not be empty; leave it undefined when Tempo is single-tenant");
@@ -173,16 +159,7 @@ loki.process "pod_logs" {
   forward_to = [loki.write.default.receiver]
 }
 
-loki.write "default" {
-  endpoint {
-    url = ${alloyString(c.lokiPushUrl)}${c.lokiTenant !== undefined ? `\n    tenant_id = ${alloyString(c.lokiTenant)}` : ""}
-  }
-
-  external_labels = {
-    cluster = ${alloyString(c.clusterName)},
-  }
-}
-
+${renderAlloyBlock(lokiWriteBlock({ label: "default", url: c.lokiPushUrl, tenantId: c.lokiTenant, externalLabels: { cluster: c.clusterName } }))}
 // ---- Traces ---------------------------------------------------------------------------------
 otelcol.receiver.otlp "default" {
   grpc {

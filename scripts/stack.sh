@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # stack.sh COMMAND STACK [pulumi args…] — the daily loop for one stack, printing what it runs.
 #   COMMAND: preview | up | destroy | refresh | outputs   (npm run <COMMAND> -- STACK [pulumi args…])
+# outputs prints only what `pulumi stack output` prints on stdout (what this script runs goes to
+# stderr), so that `npm run --silent outputs -- STACK --json > FILE` is the stack's outputs as JSON.
 # Uses your Pulumi backend when you have one (PULUMI_BACKEND_URL or `pulumi login`); otherwise a
 # local file backend in .pulumi-state/ of this repository, so no account is needed.
 # Exit: 0 done, 1 Pulumi reported a failure, 2 usage or config error (or no Pulumi CLI).
@@ -9,6 +11,8 @@ cd "$(dirname "$0")/.."
 
 usage_text="usage: npm run preview|up|destroy|refresh|outputs -- <stack> [pulumi args…]
   <stack>: dev, prod, … (a Pulumi.<stack>.yaml); the rest goes to pulumi <command> --stack <stack>.
+  outputs [--json] [--show-secrets] [name]: the stack's outputs (as JSON with --json); secret ones
+  stay [secret] unless --show-secrets. Only the outputs go to stdout: npm run --silent outputs -- …
   Uses your Pulumi backend, else a local one in .pulumi-state/ (dev: empty passphrase).
   Exit: 0 done, 1 Pulumi reported a failure, 2 usage or config error (or no Pulumi CLI)."
 usage() { echo "$usage_text" >&2; exit 2; }
@@ -44,8 +48,9 @@ if [[ -z ${PULUMI_BACKEND_URL:-} ]] && ! pulumi whoami --non-interactive >/dev/n
   fi
 fi
 
-[[ -d node_modules ]] || run npm ci
-run pulumi stack select --create --non-interactive "$stack" || exit 2
+# Their messages go to stderr with ours: stdout carries only what the command itself prints.
+[[ -d node_modules ]] || run npm ci >&2
+run pulumi stack select --create --non-interactive "$stack" >&2 || exit 2
 # Pulumi exits 255 on most failures; 1 keeps the commands' codes to 0, 1 and 2.
 case $command in
   outputs) run pulumi stack output --stack "$stack" "$@" || exit 1 ;;

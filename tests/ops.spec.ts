@@ -80,6 +80,34 @@ describe("ops: scripts/stack.sh", () => {
             assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [`pulumi stack select --create --non-interactive ${stack}`, `pulumi stack output --stack ${stack}`]);
         }
     });
+    it("outputs --json prints the outputs alone on stdout, secrets masked unless --show-secrets is given", function () {
+        if (process.platform === "win32") this.skip();
+        const bin = tempDir();
+        const log = path.join(bin, "calls.log");
+        // Pulumi may print on stdout when it selects or creates a stack: that must not reach the JSON.
+        fs.writeFileSync(
+            path.join(bin, "pulumi"),
+            `#!/bin/sh\necho "pulumi $*" >> ${log}\ncase "$*" in *"stack select"*) echo "Created stack 'prod'" ;; *"--show-secrets"*) echo '{"fleet":{"edges":{}}}' ;; *"stack output"*) echo '{"fleet":"[secret]"}' ;; esac\n`,
+            { mode: 0o755 },
+        );
+        const outputs = (...args: string[]) => {
+            fs.rmSync(log, { force: true });
+            return spawnSync("bash", ["scripts/stack.sh", "outputs", "prod", ...args], {
+                cwd: projectDir,
+                encoding: "utf8",
+                env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "a passphrase" },
+            });
+        };
+        const masked = outputs("--json");
+        assert.equal(masked.status, 0, masked.stderr);
+        assert.deepEqual(JSON.parse(masked.stdout), { fleet: "[secret]" });
+        assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), ["pulumi stack select --create --non-interactive prod", "pulumi stack output --stack prod --json"]);
+        assert.match(masked.stderr, /Created stack 'prod'/);
+        const shown = outputs("--json", "--show-secrets");
+        assert.equal(shown.status, 0, shown.stderr);
+        assert.deepEqual(JSON.parse(shown.stdout), { fleet: { edges: {} } });
+        assert.match(fs.readFileSync(log, "utf8"), /^pulumi stack output --stack prod --json --show-secrets$/m);
+    });
 });
 
 describe("ops: npm run grafana", () => {
