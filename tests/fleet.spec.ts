@@ -1,0 +1,194 @@
+import * as assert from "assert";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { buildIngestGatewayConfig, htpasswdLine, ingestGatewayImage, ingestPaths, memberEndpoints } from "../components/fleetIngest";
+import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { Evaluation, evaluatePlatform, valueOf } from "../tools/render/evaluate";
+
+const upstreams = {
+    remoteWriteUrl: "http://thanos-receive-router.monitoring.svc.cluster.local:19291/api/v1/receive",
+    lokiPushUrl: "http://loki-gateway.monitoring.svc.cluster.local:80/loki/api/v1/push",
+    otlpHttpEndpoint: "http://tempo-distributor.monitoring.svc.cluster.local:4318",
+};
+
+function problems(raw: Record<string, string>): string {
+    try {
+        parsePlatformConfig(raw);
+    } catch (e) {
+        if (e instanceof ConfigError) return e.message;
+        throw e;
+    }
+    return "";
+}
+
+describe("fleet: central config", () => {
+    const fleet = (f: object) => JSON.stringify(f);
+
+    it("accepts a dev central with two members and derives receive and gateway defaults", () => {
+        const c = parsePlatformConfig({ fleet: fleet({ edges: [{ name: "edge-a" }, { name: "lab", kind: "server" }], ingress: { host: "ingest.example.com" } }), loki: fleet({ multiTenancy: true }) });
+        assert.deepEqual(c.fleet.edges, [{ name: "edge-a", kind: "cluster" }, { name: "lab", kind: "server" }]);
+        assert.deepEqual(c.fleet.receive, { replicas: 1, replicationFactor: 1 });
+    });
+
+    it("refuses members without an ingest host, or without multi-tenant Loki", () => {
+        const text = problems({ fleet: fleet({ edges: [{ name: "edge-a" }] }) });
+        assert.match(text, /fleet\.ingress\.host = \(missing\)/);
+        assert.match(text, /loki\.multiTenancy = false: expected true/);
+    });
+
+    it("refuses duplicate members, names that cannot be a tenant and login, and the platform's own names", () => {
+        const text = problems({
+            clusterName: "central",
+            loki: fleet({ multiTenancy: true, tenant: "platform" }),
+            fleet: fleet({ edges: [{ name: "edge-a" }, { name: "central" }, { name: "platform" }], ingress: { host: "ingest.example.com" } }),
+        });
+        assert.match(problems({ fleet: fleet({ edges: [{ name: "edge-a" }, { name: "edge-a" }] }) }), /distinct member names \(edge-a/);
+        assert.match(text, /central: expected another name than this platform's clusterName/);
+        assert.match(text, /platform: expected another name than loki.tenant/);
+        assert.match(problems({ fleet: fleet({ edges: [{ name: "Edge:A" }], ingress: { host: "i.example.com" } }) }), /fleet\.edges\.0\.name = "Edge:A": expected a name such as edge-a/);
+    });
+
+    it("prod: TLS on the ingest host and receive replication of at least 3, odd", () => {
+        const text = problems({
+            profile: "prod",
+            objectStorageAccessKeyId: "AKIAEXAMPLE",
+            objectStorageSecretAccessKey: "secret-example-key",
+            objectStorage: fleet({ external: { endpoint: "s3.us-east-1.amazonaws.com" } }),
+            grafana: fleet({ ingress: { enabled: true, host: "g.example.com", tlsSecretName: "g-tls" } }),
+            fleet: fleet({ edges: [{ name: "edge-a" }], ingress: { host: "ingest.example.com" }, receive: { replicas: 4, replicationFactor: 2 } }),
+        });
+        assert.match(text, /fleet\.ingress\.tlsSecretName = \(missing\)/);
+        assert.match(text, /replicationFactor = 2: expected an odd number/);
+        assert.match(text, /replicationFactor = 2: expected at least 3 in the prod profile/);
+        assert.match(text, /network\.policies = true: expected false while fleet\.edges lists members/);
+    });
+
+    it("refuses central on a platform stack", () => {
+        assert.match(problems({ central: "organization/lgtm/prod" }), /central = organization\/lgtm\/prod: expected unset with role platform/);
+    });
+});
+
+describe("fleet: edge config", () => {
+    it("needs the central stack, in the form a StackReference takes", () => {
+        assert.match(problems({ role: "edge" }), /central = \(missing\)/);
+        assert.match(problems({ role: "edge", central: "prod" }), /central = "prod": expected a stack reference/);
+        const c = parsePlatformConfig({ role: "edge", central: "organization/lgtm/prod", clusterName: "edge-a" });
+        assert.equal(c.role, "edge");
+    });
+
+    it("refuses what only a platform uses, naming the key and hiding secrets", () => {
+        const text = problems({ role: "edge", central: "organization/lgtm/prod", loki: "{}", grafanaAdminPassword: "correct-horse-battery", metrics: JSON.stringify({ retention: "2d" }) });
+        assert.match(text, /loki = \{\}: expected unset with role edge/);
+        assert.match(text, /grafanaAdminPassword = \(secret, not shown\): expected unset with role edge/);
+        assert.match(text, /metrics\.retention: expected unset with role edge/);
+        assert.ok(!text.includes("correct-horse-battery"));
+    });
+});
+
+describe("fleet: ingest gateway", () => {
+    const conf = buildIngestGatewayConfig(upstreams);
+
+    it("requires a login everywhere but the health check, and 404s any other path", () => {
+        assert.match(conf, /server \{\n {4}listen 8080;\n {4}auth_basic "lgtm fleet ingest";/);
+        assert.match(conf, /location = \/healthz \{\n {6}auth_basic off;/);
+        assert.match(conf, /location \/ \{\n {6}return 404;/);
+    });
+
+    it("forwards each path to its receiver with the tenant taken from the login, never from the sender", () => {
+        const block = (p: string) => conf.slice(conf.indexOf(`location = ${p} {`)).split("}")[0];
+        assert.match(block(ingestPaths.remoteWrite), /proxy_pass http:\/\/thanos-receive-router\.monitoring\.svc\.cluster\.local:19291\/api\/v1\/receive;\n {6}proxy_set_header THANOS-TENANT \$remote_user;/);
+        assert.match(block(ingestPaths.lokiPush), /proxy_pass http:\/\/loki-gateway[^;]*\/loki\/api\/v1\/push;\n {6}proxy_set_header X-Scope-OrgID \$remote_user;/);
+        assert.match(block(ingestPaths.otlpTraces), /proxy_pass http:\/\/tempo-distributor\.monitoring\.svc\.cluster\.local:4318\/v1\/traces;\n {6}proxy_set_header X-Scope-OrgID \$remote_user;/);
+        for (const p of Object.values(ingestPaths)) assert.match(block(p), /proxy_set_header Authorization "";/);
+    });
+
+    it("refuses upstreams that would break out of the config", () => {
+        assert.throws(() => buildIngestGatewayConfig({ ...upstreams, lokiPushUrl: "http://x/push; return 200" }), /plain http URL/);
+        assert.throws(() => buildIngestGatewayConfig({ ...upstreams, remoteWriteUrl: "https://x/api" }), /plain http URL/);
+    });
+
+    it("writes {SSHA} lines nginx verifies: SHA-1 of password and salt, salt appended; stable per member", () => {
+        const line = htpasswdLine("edge-a", "pw");
+        const [user, hash] = line.split(":");
+        assert.equal(user, "edge-a");
+        const raw = Buffer.from(hash.replace("{SSHA}", ""), "base64");
+        const salt = raw.subarray(20);
+        assert.deepEqual(raw.subarray(0, 20), createHash("sha1").update("pw").update(salt).digest());
+        assert.equal(htpasswdLine("edge-a", "pw"), line);
+        assert.notEqual(htpasswdLine("edge-b", "pw").split(":")[1], hash);
+        assert.throws(() => htpasswdLine("a:b", "pw"), /DNS label/);
+    });
+
+    it("gives members the ingest host's paths, https with TLS", () => {
+        assert.deepEqual(memberEndpoints({ host: "ingest.example.com", tls: { existingSecret: "t" } }), {
+            remoteWriteUrl: "https://ingest.example.com/api/v1/receive",
+            lokiPushUrl: "https://ingest.example.com/loki/api/v1/push",
+            otlpHttpEndpoint: "https://ingest.example.com/otlp",
+        });
+    });
+
+    it("runs the nginx image the pinned Loki chart's gateway runs", function () {
+        const dir = process.env.LGTM_CHARTS_DIR;
+        const values = dir && path.join(dir, "loki", "18.11.0", "values.yaml");
+        if (!values || !fs.existsSync(values)) {
+            if (process.env.CI === "true") assert.fail("LGTM_CHARTS_DIR with the pinned loki chart is needed under CI");
+            this.skip();
+        }
+        const image = (parse(fs.readFileSync(values, "utf8")) as { gateway: { image: { registry: string; repository: string; tag: string } } }).gateway.image;
+        assert.equal(ingestGatewayImage, `${image.registry}/${image.repository}:${image.tag}`);
+    });
+});
+
+describe("fleet: central platform under mocks", function () {
+    let central: Evaluation;
+    before(async () => {
+        central = await evaluatePlatform({
+            loki: JSON.stringify({ multiTenancy: true }),
+            fleet: JSON.stringify({ edges: [{ name: "edge-a" }, { name: "edge-b" }], ingress: { host: "ingest.example.com", className: "nginx", tlsSecretName: "ingest-tls" } }),
+        });
+    });
+    const byType = (type: string) => central.resources.filter((r) => r.type === type);
+
+    it("exports each member's endpoints on the ingest host and its generated password, as a secret", async () => {
+        assert.ok(central.outputs.fleet, "no fleet output");
+        assert.equal(await pulumi.isSecret(central.outputs.fleet), true);
+        const access = (await valueOf(central.outputs.fleet)) as { ingestHost: string; edges: Record<string, { username: string; password: string; remoteWriteUrl: string; lokiPushUrl: string; otlpHttpEndpoint: string }> };
+        assert.deepEqual(Object.keys(access.edges), ["edge-a", "edge-b"]);
+        for (const [name, edge] of Object.entries(access.edges)) {
+            assert.equal(edge.username, name);
+            assert.ok(central.generatedSecrets.includes(edge.password), `${name}'s password is not a generated one`);
+            for (const url of [edge.remoteWriteUrl, edge.lokiPushUrl, edge.otlpHttpEndpoint]) assert.equal(new URL(url).host, "ingest.example.com");
+        }
+    });
+
+    it("keeps the passwords out of every object but the htpasswd Secret, and there only hashed", () => {
+        const text = JSON.stringify(central.resources.map((r) => r.inputs));
+        for (const password of central.generatedSecrets.filter((s) => s.includes("fleet-ingest"))) assert.ok(!text.includes(password), "a member's password reached an object");
+        const htpasswd = byType("kubernetes:core/v1:Secret").find((s) => s.inputs.metadata?.name === "fleet-ingest-htpasswd");
+        assert.ok(htpasswd);
+        assert.match(String(htpasswd.inputs.stringData.htpasswd), /^edge-a:\{SSHA\}\S+\nedge-b:\{SSHA\}\S+\n$/);
+    });
+
+    it("routes the Ingress to the gateway and the gateway to Thanos Receive, Loki and Tempo, from their outputs", () => {
+        const ingress = byType("kubernetes:networking.k8s.io/v1:Ingress").find((i) => i.inputs.metadata?.name === "fleet-ingest");
+        assert.ok(ingress);
+        assert.equal(ingress.inputs.spec.rules[0].host, "ingest.example.com");
+        assert.deepEqual(ingress.inputs.spec.tls, [{ hosts: ["ingest.example.com"], secretName: "ingest-tls" }]);
+        const conf = String(byType("kubernetes:core/v1:ConfigMap").find((c) => c.inputs.metadata?.name === "fleet-ingest-config")?.inputs.data["nginx.conf"]);
+        assert.match(conf, /proxy_pass http:\/\/thanos-receive-router\.monitoring\.svc\.cluster\.local:19291\/api\/v1\/receive;/);
+        assert.ok(conf.includes("/loki/api/v1/push;"));
+        assert.match(conf, /:4318\/v1\/traces;/);
+    });
+
+    it("turns on Thanos Receive and Tempo's tenancy, and Grafana reads every tenant", () => {
+        const values = (name: string) => central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === name)?.inputs.values;
+        assert.equal(values("thanos").receive.enabled, true);
+        assert.equal(values("tempo").tempo.multitenancyEnabled, true);
+        assert.equal(values("loki").loki.querier.multi_tenant_queries_enabled, true);
+        const datasources = JSON.stringify(values("grafana"));
+        assert.ok(datasources.includes("platform|edge-a|edge-b"));
+    });
+});
