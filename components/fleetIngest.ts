@@ -173,8 +173,6 @@ export class FleetIngest extends pulumi.ComponentResource {
     public readonly service: k8s.core.v1.Service;
     /** Labels of the gateway's pods (for NetworkPolicies). */
     public readonly podSelectors: IngestGatewayPodSelectors;
-    /** The container port the gateway listens on. */
-    public readonly port = ingestGatewayPort;
 
     constructor(name: string, args: FleetIngestArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:fleet:FleetIngest", name, {}, opts);

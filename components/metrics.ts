@@ -118,7 +118,7 @@ export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "cha
     readonly alertmanager?: AlertmanagerValues;
 }
 
-export function volumeClaim(p: Persistence) {
+function volumeClaim(p: Persistence) {
     return {
         volumeClaimTemplate: {
             spec: {
@@ -148,43 +148,6 @@ function operatorWorkloadAvailability(replicas: number, zones: readonly string[]
     };
 }
 
-/** What every kube-prometheus-stack release of ours runs besides Prometheus: the operator, kube-state-metrics and node-exporter. */
-export interface CollectorValuesInput {
-    readonly releaseName: string;
-    /** Namespace of node-exporter (host access). */
-    readonly agentsNamespace: string;
-    readonly sizing: Pick<MetricsSizing, "operator" | "configReloader" | "webhookJob" | "kubeStateMetrics" | "nodeExporter">;
-}
-
-/** kube-prometheus-stack values shared by the platform's Prometheus and an edge's agent: the collectors, without CRDs (a release of their own). */
-export function collectorValues(v: CollectorValuesInput): Record<string, unknown> {
-    const { sizing } = v;
-    return {
-        fullnameOverride: v.releaseName,
-        // Subcharts ignore the parent's fullnameOverride; pin theirs so their Services are stable too.
-        "kube-state-metrics": { fullnameOverride: `${v.releaseName}-kube-state-metrics`, resources: sizing.kubeStateMetrics },
-        "prometheus-node-exporter": { fullnameOverride: `${v.releaseName}-node-exporter`, namespaceOverride: v.agentsNamespace, resources: sizing.nodeExporter },
-        crds: { enabled: false },
-        prometheusOperator: {
-            resources: sizing.operator,
-            prometheusConfigReloader: { resources: sizing.configReloader },
-            admissionWebhooks: { patch: { resources: sizing.webhookJob } },
-        },
-    };
-}
-
-/** Prometheus' selectors: monitors, rules, probes and scrape configs of every namespace, not only those labelled for this release. */
-export const selectEverything = {
-    serviceMonitorSelectorNilUsesHelmValues: false,
-    podMonitorSelectorNilUsesHelmValues: false,
-    ruleSelectorNilUsesHelmValues: false,
-    probeSelectorNilUsesHelmValues: false,
-    scrapeConfigSelectorNilUsesHelmValues: false,
-    serviceMonitorNamespaceSelector: {},
-    podMonitorNamespaceSelector: {},
-    ruleNamespaceSelector: {},
-} as const;
-
 /** Values of kube-prometheus-stack. */
 export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknown> {
     const { sizing } = v;
@@ -193,13 +156,22 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
     const alertmanagerAvailability = operatorWorkloadAvailability(v.alertmanagerReplicas, v.zones, v.nodeSpread, "alertmanager", `${v.releaseName}-alertmanager`);
     const prometheusAvailability = operatorWorkloadAvailability(v.prometheusReplicas, v.zones, v.nodeSpread, "prometheus", `${v.releaseName}-prometheus`);
     return {
-        ...collectorValues(v),
+        fullnameOverride: v.releaseName,
+        // Subcharts ignore the parent's fullnameOverride; pin theirs so their Services are stable too.
+        "kube-state-metrics": { fullnameOverride: `${v.releaseName}-kube-state-metrics`, resources: sizing.kubeStateMetrics },
+        "prometheus-node-exporter": { fullnameOverride: `${v.releaseName}-node-exporter`, namespaceOverride: v.agentsNamespace, resources: sizing.nodeExporter },
+        crds: { enabled: false },
         // Our Grafana is a release of its own; keep the dashboards this chart ships for it, labelled
         // for its sidecar and annotated into one folder (without the annotation they land in General).
         grafana: {
             enabled: false,
             forceDeployDashboards: true,
             sidecar: { dashboards: { label: dashboardLabel, annotations: { [dashboardFolderAnnotation]: kubernetesDashboardsFolder } } },
+        },
+        prometheusOperator: {
+            resources: sizing.operator,
+            prometheusConfigReloader: { resources: sizing.configReloader },
+            admissionWebhooks: { patch: { resources: sizing.webhookJob } },
         },
         alertmanager: {
             enabled: true,
@@ -229,7 +201,15 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
                 scrapeInterval: v.scrapeInterval,
                 enableRemoteWriteReceiver: true,
                 enableAdminAPI: false,
-                ...selectEverything,
+                // Select monitors and rules from every namespace, not only those labelled for this release.
+                serviceMonitorSelectorNilUsesHelmValues: false,
+                podMonitorSelectorNilUsesHelmValues: false,
+                ruleSelectorNilUsesHelmValues: false,
+                probeSelectorNilUsesHelmValues: false,
+                scrapeConfigSelectorNilUsesHelmValues: false,
+                serviceMonitorNamespaceSelector: {},
+                podMonitorNamespaceSelector: {},
+                ruleNamespaceSelector: {},
                 resources: sizing.prometheus,
                 ...(v.prometheusStorage.enabled ? { storageSpec: volumeClaim(v.prometheusStorage) } : {}),
                 thanos: {

@@ -4,7 +4,7 @@ import { ChartSource, charts } from "./charts";
 import { runtimeDefaultSeccomp } from "./podSecurity";
 import { platformRelease, serviceHost } from "./release";
 import { ComputeResources } from "./resources";
-import { collectionObjectLabels } from "./scrapeTargets";
+import { collectionObjectLabels, staticLabels } from "./scrapeTargets";
 
 /** What a probe checks: an HTTP(S) answer of 2xx, a TCP connection, an ICMP echo. Each is a blackbox exporter module of that name. */
 export const probeModules = ["http", "tcp", "icmp"] as const;
@@ -89,7 +89,7 @@ export function buildProbe(probe: BlackboxProbe, namespace: string, proberAddres
             module: probe.module,
             prober: { url: proberAddress, scheme: "http", path: "/probe" },
             ...(probe.interval ? { interval: probe.interval } : {}),
-            targets: { staticConfig: { static: [...probe.targets], ...(Object.keys(probe.labels).length > 0 ? { labels: { ...probe.labels } } : {}) } },
+            targets: { staticConfig: { static: [...probe.targets], ...staticLabels(probe.labels) } },
         },
     };
 }

@@ -40,6 +40,11 @@ export interface StaticScrapeTargetsArgs {
 /** Labels on every ScrapeConfig and Probe the platform creates for its config, so they can be listed together. */
 export const collectionObjectLabels = { "app.kubernetes.io/part-of": "lgtm-stack", "app.kubernetes.io/component": "collection" } as const;
 
+/** A static target group's `labels`, left out when the job declares none, so the object holds only what was declared. */
+export function staticLabels(labels: Readonly<Record<string, string>>): { labels?: Record<string, string> } {
+    return Object.keys(labels).length > 0 ? { labels: { ...labels } } : {};
+}
+
 export const scrapeConfigName = (job: string) => `lgtm-scrape-${job}`;
 
 /** The ScrapeConfig of one job (monitoring.coreos.com/v1alpha1). Pure, so tests read exactly what is applied. */
@@ -52,7 +57,7 @@ export function buildScrapeConfig(job: StaticScrapeJob, namespace: string) {
         spec: {
             // The operator names the Prometheus job after the object; jobName is the `job` label of the series.
             jobName: job.name,
-            staticConfigs: [{ targets: [...job.targets], ...(Object.keys(job.labels).length > 0 ? { labels: { ...job.labels } } : {}) }],
+            staticConfigs: [{ targets: [...job.targets], ...staticLabels(job.labels) }],
             scheme: job.scheme,
             metricsPath: job.path,
             ...(job.interval ? { scrapeInterval: job.interval } : {}),

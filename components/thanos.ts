@@ -26,8 +26,6 @@ export function thanosPodSelectors(releaseName: string) {
         storeGateway: component("store-gateway"),
         compactor: component("compact"),
         ruler: component("rule"),
-        receiveRouter: component("receive-router"),
-        receiveIngestor: component("receive-ingestor"),
     } as const;
 }
 export type ThanosPodSelectors = ReturnType<typeof thanosPodSelectors>;

@@ -24,8 +24,6 @@ export interface PlatformSizing {
     readonly alloy: { readonly alloy: ComputeResources; readonly configReloader: ComputeResources };
     /** The fleet's ingest gateway (nginx), per replica. */
     readonly fleetGateway: ComputeResources;
-    /** What an edge stack runs (role edge), the same in both profiles: an edge is small by design. */
-    readonly edge: EdgeSizing;
     /** Whether durable state sits on PersistentVolumeClaims (Prometheus, Alertmanager, Thanos, Loki, Tempo). */
     readonly persistentState: boolean;
     /** Whether replicas of Prometheus, Alertmanager, Thanos and Grafana must run one per node or only prefer to. */
@@ -35,31 +33,6 @@ export interface PlatformSizing {
     /** Parts deployed only when config asks for them: the blackbox exporter (`probes`) and the Pushgateway. */
     readonly collection: { readonly blackboxExporter: ComputeResources; readonly pushgateway: ComputeResources };
 }
-
-/** Resources of an edge's collectors: Prometheus in agent mode and its operator, kube-state-metrics, and per node node-exporter and Alloy. */
-export interface EdgeSizing {
-    readonly prometheusAgent: ComputeResources;
-    readonly operator: ComputeResources;
-    readonly configReloader: ComputeResources;
-    readonly webhookJob: ComputeResources;
-    readonly kubeStateMetrics: ComputeResources;
-    readonly nodeExporter: ComputeResources;
-    readonly alloy: { readonly alloy: ComputeResources; readonly configReloader: ComputeResources };
-}
-
-/**
- * An edge's budget: at most 0.3 CPU and 512 MiB requested on a one-node cluster (docs/fleet.md
- * "Footprint"); limits leave room for bursts such as a WAL replay after an outage.
- */
-const edgeSizing: EdgeSizing = {
-    prometheusAgent: size("60m", "192Mi", "1", "1Gi"),
-    operator: size("30m", "48Mi", "200m", "128Mi"),
-    configReloader: size("5m", "16Mi", "50m", "48Mi"),
-    webhookJob: size("10m", "32Mi", "100m", "64Mi"),
-    kubeStateMetrics: size("10m", "48Mi", "200m", "192Mi"),
-    nodeExporter: size("10m", "24Mi", "200m", "64Mi"),
-    alloy: { alloy: size("40m", "96Mi", "500m", "512Mi"), configReloader: size("5m", "16Mi", "50m", "48Mi") },
-};
 
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
 export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfigInput, "profile" | "role" | "central" | "kubeconfig" | "kubeContext" | "storageClass"> {
@@ -177,7 +150,6 @@ const devSizing: PlatformSizing = {
     grafana: { server: size("50m", "160Mi", "500m", "512Mi"), sidecar: size("10m", "64Mi", "100m", "128Mi") },
     alloy: { alloy: size("50m", "128Mi", "500m", "512Mi"), configReloader: size("5m", "24Mi", "50m", "64Mi") },
     fleetGateway: size("10m", "16Mi", "200m", "64Mi"),
-    edge: edgeSizing,
     persistentState: false,
     // A laptop cluster of one node: several replicas share it rather than wait for a second one.
     nodeSpread: "preferred",
@@ -254,7 +226,6 @@ const prodBase: SizingBeforeRates = {
     grafana: { server: size("100m", "256Mi", "1", "1Gi"), sidecar: size("10m", "64Mi", "100m", "256Mi") },
     alloy: { alloy: size("100m", "256Mi", "1", "1Gi"), configReloader: size("10m", "32Mi", "100m", "64Mi") },
     fleetGateway: size("50m", "32Mi", "1", "128Mi"),
-    edge: edgeSizing,
     persistentState: true,
     nodeSpread: "required",
     collection: { blackboxExporter: size("50m", "64Mi", "500m", "256Mi"), pushgateway: size("50m", "64Mi", "500m", "256Mi") },

@@ -6,6 +6,7 @@ import * as path from "path";
 import type { FleetAccess } from "../components/fleetAccess";
 import { buildServerAgentConfig } from "../components/serverAgent";
 import { configDestination, fleetFromOutputs, readFleetFile, writePrivateFile } from "../tools/ops/agentConfig";
+import { exampleServerMember } from "./support/fleet";
 
 const projectDir = path.resolve(__dirname, "..");
 const tsNode = path.join(projectDir, "node_modules", ".bin", "ts-node");
@@ -14,15 +15,7 @@ const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-agent-config-t
 const fleet: FleetAccess = {
     ingestHost: "ingest.example.com",
     edges: {
-        "web-eu": {
-            name: "web-eu",
-            kind: "server",
-            username: "fleet-web-eu",
-            password: "s3cret-Pass",
-            remoteWriteUrl: "https://ingest.example.com/api/v1/push",
-            lokiPushUrl: "https://ingest.example.com/loki/api/v1/push",
-            otlpHttpEndpoint: "https://ingest.example.com/otlp",
-        },
+        "web-eu": exampleServerMember,
     },
 };
 const centralOutputs = { grafanaUrl: "https://grafana.example.com", grafanaAdminPassword: "admin-pass", fleet };

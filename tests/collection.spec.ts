@@ -6,10 +6,11 @@ import { buildBlackboxValues } from "../components/probes";
 import { buildPushgatewayValues } from "../components/pushgateway";
 import { buildScrapeConfig } from "../components/scrapeTargets";
 import { targetFlows } from "../stacks/collection";
-import { ConfigError, parsePlatformConfig, RawConfig } from "../stacks/config";
+import { parsePlatformConfig, RawConfig } from "../stacks/config";
 import { parseHost, parseHostPort, parseHttpUrl } from "../stacks/grammar";
 import { evaluatePlatform, Evaluation, RegisteredResource, valueOf } from "../tools/render/evaluate";
 import { projectDir } from "./support/charts";
+import { rejects } from "./support/config";
 
 const prodIngress = { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" };
 /** prod with MinIO (no credentials to set): NetworkPolicies on. */
@@ -17,16 +18,6 @@ const prod: RawConfig = { profile: "prod", grafana: JSON.stringify({ ingress: pr
 const list = (items: unknown[]) => JSON.stringify(items);
 const lab = { name: "lab-servers", targets: ["10.0.0.5:9100", "[2001:db8::7]:9100"], labels: { team: "payments", class: "batch" } };
 
-function rejects(raw: RawConfig, ...fragments: string[]): void {
-    assert.throws(
-        () => parsePlatformConfig(raw),
-        (err: unknown) => {
-            assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-            for (const f of fragments) assert.ok(err.message.includes(f), `message lacks ${JSON.stringify(f)}:\n${err.message}`);
-            return true;
-        },
-    );
-}
 
 describe("collection: target grammar", () => {
     it("host:port: a DNS name or an IP address (IPv6 in brackets), a port 1-65535", () => {

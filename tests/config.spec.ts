@@ -9,6 +9,7 @@ import { durationSeconds } from "../stacks/grammar";
 import { chartMirrorProblem } from "../stacks/schema";
 import { readStackConfig } from "../tools/render/stackConfig";
 import { projectDir } from "./support/charts";
+import { rejects } from "./support/config";
 
 /** prod's Grafana: reached by name, over TLS from an existing Secret. */
 const prodIngress = { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" };
@@ -38,16 +39,6 @@ function setting(key: string, value: unknown): RawConfig {
     return { [top]: JSON.stringify(rest.reduceRight<unknown>((inner, k) => ({ [k]: inner }), value)) };
 }
 
-function rejects(raw: RawConfig, ...fragments: string[]): void {
-    assert.throws(
-        () => parsePlatformConfig(raw),
-        (err: unknown) => {
-            assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-            for (const f of fragments) assert.ok(err.message.includes(f), `message lacks ${JSON.stringify(f)}:\n${err.message}`);
-            return true;
-        },
-    );
-}
 
 describe("config validation", () => {
     it("dev with no config at all takes the dev profile", () => {

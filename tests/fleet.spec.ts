@@ -166,7 +166,9 @@ describe("fleet: central platform under mocks", function () {
 
     it("keeps the passwords out of every object but the htpasswd Secret, and there only hashed", () => {
         const text = JSON.stringify(central.resources.map((r) => r.inputs));
-        for (const password of central.generatedSecrets.filter((s) => s.includes("fleet-ingest"))) assert.ok(!text.includes(password), "a member's password reached an object");
+        const passwords = central.generatedSecrets.filter((s) => s.includes("fleet-ingest"));
+        assert.equal(passwords.length, 2);
+        for (const password of passwords) assert.ok(!text.includes(password), "a member's password reached an object");
         const htpasswd = byType("kubernetes:core/v1:Secret").find((s) => s.inputs.metadata?.name === "fleet-ingest-htpasswd");
         assert.ok(htpasswd);
         assert.match(String(htpasswd.inputs.stringData.htpasswd), /^edge-a:\{SSHA\}\S+\nedge-b:\{SSHA\}\S+\n$/);
@@ -188,7 +190,11 @@ describe("fleet: central platform under mocks", function () {
         assert.equal(values("thanos").receive.enabled, true);
         assert.equal(values("tempo").tempo.multitenancyEnabled, true);
         assert.equal(values("loki").loki.querier.multi_tenant_queries_enabled, true);
-        const datasources = JSON.stringify(values("grafana"));
-        assert.ok(datasources.includes("platform|edge-a|edge-b"));
+        const datasources = values("grafana").datasources["datasources.yaml"] as { datasources: { name: string; jsonData: Record<string, string>; secureJsonData?: Record<string, string> }[] };
+        for (const name of ["Logs", "Traces"]) {
+            const ds = datasources.datasources.find((d) => d.name === name);
+            assert.equal(ds?.jsonData.httpHeaderName1, "X-Scope-OrgID", name);
+            assert.equal(ds?.secureJsonData?.httpHeaderValue1, "platform|edge-a|edge-b", name);
+        }
     });
 });

@@ -1,19 +1,12 @@
 import { strict as assert } from "assert";
 import { alloyString, goDuration, humanDuration, lokiRetrySpanSeconds, lokiWriteBlock, renderAlloyBlock } from "../components/alloyBlocks";
-import type { EdgeAccess, FleetAccess } from "../components/fleetAccess";
+import type { FleetAccess } from "../components/fleetAccess";
 import { buildServerAgentConfig, fleetMember, outageTolerance, serverDelivery, serverOtlpListen } from "../components/serverAgent";
 import { AlloyBlock, parseAlloy, references, stringsOf } from "./support/alloySyntax";
+import { exampleServerMember } from "./support/fleet";
 import { docPage } from "./support/readme";
 
-const member: EdgeAccess = {
-    name: "web-eu",
-    kind: "server",
-    username: "fleet-web-eu",
-    password: "s3cret-Pass",
-    remoteWriteUrl: "https://ingest.example.com/api/v1/push",
-    lokiPushUrl: "https://ingest.example.com/loki/api/v1/push",
-    otlpHttpEndpoint: "https://ingest.example.com/otlp",
-};
+const member = exampleServerMember;
 const fleet: FleetAccess = {
     ingestHost: "ingest.example.com",
     edges: { "web-eu": member, "edge-1": { ...member, name: "edge-1", kind: "cluster", username: "fleet-edge-1" } },
