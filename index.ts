@@ -1,24 +1,26 @@
 import { readPlatformConfig, readPlatformSecrets } from "./stacks/config";
+import { deployEdge } from "./stacks/edge";
 import { deployPlatform } from "./stacks/platform";
 
 // Config is read and validated in full (secrets for presence) before any resource is registered.
 const config = readPlatformConfig();
-if (config.role === "edge") {
-    // The edge's own deployment (agent-mode Prometheus, Alloy shipping to the central gateway) has not landed yet:
-    // refuse rather than deploy a whole platform under an edge's name.
-    throw new Error("lgtm:role = edge: this version deploys central platforms only (role platform); edge clusters cannot be deployed yet. Servers outside Kubernetes: npm run agent-config (docs/fleet.md)");
-}
-const platform = deployPlatform(config, readPlatformSecrets(config));
+// A platform deploys everything (and accepts a fleet when lgtm:fleet lists members); an edge only collects and ships to its central platform.
+const platform = config.role === "platform" ? deployPlatform(config, readPlatformSecrets(config)) : undefined;
+const edge = config.role === "edge" ? deployEdge(config) : undefined;
 
-export const grafanaUrl = platform.grafanaUrl;
-export const grafanaService = platform.grafanaService;
-export const grafanaAdminUser = platform.grafanaAdminUser;
-export const grafanaAdminPassword = platform.grafanaAdminPassword;
-export const otlpGrpcEndpoint = platform.otlpGrpcEndpoint;
-export const otlpHttpEndpoint = platform.otlpHttpEndpoint;
-export const lokiPushUrl = platform.lokiPushUrl;
-export const prometheusRemoteWriteUrl = platform.prometheusRemoteWriteUrl;
-export const objectStorage = platform.objectStorage;
-// Only with lgtm:pushgateway.enabled (undefined otherwise: no output).
-export const pushgatewayUrl = platform.pushgatewayUrl;
-export const fleet = platform.fleet;
+// An undefined value is no output: each role exports its own.
+export const grafanaUrl = platform?.grafanaUrl;
+export const grafanaService = platform?.grafanaService;
+export const grafanaAdminUser = platform?.grafanaAdminUser;
+export const grafanaAdminPassword = platform?.grafanaAdminPassword;
+export const otlpGrpcEndpoint = platform?.otlpGrpcEndpoint;
+export const otlpHttpEndpoint = platform?.otlpHttpEndpoint;
+export const lokiPushUrl = platform?.lokiPushUrl;
+export const prometheusRemoteWriteUrl = platform?.prometheusRemoteWriteUrl;
+export const objectStorage = platform?.objectStorage;
+// Only with lgtm:pushgateway.enabled.
+export const pushgatewayUrl = platform?.pushgatewayUrl;
+// Only with lgtm:fleet.edges: each member's endpoints and login, a secret read by edge stacks (stacks/edge.ts).
+export const fleet = platform?.fleet;
+export const central = edge?.central;
+export const ingestHost = edge?.ingestHost;

@@ -1,8 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertedComponent } from "./alerting";
-import { alloyString, lokiWriteBlock, renderAlloyBlock } from "./alloyBlocks";
+import { AlloyBlock, alloyExpression, alloyString, lokiWriteBlock, otlpHttpExporterBlocks, renderAlloyBlock, renderAlloyConfig } from "./alloyBlocks";
 import { ChartSource, charts } from "./charts";
+import { memberCredentialKeys, memberCredentialsSecret, MemberDelivery, MemberLogin } from "./fleetAccess";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources } from "./resources";
 
@@ -25,10 +26,8 @@ export type AlloyPodSelectors = ReturnType<typeof alloyPodSelectors>;
  */
 export const alloyStoragePath = "/var/lib/alloy/data";
 
-/** Plain inputs of the Alloy configuration. */
-export interface AlloyConfigInput {
-    /** `cluster` label on every log line, matching Prometheus' external label. */
-    readonly clusterName: string;
+/** Where the platform's own agent sends: its Loki and Tempo, inside the cluster. */
+export interface AlloyPlatformDestination {
     /** Loki push API, `http(s)://…/loki/api/v1/push`. */
     readonly lokiPushUrl: string;
     /** Tenant sent as `X-Scope-OrgID` when Loki is multi-tenant; undefined when it is not. */
@@ -37,10 +36,115 @@ export interface AlloyConfigInput {
     readonly tempoOtlpGrpcEndpoint: string;
     /** Tenant sent as `X-Scope-OrgID` with every span when Tempo is multi-tenant; undefined when it is not. */
     readonly tracesTenant?: string;
+}
+
+/**
+ * Where an edge cluster's agent sends: the central platform's ingest gateway, under the member's
+ * login. The gateway derives the tenant from the login, so no tenant is sent.
+ */
+export interface AlloyCentralDestination {
+    readonly central: {
+        /** The gateway's Loki push URL (from the central stack's `fleet` output). */
+        readonly lokiPushUrl: string;
+        /** The gateway's OTLP/HTTP base URL. */
+        readonly otlpHttpEndpoint: string;
+        /** Retries while the central side is out of reach (`memberDelivery`). */
+        readonly delivery: MemberDelivery;
+    };
+}
+
+/** Plain inputs of the Alloy configuration. */
+export type AlloyConfigInput = {
+    /** `cluster` label on every log line, matching Prometheus' external label. */
+    readonly clusterName: string;
     /** Port the OTLP gRPC receiver listens on. */
     readonly otlpGrpcPort: number;
     /** Port the OTLP HTTP receiver listens on. */
     readonly otlpHttpPort: number;
+} & (AlloyPlatformDestination | AlloyCentralDestination);
+
+/** Environment variables the edge agent reads its login from (`alloy.extraEnv`, from the member's credentials Secret). */
+export const centralLoginEnv = { username: "LGTM_CENTRAL_USERNAME", password: "LGTM_CENTRAL_PASSWORD" } as const;
+
+/** The blocks that send logs and traces: to the platform's Loki and Tempo, or to the central gateway. */
+function destinationBlocks(c: AlloyConfigInput): { logs: string; traces: string } {
+    if ("central" in c) {
+        const { lokiPushUrl, otlpHttpEndpoint, delivery } = c.central;
+        // The login stays in its Secret: the config names the environment variables the chart sets from it.
+        const fromEnv = (name: string) => alloyExpression(`sys.env(${alloyString(name)})`);
+        const basicAuth = { username: fromEnv(centralLoginEnv.username), password: fromEnv(centralLoginEnv.password) };
+        const traces: AlloyBlock[] = [
+            {
+                name: "otelcol.processor.transform",
+                label: "cluster",
+                comments: ["cluster on every span's resource, whatever the application set: its traces are the member's."],
+                attributes: { error_mode: "ignore" },
+                blocks: [
+                    { name: "trace_statements", attributes: { context: "resource", statements: [`set(attributes["cluster"], ${JSON.stringify(c.clusterName)})`] } },
+                    { name: "output", attributes: { traces: [alloyExpression("otelcol.processor.batch.default.input")] } },
+                ],
+            },
+            {
+                name: "otelcol.processor.batch",
+                label: "default",
+                blocks: [{ name: "output", attributes: { traces: [alloyExpression("otelcol.exporter.otlphttp.central.input")] } }],
+            },
+            ...otlpHttpExporterBlocks({ label: "central", endpoint: otlpHttpEndpoint, basicAuth, delivery: delivery.traces }),
+        ];
+        return {
+            logs: renderAlloyBlock({
+                ...lokiWriteBlock({ label: "default", url: lokiPushUrl, basicAuth, externalLabels: { cluster: c.clusterName }, retry: delivery.logs }),
+                comments: ["To the central platform's ingest gateway, which takes the tenant from the login."],
+            }),
+            traces: `${tracesReceiver(c, "otelcol.processor.transform.cluster.input")}
+${renderAlloyConfig(traces)}`,
+        };
+    }
+    if (!/^[^\s/:]+:\d+$/.test(c.tempoOtlpGrpcEndpoint)) {
+        throw new Error(`Tempo OTLP gRPC endpoint must be host:port without a scheme, got "${c.tempoOtlpGrpcEndpoint}"`);
+    }
+    if (c.tracesTenant !== undefined && c.tracesTenant.trim() === "") {
+        throw new Error("Tempo tenant must not be empty; leave it undefined when Tempo is single-tenant");
+    }
+    return {
+        logs: renderAlloyBlock(lokiWriteBlock({ label: "default", url: c.lokiPushUrl, tenantId: c.lokiTenant, externalLabels: { cluster: c.clusterName } })),
+        traces: `${tracesReceiver(c, "otelcol.processor.batch.default.input")}
+otelcol.processor.batch "default" {
+  output {
+    traces = [otelcol.exporter.otlp.tempo.input]
+  }
+}
+
+// Plain gRPC inside the cluster: Tempo's receiver serves no TLS.
+otelcol.exporter.otlp "tempo" {
+  client {
+    endpoint = ${alloyString(c.tempoOtlpGrpcEndpoint)}${c.tracesTenant !== undefined ? `\n    headers  = {\n      "X-Scope-OrgID" = ${alloyString(c.tracesTenant)},\n    }` : ""}
+
+    tls {
+      insecure = true
+    }
+  }
+}
+`,
+    };
+}
+
+/** The OTLP receiver applications send to (gRPC and HTTP on every interface of the pod), forwarding to `next`. */
+function tracesReceiver(c: AlloyConfigInput, next: string): string {
+    return `otelcol.receiver.otlp "default" {
+  grpc {
+    endpoint = ${alloyString(`0.0.0.0:${c.otlpGrpcPort}`)}
+  }
+
+  http {
+    endpoint = ${alloyString(`0.0.0.0:${c.otlpHttpPort}`)}
+  }
+
+  output {
+    traces = [${next}]
+  }
+}
+`;
 }
 
 function checkPort(name: string, port: number): void {
@@ -58,15 +162,10 @@ function checkPort(name: string, port: number): void {
  * Pure: the only addresses in it are the two it is given.
  */
 export function buildAlloyConfig(c: AlloyConfigInput): string {
-    if (!/^[^\s/:]+:\d+$/.test(c.tempoOtlpGrpcEndpoint)) {
-        throw new Error(`Tempo OTLP gRPC endpoint must be host:port without a scheme, got "${c.tempoOtlpGrpcEndpoint}"`);
-    }
-    if (c.tracesTenant !== undefined && c.tracesTenant.trim() === "") {
-        throw new Error("Tempo tenant must not be empty; leave it undefined when Tempo is single-tenant");
-    }
     if (c.clusterName.trim() === "") throw new Error("cluster name must not be empty");
     checkPort("OTLP gRPC port", c.otlpGrpcPort);
     checkPort("OTLP HTTP port", c.otlpHttpPort);
+    const send = destinationBlocks(c);
 
     const config = `// Generated by lgtm-stack (components/alloy.ts); edits here are overwritten.
 logging {
@@ -159,39 +258,9 @@ loki.process "pod_logs" {
   forward_to = [loki.write.default.receiver]
 }
 
-${renderAlloyBlock(lokiWriteBlock({ label: "default", url: c.lokiPushUrl, tenantId: c.lokiTenant, externalLabels: { cluster: c.clusterName } }))}
+${send.logs}
 // ---- Traces ---------------------------------------------------------------------------------
-otelcol.receiver.otlp "default" {
-  grpc {
-    endpoint = ${alloyString(`0.0.0.0:${c.otlpGrpcPort}`)}
-  }
-
-  http {
-    endpoint = ${alloyString(`0.0.0.0:${c.otlpHttpPort}`)}
-  }
-
-  output {
-    traces = [otelcol.processor.batch.default.input]
-  }
-}
-
-otelcol.processor.batch "default" {
-  output {
-    traces = [otelcol.exporter.otlp.tempo.input]
-  }
-}
-
-// Plain gRPC inside the cluster: Tempo's receiver serves no TLS.
-otelcol.exporter.otlp "tempo" {
-  client {
-    endpoint = ${alloyString(c.tempoOtlpGrpcEndpoint)}${c.tracesTenant !== undefined ? `\n    headers  = {\n      "X-Scope-OrgID" = ${alloyString(c.tracesTenant)},\n    }` : ""}
-
-    tls {
-      insecure = true
-    }
-  }
-}
-`;
+${send.traces}`;
     // The chart renders alloy.configMap.content with `tpl`: a `{{` would be run as a template action.
     if (config.includes("{{")) throw new Error("Alloy config contains '{{', which the chart's tpl would evaluate");
     return config;
@@ -209,40 +278,37 @@ export interface AlloyArgs {
     readonly releaseName: string;
     /** `cluster` label on every log line, matching Prometheus' external label. */
     readonly clusterName: string;
-    /** Loki push API (an output of the Loki component). */
-    readonly lokiPushUrl: pulumi.Input<string>;
-    /** Tenant sent with every push when Loki is multi-tenant; undefined when it is not. */
-    readonly lokiTenant?: string;
-    /** Tenant sent with every span when Tempo is multi-tenant; undefined when it is not. */
-    readonly tracesTenant?: string;
-    /** Tempo's OTLP gRPC receiver, `host:port` (an output of the Tempo component). */
-    readonly tempoOtlpGrpcEndpoint: pulumi.Input<string>;
+    /**
+     * Where logs and traces go: the platform's Loki and Tempo (built from their components'
+     * outputs), or an edge's central ingest gateway (from the central stack's `fleet` output).
+     */
+    readonly destination: pulumi.Input<AlloyPlatformDestination | AlloyCentralDestination>;
+    /** With a central destination: the member's login, which reaches the agent only through a Secret. */
+    readonly centralLogin?: pulumi.Input<MemberLogin>;
     /** The Prometheus Operator CRDs release: the chart's ServiceMonitor needs them first. */
     readonly crds: pulumi.Resource;
     /** Resources of the Alloy container and of its config-reloader sidecar, per node. */
     readonly resources: { readonly alloy: ComputeResources; readonly configReloader: ComputeResources };
 }
 
-export interface AlloyValuesInput extends Omit<AlloyArgs, "namespace" | "chartSource" | "crds" | "lokiPushUrl" | "tempoOtlpGrpcEndpoint"> {
-    /** Loki push API, resolved. */
-    readonly lokiPushUrl: string;
-    /** Tempo's OTLP gRPC receiver, `host:port`, resolved. */
-    readonly tempoOtlpGrpcEndpoint: string;
+export interface AlloyValuesInput extends Omit<AlloyArgs, "namespace" | "chartSource" | "crds" | "destination" | "centralLogin"> {
+    /** Where logs and traces go, resolved. */
+    readonly destination: AlloyPlatformDestination | AlloyCentralDestination;
+    /** With a central destination: the Secret holding the member's login under `memberCredentialKeys`. */
+    readonly credentialsSecretName?: string;
 }
 
 const storageVolume = "alloy-storage";
 
 /** Values of the Alloy chart: a DaemonSet tailing node logs and receiving OTLP, scraped by Prometheus. */
 export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
-    const content = buildAlloyConfig({
-        clusterName: v.clusterName,
-        lokiPushUrl: v.lokiPushUrl,
-        lokiTenant: v.lokiTenant,
-        tracesTenant: v.tracesTenant,
-        tempoOtlpGrpcEndpoint: v.tempoOtlpGrpcEndpoint,
-        otlpGrpcPort: alloyPorts.otlpGrpc,
-        otlpHttpPort: alloyPorts.otlpHttp,
-    });
+    const content = buildAlloyConfig({ clusterName: v.clusterName, ...v.destination, otlpGrpcPort: alloyPorts.otlpGrpc, otlpHttpPort: alloyPorts.otlpHttp });
+    const central = "central" in v.destination;
+    if (central && v.credentialsSecretName === undefined) throw new Error("an Alloy sending to the central platform needs the Secret holding its login");
+    const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: v.credentialsSecretName, key } } });
+    const loginEnv = central
+        ? [fromSecret(centralLoginEnv.username, memberCredentialKeys.username), fromSecret(centralLoginEnv.password, memberCredentialKeys.password)]
+        : [];
     return {
         fullnameOverride: v.releaseName,
         // The subchart ships only the PodLogs CRD (monitoring.grafana.com), which this config does not use.
@@ -268,6 +334,7 @@ export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
                 { name: "otlp-grpc", port: alloyPorts.otlpGrpc, targetPort: alloyPorts.otlpGrpc, protocol: "TCP" },
                 { name: "otlp-http", port: alloyPorts.otlpHttp, targetPort: alloyPorts.otlpHttp, protocol: "TCP" },
             ],
+            ...(loginEnv.length ? { extraEnv: loginEnv } : {}),
             resources: v.resources.alloy,
         },
         configReloader: { resources: v.resources.configReloader },
@@ -291,13 +358,16 @@ export class Alloy extends pulumi.ComponentResource implements AlertedComponent 
     constructor(name: string, args: AlloyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:collect:Alloy", name, {}, opts);
 
-        const values = pulumi
-            .all([args.lokiPushUrl, args.tempoOtlpGrpcEndpoint])
-            .apply(([lokiPushUrl, tempoOtlpGrpcEndpoint]) => buildAlloyValues({ ...args, lokiPushUrl, tempoOtlpGrpcEndpoint }));
+        const credentialsSecretName = args.centralLogin === undefined ? undefined : `${args.releaseName}-central-login`;
+        const credentials =
+            args.centralLogin === undefined || credentialsSecretName === undefined
+                ? []
+                : [memberCredentialsSecret(credentialsSecretName, args.namespace, args.centralLogin, { parent: this })];
+        const values = pulumi.output(args.destination).apply((destination) => buildAlloyValues({ ...args, destination, credentialsSecretName }));
         this.release = platformRelease(
             name,
             { chart: charts.alloy, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values },
-            { parent: this, dependsOn: [args.crds] },
+            { parent: this, dependsOn: [args.crds, ...credentials] },
         );
 
         this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release)}:${alloyPorts.otlpGrpc}`;

@@ -107,8 +107,9 @@ export function humanDuration(seconds: number): string {
 
 /** Basic-auth credentials at the central side's ingest gateway. */
 export interface BasicAuth {
-    readonly username: string;
-    readonly password: string;
+    readonly username: string | AlloyExpression;
+    /** A literal (a server's config file, kept secret by whoever installs it), or an expression such as `sys.env("…")` reading it from a Secret. */
+    readonly password: string | AlloyExpression;
 }
 
 // No URL, user name or password carries a control character (a line break, an escape), and a
@@ -128,11 +129,12 @@ function checkHttpUrl(what: string, url: string): void {
 
 function checkBasicAuth(what: string, auth: BasicAuth): void {
     // RFC 7617: the user name ends at the first colon, so one inside it would shift into the password.
-    if (auth.username === "" || auth.username.includes(":") || controlCharacter.test(auth.username)) {
+    const { username, password } = auth;
+    if (typeof username === "string" && (username === "" || username.includes(":") || controlCharacter.test(username))) {
         throw new Error(`${what}: the basic-auth user name must be non-empty, without ':' or control characters`);
     }
     // The password is never quoted in a message: it is a secret.
-    if (auth.password === "" || controlCharacter.test(auth.password)) throw new Error(`${what}: the basic-auth password must be non-empty, without control characters`);
+    if (typeof password === "string" && (password === "" || controlCharacter.test(password))) throw new Error(`${what}: the basic-auth password must be non-empty, without control characters`);
 }
 
 function basicAuthBlock(auth: BasicAuth): AlloyBlock {

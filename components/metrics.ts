@@ -118,7 +118,8 @@ export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "cha
     readonly alertmanager?: AlertmanagerValues;
 }
 
-function volumeClaim(p: Persistence) {
+/** A PersistentVolumeClaim template of the operator's `storage` spec (Prometheus, Prometheus agent, Alertmanager). */
+export function volumeClaim(p: Persistence) {
     return {
         volumeClaimTemplate: {
             spec: {
@@ -148,6 +149,46 @@ function operatorWorkloadAvailability(replicas: number, zones: readonly string[]
     };
 }
 
+/** What collects in every kube-prometheus-stack of ours, the platform's and an edge's: the exporters and the operator. */
+export interface CollectorValuesInput {
+    readonly releaseName: string;
+    /** Namespace of node-exporter. */
+    readonly agentsNamespace: string;
+    readonly sizing: Pick<MetricsSizing, "kubeStateMetrics" | "nodeExporter" | "operator" | "configReloader" | "webhookJob">;
+}
+
+/**
+ * The values kube-prometheus-stack takes the same way on a platform and on an edge: stable names,
+ * node-exporter beside the other host agents, no CRDs (their own release), the operator's sizes.
+ */
+export function collectorValues(v: CollectorValuesInput): Record<string, unknown> {
+    return {
+        fullnameOverride: v.releaseName,
+        // Subcharts ignore the parent's fullnameOverride; pin theirs so their Services are stable too.
+        "kube-state-metrics": { fullnameOverride: `${v.releaseName}-kube-state-metrics`, resources: v.sizing.kubeStateMetrics },
+        "prometheus-node-exporter": { fullnameOverride: `${v.releaseName}-node-exporter`, namespaceOverride: v.agentsNamespace, resources: v.sizing.nodeExporter },
+        crds: { enabled: false },
+        prometheusOperator: {
+            resources: v.sizing.operator,
+            prometheusConfigReloader: { resources: v.sizing.configReloader },
+            admissionWebhooks: { patch: { resources: v.sizing.webhookJob } },
+        },
+    };
+}
+
+/**
+ * What a Prometheus of ours scrapes: the monitors, probes and scrape configs of every namespace, not
+ * only those labelled for its release (the chart's default), so a team's ServiceMonitor needs no label of ours.
+ */
+export const selectEveryMonitor = {
+    serviceMonitorSelectorNilUsesHelmValues: false,
+    podMonitorSelectorNilUsesHelmValues: false,
+    probeSelectorNilUsesHelmValues: false,
+    scrapeConfigSelectorNilUsesHelmValues: false,
+    serviceMonitorNamespaceSelector: {},
+    podMonitorNamespaceSelector: {},
+} as const;
+
 /** Values of kube-prometheus-stack. */
 export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknown> {
     const { sizing } = v;
@@ -156,22 +197,13 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
     const alertmanagerAvailability = operatorWorkloadAvailability(v.alertmanagerReplicas, v.zones, v.nodeSpread, "alertmanager", `${v.releaseName}-alertmanager`);
     const prometheusAvailability = operatorWorkloadAvailability(v.prometheusReplicas, v.zones, v.nodeSpread, "prometheus", `${v.releaseName}-prometheus`);
     return {
-        fullnameOverride: v.releaseName,
-        // Subcharts ignore the parent's fullnameOverride; pin theirs so their Services are stable too.
-        "kube-state-metrics": { fullnameOverride: `${v.releaseName}-kube-state-metrics`, resources: sizing.kubeStateMetrics },
-        "prometheus-node-exporter": { fullnameOverride: `${v.releaseName}-node-exporter`, namespaceOverride: v.agentsNamespace, resources: sizing.nodeExporter },
-        crds: { enabled: false },
+        ...collectorValues(v),
         // Our Grafana is a release of its own; keep the dashboards this chart ships for it, labelled
         // for its sidecar and annotated into one folder (without the annotation they land in General).
         grafana: {
             enabled: false,
             forceDeployDashboards: true,
             sidecar: { dashboards: { label: dashboardLabel, annotations: { [dashboardFolderAnnotation]: kubernetesDashboardsFolder } } },
-        },
-        prometheusOperator: {
-            resources: sizing.operator,
-            prometheusConfigReloader: { resources: sizing.configReloader },
-            admissionWebhooks: { patch: { resources: sizing.webhookJob } },
         },
         alertmanager: {
             enabled: true,
@@ -201,14 +233,9 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
                 scrapeInterval: v.scrapeInterval,
                 enableRemoteWriteReceiver: true,
                 enableAdminAPI: false,
-                // Select monitors and rules from every namespace, not only those labelled for this release.
-                serviceMonitorSelectorNilUsesHelmValues: false,
-                podMonitorSelectorNilUsesHelmValues: false,
+                ...selectEveryMonitor,
+                // Rules of every namespace too: this Prometheus evaluates the platform's alerts.
                 ruleSelectorNilUsesHelmValues: false,
-                probeSelectorNilUsesHelmValues: false,
-                scrapeConfigSelectorNilUsesHelmValues: false,
-                serviceMonitorNamespaceSelector: {},
-                podMonitorNamespaceSelector: {},
                 ruleNamespaceSelector: {},
                 resources: sizing.prometheus,
                 ...(v.prometheusStorage.enabled ? { storageSpec: volumeClaim(v.prometheusStorage) } : {}),

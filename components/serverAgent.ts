@@ -6,62 +6,8 @@
  * the agent only authenticates. Pure: the only addresses and credentials in it are the member's.
  */
 import { nonEmptyLabelValue } from "../stacks/grammar";
-import {
-    AlloyBlock,
-    alloyExpression,
-    goDuration,
-    humanDuration,
-    LokiRetry,
-    lokiRetrySpanSeconds,
-    lokiWriteBlock,
-    OtlpDelivery,
-    otlpHttpExporterBlocks,
-    prometheusRemoteWriteBlock,
-    RemoteWriteWal,
-    renderAlloyConfig,
-} from "./alloyBlocks";
-import type { EdgeAccess, FleetAccess } from "./fleetAccess";
-
-/** What a server's agent does while the central side is out of reach, per signal. */
-export interface ServerDelivery {
-    readonly logs: LokiRetry;
-    readonly metrics: { readonly maxBackoffSeconds: number; readonly wal: RemoteWriteWal };
-    readonly traces: OtlpDelivery;
-}
-
-/**
- * Chosen so that a server keeps what it could not send through an outage of the central side of
- * at least an hour (an upgrade, a failover of the ingest gateway):
- * - logs: 24 attempts with a backoff from 500 ms doubling to 5 min, over an hour of retries
- *   (`outageTolerance` computes it; Alloy's default, 10 attempts, gives up within minutes);
- * - metrics: the WAL's default 8 h keepalive, stated; retries every 30 s at most instead of 5 s, so
- *   that a fleet of servers does not pile onto a recovering gateway;
- * - traces: 2 h of retries per batch (default 5 min), and a queue counted in spans.
- */
-export const serverDelivery: ServerDelivery = {
-    logs: { minBackoffSeconds: 0.5, maxBackoffSeconds: 300, maxRetries: 24 },
-    metrics: { maxBackoffSeconds: 30, wal: { truncateFrequencySeconds: 2 * 3600, minKeepaliveSeconds: 300, maxKeepaliveSeconds: 8 * 3600 } },
-    traces: { maxElapsedSeconds: 2 * 3600, queueSpans: 100_000 },
-};
-
-/** How long an outage of the central side each signal outlasts without loss (while Alloy runs), and the least of them. */
-export interface OutageTolerance {
-    readonly logsSeconds: number;
-    readonly metricsSeconds: number;
-    /** Per batch; the queue in front holds `queueSpans` spans, so a busier host fills it sooner. */
-    readonly tracesSeconds: number;
-    readonly seconds: number;
-    /** The average span rate the trace queue holds for `seconds`. */
-    readonly tracesSpansPerSecond: number;
-}
-
-export function outageTolerance(d: ServerDelivery = serverDelivery): OutageTolerance {
-    const logsSeconds = lokiRetrySpanSeconds(d.logs);
-    const metricsSeconds = d.metrics.wal.maxKeepaliveSeconds;
-    const tracesSeconds = d.traces.maxElapsedSeconds;
-    const seconds = Math.min(logsSeconds, metricsSeconds, tracesSeconds);
-    return { logsSeconds, metricsSeconds, tracesSeconds, seconds, tracesSpansPerSecond: Math.floor(d.traces.queueSpans / seconds) };
-}
+import { AlloyBlock, alloyExpression, goDuration, humanDuration, lokiWriteBlock, otlpHttpExporterBlocks, prometheusRemoteWriteBlock, renderAlloyConfig } from "./alloyBlocks";
+import { EdgeAccess, MemberDelivery, memberDelivery, outageTolerance } from "./fleetAccess";
 
 /** Where the agent receives OTLP: this host only, on OTLP's registered ports, which SDKs default to. */
 export const serverOtlpListen = { grpc: "127.0.0.1:4317", http: "127.0.0.1:4318" } as const;
@@ -69,23 +15,10 @@ export const serverOtlpListen = { grpc: "127.0.0.1:4317", http: "127.0.0.1:4318"
 const memberName = nonEmptyLabelValue("a label value: letters, digits, '_', '.', '-', at most 63 characters, starting and ending with a letter or digit");
 
 /**
- * The member `name` of the central stack's `fleet` output; an unknown name fails with the names it
- * has. `source` says where the fleet was read from, for the message.
- */
-export function fleetMember(fleet: FleetAccess, name: string, source: string): EdgeAccess {
-    const member = Object.hasOwn(fleet.edges, name) ? fleet.edges[name] : undefined;
-    // The config labels everything with member.name: an entry filed under another name would mislabel it.
-    if (member && member.name !== name) throw new Error(`the fleet entry ${JSON.stringify(name)} in ${source} is named ${JSON.stringify(member.name)}: the central stack's fleet output is inconsistent`);
-    if (member) return member;
-    const known = Object.entries(fleet.edges).map(([n, m]) => `${n} (${m.kind})`);
-    throw new Error(`no fleet member ${JSON.stringify(name)} in ${source}; ${known.length ? `its members: ${known.join(", ")}` : "it has no members yet"}`);
-}
-
-/**
  * The Alloy configuration (Alloy 1.18 syntax) of the servers of fleet member `member`. It holds
  * the member's password: whoever writes it out keeps it secret.
  */
-export function buildServerAgentConfig(member: EdgeAccess, delivery: ServerDelivery = serverDelivery): string {
+export function buildServerAgentConfig(member: EdgeAccess, delivery: MemberDelivery = memberDelivery): string {
     if (member.kind !== "server") throw new Error(`fleet member ${JSON.stringify(member.name)} is a ${member.kind}: it runs an edge stack, not this server agent`);
     // The name lands in labels, in an OTTL string and in comments: a label value needs no escaping in any.
     if (!memberName.safeParse(member.name).success) throw new Error(`fleet member name ${JSON.stringify(member.name)} is not a label value (letters, digits, '_', '.', '-', at most 63)`);

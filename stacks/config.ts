@@ -151,7 +151,9 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
     // The default of every namespaces.* key: refused here, under its own name, rather than once per key it fills.
     const namespaceIssue = namespaceName.safeParse(namespace).error?.issues[0];
     if (namespaceIssue) throw new ConfigError([`namespace = ${show(namespace)}: expected ${namespaceIssue.message}`], prefix);
-    const defaults = profileDefaults(profile, namespace);
+    // An edge deploys none of the platform's parts: their defaults only have to be valid, and the
+    // prod profile's would require settings (an S3 endpoint, a Grafana host) an edge may not set.
+    const defaults = profileDefaults(raw.role === "edge" ? "dev" : profile, namespace);
     const candidate = deepMerge(
         {
             ...defaults,
@@ -191,9 +193,12 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
  * platform's (storage, Thanos, Loki, Tempo, Grafana, alerting, the fleet itself) and would be
  * silently ignored here, so it is refused.
  */
-const edgeKeys = new Set<string>(["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "namespaces", "metrics", "network", "charts"]);
-/** The metrics settings an edge's Prometheus (in agent mode: no queries, rules or local retention) uses. */
-const edgeMetricsKeys = new Set(["scrapeInterval", "volumeSize"]);
+const edgeKeys = new Set<string>(["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "namespaces", "metrics", "charts"]);
+/** The settings of a structured key an edge uses, and why the others do not apply there. */
+const edgeNestedKeys: Record<string, { readonly accepted: readonly string[]; readonly why: string }> = {
+    metrics: { accepted: ["scrapeInterval", "volumeSize"], why: "Prometheus runs in agent mode there: it keeps no queryable data, only its WAL on metrics.volumeSize" },
+    namespaces: { accepted: ["metrics", "agents"], why: "an edge runs only the Prometheus agent with its operator, and the host agents" },
+};
 
 /** The rules of an edge stack: a central platform named, and no setting that only a platform uses. */
 function edgeProblems(c: PlatformConfig, raw: RawConfig, overrides: Record<string, Json>): string[] {
@@ -208,10 +213,11 @@ function edgeProblems(c: PlatformConfig, raw: RawConfig, overrides: Record<strin
             problems.push(`${key} = ${shown}: expected unset with role edge (an edge only collects; ${key} belongs to the central platform's stack); remove it: pulumi config rm lgtm:${key}`);
         }
     }
-    const metrics = overrides.metrics;
-    if (isPlainObject(metrics)) {
-        for (const key of Object.keys(metrics).filter((k) => !edgeMetricsKeys.has(k))) {
-            problems.push(`metrics.${key}: expected unset with role edge (Prometheus runs in agent mode there: it keeps no queryable data; accepted: ${[...edgeMetricsKeys].join(", ")})`);
+    for (const [parent, { accepted, why }] of Object.entries(edgeNestedKeys)) {
+        const value = overrides[parent];
+        if (!isPlainObject(value)) continue;
+        for (const key of Object.keys(value).filter((k) => !accepted.includes(k))) {
+            problems.push(`${parent}.${key}: expected unset with role edge (${why}; accepted: ${accepted.join(", ")})`);
         }
     }
     return problems;

@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertmanagerWiring, PlatformAlerts } from "../components/alerting";
 import { Alloy } from "../components/alloy";
@@ -15,7 +14,6 @@ import { Minio } from "../components/minio";
 import { BucketNames } from "../components/objectStore";
 import { PlatformNetworkPolicies } from "../components/networkPolicies";
 import { PrometheusCrds } from "../components/prometheusCrds";
-import { podSecurityLabels } from "../components/podSecurity";
 import { ServiceName } from "../components/release";
 import { Persistence } from "../components/resources";
 import { Tempo } from "../components/tempo";
@@ -24,6 +22,7 @@ import { Thanos } from "../components/thanos";
 import { BlackboxProbes } from "../components/probes";
 import { Pushgateway } from "../components/pushgateway";
 import { StaticScrapeTargets } from "../components/scrapeTargets";
+import { clusterProvider, namespaceRegistry } from "./cluster";
 import { deployCollectionExtras } from "./collection";
 import type { PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
@@ -112,12 +111,7 @@ function grafanaDatabase(settings: PlatformConfig["grafana"]["database"], passwo
 export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets): PlatformOutputs {
     // prod runs as many of Loki's and Tempo's parts as the declared ingest rates need.
     const sizing = profileSizing(config.profile, config);
-    const provider = new k8s.Provider("kubernetes", {
-        // Contents may carry a token, and the provider keeps its inputs in state: encrypted as a secret
-        // there however the key was set (a path costs nothing to hide).
-        ...(config.kubeconfig ? { kubeconfig: pulumi.secret(config.kubeconfig) } : {}),
-        ...(config.kubeContext ? { context: config.kubeContext } : {}),
-    });
+    const provider = clusterProvider(config);
     const inCluster: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
     // Prod refuses to delete what holds data, or whose deletion cascades to it (Namespaces, CRDs):
     // a destroy or a replacement by mistake fails instead. Children inherit the protection.
@@ -133,14 +127,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const tenants = (own: string) => [own, ...fleet.edges.map((e) => e.name)].join("|");
     const volume = (volumeSize: string, enabled = sizing.persistentState): Persistence => ({ enabled, size: volumeSize, storageClass });
 
-    const namespaces = new Map<string, k8s.core.v1.Namespace>();
-    const namespace = (name: string): pulumi.Output<string> => {
-        if (!namespaces.has(name)) {
-            const level = name === config.namespaces.agents ? "privileged" : "restricted";
-            namespaces.set(name, new k8s.core.v1.Namespace(name, { metadata: { name, labels: podSecurityLabels(level) } }, { provider, protect: protectState }));
-        }
-        return namespaces.get(name)!.metadata.name;
-    };
+    const { namespaces, namespace } = namespaceRegistry(config, provider, protectState);
 
     // First: every release after it ships a ServiceMonitor or PrometheusRule.
     const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds", chartSource }, stateful);
@@ -299,11 +286,13 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             releaseName: "alloy",
             chartSource,
             clusterName: config.clusterName,
-            lokiPushUrl: logs.pushUrl,
-            lokiTenant: logs.multiTenancy ? config.loki.tenant : undefined,
-            // With a fleet Tempo is multi-tenant, and the platform's own traces take its log tenant's name.
-            tracesTenant: fleetOn ? config.loki.tenant : undefined,
-            tempoOtlpGrpcEndpoint: traces.otlpGrpcEndpoint,
+            destination: pulumi.all([logs.pushUrl, traces.otlpGrpcEndpoint]).apply(([lokiPushUrl, tempoOtlpGrpcEndpoint]) => ({
+                lokiPushUrl,
+                lokiTenant: logs.multiTenancy ? config.loki.tenant : undefined,
+                tempoOtlpGrpcEndpoint,
+                // With a fleet Tempo is multi-tenant, and the platform's own traces take its log tenant's name.
+                tracesTenant: fleetOn ? config.loki.tenant : undefined,
+            })),
             crds: crds.release,
             resources: sizing.alloy,
         },

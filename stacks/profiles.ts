@@ -2,6 +2,7 @@ import { NodeSpread } from "../components/availability";
 import { DemoSizing } from "../components/demo";
 import { LokiDistributedTarget, LokiSizing } from "../components/loki";
 import { MetricsSizing } from "../components/metrics";
+import { MetricsAgentSizing } from "../components/metricsAgent";
 import { anyAddress } from "../components/networkPolicies";
 import { ComputeResources, size } from "../components/resources";
 import { TempoDistributedSizing, TempoDistributedTarget } from "../components/tempoDistributed";
@@ -32,7 +33,32 @@ export interface PlatformSizing {
     readonly demo?: DemoSizing;
     /** Parts deployed only when config asks for them: the blackbox exporter (`probes`) and the Pushgateway. */
     readonly collection: { readonly blackboxExporter: ComputeResources; readonly pushgateway: ComputeResources };
+    /** An edge stack (role edge): the Prometheus agent and its exporters, and Alloy per node. */
+    readonly edge: EdgeSizing;
 }
+
+export interface EdgeSizing {
+    readonly metrics: MetricsAgentSizing;
+    readonly alloy: PlatformSizing["alloy"];
+}
+
+/**
+ * An edge collects and forwards; it stores nothing it could be asked for. Its requests add up to
+ * 0.185 CPU and 424 MiB on a one-node cluster (goal: at most 0.3 CPU and 512 MiB; `npm run verify --
+ * edge` measures it); node-exporter and Alloy add 70m and 168 MiB per further node. The same in
+ * both profiles: an edge's size follows what it scrapes, not how available the central side is.
+ */
+const edgeSizing: EdgeSizing = {
+    metrics: {
+        agent: size("80m", "160Mi", "1", "1Gi"),
+        configReloader: size("5m", "16Mi", "100m", "64Mi"),
+        operator: size("20m", "48Mi", "200m", "256Mi"),
+        webhookJob: size("10m", "32Mi", "100m", "64Mi"),
+        kubeStateMetrics: size("10m", "32Mi", "200m", "256Mi"),
+        nodeExporter: size("10m", "24Mi", "200m", "64Mi"),
+    },
+    alloy: { alloy: size("55m", "128Mi", "500m", "512Mi"), configReloader: size("5m", "16Mi", "50m", "64Mi") },
+};
 
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
 export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfigInput, "profile" | "role" | "central" | "kubeconfig" | "kubeContext" | "storageClass"> {
@@ -156,6 +182,7 @@ const devSizing: PlatformSizing = {
     demo: { logGenerator: size("5m", "16Mi", "50m", "32Mi"), hotrod: size("20m", "48Mi", "200m", "128Mi"), loadGenerator: size("5m", "16Mi", "50m", "32Mi") },
     // Only when declared (not in the budget above).
     collection: { blackboxExporter: size("10m", "32Mi", "100m", "64Mi"), pushgateway: size("10m", "32Mi", "100m", "64Mi") },
+    edge: edgeSizing,
 };
 
 /** A sizing without the replica counts of Loki's and Tempo's parts, which prod derives from the declared rates. */
@@ -229,6 +256,7 @@ const prodBase: SizingBeforeRates = {
     persistentState: true,
     nodeSpread: "required",
     collection: { blackboxExporter: size("50m", "64Mi", "500m", "256Mi"), pushgateway: size("50m", "64Mi", "500m", "256Mi") },
+    edge: edgeSizing,
 };
 
 function uniform(r: ComputeResources): Record<LokiDistributedTarget, ComputeResources> {

@@ -121,7 +121,7 @@ describe("Alloy config", () => {
 });
 
 describe("Alloy values", () => {
-    const values = buildAlloyValues({ releaseName: "alloy", clusterName: "lgtm", lokiPushUrl, tempoOtlpGrpcEndpoint: tempoEndpoint, resources });
+    const values = buildAlloyValues({ releaseName: "alloy", clusterName: "lgtm", destination: { lokiPushUrl, tempoOtlpGrpcEndpoint: tempoEndpoint }, resources });
 
     it("runs a DaemonSet named after the release, with the generated config", () => {
         assert.equal(values.fullnameOverride, "alloy");
@@ -155,7 +155,7 @@ describe("Alloy values", () => {
     });
 
     it("passes the tenant through to the config", () => {
-        const tenanted = buildAlloyValues({ releaseName: "alloy", clusterName: "lgtm", lokiPushUrl, lokiTenant: "platform", tempoOtlpGrpcEndpoint: tempoEndpoint, resources });
+        const tenanted = buildAlloyValues({ releaseName: "alloy", clusterName: "lgtm", destination: { lokiPushUrl, lokiTenant: "platform", tempoOtlpGrpcEndpoint: tempoEndpoint }, resources });
         assert.ok(String(get(tenanted, "alloy.configMap.content")).includes('tenant_id = "platform"'));
     });
 
@@ -217,9 +217,7 @@ describe("Alloy component under mocks", function () {
             namespace: pulumi.output("monitoring"),
             releaseName: "alloy",
             clusterName: "lgtm",
-            lokiPushUrl: pulumi.output(lokiPushUrl),
-            lokiTenant: "platform",
-            tempoOtlpGrpcEndpoint: pulumi.output(tempoEndpoint),
+            destination: pulumi.output({ lokiPushUrl, lokiTenant: "platform", tempoOtlpGrpcEndpoint: tempoEndpoint }),
             crds,
             resources,
         });

@@ -707,7 +707,7 @@ describe("config validation", () => {
         pulumi.runtime.setAllConfig(config, ["lgtm:objectStorageAccessKeyId", "lgtm:objectStorageSecretAccessKey"]);
         try {
             const program = await import("../index");
-            const storage = await new Promise<any>((resolve) => program.objectStorage.apply(resolve));
+            const storage = await new Promise<any>((resolve) => program.objectStorage!.apply(resolve));
             assert.equal(storage.type, "external");
             for (let i = 0; i < 100 && !secrets.has("tempo-s3-credentials"); i++) await new Promise((r) => setTimeout(r, 20));
         } finally {

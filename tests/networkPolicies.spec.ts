@@ -757,9 +757,9 @@ describe("network policies against the rendered charts", function () {
             });
 
             if (store === "external") it("lets exactly the bucket users reach an external store, on its port", () => {
-                assert.equal(s.model.objectStore.type, "external");
+                assert.equal(s.model.objectStore!.type, "external");
                 const store = address("52.217.1.9");
-                const port = Number(/:(\d+)$/.exec(s.model.objectStore.endpoint)?.[1] ?? (s.model.objectStore.tls ? 443 : 80));
+                const port = Number(/:(\d+)$/.exec(s.model.objectStore!.endpoint)?.[1] ?? (s.model.objectStore!.tls ? 443 : 80));
                 // Loki's targets share one workload (and so one policy); Tempo's parts have one each.
                 const loki = new Set(workloadPods("loki"));
                 const users = /^(thanos-(compact|store-gateway|rule)|tempo-(ingester|querier|query-frontend|compactor))$/;
@@ -804,7 +804,7 @@ describe("network policies against the rendered charts", function () {
 
             it("denies what the wiring does not need", () => {
                 const one = (name: string) => podNetwork().find((p) => p.name === name)!;
-                const minio = s.model.objectStore.type === "minio";
+                const minio = s.model.objectStore!.type === "minio";
                 const tempoReceiver = one("tempo") ?? one("tempo-distributor");
                 const denied: [RenderedPod | PodEndpoint, RenderedPod, number][] = [
                     [one("loki-gateway"), one("thanos-query"), thanosHttpPort],

@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import { alloyString, goDuration, humanDuration, lokiRetrySpanSeconds, lokiWriteBlock, renderAlloyBlock } from "../components/alloyBlocks";
 import type { FleetAccess } from "../components/fleetAccess";
-import { buildServerAgentConfig, fleetMember, outageTolerance, serverDelivery, serverOtlpListen } from "../components/serverAgent";
+import { fleetMember, memberDelivery, outageTolerance } from "../components/fleetAccess";
+import { buildServerAgentConfig, serverOtlpListen } from "../components/serverAgent";
 import { AlloyBlock, parseAlloy, references, stringsOf } from "./support/alloySyntax";
 import { exampleServerMember } from "./support/fleet";
 import { docPage } from "./support/readme";
@@ -72,12 +73,12 @@ describe("server agent config (npm run agent-config)", () => {
         assert.equal(tolerance.seconds, Math.min(tolerance.logsSeconds, tolerance.metricsSeconds, tolerance.tracesSeconds));
         assert.ok(tolerance.tracesSpansPerSecond > 0);
         // The settings the figures come from are the ones in the config.
-        assert.deepEqual(stringsOf(tree, ["loki.write:central", "endpoint"], "min_backoff_period"), [goDuration(serverDelivery.logs.minBackoffSeconds)]);
-        assert.deepEqual(stringsOf(tree, ["loki.write:central", "endpoint"], "max_backoff_period"), [goDuration(serverDelivery.logs.maxBackoffSeconds)]);
-        assert.equal(text(block("loki.write", "central")?.blocks[0], "max_backoff_retries"), String(serverDelivery.logs.maxRetries));
+        assert.deepEqual(stringsOf(tree, ["loki.write:central", "endpoint"], "min_backoff_period"), [goDuration(memberDelivery.logs.minBackoffSeconds)]);
+        assert.deepEqual(stringsOf(tree, ["loki.write:central", "endpoint"], "max_backoff_period"), [goDuration(memberDelivery.logs.maxBackoffSeconds)]);
+        assert.equal(text(block("loki.write", "central")?.blocks[0], "max_backoff_retries"), String(memberDelivery.logs.maxRetries));
         assert.deepEqual(stringsOf(tree, ["prometheus.remote_write:central", "wal"], "max_keepalive_time"), [goDuration(tolerance.metricsSeconds)]);
         assert.deepEqual(stringsOf(tree, ["otelcol.exporter.otlphttp:central", "retry_on_failure"], "max_elapsed_time"), [goDuration(tolerance.tracesSeconds)]);
-        assert.equal(text(block("otelcol.exporter.otlphttp", "central")?.blocks.find((b) => b.name === "sending_queue"), "queue_size"), String(serverDelivery.traces.queueSpans));
+        assert.equal(text(block("otelcol.exporter.otlphttp", "central")?.blocks.find((b) => b.name === "sending_queue"), "queue_size"), String(memberDelivery.traces.queueSpans));
         assert.ok(config.includes(`loses nothing for at least ${humanDuration(tolerance.seconds)} while Alloy keeps running`), config);
         assert.equal(humanDuration(tolerance.seconds), "1 h 3 min");
     });
@@ -85,7 +86,7 @@ describe("server agent config (npm run agent-config)", () => {
     it("docs/fleet.md states the figures and the settings they come from", () => {
         const doc = docPage("fleet.md");
         const t = outageTolerance();
-        const { logs, metrics, traces } = serverDelivery;
+        const { logs, metrics, traces } = memberDelivery;
         for (const stated of [
             `loses nothing through an outage of the central side of at least ${humanDuration(t.seconds)}`,
             `at least ${humanDuration(t.logsSeconds)} per batch: ${logs.maxRetries - 1} waits between ${logs.maxRetries} attempts`,

@@ -38,7 +38,7 @@ describe("render + verify against the pinned charts", function () {
             database: { type: "postgres", host: "grafana-db.example.com:5432", name: "grafana", user: "grafana" },
         };
         const model = await collectStack(projectDir, "prod", { grafana: JSON.stringify(grafana) });
-        assert.ok(model.objectStore.unsetSecretKeys.includes("lgtm:grafanaDatabasePassword"), "the password got a stand-in");
+        assert.ok(model.objectStore!.unsetSecretKeys.includes("lgtm:grafanaDatabasePassword"), "the password got a stand-in");
         const { results, report, rendered } = await renderAndVerify(model, { chartsDir });
         const touched = ["render", "kubeSchema", "addresses", "references", "values", "singletons", "durableState", "disruption", "podSecurity", "plaintext"];
         for (const name of touched) {

@@ -48,7 +48,7 @@ describe("render check: plaintext", () => {
     });
 
     it("tells references, paths, switches and durations from literals", () => {
-        for (const value of ["${X}", "$(X)", "/etc/x", "true", "30s", "1h30m", "42", "", "https://auth.example.com/token"]) assert.equal(isLiteralCredential(value), false, value);
+        for (const value of ["${X}", "$(X)", "/etc/x", "true", "30s", "1h30m", "42", "", "https://auth.example.com/token", 'sys.env("LGTM_CENTRAL_PASSWORD")']) assert.equal(isLiteralCredential(value), false, value);
         for (const value of ["hunter2", "minio123", "https://user:pw@host"]) assert.equal(isLiteralCredential(value), true, value);
     });
 });

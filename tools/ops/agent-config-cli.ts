@@ -1,5 +1,6 @@
 import * as path from "path";
-import { buildServerAgentConfig, fleetMember } from "../../components/serverAgent";
+import { fleetMember } from "../../components/fleetAccess";
+import { buildServerAgentConfig } from "../../components/serverAgent";
 import { exitCodes, parseCommandLine, runCommand, UsageError } from "../cli";
 import { centralOutputsCommand, configDestination, fleetFromOutputs, readFleetFile, writePrivateFile } from "./agentConfig";
 import { readStackOutputs } from "./stackAccess";

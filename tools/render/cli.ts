@@ -1,13 +1,16 @@
 import * as path from "path";
 import { exitCodes, parseCommandLine, runCommand, UsageError } from "../cli";
+import { readFleetFile } from "../ops/agentConfig";
 import { collectStack } from "./collect";
 import { renderAndVerify, renderModel, writeRenderOutput } from "./render";
 import { countFindings } from "./report";
 import { configAssignments, readStackConfig } from "./stackConfig";
 
-const usage = `usage: npm run render -- <stack> [--set KEY=VALUE]... [--out DIR] [--charts DIR]
-       npm run verify -- <stack> [--json] [--set KEY=VALUE]... [--out DIR] [--charts DIR] [--schemas DIR]
-  <stack>        dev, prod, … (a Pulumi.<stack>.yaml); --stack <stack> is the same
+const usage = `usage: npm run render -- <stack> [--set KEY=VALUE]... [--central-outputs FILE] [--out DIR] [--charts DIR]
+       npm run verify -- <stack> [--json] [--set KEY=VALUE]... [--central-outputs FILE] [--out DIR] [--charts DIR] [--schemas DIR]
+  <stack>        dev, prod, edge, … (a Pulumi.<stack>.yaml); --stack <stack> is the same
+  --central-outputs FILE  an edge stack (lgtm:role edge): its central stack's outputs, which its
+                 StackReference reads (npm run --silent outputs -- <central> --json --show-secrets > FILE)
   --set KEY=VALUE  config as if set on the stack, without editing its file: a key (profile=prod),
                  or one field of a structured key (loki.expectedIngestMBps=40); repeatable
   --charts DIR   local charts as <DIR>/<chart>/<version>/ or <DIR>/<chart>-<version>.tgz
@@ -30,6 +33,7 @@ function parseCommand(argv: string[]) {
             charts: { type: "string" },
             schemas: { type: "string" },
             json: { type: "boolean", default: false },
+            "central-outputs": { type: "string" },
         },
         usage,
     );
@@ -49,7 +53,8 @@ async function main(): Promise<number> {
     const projectDir = path.resolve(__dirname, "..", "..");
     const overrides = configAssignments(readStackConfig(projectDir, args.stack).raw, args.sets);
     progress("evaluating the program");
-    const model = await collectStack(projectDir, args.stack, overrides);
+    const centralFleet = args["central-outputs"] === undefined ? undefined : readFleetFile(args["central-outputs"]);
+    const model = await collectStack(projectDir, args.stack, overrides, centralFleet);
     const options = { chartsDir: args.charts, outDir: args.out, kubeSchemasDir: args.schemas, progress };
     const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
     if (args.command === "render") {

@@ -1,5 +1,8 @@
 import { parsePlatformConfig, RawConfig, requiredSecretKeys } from "../../stacks/config";
-import { evaluatePlatform, Evaluation, RegisteredResource, valueOf } from "./evaluate";
+import type { FleetAccess } from "../../components/fleetAccess";
+import type { PlatformConfig } from "../../stacks/schema";
+import { centralOutputsCommand } from "../ops/agentConfig";
+import { evaluateEdge, evaluatePlatform, Evaluation, RegisteredResource, valueOf } from "./evaluate";
 import { readStackConfig } from "./stackConfig";
 import { ChartRef, CollectedRelease, K8sObject, StackModel } from "./types";
 
@@ -26,6 +29,7 @@ export interface OfflineStackConfig {
     readonly raw: RawConfig;
     readonly prefix: string;
     readonly unsetSecretKeys: readonly string[];
+    readonly role: PlatformConfig["role"];
 }
 
 /**
@@ -40,29 +44,35 @@ export function offlineStackConfig(projectDir: string, stack: string, overrides:
     const { project, raw: stackRaw } = readStackConfig(projectDir, stack);
     const prefix = `${project}:`;
     const stated: RawConfig = { ...stackRaw, ...overrides };
-    const unsetSecretKeys = requiredSecretKeys(parsePlatformConfig(stated, prefix, { allowUnsetSecrets: true })).filter((key) => !stated[key]);
+    const config = parsePlatformConfig(stated, prefix, { allowUnsetSecrets: true });
+    const unsetSecretKeys = requiredSecretKeys(config).filter((key) => !stated[key]);
     const raw = Object.fromEntries(Object.entries(stated).filter(([key]) => key !== "charts"));
     // Like undecryptedSecret's, these pass the form rules of every credential key.
     const standIns = Object.fromEntries(unsetSecretKeys.map((key) => [key, `<secret:${prefix}${key}:not-set-yet>`]));
-    return { raw: { ...raw, ...standIns }, prefix, unsetSecretKeys };
+    return { raw: { ...raw, ...standIns }, prefix, unsetSecretKeys, role: config.role };
 }
 
 /**
  * Evaluates a stack of the project in `projectDir` offline (see `offlineStackConfig`) and collects
- * what `pulumi up` would apply; the model says which secret keys got stand-ins.
+ * what `pulumi up` would apply; the model says which secret keys got stand-ins. An edge stack
+ * (role edge) reads its central stack's `fleet` output from `centralFleet` (verify's
+ * `--central-outputs FILE`), as its StackReference would.
  */
-export async function collectStack(projectDir: string, stack: string, overrides: RawConfig = {}): Promise<StackModel> {
-    return (await collectStackEvaluation(projectDir, stack, overrides)).model;
+export async function collectStack(projectDir: string, stack: string, overrides: RawConfig = {}, centralFleet?: FleetAccess): Promise<StackModel> {
+    const { raw, role } = offlineStackConfig(projectDir, stack, overrides);
+    if (role !== "edge") return (await collectStackEvaluation(projectDir, stack, overrides)).model;
+    if (centralFleet === undefined) {
+        throw new Error(`stack ${stack} is an edge (lgtm:role edge): its central stack's outputs are needed (--central-outputs FILE, written by ${centralOutputsCommand})`);
+    }
+    // An edge stores nothing: no object store, no bucket.
+    return modelOf(stack, raw, await evaluateEdge(raw, stack, centralFleet), { buckets: [] });
 }
 
-/** Like `collectStack`; also returns the evaluation (the program's outputs and components). */
+/** Like `collectStack` for a platform stack; also returns the evaluation (the program's outputs and components). */
 export async function collectStackEvaluation(projectDir: string, stack: string, overrides: RawConfig = {}): Promise<{ model: StackModel; evaluation: Evaluation }> {
     const { raw, prefix, unsetSecretKeys } = offlineStackConfig(projectDir, stack, overrides);
     const evaluation = await evaluatePlatform(raw, stack);
-    const releases: CollectedRelease[] = evaluation.resources
-        .filter((r) => r.type === releaseType)
-        .map((r) => ({ resourceName: r.name, chart: chartRefOf(r.inputs), releaseName: r.inputs.name, namespace: r.inputs.namespace, values: r.inputs.values ?? {} }));
-    const objects = evaluation.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== releaseType && !r.type.startsWith("kubernetes:helm")).map(objectOf);
+    const releases = releasesOf(evaluation);
     const store = evaluation.outputs.components.objectStorage;
     const described = await valueOf(evaluation.outputs.objectStorage);
     let buckets: string[];
@@ -73,22 +83,32 @@ export async function collectStackEvaluation(projectDir: string, stack: string, 
     } else {
         buckets = Object.values(described.buckets);
     }
-    const model: StackModel = {
+    const objectStore = {
+        type: described.type,
+        endpoint: described.endpoint,
+        tls: described.tls,
+        forcePathStyle: described.forcePathStyle,
+        unsetSecretKeys: unsetSecretKeys.map((key) => `${prefix}${key}`),
+    };
+    return { model: modelOf(stack, raw, evaluation, { buckets, objectStore }), evaluation };
+}
+
+function releasesOf(evaluation: Evaluation<unknown>): CollectedRelease[] {
+    return evaluation.resources
+        .filter((r) => r.type === releaseType)
+        .map((r) => ({ resourceName: r.name, chart: chartRefOf(r.inputs), releaseName: r.inputs.name, namespace: r.inputs.namespace, values: r.inputs.values ?? {} }));
+}
+
+/** The model of an evaluated stack: its releases, the objects the program creates, its namespaces and every secret value it handles. */
+function modelOf(stack: string, raw: RawConfig, evaluation: Evaluation<unknown>, store: Pick<StackModel, "buckets" | "objectStore">): StackModel {
+    return {
         stack,
         profile: raw.profile ?? "dev",
-        releases,
-        objects,
-        buckets,
-        objectStore: {
-            type: described.type,
-            endpoint: described.endpoint,
-            tls: described.tls,
-            forcePathStyle: described.forcePathStyle,
-            unsetSecretKeys: unsetSecretKeys.map((key) => `${prefix}${key}`),
-        },
+        releases: releasesOf(evaluation),
+        objects: evaluation.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== releaseType && !r.type.startsWith("kubernetes:helm")).map(objectOf),
+        ...store,
         namespaces: { ...evaluation.config.namespaces },
         addresses: [],
         secretValues: [...evaluation.generatedSecrets, ...evaluation.configSecrets],
     };
-    return { model, evaluation };
 }

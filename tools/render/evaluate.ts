@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runInPulumiStack } from "@pulumi/pulumi/runtime/stack";
-import { parsePlatformConfig, platformSecrets, RawConfig } from "../../stacks/config";
+import { parsePlatformConfig, PlatformSecrets, platformSecrets, RawConfig } from "../../stacks/config";
+import type { EdgeOutputs } from "../../stacks/edge";
 import type { PlatformOutputs } from "../../stacks/platform";
+import { centralFleetOutput, FleetAccess } from "../../components/fleetAccess";
 import type { PlatformConfig } from "../../stacks/schema";
 
 /** One resource the program registered, as the engine would receive it. */
@@ -20,10 +22,10 @@ export interface RegisteredResource {
     readonly protect: boolean;
 }
 
-export interface Evaluation {
+export interface Evaluation<Outputs = PlatformOutputs> {
     /** The validated config the program ran with. */
     readonly config: PlatformConfig;
-    readonly outputs: PlatformOutputs;
+    readonly outputs: Outputs;
     readonly resources: RegisteredResource[];
     /** Values the mocks generated for random passwords and strings, i.e. every generated credential. */
     readonly generatedSecrets: string[];
@@ -47,6 +49,8 @@ function unwrap(value: unknown): { plain: unknown; secret: boolean } {
 }
 
 let registered: RegisteredResource[] = [];
+/** What a StackReference of the evaluated program reads: the outputs of the stack it names (an edge's central stack). */
+let referencedStackOutputs: Record<string, unknown> = {};
 let generated: string[] = [];
 /** `dependsOn` of each resource (`<type>::<name>`), captured when it is constructed. */
 let dependencies = new Map<string, string[]>();
@@ -98,6 +102,11 @@ const mocks: pulumi.runtime.Mocks = {
                 state.result = args.type.endsWith("RandomPassword") ? pulumi.secret(value) : value;
                 break;
             }
+            case "pulumi:pulumi:StackReference":
+                // As the engine reads a stack: every output, the secret ones listed (the fleet's logins are).
+                state.outputs = referencedStackOutputs;
+                state.secretOutputNames = Object.keys(referencedStackOutputs);
+                break;
             case "kubernetes:helm.sh/v3:Release":
                 // Status is computed by the provider; the engine would report the installed name and namespace.
                 state.status = { name: args.inputs.name, namespace: args.inputs.namespace, chart: args.inputs.chart, version: args.inputs.version, status: "deployed" };
@@ -113,11 +122,31 @@ const mocks: pulumi.runtime.Mocks = {
  * Resolves once every resource is registered.
  */
 export async function evaluatePlatform(raw: RawConfig, stack = "dev"): Promise<Evaluation> {
+    return evaluateProgram(raw, stack, {}, async () => (await import("../../stacks/platform")).deployPlatform);
+}
+
+/**
+ * Evaluates an edge stack (role edge) under Pulumi mocks, its StackReference reading `fleet` as the
+ * central stack's `fleet` output (`npm run outputs -- <central> --json --show-secrets` writes it).
+ * Every member's password there counts as a secret value.
+ */
+export async function evaluateEdge(raw: RawConfig, stack: string, fleet: FleetAccess): Promise<Evaluation<EdgeOutputs>> {
+    const evaluation = await evaluateProgram(raw, stack, { [centralFleetOutput]: fleet }, async () => (await import("../../stacks/edge")).deployEdge);
+    return { ...evaluation, configSecrets: [...evaluation.configSecrets, ...Object.values(fleet.edges).map((e) => e.password)] };
+}
+
+async function evaluateProgram<Outputs extends { readonly components: object }>(
+    raw: RawConfig,
+    stack: string,
+    stackReferenceOutputs: Record<string, unknown>,
+    loadProgram: () => Promise<(config: PlatformConfig, secrets: PlatformSecrets) => Outputs>,
+): Promise<Evaluation<Outputs>> {
     await pulumi.runtime.setMocks(mocks, "lgtm", stack, false);
     registered = [];
     generated = [];
     dependencies = new Map();
     protectedResources = new Set();
+    referencedStackOutputs = stackReferenceOutputs;
     const config = parsePlatformConfig(raw);
     // Secret config comes from the raw map here (parsePlatformConfig has checked it is set), not from Pulumi.
     const configSecrets: string[] = [];
@@ -128,16 +157,26 @@ export async function evaluatePlatform(raw: RawConfig, stack = "dev"): Promise<E
         return pulumi.secret(value);
     });
     // Imported after the mocks so that no resource is constructed against a real engine.
-    const { deployPlatform } = await import("../../stacks/platform");
-    let outputs: PlatformOutputs | undefined;
-    // Inside a stack, so that a stack transformation can see every resource's options.
-    await runInPulumiStack(async () => {
-        captureDependencies();
-        outputs = deployPlatform(config, secrets);
-        return {};
-    });
-    if (outputs === undefined) throw new Error("evaluatePlatform: the program returned no outputs");
-    await settle(outputs);
+    const deploy = await loadProgram();
+    // An error thrown inside an apply (an edge missing from its central's fleet) fails a registration
+    // asynchronously; the engine fails the update with it, and so does this evaluation.
+    const failures: unknown[] = [];
+    const onRejection = (reason: unknown) => failures.push(reason);
+    process.on("unhandledRejection", onRejection);
+    let outputs: Outputs | undefined;
+    try {
+        // Inside a stack, so that a stack transformation can see every resource's options.
+        await runInPulumiStack(async () => {
+            captureDependencies();
+            outputs = deploy(config, secrets);
+            return {};
+        });
+        if (outputs === undefined) throw new Error("evaluate: the program returned no outputs");
+        await settle(outputs);
+    } finally {
+        process.off("unhandledRejection", onRejection);
+    }
+    if (failures.length > 0) throw failures[0] instanceof Error ? failures[0] : new Error(String(failures[0]));
     return { config, outputs, resources: registered, generatedSecrets: [...generated], configSecrets };
 }
 
@@ -146,10 +185,10 @@ export async function evaluatePlatform(raw: RawConfig, stack = "dev"): Promise<E
  * registered), and then until registrations stop: resources that no export depends on (the demo's
  * Deployments, for one) are registered once the outputs they are built from resolve.
  */
-async function settle(outputs: PlatformOutputs): Promise<void> {
+async function settle(outputs: { readonly components: object }): Promise<void> {
     const { components, ...exported } = outputs;
-    const present = Object.values(components).filter((c): c is NonNullable<typeof c> => c !== undefined);
-    const waits: pulumi.Output<unknown>[] = [...Object.values(exported), ...present.map((c) => c.urn)];
+    const present = Object.values(components).filter((c): c is pulumi.Resource => c instanceof pulumi.Resource);
+    const waits: pulumi.Output<unknown>[] = [...Object.values(exported).filter(pulumi.Output.isInstance), ...present.map((c) => c.urn)];
     await new Promise<void>((resolve) => pulumi.all(waits).apply(() => resolve()));
     let seen: number;
     do {

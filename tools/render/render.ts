@@ -98,9 +98,13 @@ export function indexMarkdown(model: StackModel, rendered: readonly RenderedRele
         "",
         `Program objects (program-objects.yaml): ${model.objects.length}${model.objects.length ? ` (${kindCounts(model.objects)})` : ""}`,
         "",
-        `Object store: ${model.objectStore.type}, ${model.objectStore.tls ? "https" : "http"}://${model.objectStore.endpoint}`,
-        "",
-        `Buckets${model.objectStore.type === "external" ? " (not created by the stack: they must exist)" : ""}: ${model.buckets.join(", ") || "none"}`,
+        ...(model.objectStore
+            ? [
+                  `Object store: ${model.objectStore.type}, ${model.objectStore.tls ? "https" : "http"}://${model.objectStore.endpoint}`,
+                  "",
+                  `Buckets${model.objectStore.type === "external" ? " (not created by the stack: they must exist)" : ""}: ${model.buckets.join(", ") || "none"}`,
+              ]
+            : ["Object store: none (an edge stack ships its data to the central platform)"]),
         "",
     ];
     return lines.join("\n");

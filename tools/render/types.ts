@@ -42,8 +42,8 @@ export interface StackModel {
     objects: K8sObject[];
     /** Buckets of the object store: those MinIO's release creates, or those an external store declares (they must exist). */
     buckets: string[];
-    /** The object store every consumer should be configured for. */
-    objectStore: ObjectStoreModel;
+    /** The object store every consumer should be configured for; none on an edge, which stores nothing. */
+    objectStore?: ObjectStoreModel;
     /**
      * The namespace of each part of the platform, keyed by its role in config `lgtm:namespaces`
      * (`metrics`, `logs`, `agents`…). Tells the checks which namespace holds the node agents.

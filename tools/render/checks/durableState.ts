@@ -18,7 +18,7 @@ export interface StatefulPart {
     role: string;
     chart: string;
     /** Operator CR kind (data volume from `spec.storage`), or the container that writes the data. */
-    kind?: "Prometheus" | "Alertmanager";
+    kind?: "Prometheus" | "PrometheusAgent" | "Alertmanager";
     container?: string;
     /** Data directory of that container. */
     path?: string;
@@ -31,6 +31,9 @@ export interface StatefulPart {
 const always = () => true;
 const optional = () => false;
 const lokiMode = (mode: string) => (release: CollectedRelease) => release.values.deploymentMode === mode;
+/** kube-prometheus-stack with Prometheus in agent mode (an edge): a PrometheusAgent, no Prometheus, no Alertmanager. */
+const agentMode = (release: CollectedRelease) => isPlainObject(release.values.prometheus) && release.values.prometheus.agentMode === true;
+const notAgentMode = (release: CollectedRelease) => !agentMode(release);
 /** Grafana with a database other than its own SQLite file keeps its state there. */
 const grafanaDatabase = (release: CollectedRelease): string | undefined => {
     const ini = release.values["grafana.ini"];
@@ -46,8 +49,10 @@ const grafanaDatabase = (release: CollectedRelease): string | undefined => {
  * chart mounts its volume at /data.
  */
 export const statefulParts: readonly StatefulPart[] = [
-    { role: "Prometheus TSDB", chart: "kube-prometheus-stack", kind: "Prometheus", expected: always },
-    { role: "Alertmanager silences and notification log", chart: "kube-prometheus-stack", kind: "Alertmanager", expected: always },
+    { role: "Prometheus TSDB", chart: "kube-prometheus-stack", kind: "Prometheus", expected: notAgentMode },
+    { role: "Alertmanager silences and notification log", chart: "kube-prometheus-stack", kind: "Alertmanager", expected: notAgentMode },
+    // An edge's samples not yet sent to the central platform: they must outlive a restart of the agent.
+    { role: "Prometheus agent WAL", chart: "kube-prometheus-stack", kind: "PrometheusAgent", expected: agentMode },
     { role: "Loki single binary (WAL, index, compactor state)", chart: "loki", container: "loki", path: "/var/loki", expected: lokiMode("Monolithic") },
     { role: "Loki ingester WAL", chart: "loki", container: "ingester", path: "/var/loki", expected: lokiMode("Distributed") },
     { role: "Loki compactor (retention and delete-request state)", chart: "loki", container: "compactor", path: "/var/loki", expected: lokiMode("Distributed") },

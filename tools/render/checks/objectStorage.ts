@@ -8,6 +8,7 @@
 import { parse } from "yaml";
 import { allObjects, dataEntries, describeObject, podTemplateOf } from "../objects";
 import { closestMatch, getPath, isPlainObject } from "../paths";
+import type { ObjectStoreModel } from "../types";
 import { CheckInput, CheckResult, FindingList } from "./types";
 
 /** Keys of the S3 client config of Thanos objstore (github.com/thanos-io/objstore, providers/s3 Config). */
@@ -183,8 +184,7 @@ function consumerBuckets(input: CheckInput, access: ConsumerAccess[]): { bucket:
 }
 
 /** Every consumer reaches the store at its endpoint, with its TLS setting and bucket addressing. */
-function checkAccess(input: CheckInput, access: ConsumerAccess[], findings: FindingList): void {
-    const store = input.model.objectStore;
+function checkAccess(input: CheckInput, store: ObjectStoreModel, access: ConsumerAccess[], findings: FindingList): void {
     for (const a of access) {
         if (a.endpoint === undefined) findings.error(`${a.where}: no endpoint, so the client would go to AWS S3 instead of the object store "${store.endpoint}"`);
         else if (a.endpoint !== store.endpoint) findings.error(`${a.where}: endpoint ${JSON.stringify(a.endpoint)} is not the object store's endpoint "${store.endpoint}"`);
@@ -212,7 +212,12 @@ export function checkObjectStorage(input: CheckInput): CheckResult {
         if (bucket) used.push({ bucket, where: document.where });
     }
     used.push(...consumerBuckets(input, access));
-    checkAccess(input, access, findings);
+    if (store === undefined) {
+        // An edge stack: it stores nothing, so nothing it deploys may write to a bucket.
+        for (const { bucket, where } of used) findings.error(`bucket "${bucket}" (${where}): this stack has no object store (an edge ships its data to the central platform)`);
+        return findings.result(`no object store; ${used.length} bucket use(s)`);
+    }
+    checkAccess(input, store, access, findings);
 
     const external = store.type === "external";
     const created = new Set(input.model.buckets);

@@ -22,6 +22,8 @@ export function isLiteralCredential(value: string): boolean {
     const v = value.trim().replace(/^["']|["']$/g, "");
     if (v === "" || v === "<masked>") return false;
     if (/^\$\{[^}]+\}$|^\$\([^)]+\)$|^\$[A-Za-z_][A-Za-z0-9_]*$|^\$__(env|file)\{[^}]*\}$|^\{\{.*\}\}$/.test(v)) return false;
+    // Alloy reads the environment with sys.env("NAME") (an edge's login comes from a Secret that way).
+    if (/^sys\.env\("[A-Za-z_][A-Za-z0-9_]*"\)$/.test(v)) return false;
     if (/^(\/|\.\/|~\/|file:)/.test(v)) return false;
     if (/^(true|false|null|~|yes|no|on|off)$/i.test(v)) return false;
     if (/^[+-]?\d+(\.\d+)?([eE]\d+)?$/.test(v) || /^(\d+(\.\d+)?(ns|us|ms|s|m|h|d|w|y))+$/.test(v)) return false;

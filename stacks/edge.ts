@@ -1,0 +1,96 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Alloy } from "../components/alloy";
+import { centralFleetOutput, EdgeAccess, FleetAccess, fleetMember, memberDelivery } from "../components/fleetAccess";
+import { MetricsAgent } from "../components/metricsAgent";
+import { PrometheusCrds } from "../components/prometheusCrds";
+import { clusterProvider, namespaceRegistry } from "./cluster";
+import { profileSizing } from "./profiles";
+import { PlatformConfig } from "./schema";
+
+/** What an edge stack exports. */
+export interface EdgeOutputs {
+    /** The central platform it ships to, as named in `lgtm:central`. */
+    readonly central: string;
+    /** Where its data goes: the central ingest host (not a secret, unlike the login). */
+    readonly ingestHost: pulumi.Output<string>;
+    readonly components: {
+        readonly crds: PrometheusCrds;
+        readonly metrics: MetricsAgent;
+        readonly collect: Alloy;
+    };
+}
+
+/**
+ * This edge's entry in the central stack's `fleet` output: the entry named like the edge's
+ * clusterName, which must be a cluster member. Anything else fails with what the central lists.
+ */
+export function edgeEntry(fleet: FleetAccess, clusterName: string, central: string): EdgeAccess {
+    const entry = fleetMember(fleet, clusterName, `the central stack ${central} (lgtm:fleet.edges)`);
+    if (entry.kind !== "cluster") {
+        throw new Error(`fleet member ${JSON.stringify(clusterName)} of ${central} is a ${entry.kind}: an edge stack needs kind cluster (set it in the central stack's lgtm:fleet.edges)`);
+    }
+    return entry;
+}
+
+/**
+ * An edge cluster, wired in one place: the central platform's `fleet` output (read through a
+ * StackReference, never copied) gives this cluster's endpoints and login; the Prometheus agent
+ * sends metrics, Alloy sends pod logs and traces, all under `cluster=<clusterName>`.
+ */
+export function deployEdge(config: PlatformConfig): EdgeOutputs {
+    const sizing = profileSizing(config.profile).edge;
+    const provider = clusterProvider(config);
+    const inCluster: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
+    const { namespace } = namespaceRegistry(config, provider, false);
+    const chartSource = config.charts;
+
+    const centralStack = new pulumi.StackReference(config.central);
+    const fleet = centralStack.requireOutput(centralFleetOutput) as pulumi.Output<FleetAccess>;
+    const entry = fleet.apply((f) => edgeEntry(f, config.clusterName, config.central));
+    // The endpoints are host names, not secrets; only the login stays secret (it reaches the cluster as Secrets).
+    const endpoints = pulumi.unsecret(entry.apply(({ remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint }) => ({ remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint })));
+    const login = pulumi.secret(entry.apply(({ username, password }) => ({ username, password })));
+
+    const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds", chartSource }, inCluster);
+
+    const metrics = new MetricsAgent(
+        "metrics",
+        {
+            namespace: namespace(config.namespaces.metrics),
+            agentsNamespace: namespace(config.namespaces.agents),
+            releaseName: "kps",
+            chartSource,
+            crds: crds.release,
+            clusterName: config.clusterName,
+            scrapeInterval: config.metrics.scrapeInterval,
+            remoteWriteUrl: endpoints.remoteWriteUrl,
+            login,
+            delivery: memberDelivery,
+            // Unsent samples must outlive a restart of the agent: its WAL is always on a volume.
+            walStorage: { enabled: true, size: config.metrics.volumeSize, storageClass: config.storageClass || undefined },
+            sizing: sizing.metrics,
+        },
+        inCluster,
+    );
+
+    const collect = new Alloy(
+        "collect",
+        {
+            namespace: namespace(config.namespaces.agents),
+            releaseName: "alloy",
+            chartSource,
+            clusterName: config.clusterName,
+            destination: endpoints.apply(({ lokiPushUrl, otlpHttpEndpoint }) => ({ central: { lokiPushUrl, otlpHttpEndpoint, delivery: memberDelivery } })),
+            centralLogin: login,
+            crds: crds.release,
+            resources: sizing.alloy,
+        },
+        inCluster,
+    );
+
+    return {
+        central: config.central,
+        ingestHost: pulumi.unsecret(fleet.apply((f) => f.ingestHost)),
+        components: { crds, metrics, collect },
+    };
+}
