@@ -107,6 +107,8 @@ export interface MetricsArgs {
     readonly zones: readonly string[];
     /** Whether Prometheus and Alertmanager replicas must run one per node or only prefer to (the profile decides). */
     readonly nodeSpread: NodeSpread;
+    /** The centre of a fleet: the chart's dashboards show their `cluster` selector; unset, one cluster: hidden. */
+    readonly multicluster?: boolean;
 }
 
 export interface MetricsValuesInput extends Omit<MetricsArgs, "namespace" | "chartSource" | "agentsNamespace" | "crds" | "objectStore" | "alerting"> {
@@ -203,7 +205,9 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
         grafana: {
             enabled: false,
             forceDeployDashboards: true,
-            sidecar: { dashboards: { label: dashboardLabel, annotations: { [dashboardFolderAnnotation]: kubernetesDashboardsFolder } } },
+            sidecar: {
+                dashboards: { label: dashboardLabel, annotations: { [dashboardFolderAnnotation]: kubernetesDashboardsFolder }, multicluster: { global: { enabled: v.multicluster ?? false } } },
+            },
         },
         alertmanager: {
             enabled: true,

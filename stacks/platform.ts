@@ -198,6 +198,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             alerting,
             zones: config.zones,
             nodeSpread: sizing.nodeSpread,
+            multicluster: fleetOn,
         },
         stateful,
     );

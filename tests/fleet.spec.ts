@@ -190,6 +190,8 @@ describe("fleet: central platform under mocks", function () {
         assert.equal(values("thanos").receive.enabled, true);
         assert.equal(values("tempo").tempo.multitenancyEnabled, true);
         assert.equal(values("loki").loki.querier.multi_tenant_queries_enabled, true);
+        // kube-prometheus-stack's dashboards show their cluster selector.
+        assert.equal(values("kps").grafana.sidecar.dashboards.multicluster.global.enabled, true);
         const datasources = values("grafana").datasources["datasources.yaml"] as { datasources: { name: string; jsonData: Record<string, string>; secureJsonData?: Record<string, string> }[] };
         for (const name of ["Logs", "Traces"]) {
             const ds = datasources.datasources.find((d) => d.name === name);
