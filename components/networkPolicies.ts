@@ -444,38 +444,52 @@ export class PlatformNetworkPolicies extends pulumi.ComponentResource {
 
     constructor(name: string, args: PlatformNetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:network:PlatformNetworkPolicies", name, {}, opts);
-
         const unresolved = platformFlows({ ...args.platform, namespaces: Object.values(args.namespaces) });
-        this.model = pulumi
-            .all([pulumi.all([...unresolved.namespaces]), pulumi.all(unresolved.workloads.map((w) => w.namespace))])
-            .apply(([namespaces, workloadNamespaces]): NetworkModel => ({
-                namespaces,
-                workloads: unresolved.workloads.map((w, i) => ({ ...w, namespace: workloadNamespaces[i] })),
-                flows: unresolved.flows,
-            }));
-        const plan = this.model.apply(buildNetworkPolicies);
-
-        const policy = (resourceName: string, manifest: pulumi.Output<NetworkPolicyManifest>) =>
-            new k8s.networking.v1.NetworkPolicy(
-                resourceName,
-                {
-                    metadata: manifest.apply((m) => ({ name: m.metadata.name, namespace: m.metadata.namespace, labels: { ...m.metadata.labels } })),
-                    // The plan's types are read-only views of the same JSON shape.
-                    spec: manifest.apply((m) => m.spec as unknown as k8s.types.input.networking.v1.NetworkPolicySpec),
-                },
-                { parent: this },
-            );
-        const created: k8s.networking.v1.NetworkPolicy[] = [];
-        for (const [key, namespace] of Object.entries(args.namespaces)) {
-            const inNamespace = (policyName: string) =>
-                pulumi.all([plan, namespace]).apply(([p, ns]) => pick(p.namespaces[ns]?.find((m) => m.metadata.name === policyName), `${policyName} in namespace ${ns}`));
-            created.push(policy(`${name}-${key}-default-deny`, inNamespace(defaultDenyName)));
-            created.push(policy(`${name}-${key}-allow-dns`, inNamespace(allowDnsName)));
-        }
-        for (const w of unresolved.workloads) {
-            created.push(policy(`${name}-${w.name}`, plan.apply((p) => pick(p.workloads[w.name], `policy for workload ${w.name}`))));
-        }
-        this.policyNames = pulumi.all(created.map((c) => pulumi.interpolate`${c.metadata.namespace}/${c.metadata.name}`));
+        ({ model: this.model, policyNames: this.policyNames } = networkPolicyResources(name, args.namespaces, unresolved, this));
         this.registerOutputs({ policyNames: this.policyNames });
     }
+}
+
+/**
+ * The NetworkPolicies of a model whose namespaces are outputs, as children of `parent`: a default
+ * deny and DNS in each of `namespaces` (keyed by a stable name for the Pulumi resources), and one
+ * allow policy per workload. Which policies exist depends only on names, never on outputs, so a
+ * preview shows every one of them.
+ */
+export function networkPolicyResources(
+    name: string,
+    namespaces: Readonly<Record<string, pulumi.Input<string>>>,
+    unresolved: NetworkModel<pulumi.Input<string>>,
+    parent: pulumi.Resource,
+): { model: pulumi.Output<NetworkModel>; policyNames: pulumi.Output<string[]> } {
+    const model = pulumi
+        .all([pulumi.all([...unresolved.namespaces]), pulumi.all(unresolved.workloads.map((w) => w.namespace))])
+        .apply(([resolvedNamespaces, workloadNamespaces]): NetworkModel => ({
+            namespaces: resolvedNamespaces,
+            workloads: unresolved.workloads.map((w, i) => ({ ...w, namespace: workloadNamespaces[i] })),
+            flows: unresolved.flows,
+        }));
+    const plan = model.apply(buildNetworkPolicies);
+
+    const policy = (resourceName: string, manifest: pulumi.Output<NetworkPolicyManifest>) =>
+        new k8s.networking.v1.NetworkPolicy(
+            resourceName,
+            {
+                metadata: manifest.apply((m) => ({ name: m.metadata.name, namespace: m.metadata.namespace, labels: { ...m.metadata.labels } })),
+                // The plan's types are read-only views of the same JSON shape.
+                spec: manifest.apply((m) => m.spec as unknown as k8s.types.input.networking.v1.NetworkPolicySpec),
+            },
+            { parent },
+        );
+    const created: k8s.networking.v1.NetworkPolicy[] = [];
+    for (const [key, namespace] of Object.entries(namespaces)) {
+        const inNamespace = (policyName: string) =>
+            pulumi.all([plan, namespace]).apply(([p, ns]) => pick(p.namespaces[ns]?.find((m) => m.metadata.name === policyName), `${policyName} in namespace ${ns}`));
+        created.push(policy(`${name}-${key}-default-deny`, inNamespace(defaultDenyName)));
+        created.push(policy(`${name}-${key}-allow-dns`, inNamespace(allowDnsName)));
+    }
+    for (const w of unresolved.workloads) {
+        created.push(policy(`${name}-${w.name}`, plan.apply((p) => pick(p.workloads[w.name], `policy for workload ${w.name}`))));
+    }
+    return { model, policyNames: pulumi.all(created.map((c) => pulumi.interpolate`${c.metadata.namespace}/${c.metadata.name}`)) };
 }
