@@ -404,7 +404,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                               ? { kind: "minio", namespace: objectStorage.release.status.namespace, pods: objectStorage.podSelectors, distributed: storage.minio.mode === "distributed" }
                               : { kind: "external", cidrs: config.network.objectStorageCidrs, port: objectStorage.port },
                       metrics: { namespace: metrics.namespace, pods: metrics.podSelectors },
-                      thanos: { namespace: thanos.release.status.namespace, pods: thanos.podSelectors },
+                      thanos: { namespace: thanos.release.status.namespace, pods: thanos.podSelectors, receive: thanos.remoteWriteUrl !== undefined },
                       logs: { namespace: logs.release.status.namespace, pods: logs.podSelectors, mode: config.loki.mode, zoneAware: config.zones.length > 0 },
                       traces: { namespace: traces.release.status.namespace, pods: traces.podSelectors },
                       agents: { namespace: collect.release.status.namespace, pods: collect.podSelectors },
@@ -419,6 +419,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                       },
                       apiServerCidrs: config.network.apiServerCidrs,
                       ingressNamespaceSelector: config.network.ingressNamespaceSelector,
+                      ...(fleetIngest ? { fleet: { namespace: fleetIngest.service.metadata.namespace, pods: fleetIngest.podSelectors } } : {}),
                       alertNotifications: alerting.secret !== undefined,
                       optional: collectionNetwork,
                   },
