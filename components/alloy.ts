@@ -1,16 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertedComponent } from "./alerting";
-import { alloyString, lokiWriteBlock, renderAlloyBlock } from "./alloyBlocks";
+import { AlloyBlock, alloyExpression, alloyString, lokiWriteBlock, prometheusRemoteWriteBlock, renderAlloyBlock, renderAlloyConfig } from "./alloyBlocks";
 import { ChartSource, charts } from "./charts";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources } from "./resources";
 
 /**
  * Ports of the Alloy Service: the chart's HTTP server (UI, `/metrics`, `/-/reload`; its default) and
- * the OTLP receivers our config opens, exposed through `alloy.extraPorts`.
+ * the receivers our config opens for applications, exposed through `alloy.extraPorts`: OTLP, the
+ * Loki push API and the Prometheus remote-write receiver. Applications reach only the receivers
+ * (docs/security.md): each accepts pushes and serves no query.
  */
-export const alloyPorts = { http: 12345, otlpGrpc: 4317, otlpHttp: 4318 } as const;
+export const alloyPorts = { http: 12345, otlpGrpc: 4317, otlpHttp: 4318, lokiPush: 3500, remoteWrite: 9009 } as const;
+/** Where applications push: the paths the receivers serve, under their ports. */
+export const alloyPushPaths = { lokiPush: "/loki/api/v1/push", remoteWrite: "/api/v1/metrics/write" } as const;
 
 /** Labels of the Alloy agent pods. */
 export function alloyPodSelectors(releaseName: string) {
@@ -31,6 +35,8 @@ export interface AlloyConfigInput {
     readonly clusterName: string;
     /** Loki push API, `http(s)://…/loki/api/v1/push`. */
     readonly lokiPushUrl: string;
+    /** Prometheus' remote-write receiver, where applications' samples go. */
+    readonly prometheusRemoteWriteUrl: string;
     /** Tenant sent as `X-Scope-OrgID` when Loki is multi-tenant; undefined when it is not. */
     readonly lokiTenant?: string;
     /** Tempo's OTLP gRPC receiver, `host:port` without a scheme. */
@@ -41,6 +47,10 @@ export interface AlloyConfigInput {
     readonly otlpGrpcPort: number;
     /** Port the OTLP HTTP receiver listens on. */
     readonly otlpHttpPort: number;
+    /** Port the Loki push receiver listens on. */
+    readonly lokiPushPort: number;
+    /** Port the remote-write receiver listens on. */
+    readonly remoteWritePort: number;
 }
 
 function checkPort(name: string, port: number): void {
@@ -53,9 +63,10 @@ function checkPort(name: string, port: number): void {
  * - pod logs of every namespace, read from this node's `/var/log/pods`, labelled with namespace, pod,
  *   container and app, CRI-decoded and pushed to Loki with a `cluster` label (and the tenant when
  *   Loki is multi-tenant);
- * - OTLP (gRPC and HTTP) from applications, batched and forwarded to Tempo over plain in-cluster gRPC.
+ * - OTLP (gRPC and HTTP) from applications, batched and forwarded to Tempo over plain in-cluster gRPC;
+ * - logs and samples applications push (Loki push API, remote write), forwarded to Loki and Prometheus.
  *
- * Pure: the only addresses in it are the two it is given.
+ * Pure: the only addresses in it are the three it is given.
  */
 export function buildAlloyConfig(c: AlloyConfigInput): string {
     if (!/^[^\s/:]+:\d+$/.test(c.tempoOtlpGrpcEndpoint)) {
@@ -67,6 +78,29 @@ export function buildAlloyConfig(c: AlloyConfigInput): string {
     if (c.clusterName.trim() === "") throw new Error("cluster name must not be empty");
     checkPort("OTLP gRPC port", c.otlpGrpcPort);
     checkPort("OTLP HTTP port", c.otlpHttpPort);
+    checkPort("Loki push port", c.lokiPushPort);
+    checkPort("remote-write port", c.remoteWritePort);
+    const listen = (port: number): AlloyBlock => ({ name: "http", attributes: { listen_address: "0.0.0.0", listen_port: port } });
+    const applicationBlocks: AlloyBlock[] = [
+        {
+            name: "loki.source.api",
+            label: "applications",
+            comments: [
+                "---- Applications' pushes ------------------------------------------------------------------",
+                "Applications push logs and samples here rather than to Loki's gateway or Prometheus, which also",
+                "serve queries and admin endpoints: the NetworkPolicies let applications reach only these",
+                "receivers (docs/security.md). Each accepts pushes and serves no query.",
+            ],
+            attributes: { forward_to: [alloyExpression(c.lokiTenant !== undefined ? "loki.process.applications.receiver" : "loki.write.default.receiver")] },
+            blocks: [listen(c.lokiPushPort)],
+        },
+        // A pushed X-Scope-OrgID would pick the tenant (a fleet member's, say): the platform's own replaces it.
+        ...(c.lokiTenant !== undefined
+            ? [{ name: "loki.process", label: "applications", attributes: { forward_to: [alloyExpression("loki.write.default.receiver")] }, blocks: [{ name: "stage.tenant", attributes: { value: c.lokiTenant } }] }]
+            : []),
+        { name: "prometheus.receive_http", label: "applications", attributes: { forward_to: [alloyExpression("prometheus.remote_write.platform.receiver")] }, blocks: [listen(c.remoteWritePort)] },
+        prometheusRemoteWriteBlock({ label: "platform", url: c.prometheusRemoteWriteUrl, externalLabels: {} }),
+    ];
 
     const config = `// Generated by lgtm-stack (components/alloy.ts); edits here are overwritten.
 logging {
@@ -160,6 +194,7 @@ loki.process "pod_logs" {
 }
 
 ${renderAlloyBlock(lokiWriteBlock({ label: "default", url: c.lokiPushUrl, tenantId: c.lokiTenant, externalLabels: { cluster: c.clusterName } }))}
+${renderAlloyConfig(applicationBlocks)}
 // ---- Traces ---------------------------------------------------------------------------------
 otelcol.receiver.otlp "default" {
   grpc {
@@ -211,6 +246,8 @@ export interface AlloyArgs {
     readonly clusterName: string;
     /** Loki push API (an output of the Loki component). */
     readonly lokiPushUrl: pulumi.Input<string>;
+    /** Prometheus' remote-write receiver (an output of the metrics component). */
+    readonly prometheusRemoteWriteUrl: pulumi.Input<string>;
     /** Tenant sent with every push when Loki is multi-tenant; undefined when it is not. */
     readonly lokiTenant?: string;
     /** Tenant sent with every span when Tempo is multi-tenant; undefined when it is not. */
@@ -223,9 +260,11 @@ export interface AlloyArgs {
     readonly resources: { readonly alloy: ComputeResources; readonly configReloader: ComputeResources };
 }
 
-export interface AlloyValuesInput extends Omit<AlloyArgs, "namespace" | "chartSource" | "crds" | "lokiPushUrl" | "tempoOtlpGrpcEndpoint"> {
+export interface AlloyValuesInput extends Omit<AlloyArgs, "namespace" | "chartSource" | "crds" | "lokiPushUrl" | "prometheusRemoteWriteUrl" | "tempoOtlpGrpcEndpoint"> {
     /** Loki push API, resolved. */
     readonly lokiPushUrl: string;
+    /** Prometheus' remote-write receiver, resolved. */
+    readonly prometheusRemoteWriteUrl: string;
     /** Tempo's OTLP gRPC receiver, `host:port`, resolved. */
     readonly tempoOtlpGrpcEndpoint: string;
 }
@@ -237,11 +276,14 @@ export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
     const content = buildAlloyConfig({
         clusterName: v.clusterName,
         lokiPushUrl: v.lokiPushUrl,
+        prometheusRemoteWriteUrl: v.prometheusRemoteWriteUrl,
         lokiTenant: v.lokiTenant,
         tracesTenant: v.tracesTenant,
         tempoOtlpGrpcEndpoint: v.tempoOtlpGrpcEndpoint,
         otlpGrpcPort: alloyPorts.otlpGrpc,
         otlpHttpPort: alloyPorts.otlpHttp,
+        lokiPushPort: alloyPorts.lokiPush,
+        remoteWritePort: alloyPorts.remoteWrite,
     });
     return {
         fullnameOverride: v.releaseName,
@@ -267,6 +309,8 @@ export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
             extraPorts: [
                 { name: "otlp-grpc", port: alloyPorts.otlpGrpc, targetPort: alloyPorts.otlpGrpc, protocol: "TCP" },
                 { name: "otlp-http", port: alloyPorts.otlpHttp, targetPort: alloyPorts.otlpHttp, protocol: "TCP" },
+                { name: "loki-push", port: alloyPorts.lokiPush, targetPort: alloyPorts.lokiPush, protocol: "TCP" },
+                { name: "remote-write", port: alloyPorts.remoteWrite, targetPort: alloyPorts.remoteWrite, protocol: "TCP" },
             ],
             resources: v.resources.alloy,
         },
@@ -276,13 +320,17 @@ export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
     };
 }
 
-/** Grafana Alloy on every node: ships pod logs to Loki and relays applications' OTLP traces to Tempo. */
+/** Grafana Alloy on every node: ships pod logs to Loki, and relays what applications push (OTLP traces, logs, samples) to Tempo, Loki and Prometheus. */
 export class Alloy extends pulumi.ComponentResource implements AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** OTLP gRPC receiver, `host:port` (where applications send traces). */
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
     /** OTLP HTTP receiver base URL. */
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
+    /** Loki push URL applications send logs to. */
+    public readonly lokiPushUrl: pulumi.Output<string>;
+    /** Remote-write URL applications send samples to. */
+    public readonly prometheusRemoteWriteUrl: pulumi.Output<string>;
     /** Labels of the agent pods (for NetworkPolicies). */
     public readonly podSelectors: AlloyPodSelectors;
     /** Its rule files in alerts/rules. */
@@ -292,8 +340,8 @@ export class Alloy extends pulumi.ComponentResource implements AlertedComponent 
         super("lgtm:collect:Alloy", name, {}, opts);
 
         const values = pulumi
-            .all([args.lokiPushUrl, args.tempoOtlpGrpcEndpoint])
-            .apply(([lokiPushUrl, tempoOtlpGrpcEndpoint]) => buildAlloyValues({ ...args, lokiPushUrl, tempoOtlpGrpcEndpoint }));
+            .all([args.lokiPushUrl, args.prometheusRemoteWriteUrl, args.tempoOtlpGrpcEndpoint])
+            .apply(([lokiPushUrl, prometheusRemoteWriteUrl, tempoOtlpGrpcEndpoint]) => buildAlloyValues({ ...args, lokiPushUrl, prometheusRemoteWriteUrl, tempoOtlpGrpcEndpoint }));
         this.release = platformRelease(
             name,
             { chart: charts.alloy, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values },
@@ -303,6 +351,8 @@ export class Alloy extends pulumi.ComponentResource implements AlertedComponent 
         this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release)}:${alloyPorts.otlpGrpc}`;
         this.podSelectors = alloyPodSelectors(args.releaseName);
         this.otlpHttpEndpoint = serviceUrl(this.release, undefined, alloyPorts.otlpHttp);
-        this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
+        this.lokiPushUrl = serviceUrl(this.release, undefined, alloyPorts.lokiPush, alloyPushPaths.lokiPush);
+        this.prometheusRemoteWriteUrl = serviceUrl(this.release, undefined, alloyPorts.remoteWrite, alloyPushPaths.remoteWrite);
+        this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint, lokiPushUrl: this.lokiPushUrl, prometheusRemoteWriteUrl: this.prometheusRemoteWriteUrl });
     }
 }

@@ -407,15 +407,15 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
         for (const reader of ["querier", "queryFrontend"] as const) flow(tempoPart(reader), "tempo-memcached", tcp(memcached), "bloom, footer and search caches");
     }
 
-    // What applications may send to the endpoints the stack exports: OTLP to the agent, logs to
-    // Loki's push API, samples to Prometheus' remote-write receiver.
-    flow(applications, "alloy", tcp(alloyPorts.otlpGrpc, alloyPorts.otlpHttp), "applications send OTLP (otlp*Endpoint outputs)");
-    flow(applications, "loki-gateway", tcp(lokiPodPorts.gateway), "applications push logs (lokiPushUrl output)");
-    flow(applications, "prometheus", tcp(prometheusPort), "applications remote-write (prometheusRemoteWriteUrl output)");
+    // Applications may push and nothing else: the endpoints the stack exports are the agent's
+    // receivers, which serve no query. Loki's gateway and Prometheus' port also answer queries and
+    // admin calls, so applications never reach them (docs/security.md).
+    flow(applications, "alloy", tcp(alloyPorts.otlpGrpc, alloyPorts.otlpHttp, alloyPorts.lokiPush, alloyPorts.remoteWrite), "applications push OTLP, logs and samples (the otlp*Endpoint, lokiPushUrl and prometheusRemoteWriteUrl outputs)");
 
-    // The agent: logs to Loki, traces to Tempo.
+    // The agent: logs to Loki, traces to Tempo, applications' samples to Prometheus' remote-write receiver.
     flow("alloy", "loki-gateway", tcp(lokiPodPorts.gateway), "push logs");
     flow("alloy", tempoPart("distributor"), tcp(tempoPorts.otlpGrpc), "forward traces (OTLP gRPC)");
+    flow("alloy", "prometheus", tcp(prometheusPort), "forward applications' samples (remote write)");
 
     // Grafana reads every datasource; people reach it through the ingress controller.
     flow("grafana", "thanos-query-frontend", tcp(thanosHttpPort), "Metrics datasource");

@@ -291,7 +291,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
               )
             : new Tempo("traces", { ...tracesCommon, persistence: volume(config.tempo.volumeSize), resources: sizing.tempo.monolithic }, stateful);
 
-    // One agent per node: pod logs to Loki, applications' OTLP traces to Tempo.
+    // One agent per node: pod logs to Loki; what applications push (OTLP traces, logs, samples) to Tempo, Loki and Prometheus.
     const collect = new Alloy(
         "collect",
         {
@@ -300,6 +300,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             chartSource,
             clusterName: config.clusterName,
             lokiPushUrl: logs.pushUrl,
+            prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
             lokiTenant: logs.multiTenancy ? config.loki.tenant : undefined,
             // With a fleet Tempo is multi-tenant, and the platform's own traces take its log tenant's name.
             tracesTenant: fleetOn ? config.loki.tenant : undefined,
@@ -462,8 +463,9 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         grafanaAdminPassword: grafana.adminPassword,
         otlpGrpcEndpoint: collect.otlpGrpcEndpoint,
         otlpHttpEndpoint: collect.otlpHttpEndpoint,
-        lokiPushUrl: logs.pushUrl,
-        prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
+        // Applications push through the agent, never to Loki or Prometheus themselves (docs/security.md).
+        lokiPushUrl: collect.lokiPushUrl,
+        prometheusRemoteWriteUrl: collect.prometheusRemoteWriteUrl,
         ...(fleetIngest ? { fleet: fleetIngest.access } : {}),
         objectStorage: pulumi
             .all([objectStorage.endpoint, objectStorage.region, objectStorage.buckets.lokiChunks, objectStorage.buckets.lokiRuler, objectStorage.buckets.tempo, objectStorage.buckets.thanos])

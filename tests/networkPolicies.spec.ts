@@ -157,11 +157,12 @@ describe("network policies: builder", () => {
         assert.ok(!connectionAllowed(policies, prometheus, address("192.168.1.10"), 22), "nothing else on the nodes");
     });
 
-    it("lets applications send OTLP to the agent, logs to the gateway and samples to Prometheus, and nothing else", () => {
+    it("lets applications push OTLP, logs and samples to the agent's receivers, and nothing else", () => {
         const shop = app("shop");
-        for (const port of [alloyPorts.otlpGrpc, alloyPorts.otlpHttp]) assert.ok(connectionAllowed(policies, shop, podOf(model, "alloy"), port));
-        assert.ok(connectionAllowed(policies, shop, podOf(model, "loki-gateway"), lokiPodPorts.gateway));
-        assert.ok(connectionAllowed(policies, shop, podOf(model, "prometheus"), prometheusPort));
+        for (const port of [alloyPorts.otlpGrpc, alloyPorts.otlpHttp, alloyPorts.lokiPush, alloyPorts.remoteWrite]) assert.ok(connectionAllowed(policies, shop, podOf(model, "alloy"), port));
+        assert.ok(!connectionAllowed(policies, shop, podOf(model, "alloy"), alloyPorts.http), "not the agent's UI and /-/reload");
+        assert.ok(!connectionAllowed(policies, shop, podOf(model, "loki-gateway"), lokiPodPorts.gateway), "Loki's gateway also serves queries");
+        assert.ok(!connectionAllowed(policies, shop, podOf(model, "prometheus"), prometheusPort), "Prometheus' port also serves queries");
         assert.ok(!connectionAllowed(policies, shop, podOf(model, "tempo"), tempoPorts.otlpGrpc), "traces go through the agent");
         assert.ok(!connectionAllowed(policies, shop, podOf(model, "minio"), minioApiPort));
         assert.ok(!connectionAllowed(policies, shop, podOf(model, "loki"), lokiPodPorts.http));
@@ -758,16 +759,33 @@ describe("network policies against the rendered charts", function () {
                 }
             });
 
-            it("lets applications reach the agent, the push endpoints and (with an ingress) Grafana, and Prometheus scrape them", () => {
+            it("applications may only push: of every port of every platform pod, they reach the agent's receivers (and the ingress controllers' backends)", () => {
                 const shop = app("shop");
                 const one = (name: string) => podNetwork().find((p) => p.name === name)!;
-                for (const port of [alloyPorts.otlpGrpc, alloyPorts.otlpHttp]) assert.ok(connectionAllowed(s.policies, shop, one("alloy"), port));
-                assert.ok(connectionAllowed(s.policies, shop, one("loki-gateway"), lokiPodPorts.gateway));
                 const prometheus = s.pods.find((p) => p.workloadKind === "Prometheus")!;
-                assert.ok(connectionAllowed(s.policies, shop, prometheus, prometheusPort));
-                assert.ok(connectionAllowed(s.policies, prometheus, shop, 8080));
+                assert.ok(connectionAllowed(s.policies, prometheus, shop, 8080), "Prometheus scrapes applications");
                 const viaIngress = s.model.profile === "prod";
                 assert.equal(connectionAllowed(s.policies, { kind: "pod", namespace: "ingress-nginx", labels: {} }, one("grafana"), grafanaContainerPort), viaIngress);
+                // Without network.ingressNamespaceSelector any namespace may hold the ingress controller, so any pod reaches what
+                // an Ingress fronts, on that port only: Grafana's login page (and the fleet's gateway, behind its basic auth).
+                const anyNamespaceIngress = viaIngress && JSON.parse(extra.network ?? "{}").ingressNamespaceSelector === undefined;
+                const expected = [
+                    ...[alloyPorts.otlpGrpc, alloyPorts.otlpHttp, alloyPorts.lokiPush, alloyPorts.remoteWrite].map((port) => `alloy:${port}`),
+                    ...(anyNamespaceIngress ? [`grafana:${grafanaContainerPort}`] : []),
+                ];
+                const reached = podNetwork().flatMap((pod) => pod.ports.filter((c) => connectionAllowed(s.policies, shop, pod, c.containerPort, c.protocol)).map((c) => `${pod.name}:${c.containerPort}`));
+                assert.deepEqual([...new Set(reached)].sort(), expected.sort());
+            });
+
+            it("queries and admin endpoints: only platform pods reach Loki's gateway and Prometheus' port", () => {
+                const one = (name: string) => podNetwork().find((p) => p.name === name);
+                const prometheus = s.pods.find((p) => p.workloadKind === "Prometheus")!;
+                const who = (dst: RenderedPod, port: number) => [...new Set(podNetwork().filter((p) => connectionAllowed(s.policies, p, dst, port)).map((p) => p.name))].sort();
+                // Grafana queries, Alloy and the fleet's gateway push, the canary pushes and reads back.
+                assert.deepEqual(who(one("loki-gateway")!, lokiPodPorts.gateway), ["alloy", "grafana", "loki-canary", ...(one("fleet-ingest") ? ["fleet-ingest"] : [])].sort());
+                // Alloy and Tempo's metrics generator remote-write; Prometheus scrapes itself.
+                assert.deepEqual(who(prometheus, prometheusPort), ["alloy", prometheus.name, one("tempo") ? "tempo" : "tempo-metrics-generator"].sort());
+                assert.ok(!connectionAllowed(s.policies, app("shop"), one("alloy")!, alloyPorts.http), "no application reaches the agent's /-/reload");
             });
 
             if (store === "external") it("lets exactly the bucket users reach an external store, on its port", () => {
