@@ -91,7 +91,11 @@ export function buildAlloyConfig(c: AlloyConfigInput): string {
                 "serve queries and admin endpoints: the NetworkPolicies let applications reach only these",
                 "receivers (docs/security.md). Each accepts pushes and serves no query.",
             ],
-            attributes: { forward_to: [alloyExpression(c.lokiTenant !== undefined ? "loki.process.applications.receiver" : "loki.write.default.receiver")] },
+            attributes: {
+                forward_to: [alloyExpression(c.lokiTenant !== undefined ? "loki.process.applications.receiver" : "loki.write.default.receiver")],
+                // Keep the lines' own timestamps, as Loki's push API would (Alloy's default stamps them on receipt).
+                use_incoming_timestamp: true,
+            },
             blocks: [listen(c.lokiPushPort)],
         },
         // A pushed X-Scope-OrgID would pick the tenant (a fleet member's, say): the platform's own replaces it.

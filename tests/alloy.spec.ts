@@ -69,6 +69,7 @@ describe("Alloy config", () => {
         assert.deepEqual(port("loki.source.api"), [String(input.lokiPushPort)]);
         assert.deepEqual(port("prometheus.receive_http"), [String(input.remoteWritePort)]);
         assert.deepEqual(stringsOf(tree, ["loki.source.api:applications", "http"], "listen_address"), ["0.0.0.0"]);
+        assert.deepEqual(application("loki.source.api").attributes.get("use_incoming_timestamp")!.map((t) => t.text), ["true"]);
         const forward = (name: string) => application(name).attributes.get("forward_to")!.map((t) => t.text).join("");
         assert.match(forward("loki.source.api"), /loki\.write\.default\.receiver/);
         assert.match(forward("prometheus.receive_http"), /prometheus\.remote_write\.platform\.receiver/);

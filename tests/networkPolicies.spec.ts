@@ -25,7 +25,7 @@ import { tempoPodSelectors } from "../components/tempo";
 import { tempoDistributedPodSelectors } from "../components/tempoDistributed";
 import { tempoInternalPorts, tempoPorts } from "../components/traceStore";
 import { thanosGrpcPort, thanosHttpPort, thanosPodSelectors, thanosRemoteWritePort } from "../components/thanos";
-import { ingestGatewayPort } from "../components/fleetIngest";
+import { ingestGatewayPodSelectors, ingestGatewayPort } from "../components/fleetIngest";
 import { cidrContains, parseCidr } from "../stacks/cidr";
 import type { RawConfig } from "../stacks/config";
 import { collectStackEvaluation } from "../tools/render/collect";
@@ -297,6 +297,29 @@ describe("network policies: the platform's flows", () => {
         assert.equal(grafana({}).filter((f) => toName(f) === "Grafana database").length, 0);
         const db = grafana({ database: { cidrs: ["10.20.0.0/24"], port: 5432 } }).filter((f) => toName(f) === "Grafana database");
         assert.deepEqual(db.map((f) => [fromName(f), f.to, f.ports]), [["grafana", { kind: "addresses", name: "Grafana database", cidrs: ["10.20.0.0/24"] }, tcp(5432)]]);
+    });
+
+    it("fleet: Thanos Receive and the ingest gateway only with a fleet, each flow on its push or Store API port", () => {
+        const plain = platformFlows(platformInput(apart));
+        assert.ok(!plain.workloads.some((w) => /^(thanos-receive|fleet-ingest)/.test(w.name)), "no fleet, no receive");
+        const input = platformInput(apart, {
+            thanos: { namespace: "thanos", pods: thanosPodSelectors("thanos"), receive: true },
+            fleet: { namespace: "fleet", pods: ingestGatewayPodSelectors("fleet-ingest") },
+            namespaces: [...new Set([...Object.values(apart), "fleet"])],
+        });
+        const model = platformFlows(input);
+        assert.deepEqual(model.workloads.find((w) => w.name === "thanos-receive-router")?.selector["app.kubernetes.io/component"], "receive-router");
+        const out = (from: string) => model.flows.filter((f) => f.from === from).map((f) => `${toName(f)}:${f.ports === "any" ? "any" : f.ports.map((p) => p.port).join(",")}`).sort();
+        assert.deepEqual(out("fleet-ingest"), [`loki-gateway:${lokiPodPorts.gateway}`, `tempo:${tempoPorts.otlpHttp}`, `thanos-receive-router:${thanosRemoteWritePort}`]);
+        assert.deepEqual(out("thanos-receive-router"), [`thanos-receive-ingestor:${thanosGrpcPort}`]);
+        assert.deepEqual(out("thanos-receive-ingestor"), [`minio:${minioApiPort}`]);
+        assert.ok(has(model.flows, "thanos-query", "thanos-receive-ingestor"));
+        const policies = allPolicies(buildNetworkPolicies(model));
+        const controller: PodEndpoint = { kind: "pod", namespace: "ingress-nginx", labels: {} };
+        assert.ok(connectionAllowed(policies, controller, podOf(model, "fleet-ingest"), ingestGatewayPort), "ingress controllers of any namespace by default");
+        assert.ok(!connectionAllowed(policies, app("shop"), podOf(model, "thanos-receive-router"), thanosRemoteWritePort), "members' writes come through the gateway");
+        // A gateway without Receive would forward remote writes nowhere: the model refuses it.
+        assert.throws(() => buildNetworkPolicies(platformFlows({ ...input, thanos: { ...input.thanos, receive: false } })), /unknown workload "thanos-receive-router"/);
     });
 
     it("uses the cluster DNS pods on port 53", () => {
