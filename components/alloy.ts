@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertedComponent } from "./alerting";
-import { AlloyBlock, alloyExpression, alloyString, lokiWriteBlock, otlpHttpExporterBlocks, renderAlloyBlock, renderAlloyConfig } from "./alloyBlocks";
+import { AlloyBlock, alloyExpression, alloyString, lokiWriteBlock, otlpHttpExporterBlocks, prometheusRemoteWriteBlock, renderAlloyBlock, renderAlloyConfig } from "./alloyBlocks";
 import { ChartSource, charts } from "./charts";
 import { memberCredentialKeys, memberCredentialsSecret, MemberDelivery, MemberLogin } from "./fleetAccess";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
@@ -9,9 +9,13 @@ import { ComputeResources } from "./resources";
 
 /**
  * Ports of the Alloy Service: the chart's HTTP server (UI, `/metrics`, `/-/reload`; its default) and
- * the OTLP receivers our config opens, exposed through `alloy.extraPorts`.
+ * the receivers our config opens for applications, exposed through `alloy.extraPorts`: OTLP, the
+ * Loki push API and the Prometheus remote-write receiver. Applications reach only the receivers
+ * (docs/security.md): each accepts pushes and serves no query.
  */
-export const alloyPorts = { http: 12345, otlpGrpc: 4317, otlpHttp: 4318 } as const;
+export const alloyPorts = { http: 12345, otlpGrpc: 4317, otlpHttp: 4318, lokiPush: 3500, remoteWrite: 9009 } as const;
+/** Where applications push: the paths the receivers serve, under their ports. */
+export const alloyPushPaths = { lokiPush: "/loki/api/v1/push", remoteWrite: "/api/v1/metrics/write" } as const;
 
 /** Labels of the Alloy agent pods. */
 export function alloyPodSelectors(releaseName: string) {
@@ -30,6 +34,8 @@ export const alloyStoragePath = "/var/lib/alloy/data";
 export interface AlloyPlatformDestination {
     /** Loki push API, `http(s)://…/loki/api/v1/push`. */
     readonly lokiPushUrl: string;
+    /** Prometheus' remote-write receiver, where applications' samples go. */
+    readonly prometheusRemoteWriteUrl: string;
     /** Tenant sent as `X-Scope-OrgID` when Loki is multi-tenant; undefined when it is not. */
     readonly lokiTenant?: string;
     /** Tempo's OTLP gRPC receiver, `host:port` without a scheme. */
@@ -48,6 +54,8 @@ export interface AlloyCentralDestination {
         readonly lokiPushUrl: string;
         /** The gateway's OTLP/HTTP base URL. */
         readonly otlpHttpEndpoint: string;
+        /** The gateway's remote-write URL, where applications' samples go. */
+        readonly remoteWriteUrl: string;
         /** Retries while the central side is out of reach (`memberDelivery`). */
         readonly delivery: MemberDelivery;
     };
@@ -61,15 +69,19 @@ export type AlloyConfigInput = {
     readonly otlpGrpcPort: number;
     /** Port the OTLP HTTP receiver listens on. */
     readonly otlpHttpPort: number;
+    /** Port the Loki push receiver listens on. */
+    readonly lokiPushPort: number;
+    /** Port the remote-write receiver listens on. */
+    readonly remoteWritePort: number;
 } & (AlloyPlatformDestination | AlloyCentralDestination);
 
 /** Environment variables the edge agent reads its login from (`alloy.extraEnv`, from the member's credentials Secret). */
 export const centralLoginEnv = { username: "LGTM_CENTRAL_USERNAME", password: "LGTM_CENTRAL_PASSWORD" } as const;
 
-/** The blocks that send logs and traces: to the platform's Loki and Tempo, or to the central gateway. */
-function destinationBlocks(c: AlloyConfigInput): { logs: string; traces: string } {
+/** The blocks that send logs, applications' pushes and traces: to the platform's Loki, Prometheus and Tempo, or to the central gateway. */
+function destinationBlocks(c: AlloyConfigInput): { logs: string; applications: string; traces: string } {
     if ("central" in c) {
-        const { lokiPushUrl, otlpHttpEndpoint, delivery } = c.central;
+        const { lokiPushUrl, otlpHttpEndpoint, remoteWriteUrl, delivery } = c.central;
         // The login stays in its Secret: the config names the environment variables the chart sets from it.
         const fromEnv = (name: string) => alloyExpression(`sys.env(${alloyString(name)})`);
         const basicAuth = { username: fromEnv(centralLoginEnv.username), password: fromEnv(centralLoginEnv.password) };
@@ -96,6 +108,19 @@ function destinationBlocks(c: AlloyConfigInput): { logs: string; traces: string 
                 ...lokiWriteBlock({ label: "default", url: lokiPushUrl, basicAuth, externalLabels: { cluster: c.clusterName }, retry: delivery.logs }),
                 comments: ["To the central platform's ingest gateway, which takes the tenant from the login."],
             }),
+            // The gateway sets the member's tenant whatever an application sends: no tenant stage here.
+            applications: renderAlloyConfig(
+                applicationBlocks(c, "loki.write.default.receiver", "prometheus.remote_write.central.receiver", [
+                    prometheusRemoteWriteBlock({
+                        label: "central",
+                        url: remoteWriteUrl,
+                        basicAuth,
+                        externalLabels: { cluster: c.clusterName },
+                        maxBackoffSeconds: delivery.metrics.maxBackoffSeconds,
+                        wal: delivery.metrics.wal,
+                    }),
+                ]),
+            ),
             traces: `${tracesReceiver(c, "otelcol.processor.transform.cluster.input")}
 ${renderAlloyConfig(traces)}`,
         };
@@ -106,8 +131,19 @@ ${renderAlloyConfig(traces)}`,
     if (c.tracesTenant !== undefined && c.tracesTenant.trim() === "") {
         throw new Error("Tempo tenant must not be empty; leave it undefined when Tempo is single-tenant");
     }
+    // A pushed X-Scope-OrgID would pick the tenant (a fleet member's, say): the platform's own replaces it.
+    const tenantStage: AlloyBlock[] =
+        c.lokiTenant !== undefined
+            ? [{ name: "loki.process", label: "applications", attributes: { forward_to: [alloyExpression("loki.write.default.receiver")] }, blocks: [{ name: "stage.tenant", attributes: { value: c.lokiTenant } }] }]
+            : [];
     return {
         logs: renderAlloyBlock(lokiWriteBlock({ label: "default", url: c.lokiPushUrl, tenantId: c.lokiTenant, externalLabels: { cluster: c.clusterName } })),
+        applications: renderAlloyConfig(
+            applicationBlocks(c, c.lokiTenant !== undefined ? "loki.process.applications.receiver" : "loki.write.default.receiver", "prometheus.remote_write.platform.receiver", [
+                ...tenantStage,
+                prometheusRemoteWriteBlock({ label: "platform", url: c.prometheusRemoteWriteUrl, externalLabels: {} }),
+            ]),
+        ),
         traces: `${tracesReceiver(c, "otelcol.processor.batch.default.input")}
 otelcol.processor.batch "default" {
   output {
@@ -127,6 +163,34 @@ otelcol.exporter.otlp "tempo" {
 }
 `,
     };
+}
+
+/**
+ * The receivers applications push logs and samples to, forwarding to `logsTo` and `samplesTo`,
+ * followed by `sinks` (the blocks those names refer to).
+ */
+function applicationBlocks(c: AlloyConfigInput, logsTo: string, samplesTo: string, sinks: AlloyBlock[]): AlloyBlock[] {
+    const listen = (port: number): AlloyBlock => ({ name: "http", attributes: { listen_address: "0.0.0.0", listen_port: port } });
+    return [
+        {
+            name: "loki.source.api",
+            label: "applications",
+            comments: [
+                "---- Applications' pushes ------------------------------------------------------------------",
+                "Applications push logs and samples here rather than to Loki's gateway or Prometheus, which also",
+                "serve queries and admin endpoints: the NetworkPolicies let applications reach only these",
+                "receivers (docs/security.md). Each accepts pushes and serves no query.",
+            ],
+            attributes: {
+                forward_to: [alloyExpression(logsTo)],
+                // Keep the lines' own timestamps, as Loki's push API would (Alloy's default stamps them on receipt).
+                use_incoming_timestamp: true,
+            },
+            blocks: [listen(c.lokiPushPort)],
+        },
+        { name: "prometheus.receive_http", label: "applications", attributes: { forward_to: [alloyExpression(samplesTo)] }, blocks: [listen(c.remoteWritePort)] },
+        ...sinks,
+    ];
 }
 
 /** The OTLP receiver applications send to (gRPC and HTTP on every interface of the pod), forwarding to `next`. */
@@ -159,12 +223,16 @@ function checkPort(name: string, port: number): void {
  *   Loki is multi-tenant);
  * - OTLP (gRPC and HTTP) from applications, batched and forwarded to Tempo over plain in-cluster gRPC.
  *
- * Pure: the only addresses in it are the two it is given.
+ * - logs and samples applications push (Loki push API, remote write), forwarded the same way.
+ *
+ * Pure: the only addresses in it are those of its destination.
  */
 export function buildAlloyConfig(c: AlloyConfigInput): string {
     if (c.clusterName.trim() === "") throw new Error("cluster name must not be empty");
     checkPort("OTLP gRPC port", c.otlpGrpcPort);
     checkPort("OTLP HTTP port", c.otlpHttpPort);
+    checkPort("Loki push port", c.lokiPushPort);
+    checkPort("remote-write port", c.remoteWritePort);
     const send = destinationBlocks(c);
 
     const config = `// Generated by lgtm-stack (components/alloy.ts); edits here are overwritten.
@@ -259,6 +327,7 @@ loki.process "pod_logs" {
 }
 
 ${send.logs}
+${send.applications}
 // ---- Traces ---------------------------------------------------------------------------------
 ${send.traces}`;
     // The chart renders alloy.configMap.content with `tpl`: a `{{` would be run as a template action.
@@ -302,7 +371,14 @@ const storageVolume = "alloy-storage";
 
 /** Values of the Alloy chart: a DaemonSet tailing node logs and receiving OTLP, scraped by Prometheus. */
 export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
-    const content = buildAlloyConfig({ clusterName: v.clusterName, ...v.destination, otlpGrpcPort: alloyPorts.otlpGrpc, otlpHttpPort: alloyPorts.otlpHttp });
+    const content = buildAlloyConfig({
+        clusterName: v.clusterName,
+        ...v.destination,
+        otlpGrpcPort: alloyPorts.otlpGrpc,
+        otlpHttpPort: alloyPorts.otlpHttp,
+        lokiPushPort: alloyPorts.lokiPush,
+        remoteWritePort: alloyPorts.remoteWrite,
+    });
     const central = "central" in v.destination;
     if (central && v.credentialsSecretName === undefined) throw new Error("an Alloy sending to the central platform needs the Secret holding its login");
     const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: v.credentialsSecretName, key } } });
@@ -333,6 +409,8 @@ export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
             extraPorts: [
                 { name: "otlp-grpc", port: alloyPorts.otlpGrpc, targetPort: alloyPorts.otlpGrpc, protocol: "TCP" },
                 { name: "otlp-http", port: alloyPorts.otlpHttp, targetPort: alloyPorts.otlpHttp, protocol: "TCP" },
+                { name: "loki-push", port: alloyPorts.lokiPush, targetPort: alloyPorts.lokiPush, protocol: "TCP" },
+                { name: "remote-write", port: alloyPorts.remoteWrite, targetPort: alloyPorts.remoteWrite, protocol: "TCP" },
             ],
             ...(loginEnv.length ? { extraEnv: loginEnv } : {}),
             resources: v.resources.alloy,
@@ -343,13 +421,17 @@ export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
     };
 }
 
-/** Grafana Alloy on every node: ships pod logs to Loki and relays applications' OTLP traces to Tempo. */
+/** Grafana Alloy on every node: ships pod logs to Loki, and relays what applications push (OTLP traces, logs, samples) to Tempo, Loki and Prometheus, or to the central platform. */
 export class Alloy extends pulumi.ComponentResource implements AlertedComponent {
     public readonly release: k8s.helm.v3.Release;
     /** OTLP gRPC receiver, `host:port` (where applications send traces). */
     public readonly otlpGrpcEndpoint: pulumi.Output<string>;
     /** OTLP HTTP receiver base URL. */
     public readonly otlpHttpEndpoint: pulumi.Output<string>;
+    /** Loki push URL applications send logs to. */
+    public readonly lokiPushUrl: pulumi.Output<string>;
+    /** Remote-write URL applications send samples to. */
+    public readonly prometheusRemoteWriteUrl: pulumi.Output<string>;
     /** Labels of the agent pods (for NetworkPolicies). */
     public readonly podSelectors: AlloyPodSelectors;
     /** Its rule files in alerts/rules. */
@@ -373,6 +455,8 @@ export class Alloy extends pulumi.ComponentResource implements AlertedComponent 
         this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release)}:${alloyPorts.otlpGrpc}`;
         this.podSelectors = alloyPodSelectors(args.releaseName);
         this.otlpHttpEndpoint = serviceUrl(this.release, undefined, alloyPorts.otlpHttp);
-        this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint });
+        this.lokiPushUrl = serviceUrl(this.release, undefined, alloyPorts.lokiPush, alloyPushPaths.lokiPush);
+        this.prometheusRemoteWriteUrl = serviceUrl(this.release, undefined, alloyPorts.remoteWrite, alloyPushPaths.remoteWrite);
+        this.registerOutputs({ otlpGrpcEndpoint: this.otlpGrpcEndpoint, otlpHttpEndpoint: this.otlpHttpEndpoint, lokiPushUrl: this.lokiPushUrl, prometheusRemoteWriteUrl: this.prometheusRemoteWriteUrl });
     }
 }

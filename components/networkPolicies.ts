@@ -1,13 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alloyPorts, AlloyPodSelectors } from "./alloy";
+import { ingestGatewayPort, IngestGatewayPodSelectors } from "./fleetIngest";
 import { grafanaContainerPort, grafanaGossipPort, GrafanaPodSelectors } from "./grafana";
 import { LokiMode, lokiPodPorts, LokiPodSelectors } from "./loki";
 import { alertmanagerPort, metricsPodPorts, MetricsPodSelectors, nodeScrapePorts, prometheusPort, thanosSidecarGrpcPort } from "./metrics";
 import { minioApiPort, MinioPodSelectors } from "./minio";
 import { tempoDistributedTargets } from "./tempoDistributed";
 import { tempoInternalPorts, tempoPorts, TracePods } from "./traceStore";
-import { thanosGrpcPort, thanosHttpPort, ThanosPodSelectors } from "./thanos";
+import { thanosGrpcPort, thanosHttpPort, ThanosPodSelectors, thanosRemoteWritePort } from "./thanos";
 
 // ---------------------------------------------------------------------------------------------
 // The model: workloads, the flows between them, and how they become NetworkPolicies
@@ -215,7 +216,8 @@ export interface PlatformNetworkInput<N = string> {
         | { readonly kind: "minio"; readonly namespace: N; readonly pods: MinioPodSelectors; readonly distributed: boolean }
         | { readonly kind: "external"; readonly cidrs: readonly string[]; readonly port: number };
     readonly metrics: { readonly namespace: N; readonly pods: MetricsPodSelectors };
-    readonly thanos: { readonly namespace: N; readonly pods: ThanosPodSelectors };
+    /** `receive`: Thanos Receive runs (with a fleet), its router and ingestors. */
+    readonly thanos: { readonly namespace: N; readonly pods: ThanosPodSelectors; readonly receive: boolean };
     /** `zoneAware`: ingesters in zones, restarted zone by zone by the rollout-operator. */
     readonly logs: { readonly namespace: N; readonly pods: LokiPodSelectors; readonly mode: LokiMode; readonly zoneAware: boolean };
     readonly traces: { readonly namespace: N; readonly pods: TracePods };
@@ -231,8 +233,10 @@ export interface PlatformNetworkInput<N = string> {
     };
     /** Where the API server's addresses lie (it is not a pod; its address depends on the cluster). */
     readonly apiServerCidrs: readonly string[];
-    /** Namespaces of the ingress controllers that may reach Grafana; undefined: any namespace. */
+    /** Namespaces of the ingress controllers that may reach Grafana and the fleet's ingest gateway; undefined: any namespace. */
     readonly ingressNamespaceSelector?: Labels;
+    /** The fleet's ingest gateway (with `fleet.edges`): members reach it through the ingress controller. */
+    readonly fleet?: { readonly namespace: N; readonly pods: IngestGatewayPodSelectors };
     /** Whether Alertmanager sends notifications (it then needs the internet). */
     readonly alertNotifications: boolean;
     /**
@@ -248,7 +252,7 @@ export interface PlatformNetworkInput<N = string> {
  * in tests, Pulumi outputs in the component. Read it like the architecture diagram.
  */
 export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
-    const { objectStorage: os, metrics: m, thanos: t, logs: l, traces: tr, agents: a, grafana: g } = p;
+    const { objectStorage: os, metrics: m, thanos: t, logs: l, traces: tr, agents: a, grafana: g, fleet } = p;
     // Tempo as one binary is one workload; as microservices, one per part (they talk differently) and memcached.
     const kebab = (target: string) => target.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const tempoPart = (target: (typeof tempoDistributedTargets)[number]) => (tr.pods.topology === "monolithic" ? "tempo" : `tempo-${kebab(target)}`);
@@ -278,6 +282,12 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
         { name: "thanos-store-gateway", namespace: t.namespace, selector: t.pods.storeGateway },
         { name: "thanos-compactor", namespace: t.namespace, selector: t.pods.compactor },
         { name: "thanos-ruler", namespace: t.namespace, selector: t.pods.ruler },
+        ...(t.receive
+            ? [
+                  { name: "thanos-receive-router", namespace: t.namespace, selector: t.pods.receiveRouter },
+                  { name: "thanos-receive-ingestor", namespace: t.namespace, selector: t.pods.receiveIngestor },
+              ]
+            : []),
         { name: "loki", namespace: l.namespace, selector: l.pods.targets },
         { name: "loki-gateway", namespace: l.namespace, selector: l.pods.gateway },
         { name: "loki-canary", namespace: l.namespace, selector: l.pods.canary },
@@ -287,6 +297,7 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
         ...tempoWorkloads,
         { name: "alloy", namespace: a.namespace, selector: a.pods.agent },
         { name: "grafana", namespace: g.namespace, selector: g.pods.server },
+        ...(fleet ? [{ name: "fleet-ingest", namespace: fleet.namespace, selector: fleet.pods.gateway }] : []),
     ];
 
     const apiServer: ExternalPeer = { kind: "addresses", name: "api-server", cidrs: p.apiServerCidrs };
@@ -316,6 +327,7 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
         ["thanos-store-gateway", tcp(thanosHttpPort)],
         ["thanos-compactor", tcp(thanosHttpPort)],
         ["thanos-ruler", tcp(thanosHttpPort)],
+        ...(t.receive ? (["thanos-receive-router", "thanos-receive-ingestor"].map((r) => [r, tcp(thanosHttpPort)]) as [string, PortSpec[]][]) : []),
         ["loki", tcp(lokiPodPorts.http)],
         ["loki-gateway", tcp(lokiPodPorts.gatewayMetrics)],
         ["loki-canary", tcp(lokiPodPorts.canaryMetrics)],
@@ -355,6 +367,12 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
     flow("thanos-query", "thanos-ruler", tcp(thanosGrpcPort), "Store API of the ruler");
     flow("thanos-ruler", "thanos-query", tcp(thanosHttpPort), "evaluate rules");
     flow("thanos-ruler", "alertmanager", tcp(alertmanagerPort), "send alerts");
+    if (t.receive) {
+        // The router forwards each write (over gRPC) to the ingestors of the hashring, as many as the
+        // replication factor; ingestors never talk to each other. Query reads them like any store.
+        flow("thanos-receive-router", "thanos-receive-ingestor", tcp(thanosGrpcPort), "forward and replicate remote writes (hashring)");
+        flow("thanos-query", "thanos-receive-ingestor", tcp(thanosGrpcPort), "Store API of the receive ingestors");
+    }
 
     // Loki: its targets talk to each other (HTTP, gRPC, memberlist) and to their caches; the gateway
     // fronts them for writers and readers; the canary writes and reads through the gateway.
@@ -366,7 +384,7 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
 
     // Object storage: every writer and reader of a bucket (Tempo: the parts that flush, poll or read blocks).
     const tempoStorageUsers = [...new Set((["ingester", "querier", "queryFrontend", "compactor"] as const).map(tempoPart))];
-    const bucketUsers = ["prometheus", "thanos-store-gateway", "thanos-compactor", "thanos-ruler", "loki", ...tempoStorageUsers];
+    const bucketUsers = ["prometheus", "thanos-store-gateway", "thanos-compactor", "thanos-ruler", ...(t.receive ? ["thanos-receive-ingestor"] : []), "loki", ...tempoStorageUsers];
     if (os.kind === "minio") {
         for (const consumer of bucketUsers) flow(consumer, "minio", tcp(minioApiPort), `${consumer} reads and writes its bucket`);
         flow("minio-jobs", "minio", tcp(minioApiPort), "create buckets");
@@ -389,15 +407,15 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
         for (const reader of ["querier", "queryFrontend"] as const) flow(tempoPart(reader), "tempo-memcached", tcp(memcached), "bloom, footer and search caches");
     }
 
-    // What applications may send to the endpoints the stack exports: OTLP to the agent, logs to
-    // Loki's push API, samples to Prometheus' remote-write receiver.
-    flow(applications, "alloy", tcp(alloyPorts.otlpGrpc, alloyPorts.otlpHttp), "applications send OTLP (otlp*Endpoint outputs)");
-    flow(applications, "loki-gateway", tcp(lokiPodPorts.gateway), "applications push logs (lokiPushUrl output)");
-    flow(applications, "prometheus", tcp(prometheusPort), "applications remote-write (prometheusRemoteWriteUrl output)");
+    // Applications may push and nothing else: the endpoints the stack exports are the agent's
+    // receivers, which serve no query. Loki's gateway and Prometheus' port also answer queries and
+    // admin calls, so applications never reach them (docs/security.md).
+    flow(applications, "alloy", tcp(alloyPorts.otlpGrpc, alloyPorts.otlpHttp, alloyPorts.lokiPush, alloyPorts.remoteWrite), "applications push OTLP, logs and samples (the otlp*Endpoint, lokiPushUrl and prometheusRemoteWriteUrl outputs)");
 
-    // The agent: logs to Loki, traces to Tempo.
+    // The agent: logs to Loki, traces to Tempo, applications' samples to Prometheus' remote-write receiver.
     flow("alloy", "loki-gateway", tcp(lokiPodPorts.gateway), "push logs");
     flow("alloy", tempoPart("distributor"), tcp(tempoPorts.otlpGrpc), "forward traces (OTLP gRPC)");
+    flow("alloy", "prometheus", tcp(prometheusPort), "forward applications' samples (remote write)");
 
     // Grafana reads every datasource; people reach it through the ingress controller.
     flow("grafana", "thanos-query-frontend", tcp(thanosHttpPort), "Metrics datasource");
@@ -407,6 +425,15 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
     if (g.ingress) flow(ingressControllers, "grafana", tcp(grafanaContainerPort), "users through the ingress controller");
     if (g.replicas > 1) flow("grafana", "grafana", [...tcp(grafanaGossipPort), ...udp(grafanaGossipPort)], "alerting HA gossip between replicas");
     if (g.database) flow("grafana", { kind: "addresses", name: "Grafana database", cidrs: g.database.cidrs }, tcp(g.database.port), "Grafana's external database");
+
+    // The fleet: members reach the ingest gateway through the ingress controller; the gateway
+    // forwards each signal to its receiver's push port, and to nothing else.
+    if (fleet) {
+        flow(ingressControllers, "fleet-ingest", tcp(ingestGatewayPort), "fleet members through the ingress controller");
+        flow("fleet-ingest", "thanos-receive-router", tcp(thanosRemoteWritePort), "members' remote writes");
+        flow("fleet-ingest", "loki-gateway", tcp(lokiPodPorts.gateway), "members' log pushes");
+        flow("fleet-ingest", tempoPart("distributor"), tcp(tempoPorts.otlpHttp), "members' traces (OTLP HTTP)");
+    }
 
     return { namespaces: p.namespaces, workloads: [...workloads, ...(p.optional?.workloads ?? [])], flows: [...flows, ...(p.optional?.flows ?? [])] };
 }

@@ -26,6 +26,9 @@ export function thanosPodSelectors(releaseName: string) {
         storeGateway: component("store-gateway"),
         compactor: component("compact"),
         ruler: component("rule"),
+        // Only with receive (a fleet): the router members' writes reach, and the ingestors behind it.
+        receiveRouter: component("receive-router"),
+        receiveIngestor: component("receive-ingestor"),
     } as const;
 }
 export type ThanosPodSelectors = ReturnType<typeof thanosPodSelectors>;

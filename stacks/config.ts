@@ -244,13 +244,6 @@ function fleetProblems(c: PlatformConfig): string[] {
                 `in the prod profile (members' passwords and data would cross the network in clear text)`,
         );
     }
-    if (c.network.policies) {
-        // Refused rather than deployed broken: under the default deny, members' data would stop at the gateway.
-        problems.push(
-            `network.policies = true: expected false while fleet.edges lists members (this version's NetworkPolicies do not yet allow the ingest gateway and Thanos Receive, ` +
-                `so the default deny would drop every member's data); set network: { policies: false } for now (docs/fleet.md)`,
-        );
-    }
     if (!c.loki.multiTenancy) {
         problems.push(`loki.multiTenancy = false: expected true when fleet.edges lists members (each member's logs are kept under its own tenant, bound to its login)`);
     }

@@ -80,7 +80,7 @@ export function deployEdge(config: PlatformConfig): EdgeOutputs {
             releaseName: "alloy",
             chartSource,
             clusterName: config.clusterName,
-            destination: endpoints.apply(({ lokiPushUrl, otlpHttpEndpoint }) => ({ central: { lokiPushUrl, otlpHttpEndpoint, delivery: memberDelivery } })),
+            destination: endpoints.apply(({ lokiPushUrl, otlpHttpEndpoint, remoteWriteUrl }) => ({ central: { lokiPushUrl, otlpHttpEndpoint, remoteWriteUrl, delivery: memberDelivery } })),
             centralLogin: login,
             crds: crds.release,
             resources: sizing.alloy,

@@ -279,7 +279,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
               )
             : new Tempo("traces", { ...tracesCommon, persistence: volume(config.tempo.volumeSize), resources: sizing.tempo.monolithic }, stateful);
 
-    // One agent per node: pod logs to Loki, applications' OTLP traces to Tempo.
+    // One agent per node: pod logs to Loki; what applications push (OTLP traces, logs, samples) to Tempo, Loki and Prometheus.
     const collect = new Alloy(
         "collect",
         {
@@ -287,8 +287,9 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             releaseName: "alloy",
             chartSource,
             clusterName: config.clusterName,
-            destination: pulumi.all([logs.pushUrl, traces.otlpGrpcEndpoint]).apply(([lokiPushUrl, tempoOtlpGrpcEndpoint]) => ({
+            destination: pulumi.all([logs.pushUrl, metrics.remoteWriteUrl, traces.otlpGrpcEndpoint]).apply(([lokiPushUrl, prometheusRemoteWriteUrl, tempoOtlpGrpcEndpoint]) => ({
                 lokiPushUrl,
+                prometheusRemoteWriteUrl,
                 lokiTenant: logs.multiTenancy ? config.loki.tenant : undefined,
                 tempoOtlpGrpcEndpoint,
                 // With a fleet Tempo is multi-tenant, and the platform's own traces take its log tenant's name.
@@ -394,7 +395,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                               ? { kind: "minio", namespace: objectStorage.release.status.namespace, pods: objectStorage.podSelectors, distributed: storage.minio.mode === "distributed" }
                               : { kind: "external", cidrs: config.network.objectStorageCidrs, port: objectStorage.port },
                       metrics: { namespace: metrics.namespace, pods: metrics.podSelectors },
-                      thanos: { namespace: thanos.release.status.namespace, pods: thanos.podSelectors },
+                      thanos: { namespace: thanos.release.status.namespace, pods: thanos.podSelectors, receive: thanos.remoteWriteUrl !== undefined },
                       logs: { namespace: logs.release.status.namespace, pods: logs.podSelectors, mode: config.loki.mode, zoneAware: config.zones.length > 0 },
                       traces: { namespace: traces.release.status.namespace, pods: traces.podSelectors },
                       agents: { namespace: collect.release.status.namespace, pods: collect.podSelectors },
@@ -409,6 +410,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                       },
                       apiServerCidrs: config.network.apiServerCidrs,
                       ingressNamespaceSelector: config.network.ingressNamespaceSelector,
+                      ...(fleetIngest ? { fleet: { namespace: fleetIngest.service.metadata.namespace, pods: fleetIngest.podSelectors } } : {}),
                       alertNotifications: alerting.secret !== undefined,
                       optional: collectionNetwork,
                   },
@@ -451,8 +453,9 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         grafanaAdminPassword: grafana.adminPassword,
         otlpGrpcEndpoint: collect.otlpGrpcEndpoint,
         otlpHttpEndpoint: collect.otlpHttpEndpoint,
-        lokiPushUrl: logs.pushUrl,
-        prometheusRemoteWriteUrl: metrics.remoteWriteUrl,
+        // Applications push through the agent, never to Loki or Prometheus themselves (docs/security.md).
+        lokiPushUrl: collect.lokiPushUrl,
+        prometheusRemoteWriteUrl: collect.prometheusRemoteWriteUrl,
         ...(fleetIngest ? { fleet: fleetIngest.access } : {}),
         objectStorage: pulumi
             .all([objectStorage.endpoint, objectStorage.region, objectStorage.buckets.lokiChunks, objectStorage.buckets.lokiRuler, objectStorage.buckets.tempo, objectStorage.buckets.thanos])

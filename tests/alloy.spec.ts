@@ -13,7 +13,17 @@ const alloyChart = charts.alloy;
 
 const lokiPushUrl = "http://loki-gateway.logs.svc.cluster.local:80/loki/api/v1/push";
 const tempoEndpoint = "tempo.traces.svc.cluster.local:4317";
-const input: AlloyConfigInput = { clusterName: "lgtm", lokiPushUrl, tempoOtlpGrpcEndpoint: tempoEndpoint, otlpGrpcPort: 4317, otlpHttpPort: 4318 };
+const prometheusRemoteWriteUrl = "http://kps-prometheus.metrics.svc.cluster.local:9090/api/v1/write";
+const input: AlloyConfigInput = {
+    clusterName: "lgtm",
+    lokiPushUrl,
+    prometheusRemoteWriteUrl,
+    tempoOtlpGrpcEndpoint: tempoEndpoint,
+    otlpGrpcPort: 4317,
+    otlpHttpPort: 4318,
+    lokiPushPort: 3500,
+    remoteWritePort: 9009,
+};
 const resources = { alloy: size("50m", "128Mi", "500m", "512Mi"), configReloader: size("5m", "16Mi", "50m", "32Mi") };
 const get = (o: any, p: string) => p.split(".").reduce((n, k) => (n === undefined ? undefined : n[k]), o);
 
@@ -42,17 +52,43 @@ describe("Alloy config", () => {
         assert.ok(refs.includes("loki.write.default.receiver"));
         assert.ok(refs.includes("otelcol.processor.batch.default.input"));
         assert.ok(refs.includes("otelcol.exporter.otlp.tempo.input"));
+        assert.ok(refs.includes("prometheus.remote_write.platform.receiver"));
     });
 
-    it("contains exactly the given Loki URL and Tempo endpoint, and no other in-cluster address", () => {
+    it("contains exactly the given Loki URL, Tempo endpoint and remote-write URL, and no other in-cluster address", () => {
         assert.deepEqual(stringsOf(tree, ["loki.write:default", "endpoint"], "url"), [lokiPushUrl]);
         assert.deepEqual(stringsOf(tree, ["otelcol.exporter.otlp:tempo", "client"], "endpoint"), [tempoEndpoint]);
-        assert.deepEqual([...config.matchAll(inClusterAddress)].map((m) => m[0]).sort(), [lokiPushUrl.replace(/^http:\/\//, ""), tempoEndpoint].sort());
+        assert.deepEqual(stringsOf(tree, ["prometheus.remote_write:platform", "endpoint"], "url"), [prometheusRemoteWriteUrl]);
+        const plain = (url: string) => url.replace(/^http:\/\//, "");
+        assert.deepEqual([...config.matchAll(inClusterAddress)].map((m) => m[0]).sort(), [plain(lokiPushUrl), tempoEndpoint, plain(prometheusRemoteWriteUrl)].sort());
+    });
+
+    it("receives applications' log pushes and remote writes on their ports and forwards them to Loki and Prometheus", () => {
+        const application = (name: string) => tree.blocks.find((b) => b.name === name && b.label === "applications")!;
+        const port = (name: string) => application(name).blocks.find((b) => b.name === "http")!.attributes.get("listen_port")!.map((t) => t.text);
+        assert.deepEqual(port("loki.source.api"), [String(input.lokiPushPort)]);
+        assert.deepEqual(port("prometheus.receive_http"), [String(input.remoteWritePort)]);
+        assert.deepEqual(stringsOf(tree, ["loki.source.api:applications", "http"], "listen_address"), ["0.0.0.0"]);
+        assert.deepEqual(application("loki.source.api").attributes.get("use_incoming_timestamp")!.map((t) => t.text), ["true"]);
+        const forward = (name: string) => application(name).attributes.get("forward_to")!.map((t) => t.text).join("");
+        assert.match(forward("loki.source.api"), /loki\.write\.default\.receiver/);
+        assert.match(forward("prometheus.receive_http"), /prometheus\.remote_write\.platform\.receiver/);
+        // With a tenant, applications' logs take the platform's, whatever X-Scope-OrgID they send.
+        const tenanted = parseAlloy(buildAlloyConfig({ ...input, lokiTenant: "platform" }));
+        assert.match(tenanted.blocks.find((b) => b.name === "loki.source.api")!.attributes.get("forward_to")!.map((t) => t.text).join(""), /loki\.process\.applications\.receiver/);
+        assert.deepEqual(stringsOf(tenanted, ["loki.process:applications", "stage.tenant"], "value"), ["platform"]);
+        assert.throws(() => buildAlloyConfig({ ...input, remoteWritePort: 70000 }), /remote-write port must be a TCP port/);
     });
 
     it("follows the given addresses wherever they point", () => {
-        const other = buildAlloyConfig({ ...input, lokiPushUrl: "https://logs.example.com/loki/api/v1/push", tempoOtlpGrpcEndpoint: "tempo.elsewhere.svc:9999" });
+        const other = buildAlloyConfig({
+            ...input,
+            lokiPushUrl: "https://logs.example.com/loki/api/v1/push",
+            prometheusRemoteWriteUrl: "https://metrics.example.com/api/v1/write",
+            tempoOtlpGrpcEndpoint: "tempo.elsewhere.svc:9999",
+        });
         assert.deepEqual([...other.matchAll(inClusterAddress)].map((m) => m[0]), ["tempo.elsewhere.svc:9999"]);
+        assert.ok(other.includes('url = "https://metrics.example.com/api/v1/write"'));
         assert.ok(other.includes('url = "https://logs.example.com/loki/api/v1/push"'));
     });
 
@@ -76,7 +112,7 @@ describe("Alloy config", () => {
         const targets = relabel.blocks.flatMap((r) => (r.attributes.get("target_label") ?? []).map((t) => JSON.parse(t.text)));
         assert.deepEqual([...new Set(targets)].sort(), ["__path__", "app", "container", "namespace", "pod"]);
         assert.ok(stringsOf(tree, ["discovery.relabel:pod_logs", "rule"], "replacement").includes("/var/log/pods/*$1/*.log"));
-        const process = tree.blocks.find((b) => b.name === "loki.process")!;
+        const process = tree.blocks.find((b) => b.name === "loki.process" && b.label === "pod_logs")!;
         assert.deepEqual(process.blocks.map((b) => b.name), ["stage.cri", "stage.label_drop"]);
     });
 
@@ -121,7 +157,7 @@ describe("Alloy config", () => {
 });
 
 describe("Alloy values", () => {
-    const values = buildAlloyValues({ releaseName: "alloy", clusterName: "lgtm", destination: { lokiPushUrl, tempoOtlpGrpcEndpoint: tempoEndpoint }, resources });
+    const values = buildAlloyValues({ releaseName: "alloy", clusterName: "lgtm", destination: { lokiPushUrl, prometheusRemoteWriteUrl, tempoOtlpGrpcEndpoint: tempoEndpoint }, resources });
 
     it("runs a DaemonSet named after the release, with the generated config", () => {
         assert.equal(values.fullnameOverride, "alloy");
@@ -141,10 +177,12 @@ describe("Alloy values", () => {
         assert.deepEqual(volume.hostPath, { path: "/var/lib/alloy/alloy", type: "DirectoryOrCreate" });
     });
 
-    it("exposes the OTLP receivers as named TCP ports", () => {
+    it("exposes the applications' receivers (OTLP, Loki push, remote write) as named TCP ports", () => {
         assert.deepEqual(get(values, "alloy.extraPorts"), [
             { name: "otlp-grpc", port: 4317, targetPort: 4317, protocol: "TCP" },
             { name: "otlp-http", port: 4318, targetPort: 4318, protocol: "TCP" },
+            { name: "loki-push", port: 3500, targetPort: 3500, protocol: "TCP" },
+            { name: "remote-write", port: 9009, targetPort: 9009, protocol: "TCP" },
         ]);
     });
 
@@ -155,7 +193,7 @@ describe("Alloy values", () => {
     });
 
     it("passes the tenant through to the config", () => {
-        const tenanted = buildAlloyValues({ releaseName: "alloy", clusterName: "lgtm", destination: { lokiPushUrl, lokiTenant: "platform", tempoOtlpGrpcEndpoint: tempoEndpoint }, resources });
+        const tenanted = buildAlloyValues({ releaseName: "alloy", clusterName: "lgtm", destination: { lokiPushUrl, prometheusRemoteWriteUrl, lokiTenant: "platform", tempoOtlpGrpcEndpoint: tempoEndpoint }, resources });
         assert.ok(String(get(tenanted, "alloy.configMap.content")).includes('tenant_id = "platform"'));
     });
 
@@ -217,7 +255,7 @@ describe("Alloy component under mocks", function () {
             namespace: pulumi.output("monitoring"),
             releaseName: "alloy",
             clusterName: "lgtm",
-            destination: pulumi.output({ lokiPushUrl, lokiTenant: "platform", tempoOtlpGrpcEndpoint: tempoEndpoint }),
+            destination: pulumi.output({ lokiPushUrl, prometheusRemoteWriteUrl, lokiTenant: "platform", tempoOtlpGrpcEndpoint: tempoEndpoint }),
             crds,
             resources,
         });
@@ -245,6 +283,8 @@ describe("Alloy component under mocks", function () {
     it("hands out endpoints derived from the release's name and namespace", async () => {
         assert.equal(await valueOf(alloy.otlpGrpcEndpoint), `alloy.monitoring-installed.svc.cluster.local:${alloyPorts.otlpGrpc}`);
         assert.equal(await valueOf(alloy.otlpHttpEndpoint), `http://alloy.monitoring-installed.svc.cluster.local:${alloyPorts.otlpHttp}`);
+        assert.equal(await valueOf(alloy.lokiPushUrl), `http://alloy.monitoring-installed.svc.cluster.local:${alloyPorts.lokiPush}/loki/api/v1/push`);
+        assert.equal(await valueOf(alloy.prometheusRemoteWriteUrl), `http://alloy.monitoring-installed.svc.cluster.local:${alloyPorts.remoteWrite}/api/v1/metrics/write`);
     });
 
     it("builds the config from the resolved Loki and Tempo outputs", () => {

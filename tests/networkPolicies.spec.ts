@@ -11,6 +11,7 @@ import {
     clusterDns,
     defaultDenyName,
     Flow,
+    namespaceNameLabel,
     NetworkModel,
     NetworkPolicyPlan,
     PlatformNetworkInput,
@@ -23,7 +24,8 @@ import { pushgatewayPort } from "../components/pushgateway";
 import { tempoPodSelectors } from "../components/tempo";
 import { tempoDistributedPodSelectors } from "../components/tempoDistributed";
 import { tempoInternalPorts, tempoPorts } from "../components/traceStore";
-import { thanosHttpPort, thanosPodSelectors } from "../components/thanos";
+import { thanosGrpcPort, thanosHttpPort, thanosPodSelectors, thanosRemoteWritePort } from "../components/thanos";
+import { ingestGatewayPodSelectors, ingestGatewayPort } from "../components/fleetIngest";
 import { cidrContains, parseCidr } from "../stacks/cidr";
 import type { RawConfig } from "../stacks/config";
 import { collectStackEvaluation } from "../tools/render/collect";
@@ -43,7 +45,7 @@ import {
     Protocol,
 } from "../tools/render/networkPolicy";
 import { allObjects, containersOf, selectorMatches } from "../tools/render/objects";
-import { configuredTargets, RenderedPod, renderedPods, serviceTargets } from "../tools/render/pods";
+import { configuredTargets, programRelease, RenderedPod, renderedPods, serviceTargets } from "../tools/render/pods";
 import { renderModel } from "../tools/render/render";
 import { RenderedRelease, StackModel } from "../tools/render/types";
 import { chartsDir, chartsUnavailable, projectDir } from "./support/charts";
@@ -62,7 +64,7 @@ function platformInput(ns: Namespaces = together, over: Partial<PlatformNetworkI
         namespaces: [...new Set(Object.values(ns))],
         objectStorage: { kind: "minio", namespace: ns.objectStorage, pods: minioPodSelectors("minio"), distributed: true },
         metrics: { namespace: ns.metrics, pods: metricsPodSelectors("kps") },
-        thanos: { namespace: ns.thanos, pods: thanosPodSelectors("thanos") },
+        thanos: { namespace: ns.thanos, pods: thanosPodSelectors("thanos"), receive: false },
         logs: { namespace: ns.logs, pods: lokiPodSelectors("loki"), mode: "Distributed", zoneAware: false },
         traces: { namespace: ns.traces, pods: tempoPodSelectors("tempo") },
         agents: { namespace: ns.agents, pods: alloyPodSelectors("alloy") },
@@ -155,11 +157,12 @@ describe("network policies: builder", () => {
         assert.ok(!connectionAllowed(policies, prometheus, address("192.168.1.10"), 22), "nothing else on the nodes");
     });
 
-    it("lets applications send OTLP to the agent, logs to the gateway and samples to Prometheus, and nothing else", () => {
+    it("lets applications push OTLP, logs and samples to the agent's receivers, and nothing else", () => {
         const shop = app("shop");
-        for (const port of [alloyPorts.otlpGrpc, alloyPorts.otlpHttp]) assert.ok(connectionAllowed(policies, shop, podOf(model, "alloy"), port));
-        assert.ok(connectionAllowed(policies, shop, podOf(model, "loki-gateway"), lokiPodPorts.gateway));
-        assert.ok(connectionAllowed(policies, shop, podOf(model, "prometheus"), prometheusPort));
+        for (const port of [alloyPorts.otlpGrpc, alloyPorts.otlpHttp, alloyPorts.lokiPush, alloyPorts.remoteWrite]) assert.ok(connectionAllowed(policies, shop, podOf(model, "alloy"), port));
+        assert.ok(!connectionAllowed(policies, shop, podOf(model, "alloy"), alloyPorts.http), "not the agent's UI and /-/reload");
+        assert.ok(!connectionAllowed(policies, shop, podOf(model, "loki-gateway"), lokiPodPorts.gateway), "Loki's gateway also serves queries");
+        assert.ok(!connectionAllowed(policies, shop, podOf(model, "prometheus"), prometheusPort), "Prometheus' port also serves queries");
         assert.ok(!connectionAllowed(policies, shop, podOf(model, "tempo"), tempoPorts.otlpGrpc), "traces go through the agent");
         assert.ok(!connectionAllowed(policies, shop, podOf(model, "minio"), minioApiPort));
         assert.ok(!connectionAllowed(policies, shop, podOf(model, "loki"), lokiPodPorts.http));
@@ -201,7 +204,7 @@ describe("network policies: the platform's flows", () => {
     });
 
     it("releases renamed: selectors follow the release names", () => {
-        const model = platformFlows({ ...platformInput(), thanos: { namespace: "monitoring", pods: thanosPodSelectors("lts") } });
+        const model = platformFlows({ ...platformInput(), thanos: { namespace: "monitoring", pods: thanosPodSelectors("lts"), receive: false } });
         assert.equal(model.workloads.find((w) => w.name === "thanos-query")?.selector["app.kubernetes.io/instance"], "lts");
     });
 
@@ -294,6 +297,29 @@ describe("network policies: the platform's flows", () => {
         assert.equal(grafana({}).filter((f) => toName(f) === "Grafana database").length, 0);
         const db = grafana({ database: { cidrs: ["10.20.0.0/24"], port: 5432 } }).filter((f) => toName(f) === "Grafana database");
         assert.deepEqual(db.map((f) => [fromName(f), f.to, f.ports]), [["grafana", { kind: "addresses", name: "Grafana database", cidrs: ["10.20.0.0/24"] }, tcp(5432)]]);
+    });
+
+    it("fleet: Thanos Receive and the ingest gateway only with a fleet, each flow on its push or Store API port", () => {
+        const plain = platformFlows(platformInput(apart));
+        assert.ok(!plain.workloads.some((w) => /^(thanos-receive|fleet-ingest)/.test(w.name)), "no fleet, no receive");
+        const input = platformInput(apart, {
+            thanos: { namespace: "thanos", pods: thanosPodSelectors("thanos"), receive: true },
+            fleet: { namespace: "fleet", pods: ingestGatewayPodSelectors("fleet-ingest") },
+            namespaces: [...new Set([...Object.values(apart), "fleet"])],
+        });
+        const model = platformFlows(input);
+        assert.deepEqual(model.workloads.find((w) => w.name === "thanos-receive-router")?.selector["app.kubernetes.io/component"], "receive-router");
+        const out = (from: string) => model.flows.filter((f) => f.from === from).map((f) => `${toName(f)}:${f.ports === "any" ? "any" : f.ports.map((p) => p.port).join(",")}`).sort();
+        assert.deepEqual(out("fleet-ingest"), [`loki-gateway:${lokiPodPorts.gateway}`, `tempo:${tempoPorts.otlpHttp}`, `thanos-receive-router:${thanosRemoteWritePort}`]);
+        assert.deepEqual(out("thanos-receive-router"), [`thanos-receive-ingestor:${thanosGrpcPort}`]);
+        assert.deepEqual(out("thanos-receive-ingestor"), [`minio:${minioApiPort}`]);
+        assert.ok(has(model.flows, "thanos-query", "thanos-receive-ingestor"));
+        const policies = allPolicies(buildNetworkPolicies(model));
+        const controller: PodEndpoint = { kind: "pod", namespace: "ingress-nginx", labels: {} };
+        assert.ok(connectionAllowed(policies, controller, podOf(model, "fleet-ingest"), ingestGatewayPort), "ingress controllers of any namespace by default");
+        assert.ok(!connectionAllowed(policies, app("shop"), podOf(model, "thanos-receive-router"), thanosRemoteWritePort), "members' writes come through the gateway");
+        // A gateway without Receive would forward remote writes nowhere: the model refuses it.
+        assert.throws(() => buildNetworkPolicies(platformFlows({ ...input, thanos: { ...input.thanos, receive: false } })), /unknown workload "thanos-receive-router"/);
     });
 
     it("uses the cluster DNS pods on port 53", () => {
@@ -468,7 +494,7 @@ async function renderStack(stack: string, extra: RawConfig): Promise<RenderedSta
     assert.deepEqual(failed.map((r) => `${r.release.releaseName}: ${r.error}`), [], "every release renders");
     const component = evaluation.outputs.components.network;
     assert.ok(component, "network policies are on");
-    return { model, rendered, pods: renderedPods(rendered), policies: networkPoliciesOf(model.objects), network: await valueOf(component.model) };
+    return { model, rendered, pods: renderedPods(rendered, model), policies: networkPoliciesOf(model.objects), network: await valueOf(component.model) };
 }
 
 /**
@@ -488,6 +514,9 @@ const expectedPods: Record<string, (p: RenderedPod) => boolean> = {
     "thanos-store-gateway": (p) => p.name === "thanos-store-gateway",
     "thanos-compactor": (p) => p.name === "thanos-compact",
     "thanos-ruler": (p) => p.name === "thanos-rule",
+    "thanos-receive-router": (p) => p.name === "thanos-receive-router",
+    "thanos-receive-ingestor": (p) => p.name === "thanos-receive-ingestor",
+    "fleet-ingest": (p) => p.release === programRelease && p.name === "fleet-ingest",
     loki: (p) => p.release === "loki" && /^loki(-(distributor|ingester(-zone-[abc])?|querier|query-frontend|query-scheduler|index-gateway|compactor|ruler))?$/.test(p.name),
     "loki-rollout-operator": (p) => p.name === "loki-rollout-operator",
     "loki-gateway": (p) => p.name === "loki-gateway",
@@ -521,12 +550,19 @@ const collecting: RawConfig = {
     pushgateway: JSON.stringify({ enabled: true, clientNamespaces: ["batch-jobs"] }),
 };
 
+/** A central platform accepting a cluster and a server (docs/fleet.md). */
+const fleetCentral: RawConfig = {
+    loki: JSON.stringify({ multiTenancy: true }),
+    fleet: JSON.stringify({ edges: [{ name: "edge-a" }, { name: "lab-servers", kind: "server" }], ingress: { host: "ingest.example.com", className: "nginx", tlsSecretName: "ingest-tls" } }),
+};
+
 /** Mentions of a Service in a pod's configuration that are not connections. */
 const notConnections: { pod: RegExp; service: string; why: string }[] = [
     { pod: /^kps-admission-create$/, service: "kps-operator", why: "host names written into the webhook's certificate" },
     // tempo-distributed mounts one config in every part; each part runs only its own section of it.
     { pod: /^tempo-(distributor|ingester|querier|query-frontend|compactor)$/, service: "kps-prometheus", why: "remote write is the metrics generator's section" },
     { pod: /^tempo-(distributor|metrics-generator)$/, service: "minio", why: "distributors and the generator keep no blocks" },
+    { pod: /^thanos-receive-ingestor$/, service: "thanos-receive-ingestor-headless", why: "its own address, which it finds itself by in the hashring (--receive.local-endpoint)" },
 ];
 
 /** Connections a pod's configuration names by a short name (`minio`), which no address pattern can find. */
@@ -556,6 +592,8 @@ describe("network policies against the rendered charts", function () {
             },
             "minio",
         ],
+        // A central platform with two fleet members: the ingest gateway behind the ingress controllers of one namespace, Thanos Receive.
+        ["prod", { ...fleetCentral, network: JSON.stringify({ apiServerCidrs: ["10.96.0.1/32"], objectStorageCidrs: ["52.216.0.0/15"], ingressNamespaceSelector: { [namespaceNameLabel]: "ingress-nginx" } }) }, "external"],
         // dev turns policies off by default; on here, to prove the Monolithic Loki and Tempo and standalone MinIO selectors too.
         ["dev", { network: JSON.stringify({ policies: true }) }, "minio"],
     ];
@@ -744,16 +782,33 @@ describe("network policies against the rendered charts", function () {
                 }
             });
 
-            it("lets applications reach the agent, the push endpoints and (with an ingress) Grafana, and Prometheus scrape them", () => {
+            it("applications may only push: of every port of every platform pod, they reach the agent's receivers (and the ingress controllers' backends)", () => {
                 const shop = app("shop");
                 const one = (name: string) => podNetwork().find((p) => p.name === name)!;
-                for (const port of [alloyPorts.otlpGrpc, alloyPorts.otlpHttp]) assert.ok(connectionAllowed(s.policies, shop, one("alloy"), port));
-                assert.ok(connectionAllowed(s.policies, shop, one("loki-gateway"), lokiPodPorts.gateway));
                 const prometheus = s.pods.find((p) => p.workloadKind === "Prometheus")!;
-                assert.ok(connectionAllowed(s.policies, shop, prometheus, prometheusPort));
-                assert.ok(connectionAllowed(s.policies, prometheus, shop, 8080));
+                assert.ok(connectionAllowed(s.policies, prometheus, shop, 8080), "Prometheus scrapes applications");
                 const viaIngress = s.model.profile === "prod";
                 assert.equal(connectionAllowed(s.policies, { kind: "pod", namespace: "ingress-nginx", labels: {} }, one("grafana"), grafanaContainerPort), viaIngress);
+                // Without network.ingressNamespaceSelector any namespace may hold the ingress controller, so any pod reaches what
+                // an Ingress fronts, on that port only: Grafana's login page (and the fleet's gateway, behind its basic auth).
+                const anyNamespaceIngress = viaIngress && JSON.parse(extra.network ?? "{}").ingressNamespaceSelector === undefined;
+                const expected = [
+                    ...[alloyPorts.otlpGrpc, alloyPorts.otlpHttp, alloyPorts.lokiPush, alloyPorts.remoteWrite].map((port) => `alloy:${port}`),
+                    ...(anyNamespaceIngress ? [`grafana:${grafanaContainerPort}`] : []),
+                ];
+                const reached = podNetwork().flatMap((pod) => pod.ports.filter((c) => connectionAllowed(s.policies, shop, pod, c.containerPort, c.protocol)).map((c) => `${pod.name}:${c.containerPort}`));
+                assert.deepEqual([...new Set(reached)].sort(), expected.sort());
+            });
+
+            it("queries and admin endpoints: only platform pods reach Loki's gateway and Prometheus' port", () => {
+                const one = (name: string) => podNetwork().find((p) => p.name === name);
+                const prometheus = s.pods.find((p) => p.workloadKind === "Prometheus")!;
+                const who = (dst: RenderedPod, port: number) => [...new Set(podNetwork().filter((p) => connectionAllowed(s.policies, p, dst, port)).map((p) => p.name))].sort();
+                // Grafana queries, Alloy and the fleet's gateway push, the canary pushes and reads back.
+                assert.deepEqual(who(one("loki-gateway")!, lokiPodPorts.gateway), ["alloy", "grafana", "loki-canary", ...(one("fleet-ingest") ? ["fleet-ingest"] : [])].sort());
+                // Alloy and Tempo's metrics generator remote-write; Prometheus scrapes itself.
+                assert.deepEqual(who(prometheus, prometheusPort), ["alloy", prometheus.name, one("tempo") ? "tempo" : "tempo-metrics-generator"].sort());
+                assert.ok(!connectionAllowed(s.policies, app("shop"), one("alloy")!, alloyPorts.http), "no application reaches the agent's /-/reload");
             });
 
             if (store === "external") it("lets exactly the bucket users reach an external store, on its port", () => {
@@ -762,7 +817,7 @@ describe("network policies against the rendered charts", function () {
                 const port = Number(/:(\d+)$/.exec(s.model.objectStore!.endpoint)?.[1] ?? (s.model.objectStore!.tls ? 443 : 80));
                 // Loki's targets share one workload (and so one policy); Tempo's parts have one each.
                 const loki = new Set(workloadPods("loki"));
-                const users = /^(thanos-(compact|store-gateway|rule)|tempo-(ingester|querier|query-frontend|compactor))$/;
+                const users = /^(thanos-(compact|store-gateway|rule|receive-ingestor)|tempo-(ingester|querier|query-frontend|compactor))$/;
                 for (const pod of podNetwork()) {
                     const expected = pod.workloadKind === "Prometheus" || loki.has(pod) || users.test(pod.name);
                     assert.equal(connectionAllowed(s.policies, pod, store, port), expected, `${pod.id} → object storage :${port}`);
@@ -800,6 +855,41 @@ describe("network policies against the rendered charts", function () {
                     const name = (e: RenderedPod | Endpoint) => ("id" in e ? e.id : e.kind === "address" ? e.ip : `${e.namespace} app`);
                     assert.equal(connectionAllowed(s.policies, src, dst, port), expected, `${name(src)} → ${name(dst)}:${port}`);
                 }
+            });
+
+            if (extra.fleet) it("fleet: the ingress controllers reach the gateway, only the gateway reaches the push ports, only Query and the router reach the ingestors", () => {
+                const one = (name: string) => podNetwork().find((p) => p.name === name)!;
+                const gateway = one("fleet-ingest");
+                const controller = (namespace: string): PodEndpoint => ({ kind: "pod", namespace, labels: { "app.kubernetes.io/name": "ingress-nginx" } });
+                assert.ok(connectionAllowed(s.policies, controller("ingress-nginx"), gateway, ingestGatewayPort), "ingress controller → gateway");
+                assert.ok(!connectionAllowed(s.policies, controller("shop"), gateway, ingestGatewayPort), "a pod of another namespace → gateway");
+                // Where the gateway forwards, read from its rendered nginx.conf: each is a receiver's push port.
+                const pushPorts = new Map([
+                    [one("thanos-receive-router"), thanosRemoteWritePort],
+                    [one("loki-gateway"), lokiPodPorts.gateway],
+                    [one("tempo-distributor"), tempoPorts.otlpHttp],
+                ]);
+                const forwarded = configuredTargets(gateway, s.model, s.rendered).flatMap((t) => serviceTargets(t, s.model, s.rendered, s.pods) ?? []);
+                assert.deepEqual([...new Set(forwarded.map((t) => `${t.pod.name}:${t.containerPort}`))].sort(), [...pushPorts].map(([pod, port]) => `${pod.name}:${port}`).sort());
+                // The gateway reaches those ports and no other port of any platform pod.
+                for (const pod of podNetwork()) {
+                    for (const c of pod.ports) assert.equal(connectionAllowed(s.policies, gateway, pod, c.containerPort, c.protocol), pushPorts.get(pod) === c.containerPort, `gateway → ${pod.id}:${c.containerPort}`);
+                }
+                // Members' own push ports: the gateway and no other pod (Alloy sends traces over gRPC, not OTLP HTTP).
+                for (const receiver of [one("thanos-receive-router"), one("tempo-distributor")]) {
+                    const port = pushPorts.get(receiver)!;
+                    for (const pod of podNetwork()) assert.equal(connectionAllowed(s.policies, pod, receiver, port), pod === gateway, `${pod.id} → ${receiver.id}:${port}`);
+                    assert.ok(!connectionAllowed(s.policies, app("shop"), receiver, port), `application → ${receiver.id}:${port}`);
+                }
+                const ingestor = one("thanos-receive-ingestor");
+                for (const pod of podNetwork()) {
+                    const expected = pod.name === "thanos-query" || pod.name === "thanos-receive-router";
+                    assert.equal(connectionAllowed(s.policies, pod, ingestor, thanosGrpcPort), expected, `${pod.id} → ${ingestor.id}:${thanosGrpcPort}`);
+                }
+                const prometheus = s.pods.find((p) => p.workloadKind === "Prometheus")!;
+                for (const receive of [one("thanos-receive-router"), ingestor]) assert.ok(connectionAllowed(s.policies, prometheus, receive, thanosHttpPort), `scrape ${receive.id}`);
+                assert.ok(connectionAllowed(s.policies, ingestor, address("52.217.1.9"), 443), "ingestors upload blocks");
+                assert.ok(!connectionAllowed(s.policies, one("thanos-receive-router"), address("52.217.1.9"), 443), "the router keeps no blocks");
             });
 
             it("denies what the wiring does not need", () => {

@@ -193,9 +193,11 @@ describe("platform under mocks", function () {
             assert.deepEqual(parse(values.rule.alertmanagersConfig.value).alertmanagers[0].static_configs, ["kps-alertmanager.metrics.svc.cluster.local:9093"]);
             assert.equal(await valueOf(m.alertmanagerUrl), "http://kps-alertmanager.metrics.svc.cluster.local:9093");
         });
-        it("Tempo remote-writes to Prometheus' remote-write output", async () => {
-            assert.equal(release(split, "tempo").inputs.values.tempo.metricsGenerator.remoteWriteUrl, await valueOf(split.outputs.prometheusRemoteWriteUrl));
-            assert.equal(await valueOf(split.outputs.prometheusRemoteWriteUrl), "http://kps-prometheus.metrics.svc.cluster.local:9090/api/v1/write");
+        it("Tempo and the agent remote-write to Prometheus' remote-write receiver", async () => {
+            const receiver = await valueOf(split.outputs.components.metrics.remoteWriteUrl);
+            assert.equal(receiver, "http://kps-prometheus.metrics.svc.cluster.local:9090/api/v1/write");
+            assert.equal(release(split, "tempo").inputs.values.tempo.metricsGenerator.remoteWriteUrl, receiver);
+            assert.ok(release(split, "alloy").inputs.values.alloy.configMap.content.includes(`url = "${receiver}"`));
         });
         it("Grafana's datasources are exactly the components' outputs", async () => {
             const c = split.outputs.components;
@@ -217,7 +219,9 @@ describe("platform under mocks", function () {
         it("stack outputs name the endpoints applications use", async () => {
             assert.equal(await valueOf(split.outputs.otlpGrpcEndpoint), "alloy.agents.svc.cluster.local:4317");
             assert.equal(await valueOf(split.outputs.otlpHttpEndpoint), "http://alloy.agents.svc.cluster.local:4318");
-            assert.equal(await valueOf(split.outputs.lokiPushUrl), "http://loki-gateway.logs.svc.cluster.local:80/loki/api/v1/push");
+            // Pushes go through the agent's receivers, never to Loki's gateway or Prometheus (docs/security.md).
+            assert.equal(await valueOf(split.outputs.lokiPushUrl), "http://alloy.agents.svc.cluster.local:3500/loki/api/v1/push");
+            assert.equal(await valueOf(split.outputs.prometheusRemoteWriteUrl), "http://alloy.agents.svc.cluster.local:9009/api/v1/metrics/write");
             assert.equal(await valueOf(split.outputs.grafanaUrl), "http://grafana.ui.svc.cluster.local:80");
         });
         it("the Grafana Service output is the release's Service, in the namespace Grafana moved to", async () => {
@@ -464,7 +468,7 @@ describe("platform under mocks", function () {
             assert.ok(content.includes(`endpoint = "${await valueOf(traces.otlpGrpcEndpoint)}"`), content);
             const values = release(moved, "tempo").inputs.values;
             assert.equal(values.storage.trace.s3.endpoint, "minio.storage.svc.cluster.local:9000");
-            assert.equal(values.metricsGenerator.config.storage.remote_write[0].url, await valueOf(moved.outputs.prometheusRemoteWriteUrl));
+            assert.equal(values.metricsGenerator.config.storage.remote_write[0].url, await valueOf(moved.outputs.components.metrics.remoteWriteUrl));
             assert.deepEqual(values.defaults.extraEnvFrom, [{ secretRef: { name: "tempo-s3-credentials" } }]);
             assert.equal(secret(moved, "tempo-s3-credentials").inputs.metadata.namespace, "traces");
             assert.ok(release(moved, "tempo").dependsOn.includes(`${releaseType}::prometheus-crds`));

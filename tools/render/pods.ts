@@ -6,7 +6,7 @@
 import { findAddresses } from "./checks/addresses";
 import { podSpecReferences } from "./checks/references";
 import { ContainerPort, PodEndpoint, Protocol } from "./networkPolicy";
-import { allObjects, containersOf, dataEntries, isHook, isOperatorPod, selectorMatches, SourcedObject, workloadsOf } from "./objects";
+import { allObjects, containersOf, dataEntries, isHook, isOperatorPod, namespaceOf, podLabelsOf, podTemplateOf, selectorMatches, SourcedObject, workloadsOf } from "./objects";
 import { isPlainObject } from "./paths";
 import { K8sObject, RenderedRelease, StackModel } from "./types";
 
@@ -59,12 +59,11 @@ export function operatorPodPorts(object: K8sObject): ContainerPort[] {
     throw new Error(`pods: the operator's pods of kind ${object.kind} (${object.metadata.name}) are not modelled`);
 }
 
-/** Every pod template of the rendered releases (hooks included), with the operator's pods. */
-export function renderedPods(rendered: readonly RenderedRelease[]): RenderedPod[] {
-    return workloadsOf(rendered).map(({ object, release, namespace, template, labels }) => ({
+function podOf(object: K8sObject, namespace: string, release: string, template: { spec: Record<string, unknown> }, labels: Record<string, string>): RenderedPod {
+    return {
         kind: "pod",
-        id: `${object.kind} ${namespace}/${object.metadata.name} (release ${release.releaseName})`,
-        release: release.releaseName,
+        id: `${object.kind} ${namespace}/${object.metadata.name} (${release === programRelease ? "the program" : `release ${release}`})`,
+        release,
         workloadKind: object.kind,
         name: object.metadata.name,
         namespace,
@@ -73,7 +72,22 @@ export function renderedPods(rendered: readonly RenderedRelease[]): RenderedPod[
         hostNetwork: template.spec.hostNetwork === true,
         hook: isHook(object),
         spec: template.spec,
-    }));
+    };
+}
+
+/** The `release` of pods the program creates itself rather than through a chart (the fleet's ingest gateway). */
+export const programRelease = "(program)";
+
+/**
+ * Every pod template of the rendered releases (hooks included), with the operator's pods, and
+ * those of the program's own workloads (`model.objects`), whose release is `programRelease`.
+ */
+export function renderedPods(rendered: readonly RenderedRelease[], model?: StackModel): RenderedPod[] {
+    const program = (model?.objects ?? []).flatMap((object) => {
+        const template = podTemplateOf(object);
+        return template ? [podOf(object, namespaceOf(object, "default"), programRelease, template, podLabelsOf(object))] : [];
+    });
+    return [...workloadsOf(rendered).map(({ object, release, namespace, template, labels }) => podOf(object, namespace, release.releaseName, template, labels)), ...program];
 }
 
 /** A port of a Service, and where it leads. */
