@@ -469,6 +469,13 @@ describe("config validation", () => {
             rejects({ namespace: "{{ .Release.Namespace }}" }, 'lgtm:namespace = "{{ .Release.Namespace }}": expected a DNS label');
         });
 
+        it("lgtm:protectData: true unless set, whatever the profile (a switch to dev does not lift it); only true or false", () => {
+            for (const profile of ["dev", "prod"]) assert.equal(parsePlatformConfig(profile === "prod" ? prod : { profile }).protectData, true, profile);
+            assert.equal(parsePlatformConfig({ ...prod, profile: "dev" }).protectData, true, "prod's stack file switched to dev");
+            assert.equal(parsePlatformConfig({ protectData: "false" }).protectData, false);
+            rejects({ protectData: "no" }, 'lgtm:protectData = "no": expected true or false');
+        });
+
         it("accepts values that are valid where they land", () => {
             for (const region of ["eu-west-3", "us-gov-west-1", "default", "garage"]) assert.equal(parsePlatformConfig(setting("objectStorage.region", region)).objectStorage.region, region);
             for (const tempo of ["logs.example-1", "abc", "a".repeat(63)]) assert.equal(parsePlatformConfig(setting("objectStorage.buckets.tempo", tempo)).objectStorage.buckets.tempo, tempo);
