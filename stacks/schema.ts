@@ -109,7 +109,7 @@ export const objectStorageSchema = z
 export const metricsSchema = z.strictObject({
     retention: promDuration,
     retentionSize: bytesSize,
-    scrapeInterval: promDuration,
+    scrapeInterval: promInterval,
     prometheusReplicas: replicas,
     alertmanagerReplicas: replicas,
     volumeSize: volumeQuantity,
