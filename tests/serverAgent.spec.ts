@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { alloyString, goDuration, humanDuration, lokiRetrySpanSeconds, lokiWriteBlock, renderAlloyBlock } from "../components/alloyBlocks";
 import type { FleetAccess } from "../components/fleetAccess";
 import { buildServerAgentConfig, fleetMember, outageTolerance, serverDelivery, serverOtlpListen } from "../components/serverAgent";
-import { AlloyBlock, parseAlloy, references, stringsOf } from "./support/alloySyntax";
+import { AlloyBlock, parseAlloy, references, stringsOf } from "../tools/render/alloySyntax";
 import { exampleServerMember } from "./support/fleet";
 import { docPage } from "./support/readme";
 
