@@ -6,7 +6,7 @@ import { ChartSource, charts } from "./charts";
 import { NodeSpread, spreadValues } from "./availability";
 import { certManagerAnnotations, IngressExposure, tlsSecretName } from "./ingress";
 import { clusterDnsName, platformRelease, serviceName, ServiceName, serviceUrl } from "./release";
-import { ComputeResources, Persistence } from "./resources";
+import { ComputeResources, keptClaimAnnotations, Persistence } from "./resources";
 
 /** Service port of the chart (its default). */
 export const grafanaPort = 80;
@@ -235,9 +235,11 @@ function selectorLabels(releaseName: string): Record<string, string> {
     return { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": releaseName };
 }
 
-/** Several replicas: one per node, one disrupted at a time; nothing for a single one. */
+/** Several replicas: one per node, one disrupted at a time; a single one with a volume is replaced, not rolled. */
 function highAvailabilityValues(v: GrafanaValuesInput): Record<string, unknown> {
-    if (v.replicas <= 1) return {};
+    // One pod on a ReadWriteOnce volume: a rolling update would start the new pod beside the old
+    // one, on another node a hung rollout, on the same node two Grafanas on one SQLite file.
+    if (v.replicas <= 1) return v.persistence.enabled ? { deploymentStrategy: { type: "Recreate" } } : {};
     return {
         ...spreadValues(v.replicas, selectorLabels(v.releaseName), v.zones, v.nodeSpread),
         podDisruptionBudget: { maxUnavailable: 1 },
@@ -291,6 +293,9 @@ export function buildGrafanaValues(v: GrafanaValuesInput): Record<string, unknow
             enabled: v.persistence.enabled,
             size: v.persistence.size,
             ...(v.persistence.storageClass ? { storageClassName: v.persistence.storageClass } : {}),
+            // Moving to a database turns persistence off, and Helm would delete the SQLite file's claim
+            // in the same upgrade: kept, it stays for the migration (docs/backup.md).
+            annotations: keptClaimAnnotations,
         },
         "grafana.ini": {
             server,

@@ -7,7 +7,7 @@ import { ChartSource, charts } from "./charts";
 import { BucketNames, ObjectStore, ObjectStoreCredentials } from "./objectStore";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { platformRelease, serviceHost } from "./release";
-import { chartPersistence, ComputeResources, Persistence } from "./resources";
+import { chartPersistence, ComputeResources, keptClaimAnnotations, Persistence } from "./resources";
 
 /** S3 API port we pin in the chart values (and so in the endpoint consumers receive). */
 export const minioApiPort = 9000;
@@ -124,7 +124,8 @@ export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
         buckets: v.bucketNames.map((name) => ({ name, policy: "none", purge: false, versioning: v.versioning })),
         minioAPIPort: String(minioApiPort),
         service: { type: "ClusterIP", port: String(minioApiPort) },
-        persistence: chartPersistence(v.persistence),
+        // Standalone, the chart creates the claim itself; distributed, a StatefulSet's claims outlive the release anyway.
+        persistence: { ...chartPersistence(v.persistence), ...(distributed ? {} : { annotations: keptClaimAnnotations }) },
         resources: v.resources,
         // Pod Security "restricted"; the chart applies the server's contexts only with persistence on,
         // which MinIO always has here.

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ChartSource, charts } from "./charts";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { platformRelease, serviceUrl } from "./release";
-import { chartPersistence, ComputeResources, Persistence } from "./resources";
+import { chartPersistence, ComputeResources, keptClaimAnnotations, Persistence } from "./resources";
 
 /** The Pushgateway's port (the chart's Service and container port). */
 export const pushgatewayPort = 9091;
@@ -36,7 +36,8 @@ export function buildPushgatewayValues(v: PushgatewayValuesInput): Record<string
         containerSecurityContext: { ...restrictedContainer, readOnlyRootFilesystem: true },
         // It calls no Kubernetes API.
         automountServiceAccountToken: false,
-        persistentVolume: chartPersistence(v.persistence),
+        // A Deployment's claim, created by the chart: kept when the release goes.
+        persistentVolume: { ...chartPersistence(v.persistence), annotations: keptClaimAnnotations },
         ...(v.persistence.enabled ? { extraArgs: [`--persistence.file=${dataDirectory}/pushgateway.db`] } : {}),
         // honorLabels: a pushed series keeps its own job and instance (the job that pushed it), not the Pushgateway's.
         serviceMonitor: { enabled: true, namespace: v.namespace, honorLabels: true },

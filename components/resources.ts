@@ -16,6 +16,14 @@ export function chartPersistence(p: Persistence): { enabled: boolean; size: stri
     return { enabled: p.enabled, size: p.size, ...(p.storageClass ? { storageClass: p.storageClass } : {}) };
 }
 
+/**
+ * Annotations of a claim a chart creates itself (a Deployment's, not a StatefulSet's): Helm then
+ * leaves the claim when the release is uninstalled or stops rendering it (Grafana moved to a
+ * database), so the data outlives the release. Never for a StatefulSet's volumeClaimTemplates,
+ * which cannot change once created (and which Helm does not delete anyway).
+ */
+export const keptClaimAnnotations = { "helm.sh/resource-policy": "keep" } as const;
+
 /** Persistent storage of one workload. */
 export interface Persistence {
     /** Whether a PersistentVolumeClaim is used instead of an emptyDir. */

@@ -15,14 +15,17 @@ export function clusterProvider(config: Pick<PlatformConfig, "kubeconfig" | "kub
 
 /**
  * The Namespaces a stack creates, each once, on first use: the agents' namespace gets Pod Security
- * "privileged" (node-exporter and Alloy read the host), every other one "restricted".
+ * "privileged" (node-exporter and Alloy read the host), every other one "restricted". With `protect`,
+ * a destroy refuses them, and those in `holdingVolumes` also stay in the cluster when the stack
+ * deletes them (`retainOnDelete`), with their PersistentVolumeClaims.
  */
-export function namespaceRegistry(config: Pick<PlatformConfig, "namespaces">, provider: k8s.Provider, protect: boolean) {
+export function namespaceRegistry(config: Pick<PlatformConfig, "namespaces">, provider: k8s.Provider, protect: boolean, holdingVolumes: ReadonlySet<string>) {
     const namespaces = new Map<string, k8s.core.v1.Namespace>();
     const namespace = (name: string): pulumi.Output<string> => {
         if (!namespaces.has(name)) {
             const level = name === config.namespaces.agents ? "privileged" : "restricted";
-            namespaces.set(name, new k8s.core.v1.Namespace(name, { metadata: { name, labels: podSecurityLabels(level) } }, { provider, protect }));
+            const retainOnDelete = protect && holdingVolumes.has(name);
+            namespaces.set(name, new k8s.core.v1.Namespace(name, { metadata: { name, labels: podSecurityLabels(level) } }, { provider, protect, retainOnDelete }));
         }
         return namespaces.get(name)!.metadata.name;
     };

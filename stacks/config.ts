@@ -10,7 +10,7 @@ import { profileDefaults, profileSizing } from "./profiles";
 import { PlatformConfig, platformSchema, probeTargets } from "./schema";
 
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
-const scalarKeys = ["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
+const scalarKeys = ["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "protectData"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
 const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts", "fleet", "pushgateway"] as const;
 /** List keys: a whole list that replaces the profile's default. */
@@ -164,6 +164,7 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
             kubeconfig: raw.kubeconfig ?? "",
             kubeContext: raw.kubeContext ?? "",
             storageClass: raw.storageClass ?? "",
+            protectData: protectDataValue(raw.protectData),
         },
         overrides,
     );
@@ -189,11 +190,22 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
 }
 
 /**
+ * `lgtm:protectData` as Pulumi hands it over (text). Unset it is true in every profile, on purpose:
+ * a default that followed the profile would be lifted by switching a stack from prod to dev, in
+ * the same `up` that then deletes its volumes. Anything but `true`/`false` is left for the schema
+ * to refuse with the value named.
+ */
+function protectDataValue(text: string | undefined): unknown {
+    if (text === undefined) return true;
+    return text === "true" ? true : text === "false" ? false : text;
+}
+
+/**
  * What an edge stack may set: where it runs and what it collects. Everything else is the central
  * platform's (storage, Thanos, Loki, Tempo, Grafana, alerting, the fleet itself) and would be
  * silently ignored here, so it is refused.
  */
-const edgeKeys = new Set<string>(["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "namespaces", "metrics", "charts"]);
+const edgeKeys = new Set<string>(["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "protectData", "namespaces", "metrics", "charts"]);
 /** The settings of a structured key an edge uses, and why the others do not apply there. */
 const edgeNestedKeys: Record<string, { readonly accepted: readonly string[]; readonly why: string }> = {
     metrics: { accepted: ["scrapeInterval", "volumeSize"], why: "Prometheus runs in agent mode there: it keeps no queryable data, only its WAL on metrics.volumeSize" },

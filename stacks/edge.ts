@@ -41,7 +41,8 @@ export function deployEdge(config: PlatformConfig): EdgeOutputs {
     const sizing = profileSizing(config.profile).edge;
     const provider = clusterProvider(config);
     const inCluster: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
-    const { namespace } = namespaceRegistry(config, provider, false);
+    // The agent's WAL is the only data an edge holds: its namespace and release are protected as a platform's are (lgtm:protectData).
+    const { namespace } = namespaceRegistry(config, provider, config.protectData, new Set([config.namespaces.metrics]));
     const chartSource = config.charts;
 
     const centralStack = new pulumi.StackReference(config.central);
@@ -70,7 +71,7 @@ export function deployEdge(config: PlatformConfig): EdgeOutputs {
             walStorage: { enabled: true, size: config.metrics.volumeSize, storageClass: config.storageClass || undefined },
             sizing: sizing.metrics,
         },
-        inCluster,
+        { ...inCluster, protect: config.protectData },
     );
 
     const collect = new Alloy(

@@ -113,9 +113,9 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const sizing = profileSizing(config.profile, config);
     const provider = clusterProvider(config);
     const inCluster: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
-    // Prod refuses to delete what holds data, or whose deletion cascades to it (Namespaces, CRDs):
-    // a destroy or a replacement by mistake fails instead. Children inherit the protection.
-    const protectState = config.profile === "prod";
+    // lgtm:protectData refuses to delete what holds data, or whose deletion cascades to it (Namespaces,
+    // CRDs): a destroy or a replacement by mistake fails instead. Children inherit the protection.
+    const protectState = config.protectData;
     const stateful: pulumi.ComponentResourceOptions = { ...inCluster, protect: protectState };
     // Where every release takes its chart: a mirror or local directory (lgtm:charts), else each chart's upstream repository.
     const chartSource = config.charts;
@@ -127,7 +127,18 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const tenants = (own: string) => [own, ...fleet.edges.map((e) => e.name)].join("|");
     const volume = (volumeSize: string, enabled = sizing.persistentState): Persistence => ({ enabled, size: volumeSize, storageClass });
 
-    const { namespaces, namespace } = namespaceRegistry(config, provider, protectState);
+    // Where PersistentVolumeClaims live. Deleting a Namespace deletes its claims, and `protect` is one
+    // `pulumi state unprotect --all` away: these Namespaces also stay in the cluster when the stack
+    // deletes them, so the volumes outlive a destroy that was not meant (the releases still go).
+    const dataNamespaces = new Set([
+        ...(config.objectStorage.type === "minio" ? [config.namespaces.objectStorage] : []),
+        config.namespaces.metrics,
+        config.namespaces.thanos,
+        config.namespaces.logs,
+        config.namespaces.traces,
+        config.namespaces.grafana,
+    ]);
+    const { namespaces, namespace } = namespaceRegistry(config, provider, protectState, dataNamespaces);
 
     // First: every release after it ships a ServiceMonitor or PrometheusRule.
     const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds", chartSource }, stateful);

@@ -61,7 +61,7 @@ const edgeSizing: EdgeSizing = {
 };
 
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
-export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfigInput, "profile" | "role" | "central" | "kubeconfig" | "kubeContext" | "storageClass"> {
+export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfigInput, "profile" | "role" | "central" | "kubeconfig" | "kubeContext" | "storageClass" | "protectData"> {
     // Which zones a cluster has is a fact about the cluster, not the profile: none unless the stack lists them.
     const zones: string[] = [];
     // Addresses outside the pod network (API server, external store, Grafana's database) are the cluster's: any, on their ports only, until narrowed.

@@ -109,7 +109,7 @@ export const objectStorageSchema = z
 export const metricsSchema = z.strictObject({
     retention: promDuration,
     retentionSize: bytesSize,
-    scrapeInterval: promDuration,
+    scrapeInterval: promInterval,
     prometheusReplicas: replicas,
     alertmanagerReplicas: replicas,
     volumeSize: volumeQuantity,
@@ -430,6 +430,12 @@ export const platformSchema = z.strictObject({
     kubeconfig: z.string(),
     kubeContext: untemplated,
     storageClass: z.union([z.literal(""), dnsLabel], "empty (the cluster's default class) or a StorageClass name"),
+    /**
+     * Whether what holds data outlives a `destroy` by mistake: releases with data, their Secrets,
+     * the CRDs and the Namespaces are protected, and the Namespaces that hold volumes are also left
+     * in the cluster when deleted from the stack. false is the deliberate teardown (docs/prod.md).
+     */
+    protectData: z.boolean("true or false (false lets destroy delete the platform's volumes; see docs/prod.md 'Tearing down')"),
     zones: z.array(zoneName, "a list of zone names such as [eu-west-1a, eu-west-1b, eu-west-1c]"),
     namespaces: namespacesSchema,
     objectStorage: objectStorageSchema,

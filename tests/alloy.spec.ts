@@ -7,7 +7,7 @@ import { Alloy, AlloyConfigInput, alloyPorts, alloyStoragePath, buildAlloyConfig
 import { alloyString } from "../components/alloyBlocks";
 import { charts } from "../components/charts";
 import { size } from "../components/resources";
-import { parseAlloy, references, stringsOf } from "./support/alloySyntax";
+import { parseAlloy, references, stringsOf } from "../tools/render/alloySyntax";
 
 const alloyChart = charts.alloy;
 

@@ -239,7 +239,7 @@ describe("collection: the platform under mocks", function () {
     it("the Pushgateway: pinned, requests resources, on a volume in prod, scraped with honorLabels; its URL from its Service is an output", async () => {
         const release = releaseNamed(all, "pushgateway")!;
         assert.deepEqual([release.inputs.chart, release.inputs.version, release.protect], ["prometheus-pushgateway", "3.8.0", true]);
-        assert.deepEqual(release.inputs.values.persistentVolume, { enabled: true, size: "2Gi" });
+        assert.deepEqual(release.inputs.values.persistentVolume, { enabled: true, size: "2Gi", annotations: { "helm.sh/resource-policy": "keep" } }, "the chart's own claim, kept when the release goes");
         assert.equal(release.inputs.values.serviceMonitor.honorLabels, true);
         assert.ok(release.inputs.values.resources.requests.cpu && release.inputs.values.resources.requests.memory);
         assert.equal(await valueOf(all.outputs.pushgatewayUrl!), "http://pushgateway.metrics.svc.cluster.local:9091");

@@ -469,6 +469,13 @@ describe("config validation", () => {
             rejects({ namespace: "{{ .Release.Namespace }}" }, 'lgtm:namespace = "{{ .Release.Namespace }}": expected a DNS label');
         });
 
+        it("lgtm:protectData: true unless set, whatever the profile (a switch to dev does not lift it); only true or false", () => {
+            for (const profile of ["dev", "prod"]) assert.equal(parsePlatformConfig(profile === "prod" ? prod : { profile }).protectData, true, profile);
+            assert.equal(parsePlatformConfig({ ...prod, profile: "dev" }).protectData, true, "prod's stack file switched to dev");
+            assert.equal(parsePlatformConfig({ protectData: "false" }).protectData, false);
+            rejects({ protectData: "no" }, 'lgtm:protectData = "no": expected true or false');
+        });
+
         it("accepts values that are valid where they land", () => {
             for (const region of ["eu-west-3", "us-gov-west-1", "default", "garage"]) assert.equal(parsePlatformConfig(setting("objectStorage.region", region)).objectStorage.region, region);
             for (const tempo of ["logs.example-1", "abc", "a".repeat(63)]) assert.equal(parsePlatformConfig(setting("objectStorage.buckets.tempo", tempo)).objectStorage.buckets.tempo, tempo);
@@ -578,7 +585,12 @@ describe("config validation", () => {
         const inserted = (keys: [string, string][], insertions: string[]) =>
             fc
                 .tuple(fc.constantFrom(...keys), fc.constantFrom(...insertions), fc.nat())
-                .map(([[key, valid], insertion, at]) => ({ key, value: valid.slice(0, at % (valid.length + 1)) + insertion + valid.slice(at % (valid.length + 1)) as unknown }));
+                .map(([[key, valid], insertion, at]) => {
+                    const value = valid.slice(0, at % (valid.length + 1)) + insertion + valid.slice(at % (valid.length + 1));
+                    // A database field among valid siblings, so that its own value is what is wrong.
+                    const field = key.startsWith("grafana.database.") ? key.slice("grafana.database.".length) : undefined;
+                    return { key, value: value as unknown, ...(field ? { raw: { grafana: JSON.stringify({ database: { ...postgres, sslMode: "require", [field]: value } }) } } : {}) };
+                });
 
         const order = ["y", "w", "d", "h", "m", "s", "ms"];
         const count = fc.integer({ min: 1, max: 999 });
@@ -612,12 +624,30 @@ describe("config validation", () => {
             ).map(([key, value]) => ({ key, value: value as unknown })),
             fc.tuple(fc.constantFrom(...volumeKeys), fc.constantFrom("0", "0Gi", "0.0Mi", "-1Gi", "10 Gi", "10gb", "1e3Gi")).map(([key, value]) => ({ key, value: value as unknown })),
             fc.oneof(fc.integer({ min: 0, max: 1023 }).map((n) => `${n}MB`), fc.integer({ min: 43, max: 10 ** 6 }).map((n) => `${n}GB`)).map((value) => ({ key: "metrics.retentionSize", value: value as unknown })),
+            // Above 85% of the volume it is stated with: the WAL and compaction would fill the volume first.
+            fc.tuple(fc.integer({ min: 2, max: 2000 }), fc.nat({ max: 10 ** 4 })).map(([gi, over]) => {
+                const value = `${Math.floor((gi * 2 ** 30 * 0.85) / 1e9) + 1 + over}GB`;
+                return { key: "metrics.retentionSize", value: value as unknown, raw: { metrics: JSON.stringify({ volumeSize: `${gi}Gi`, retentionSize: value }) } };
+            }),
+            // An interval Prometheus cannot keep (0, or below a second).
+            fc.oneof(fc.constantFrom("0", "0s", "0ms"), fc.integer({ min: 1, max: 999 }).map((n) => `${n}ms`)).map((value) => ({ key: "metrics.scrapeInterval", value: value as unknown })),
+            // Tempo retention shorter than its blocks and compaction windows.
+            fc.oneof(fc.constantFrom("0", "1ns", "1us", "1ms"), fc.integer({ min: 1, max: 59 }).map((n) => `${n}m`), fc.integer({ min: 1, max: 3599 }).map((n) => `${n}s`)).map((value) => ({ key: "tempo.retention", value: value as unknown })),
+            fc.constantFrom(1e-7, 1e-300, 5e-324).map((value) => ({ key: "loki.expectedIngestMBps", value: value as unknown })),
+            // The certificate's Secret named like one the platform writes (the admin login, the database password).
+            fc.tuple(fc.constantFrom("grafana-admin", "grafana-database"), fc.boolean()).map(([name, issued]) => {
+                const tls = issued ? { issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod", secretName: name } } : { tlsSecretName: name };
+                const key = issued ? "grafana.ingress.issuer.secretName" : "grafana.ingress.tlsSecretName";
+                return { key, value: name as unknown, raw: { grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", ...tls } }) } };
+            }),
+            fc.constantFrom("yes", "no", "1", "0", "True", "").map((value) => ({ key: "protectData", value: value as unknown, raw: { protectData: value } })),
         );
 
         it("refuses every generated bad value, naming the key and the value and never a secret", () => {
             fc.assert(
-                fc.property(badCase, fc.boolean(), ({ key, value }, onProd) => {
-                    const change = key.startsWith("zones.") ? { zones: JSON.stringify([value, "eu-west-1b", "eu-west-1c"]) } : setting(key, value);
+                fc.property(badCase, fc.boolean(), (bad: { key: string; value: unknown; raw?: RawConfig }, onProd) => {
+                    const { key, value } = bad;
+                    const change = bad.raw ?? (key.startsWith("zones.") ? { zones: JSON.stringify([value, "eu-west-1b", "eu-west-1c"]) } : setting(key, value));
                     const raw = { ...(onProd ? prod : {}), ...change };
                     assert.throws(
                         () => parsePlatformConfig(raw),

@@ -6,7 +6,7 @@ import { parsePlatformConfig } from "../stacks/config";
 import { edgeEntry } from "../stacks/edge";
 import { Evaluation, evaluateEdge, evaluatePlatform, valueOf } from "../tools/render/evaluate";
 import type { EdgeOutputs } from "../stacks/edge";
-import { parseAlloy, stringsOf } from "./support/alloySyntax";
+import { parseAlloy, stringsOf } from "../tools/render/alloySyntax";
 import { rejects } from "./support/config";
 
 const central = "organization/lgtm/prod";

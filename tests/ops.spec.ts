@@ -197,8 +197,8 @@ describe("ops: npm run grafana", () => {
 });
 
 describe("ops: CI stack secrets (npm run ci:stack)", () => {
-    const committed: StackFileFacts = { hasEncryptionSalt: true, kubeconfigInConfig: false };
-    const kubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\n";
+    const committed: StackFileFacts = { hasEncryptionSalt: true, kubeconfigInConfig: false, kubeContext: "lab" };
+    const kubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\ncurrent-context: lab\n";
 
     it("Pulumi Cloud needs the token and a cluster", () => {
         const plan = planCiStack("dev", { PULUMI_ACCESS_TOKEN: "pul-x", KUBECONFIG_DATA: kubeconfig }, { ...committed, hasEncryptionSalt: false }, true);
@@ -245,6 +245,23 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
         assert.match(problems({ PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p" }), /no cluster for stack dev: add the repository secret KUBECONFIG_DEV/);
         assert.match(problems({ PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p", KUBECONFIG_DATA: "not a kubeconfig" }), /KUBECONFIG_DEV is neither a kubeconfig nor base64 of one/);
         assert.equal(planCiStack("dev", { PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p" }, { ...committed, kubeconfigInConfig: true }, true).status, "ready");
+    });
+
+    it("refuses a kubeconfig whose current context is not the stack's lgtm:kubeContext, and warns when the stack names none", () => {
+        const env = { PULUMI_ACCESS_TOKEN: "t", PULUMI_CONFIG_PASSPHRASE: "p" };
+        const devCluster = kubeconfig.replace("current-context: lab", "current-context: kind-dev");
+        assert.deepEqual(planCiStack("prod", { ...env, KUBECONFIG_DATA: devCluster }, committed, true), {
+            status: "error",
+            problems: ['the repository secret KUBECONFIG_PROD has current context "kind-dev", but Pulumi.prod.yaml deploys to lgtm:kubeContext "lab": set KUBECONFIG_PROD to the kubeconfig of that cluster, with current-context: lab'],
+        });
+        const none = planCiStack("prod", { ...env, KUBECONFIG_DATA: "apiVersion: v1\nkind: Config\n" }, committed, true);
+        assert.match(none.status === "error" ? none.problems[0] : "", /has current context \(none\), but Pulumi\.prod\.yaml deploys to lgtm:kubeContext "lab"/);
+        const unparsable = planCiStack("prod", { ...env, KUBECONFIG_DATA: "apiVersion: v1\nclusters: [\n" }, committed, true);
+        assert.deepEqual(unparsable.status === "error" ? unparsable.problems : [], ["the repository secret KUBECONFIG_PROD does not parse as a kubeconfig (YAML or JSON)"]);
+        const unnamed = planCiStack("prod", { ...env, KUBECONFIG_DATA: devCluster }, { ...committed, kubeContext: undefined }, true);
+        assert.deepEqual(unnamed.status === "ready" ? unnamed.warnings : [], [
+            'Pulumi.prod.yaml sets no lgtm:kubeContext, so nothing ties KUBECONFIG_PROD to this stack\'s cluster: set it to the context name (the secret\'s current context is "kind-dev")',
+        ]);
     });
 
     it("takes the kubeconfig as the file or as base64 of it", () => {

@@ -407,6 +407,7 @@ describe("platform under mocks", function () {
             assert.equal(values.replicas, 2);
             assert.deepEqual(values["grafana.ini"].database, { type: "postgres", host: "grafana-db.example.com:5432", name: "grafana", user: "grafana", ssl_mode: "require" });
             assert.equal(values.persistence.enabled, false);
+            assert.equal(values.deploymentStrategy.type, "RollingUpdate", "no shared volume: replaced one at a time");
             assert.deepEqual(values.podDisruptionBudget, { maxUnavailable: 1 });
             assert.ok(values.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution, "one per node");
             assert.equal(values["grafana.ini"].unified_alerting.ha_peers, "grafana-headless.ui.svc.cluster.local:9094");
@@ -547,7 +548,10 @@ describe("platform under mocks", function () {
             assert.equal(get(spec, ["storageSpec", "volumeClaimTemplate", "spec", "storageClassName"]), "fast-ssd");
             assert.equal(release(prod, "tempo").inputs.values.ingester.persistence.storageClass, "fast-ssd");
             assert.equal(release(prod, "tempo").inputs.values.metricsGenerator.persistence.storageClass, "fast-ssd");
-            assert.deepEqual(release(prod, "grafana").inputs.values.persistence, { enabled: true, size: "10Gi", storageClassName: "fast-ssd" }, "Grafana on SQLite keeps it on a volume");
+            const grafana = release(prod, "grafana").inputs.values;
+            const keep = { "helm.sh/resource-policy": "keep" };
+            assert.deepEqual(grafana.persistence, { enabled: true, size: "10Gi", storageClassName: "fast-ssd", annotations: keep }, "Grafana on SQLite keeps it on a volume, kept when the release stops rendering it");
+            assert.deepEqual(grafana.deploymentStrategy, { type: "Recreate" }, "one Grafana on a ReadWriteOnce volume is replaced, never two at once");
             assert.equal(release(prod, "loki").inputs.values.ingester.persistence.enabled, true);
             assert.equal(release(prod, "loki").inputs.values.ingester.persistence.claims[0].storageClass, "fast-ssd");
             assert.deepEqual(release(prod, "loki").inputs.values.compactor.persistence, { enabled: true, size: "20Gi", storageClass: "fast-ssd" });
@@ -572,18 +576,33 @@ describe("platform under mocks", function () {
             const existing = release(prod, "grafana").inputs.values.ingress;
             assert.deepEqual([existing.annotations, existing.tls], [undefined, [{ secretName: "grafana-tls", hosts: ["grafana.example.com"] }]]);
         });
-        it("prod protects every release holding data, its Secrets, the Namespaces and the CRDs; dev protects nothing", () => {
+        it("unless lgtm:protectData is false, every release holding data, its Secrets, the Namespaces and the CRDs are protected, in dev too", async () => {
             const stateful = ["prometheus-crds", "kps", "thanos", "loki", "tempo", "grafana"];
-            for (const name of stateful) assert.equal(release(prod, name).protect, true, name);
-            assert.equal(release(prod, "alloy").protect, false, "the agent holds no data");
-            for (const ns of prod.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace")) assert.equal(ns.protect, true, ns.inputs.metadata.name);
-            assert.equal(secret(prod, "grafana-admin").protect, true, "a child inherits its component's protection");
-            assert.deepEqual(dev.resources.filter((r) => r.protect).map((r) => r.name), []);
+            for (const e of [prod, dev]) {
+                for (const name of stateful) assert.equal(release(e, name).protect, true, `${e.config.profile} ${name}`);
+                assert.equal(release(e, "alloy").protect, false, "the agent holds no data");
+                for (const ns of e.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace")) assert.equal(ns.protect, true, ns.inputs.metadata.name);
+                assert.equal(secret(e, "grafana-admin").protect, true, "a child inherits its component's protection");
+            }
+            const teardown = await evaluatePlatform({ protectData: "false" });
+            assert.deepEqual(teardown.resources.filter((r) => r.protect || r.retainOnDelete).map((r) => r.name), []);
+        });
+        it("the Namespaces holding volumes stay in the cluster when the stack deletes them; the agents' Namespace goes", async () => {
+            const spread = await evaluatePlatform(
+                { profile: "prod", grafana: prodGrafana, objectStorage: JSON.stringify({ type: "minio" }), namespaces: JSON.stringify({ objectStorage: "lgtm-storage", logs: "lgtm-logs" }) },
+                "prod",
+            );
+            const namespaces = spread.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+            const names = (retained: boolean) => namespaces.filter((r) => r.retainOnDelete === retained).map((r) => r.inputs.metadata.name).sort();
+            assert.deepEqual([names(true), names(false)], [["lgtm-logs", "lgtm-storage", "monitoring"], ["monitoring-agents"]]);
         });
         it("prod protects MinIO when it keeps MinIO", async () => {
             const withMinio = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, objectStorage: JSON.stringify({ type: "minio" }) }, "prod");
             assert.equal(release(withMinio, "minio").protect, true);
             assert.equal(secret(withMinio, "minio-root-credentials").protect, true);
+            // Distributed, its claims come from a StatefulSet's templates, which cannot take new annotations once created.
+            assert.equal(release(withMinio, "minio").inputs.values.persistence.annotations, undefined);
+            assert.deepEqual(release(dev, "minio").inputs.values.persistence.annotations, { "helm.sh/resource-policy": "keep" }, "standalone: the chart's own claim, kept");
         });
         it("every container of every profile has requests and limits", () => {
             for (const e of [dev, prod]) {

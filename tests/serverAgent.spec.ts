@@ -3,7 +3,7 @@ import { alloyString, goDuration, humanDuration, lokiRetrySpanSeconds, lokiWrite
 import type { FleetAccess } from "../components/fleetAccess";
 import { fleetMember, memberDelivery, outageTolerance } from "../components/fleetAccess";
 import { buildServerAgentConfig, serverOtlpListen } from "../components/serverAgent";
-import { AlloyBlock, parseAlloy, references, stringsOf } from "./support/alloySyntax";
+import { AlloyBlock, parseAlloy, references, stringsOf } from "../tools/render/alloySyntax";
 import { exampleServerMember } from "./support/fleet";
 import { docPage } from "./support/readme";
 

@@ -356,6 +356,8 @@ export class Suite {
             await copyProject(this.options.projectDir, path.join(this.options.projectDir, "node_modules"), current);
             // The same stack (state and its config, secrets salt included) under the current program.
             fs.copyFileSync(path.join(earlier, "Pulumi.dev.yaml"), path.join(current, "Pulumi.dev.yaml"));
+            // An earlier stack file may predate lgtm:protectData, which is true when unset: say what today's dev file says.
+            await this.cli.cli(current, ["config", "set", "--stack", stack, "lgtm:protectData", "false"]);
             const up = succeeded(await this.program(current, stack, "up"), "up at the current commit");
             const replaced = this.replaced(before, await this.dataHolders());
             const replacements = replacingOperations.filter((op) => (up.changes?.[op] ?? 0) > 0);
@@ -387,13 +389,16 @@ export class Suite {
             expect(leaks.length === 0, leaks.join("; "));
             return `${this.secrets.size} secret values looked for`;
         });
-        await this.step("prod 7: destroy is refused by protect; the README's deliberate path works", async () => {
+        await this.step("prod 7: destroy is refused by protect; the deliberate path of docs/prod.md works", async () => {
             const refused = await this.program(projectDir, stack, "destroy");
             expect(!refused.ok && /protect/i.test(refused.error ?? ""), `destroy was not refused by protect: ${refused.ok ? "it succeeded" : refused.error}`);
-            await this.cli.cli(projectDir, ["state", "unprotect", "--all", "--yes", "--stack", stack]);
-            succeeded(await this.program(projectDir, stack, "destroy"), "destroy after unprotect");
+            // Lifting protection is a change of config, applied by an up; then destroy deletes volumes too.
+            await this.cli.cli(projectDir, ["config", "set", "--stack", stack, "lgtm:protectData", "false"]);
+            const lifted = succeeded(await this.program(projectDir, stack, "up"), "up with lgtm:protectData false");
+            succeeded(await this.program(projectDir, stack, "destroy"), "destroy after lifting protectData");
             const left = await this.ourLeftovers();
-            return `refused while protected; after unprotect --all, left: ${left.length === 0 ? "nothing" : left.join(", ")}`;
+            expect(left.length === 0, `left behind: ${left.join(", ")}`);
+            return `refused while protected; lgtm:protectData false (${summary(lifted.changes)}), then destroy left nothing`;
         });
     }
 

@@ -11,7 +11,17 @@
  *   checkout            actions/checkout never leaves the token in .git/config (persist-credentials: false)
  *   concurrency         a job that runs Pulumi on a stack has a concurrency group naming that stack,
  *                       and an `up`/`destroy` is never cancelled half-way (that leaves pending
- *                       operations and stray Helm releases, docs/ci-cd.md "Recovering from a failed first install")
+ *                       operations and stray Helm releases, docs/ci-cd.md "Recovering from a failed first install");
+ *                       the updates and drift checks (refreshing previews) of one stack share one
+ *                       group, so a check never runs beside an update and reports its changes as drift
+ *   secret-selection    no expression picks a secret with `&&`/`||`: an unset secret is an empty
+ *                       string, so `a && secrets.X || secrets.Y` silently falls through to Y (select by name)
+ *   manual-main         in a workflow with `workflow_dispatch`, a job that runs Pulumi (or a job it
+ *                       needs) only runs for `github.ref == 'refs/heads/main'`: a manual run on
+ *                       another branch would deploy, or check drift with, code main does not have
+ *   pr-comment          a job that comments a preview on the pull request also says on it when the
+ *                       preview failed (a later step under `always()` or `failure()` writing a comment),
+ *                       or the last passing comment stays and tells an untruth
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -83,6 +93,18 @@ export function projectRuleProblems(text: string): Problem[] {
     }
     if (workflow.permissions === "read-all") problems.push({ rule: "permissions", message: "workflow uses permissions: read-all; list the scopes it needs" });
 
+    const expressions = text.match(/\$\{\{[^}]*\}\}/g) ?? [];
+    for (const expression of new Set(expressions)) {
+        if (/\bsecrets\s*[.[]/.test(expression) && /&&|\|\|/.test(expression)) {
+            problems.push({
+                line: lineOf(lines, expression),
+                rule: "secret-selection",
+                message: `${expression} picks a secret with && / ||: an unset secret is empty and the other one is used instead; select it by name (secrets[matrix.<name>])`,
+            });
+        }
+    }
+    problems.push(...stackQueueProblems(jobs, workflow.concurrency), ...manualMainProblems(workflow, jobs, lines), ...prCommentProblems(jobs, lines));
+
     let searchFrom = 0;
     for (const [id, job] of Object.entries(jobs)) {
         const steps: any[] = Array.isArray(job?.steps) ? job.steps : [];
@@ -118,6 +140,94 @@ export function projectRuleProblems(text: string): Problem[] {
                     problems.push({ line, rule: "concurrency", message: `job "${id}" runs pulumi ${command} in a group with cancel-in-progress: a cancelled ${command} leaves pending operations and stray Helm releases` });
                 }
             }
+        }
+    }
+    return problems;
+}
+
+/** pulumi/actions steps of a job. */
+function pulumiSteps(job: any): any[] {
+    return (Array.isArray(job?.steps) ? job.steps : []).filter((step: any) => typeof step?.uses === "string" && step.uses.split("@")[0] === "pulumi/actions");
+}
+
+/** The values `${{ matrix.<key> }}` takes in a job (a list, or the `include` entries). */
+function matrixValues(job: any, key: string): string[] {
+    const matrix = job?.strategy?.matrix ?? {};
+    const listed = Array.isArray(matrix[key]) ? matrix[key].map(String) : [];
+    const included = Array.isArray(matrix.include) ? matrix.include.map((entry: any) => entry?.[key]).filter((v: unknown) => v !== undefined).map(String) : [];
+    return [...new Set([...listed, ...included])];
+}
+
+/** `text` for each value of the matrix keys it uses (the text itself when it uses none). */
+function expandMatrix(job: any, text: string): { stack: string; expand: (t: string) => string }[] {
+    const key = /\$\{\{\s*matrix\.([A-Za-z_][\w-]*)\s*\}\}/.exec(text)?.[1];
+    if (key === undefined) return [{ stack: text, expand: (t) => t }];
+    const pattern = new RegExp(`\\$\\{\\{\\s*matrix\\.${key}\\s*\\}\\}`, "g");
+    return matrixValues(job, key).map((value) => ({ stack: text.replace(pattern, value), expand: (t: string) => t.replace(pattern, value) }));
+}
+
+/** Updates and drift checks of one stack in one concurrency group (see the header). */
+function stackQueueProblems(jobs: Record<string, any>, workflowConcurrency: unknown): Problem[] {
+    const groups = new Map<string, Map<string, string>>();
+    for (const [id, job] of Object.entries(jobs)) {
+        const concurrency = job?.concurrency ?? workflowConcurrency;
+        const group = typeof concurrency === "string" ? concurrency : typeof concurrency?.group === "string" ? concurrency.group : undefined;
+        for (const step of pulumiSteps(job)) {
+            const command = String(step.with?.command ?? "");
+            const locksOrReads = ["up", "update", "destroy", "refresh"].includes(command) || (command === "preview" && step.with?.refresh === true);
+            if (!locksOrReads || step.with?.["stack-name"] === undefined) continue;
+            for (const { stack, expand } of expandMatrix(job, String(step.with["stack-name"]))) {
+                if (!groups.has(stack)) groups.set(stack, new Map());
+                groups.get(stack)!.set(id, group === undefined ? "(none)" : expand(group));
+            }
+        }
+    }
+    const problems: Problem[] = [];
+    for (const [stack, byJob] of groups) {
+        if (new Set(byJob.values()).size > 1) {
+            const listed = [...byJob].map(([id, group]) => `${id}: ${group}`).join(", ");
+            problems.push({ rule: "concurrency", message: `the updates and drift checks of stack ${stack} are in different concurrency groups (${listed}): a check beside an update reports its changes as drift; give them one group` });
+        }
+    }
+    return problems;
+}
+
+const onMain = /github\.ref\s*==\s*'refs\/heads\/main'/;
+
+/** Jobs that run Pulumi in a manually triggerable workflow are gated on main (see the header). */
+function manualMainProblems(workflow: any, jobs: Record<string, any>, lines: string[]): Problem[] {
+    if (!triggers(workflow.on).includes("workflow_dispatch")) return [];
+    const gated = (id: string, seen: Set<string>): boolean => {
+        if (seen.has(id)) return false;
+        seen.add(id);
+        const job = jobs[id];
+        if (onMain.test(String(job?.if ?? ""))) return true;
+        const needs: string[] = job?.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs];
+        return needs.some((need) => gated(need, seen));
+    };
+    return Object.keys(jobs)
+        .filter((id) => pulumiSteps(jobs[id]).length > 0 && !gated(id, new Set()))
+        .map((id) => ({
+            line: lineOf(lines, `  ${id}:`),
+            rule: "manual-main",
+            message: `job "${id}" runs Pulumi and the workflow can be run by hand on any branch: add github.ref == 'refs/heads/main' to its if (or to a job it needs)`,
+        }));
+}
+
+/** A job that comments previews on the pull request also comments when the preview fails (see the header). */
+function prCommentProblems(jobs: Record<string, any>, lines: string[]): Problem[] {
+    const problems: Problem[] = [];
+    for (const [id, job] of Object.entries(jobs)) {
+        const steps: any[] = Array.isArray(job?.steps) ? job.steps : [];
+        const commenting = steps.findIndex((step) => pulumiSteps({ steps: [step] }).length > 0 && step.with?.["comment-on-pr"] === true);
+        if (commenting < 0) continue;
+        const tells = steps.slice(commenting + 1).some((step) => /\b(always|failure)\(\)/.test(String(step.if ?? "")) && /\/comments\b/.test(String(step.run ?? "")));
+        if (!tells) {
+            problems.push({
+                line: lineOf(lines, "comment-on-pr"),
+                rule: "pr-comment",
+                message: `job "${id}" comments its preview on the pull request, but nothing says so there when the preview fails: add a later step under always() or failure() that writes the outcome as a comment`,
+            });
         }
     }
     return problems;

@@ -21,6 +21,7 @@ function stackFileFacts(projectDir: string, stack: string): StackFileFacts {
         secretsProvider: typeof doc.secretsprovider === "string" ? doc.secretsprovider.split(":")[0] : undefined,
         hasEncryptionSalt: typeof doc.encryptionsalt === "string" && doc.encryptionsalt !== "",
         kubeconfigInConfig: !!doc.config?.["lgtm:kubeconfig"],
+        kubeContext: typeof doc.config?.["lgtm:kubeContext"] === "string" && doc.config["lgtm:kubeContext"] !== "" ? doc.config["lgtm:kubeContext"] : undefined,
     };
 }
 

@@ -1,3 +1,5 @@
+import { parse } from "yaml";
+
 /**
  * What a workflow job needs before it runs Pulumi on a stack, decided from the repository secrets
  * it was given (docs/ci-cd.md): a backend (Pulumi Cloud token, or a bucket URL plus the passphrase
@@ -22,6 +24,8 @@ export interface StackFileFacts {
     readonly hasEncryptionSalt: boolean;
     /** Whether `lgtm:kubeconfig` is set in the stack config (then no kubeconfig secret is needed). */
     readonly kubeconfigInConfig: boolean;
+    /** `lgtm:kubeContext`, the context the stack deploys to (unset: the kubeconfig's current one). */
+    readonly kubeContext?: string;
 }
 
 export type CiPlan =
@@ -85,9 +89,37 @@ export function planCiStack(stack: string, env: CiEnv, facts: StackFileFacts, re
     if (env.KUBECONFIG_DATA) {
         kubeconfig = kubeconfigText(env.KUBECONFIG_DATA);
         if (kubeconfig === undefined) problems.push(`the repository secret ${kubeSecret} is neither a kubeconfig nor base64 of one`);
+        else contextProblems(stack, kubeSecret, kubeconfig, facts, problems, warnings);
     } else if (!facts.kubeconfigInConfig) {
         problems.push(`no cluster for stack ${stack}: add the repository secret ${kubeSecret} (the kubeconfig file, or base64 of it), or set lgtm:kubeconfig in Pulumi.${stack}.yaml`);
     }
     if (problems.length) return { status: "error", problems };
     return { status: "ready", backend, kubeconfig, warnings };
+}
+
+/**
+ * The kubeconfig of a job must be the stack's cluster: its current context (what Pulumi, kubectl and
+ * Helm use unless told otherwise) is the stack's `lgtm:kubeContext`. A secret holding another
+ * stack's kubeconfig would otherwise deploy, preview or check drift against the wrong cluster.
+ */
+function contextProblems(stack: string, kubeSecret: string, kubeconfig: string, facts: StackFileFacts, problems: string[], warnings: string[]): void {
+    let current: unknown;
+    try {
+        current = (parse(kubeconfig) as Record<string, unknown> | null)?.["current-context"];
+    } catch {
+        problems.push(`the repository secret ${kubeSecret} does not parse as a kubeconfig (YAML or JSON)`);
+        return;
+    }
+    const currentName = typeof current === "string" && current !== "" ? current : undefined;
+    if (facts.kubeContext === undefined) {
+        warnings.push(
+            `Pulumi.${stack}.yaml sets no lgtm:kubeContext, so nothing ties ${kubeSecret} to this stack's cluster: set it to the context name` +
+                (currentName ? ` (the secret's current context is "${currentName}")` : ""),
+        );
+    } else if (currentName !== facts.kubeContext) {
+        problems.push(
+            `the repository secret ${kubeSecret} has current context ${currentName ? `"${currentName}"` : "(none)"}, but Pulumi.${stack}.yaml deploys to lgtm:kubeContext "${facts.kubeContext}": ` +
+                `set ${kubeSecret} to the kubeconfig of that cluster, with current-context: ${facts.kubeContext}`,
+        );
+    }
 }

@@ -20,6 +20,8 @@ export interface RegisteredResource {
     readonly dependsOn: readonly string[];
     /** Whether it was created with `protect` (children also inherit it from a protected parent). */
     readonly protect: boolean;
+    /** Whether it was created with `retainOnDelete` (left in the cluster when the stack deletes it). */
+    readonly retainOnDelete: boolean;
 }
 
 export interface Evaluation<Outputs = PlatformOutputs> {
@@ -56,6 +58,8 @@ let generated: string[] = [];
 let dependencies = new Map<string, string[]>();
 /** Resources (`<type>::<name>`) constructed with `protect: true`. */
 let protectedResources = new Set<string>();
+/** Resources (`<type>::<name>`) constructed with `retainOnDelete: true`. */
+let retainedResources = new Set<string>();
 
 const resourceKey = (type: string, name: string) => `${type}::${name}`;
 
@@ -71,6 +75,7 @@ function captureDependencies(): void {
             protectedObjects.add(args.resource);
             protectedResources.add(resourceKey(args.type, args.name));
         }
+        if (args.opts.retainOnDelete) retainedResources.add(resourceKey(args.type, args.name));
         const deps = args.opts.dependsOn === undefined ? [] : Array.isArray(args.opts.dependsOn) ? args.opts.dependsOn : [args.opts.dependsOn];
         dependencies.set(
             resourceKey(args.type, args.name),
@@ -91,6 +96,7 @@ const mocks: pulumi.runtime.Mocks = {
             hasSecretInputs: secret,
             dependsOn: dependencies.get(resourceKey(args.type, args.name)) ?? [],
             protect: protectedResources.has(resourceKey(args.type, args.name)),
+            retainOnDelete: retainedResources.has(resourceKey(args.type, args.name)),
         });
         const state: Record<string, unknown> = { ...args.inputs };
         switch (args.type) {
@@ -146,6 +152,7 @@ async function evaluateProgram<Outputs extends { readonly components: object }>(
     generated = [];
     dependencies = new Map();
     protectedResources = new Set();
+    retainedResources = new Set();
     referencedStackOutputs = stackReferenceOutputs;
     const config = parsePlatformConfig(raw);
     // Secret config comes from the raw map here (parsePlatformConfig has checked it is set), not from Pulumi.

@@ -1,4 +1,5 @@
 import { checkAddresses } from "./addresses";
+import { checkAgentSinks } from "./agentSinks";
 import { checkDisruption } from "./disruption";
 import { checkDurableState } from "./durableState";
 import { checkFootprint } from "./footprint";
@@ -16,6 +17,7 @@ import { checkValues } from "./values";
 export * from "./types";
 export {
     checkAddresses,
+    checkAgentSinks,
     checkDisruption,
     checkDurableState,
     checkFootprint,
@@ -38,6 +40,7 @@ export const allChecks: readonly Check[] = [
     checkReferences,
     checkValues,
     checkObjectStorage,
+    checkAgentSinks,
     checkSingletons,
     checkDurableState,
     checkDisruption,

@@ -4,11 +4,13 @@
  * must be one the object store has, and every consumer must reach the store the same way (endpoint,
  * TLS, bucket addressing), or uploads fail at runtime. An external store's buckets are not created by
  * the stack, so they are listed for the operator to check; a prod stack must reach it over TLS.
+ * Loki and Tempo are checked in their rendered configuration, not in our values: endpoint, buckets,
+ * TLS, addressing, and credentials that are `${VAR}` references filled from the Secret we write.
  */
 import { parse } from "yaml";
-import { allObjects, dataEntries, describeObject, podTemplateOf } from "../objects";
+import type { ObjectStoreModel, RenderedRelease } from "../types";
+import { allObjects, containersOf, dataEntries, dataKeys, describeObject, namespaceOf, podTemplateOf } from "../objects";
 import { closestMatch, getPath, isPlainObject } from "../paths";
-import type { ObjectStoreModel } from "../types";
 import { CheckInput, CheckResult, FindingList } from "./types";
 
 /** Keys of the S3 client config of Thanos objstore (github.com/thanos-io/objstore, providers/s3 Config). */
@@ -153,31 +155,96 @@ function checkObjstoreDocument(document: ObjstoreDocument, findings: FindingList
     return config.bucket;
 }
 
-/** Buckets that Loki and Tempo releases write to, and how they reach the store, per their chart's values layout. */
-function consumerBuckets(input: CheckInput, access: ConsumerAccess[]): { bucket: string; where: string }[] {
+/**
+ * Where each consumer chart renders its configuration (a ConfigMap or Secret key of the release),
+ * and the S3 clients in it, each with the names of its fields. What verify reads is what the pods
+ * read, so a value that a template turned into another endpoint, bucket or credential is caught.
+ */
+interface S3Fields {
+    readonly bucket: string;
+    readonly pathStyle: string;
+    readonly accessKey: string;
+    readonly secretKey: string;
+}
+const lokiS3: S3Fields = { bucket: "bucketnames", pathStyle: "s3forcepathstyle", accessKey: "access_key_id", secretKey: "secret_access_key" };
+const tempoS3: S3Fields = { bucket: "bucket", pathStyle: "forcepathstyle", accessKey: "access_key", secretKey: "secret_key" };
+const consumerConfigs: Record<string, { readonly file: string; readonly what: string; readonly clients: readonly { readonly path: string[]; readonly fields: S3Fields }[] }> = {
+    loki: {
+        file: "config.yaml",
+        what: "logs",
+        clients: [
+            { path: ["common", "storage", "s3"], fields: lokiS3 },
+            { path: ["storage_config", "aws"], fields: lokiS3 },
+            { path: ["ruler", "storage", "s3"], fields: lokiS3 },
+        ],
+    },
+    tempo: { file: "tempo.yaml", what: "traces", clients: [{ path: ["storage", "trace", "s3"], fields: tempoS3 }] },
+    "tempo-distributed": { file: "tempo.yaml", what: "traces", clients: [{ path: ["storage", "trace", "s3"], fields: tempoS3 }] },
+};
+
+/** A credential in a consumer's config: an environment reference `${VAR}` (the config is expanded from the environment). */
+const envReference = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+/** Environment variables each release's pods take from Secrets the program writes (never from the chart or a literal). */
+function secretEnvOf(input: CheckInput, release: RenderedRelease): Set<string> {
+    const programSecrets = input.model.objects.filter((o) => o.kind === "Secret");
+    const programSecret = (name: unknown, namespace: string) => programSecrets.find((o) => o.metadata?.name === name && (o.metadata?.namespace ?? namespace) === namespace);
+    const names = new Set<string>();
+    for (const object of release.objects) {
+        const template = podTemplateOf(object);
+        if (!template) continue;
+        const namespace = namespaceOf(object, release.release.namespace);
+        for (const { container } of containersOf(template.spec)) {
+            for (const from of asList(container.envFrom)) {
+                const secret = programSecret(from.secretRef?.name, namespace);
+                if (secret) for (const key of dataKeys(secret)) names.add(`${from.prefix ?? ""}${key}`);
+            }
+            for (const env of asList(container.env)) {
+                const ref = env.valueFrom?.secretKeyRef;
+                const secret = ref && programSecret(ref.name, namespace);
+                if (secret && dataKeys(secret).has(String(ref.key))) names.add(String(env.name));
+            }
+        }
+    }
+    return names;
+}
+
+/** Buckets the Loki and Tempo releases write to, and how they reach the store, from their rendered configuration. */
+function consumerBuckets(input: CheckInput, access: ConsumerAccess[], findings: FindingList): { bucket: string; where: string }[] {
     const out: { bucket: string; where: string }[] = [];
-    const add = (bucket: unknown, where: string) => {
-        if (typeof bucket === "string" && bucket !== "") out.push({ bucket, where });
-    };
-    for (const release of input.model.releases) {
-        const values = release.values;
-        const where = (path: string) => `release ${release.releaseName} values ${path}`;
-        const s3Access = (path: string[], pathStyleKey: string) => {
-            const s3 = getPath(values, path);
-            if (!isPlainObject(s3)) return;
-            access.push({ where: where(path.join(".")), endpoint: s3.endpoint, insecure: s3.insecure ?? false, pathStyle: s3[pathStyleKey] ?? false });
-        };
-        if (release.chart.name === "loki" && getPath(values, ["loki", "storage", "type"]) === "s3") {
-            for (const name of ["chunks", "ruler", "admin"]) add(getPath(values, ["loki", "storage", "bucketNames", name]), where(`loki.storage.bucketNames.${name}`));
-            s3Access(["loki", "storage", "s3"], "s3ForcePathStyle");
-        }
-        if (release.chart.name === "tempo" && getPath(values, ["tempo", "storage", "trace", "backend"]) === "s3") {
-            add(getPath(values, ["tempo", "storage", "trace", "s3", "bucket"]), where("tempo.storage.trace.s3.bucket"));
-            s3Access(["tempo", "storage", "trace", "s3"], "forcepathstyle");
-        }
-        if (release.chart.name === "tempo-distributed" && getPath(values, ["storage", "trace", "backend"]) === "s3") {
-            add(getPath(values, ["storage", "trace", "s3", "bucket"]), where("storage.trace.s3.bucket"));
-            s3Access(["storage", "trace", "s3"], "forcepathstyle");
+    for (const rendered of input.rendered) {
+        const consumer = consumerConfigs[rendered.release.chart.name];
+        if (!consumer || rendered.error) continue;
+        const fromSecrets = secretEnvOf(input, rendered);
+        const documents = rendered.objects.filter((o) => (o.kind === "ConfigMap" || o.kind === "Secret") && consumer.file in dataEntries(o));
+        if (documents.length === 0) findings.error(`release ${rendered.release.releaseName}: no ConfigMap or Secret with ${consumer.file}, so its object storage cannot be checked`);
+        for (const object of documents) {
+            const where = `${describeObject(object, namespaceOf(object, rendered.release.namespace))} key ${consumer.file} (release ${rendered.release.releaseName})`;
+            let config: unknown;
+            try {
+                config = parse(dataEntries(object)[consumer.file]);
+            } catch (error) {
+                findings.error(`${where}: does not parse as YAML, so the ${consumer.what} store cannot start with it: ${(error as Error).message.split("\n")[0]}`);
+                continue;
+            }
+            const clients = consumer.clients.map(({ path, fields }) => ({ path, fields, s3: getPath(config, path) })).filter((c) => isPlainObject(c.s3));
+            if (clients.length === 0) {
+                findings.error(`${where}: no S3 client (${consumer.clients.map((c) => c.path.join(".")).join(" or ")}), so ${consumer.what} would stay on local disks instead of the object store`);
+            }
+            for (const { path, fields, s3 } of clients) {
+                const at = `${where} ${path.join(".")}`;
+                const client = s3 as Record<string, unknown>;
+                access.push({ where: at, endpoint: client.endpoint, insecure: client.insecure ?? false, pathStyle: client[fields.pathStyle] ?? false });
+                // Loki takes a comma-separated list of buckets; each must be the store's.
+                for (const bucket of String(client[fields.bucket] ?? "").split(",").map((b) => b.trim()).filter(Boolean)) out.push({ bucket, where: `${at}.${fields.bucket}` });
+                if (!client[fields.bucket]) findings.error(`${at}: no ${fields.bucket}`);
+                for (const key of [fields.accessKey, fields.secretKey]) {
+                    const value = client[key];
+                    const variable = typeof value === "string" ? envReference.exec(value)?.[1] : undefined;
+                    if (variable === undefined) findings.error(`${at}.${key}: ${value === undefined ? "missing" : "not a reference"}; expected \${VAR} read from the credentials Secret the stack writes`);
+                    else if (!fromSecrets.has(variable)) findings.error(`${at}.${key}: \${${variable}} is set from no Secret the stack writes, in the pods of release ${rendered.release.releaseName}`);
+                }
+            }
         }
     }
     return out;
@@ -211,7 +278,7 @@ export function checkObjectStorage(input: CheckInput): CheckResult {
         const bucket = checkObjstoreDocument(document, findings, access);
         if (bucket) used.push({ bucket, where: document.where });
     }
-    used.push(...consumerBuckets(input, access));
+    used.push(...consumerBuckets(input, access, findings));
     if (store === undefined) {
         // An edge stack: it stores nothing, so nothing it deploys may write to a bucket.
         for (const { bucket, where } of used) findings.error(`bucket "${bucket}" (${where}): this stack has no object store (an edge ships its data to the central platform)`);

@@ -45,6 +45,11 @@ export const freeFormValues: readonly FreeFormValues[] = [
         why: "templates/deployment.yaml renders `strategy: {{ toYaml .Values.deploymentStrategy }}`: any DeploymentStrategy field (rollingUpdate) is valid; values.yaml shows only type",
     },
     {
+        chart: "grafana",
+        path: ["persistence", "annotations"],
+        why: "templates/pvc.yaml renders `annotations: {{ toYaml .Values.persistence.annotations }}` on the claim: any annotation (helm.sh/resource-policy) is valid; values.yaml shows it only in a comment",
+    },
+    {
         chart: "tempo",
         path: ["securityContext"],
         why: "templates/statefulset.yaml renders the pod's `securityContext: {{ toYaml .Values.securityContext }}`: any PodSecurityContext field (seccompProfile) is valid",

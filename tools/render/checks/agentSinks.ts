@@ -1,0 +1,76 @@
+/**
+ * Where the node agent sends what it collects, read in Alloy's rendered configuration (the file its
+ * pods load, not our values): the configuration must parse, and every log endpoint must be a
+ * Service of the Loki release, every OTLP exporter a Service of the Tempo release, every remote write
+ * a Service of the metrics release. An address a template turned into another host would otherwise
+ * ship the cluster's logs and traces elsewhere while every other check passes.
+ */
+import { AlloyBlock, parseAlloy, walk } from "../alloySyntax";
+import { dataEntries, describeObject, namespaceOf } from "../objects";
+import { RenderedRelease } from "../types";
+import { findAddresses } from "./addresses";
+import { CheckInput, CheckResult, FindingList } from "./types";
+
+/** The Alloy chart's config key. */
+const alloyConfigKey = "config.alloy";
+
+/** What each Alloy component sends, the attribute naming where, and the charts whose Services may receive it. */
+const sinks: readonly { readonly component: string; readonly block: string; readonly attribute: string; readonly signal: string; readonly charts: readonly string[] }[] = [
+    { component: "loki.write", block: "endpoint", attribute: "url", signal: "logs", charts: ["loki"] },
+    { component: "otelcol.exporter.otlp", block: "client", attribute: "endpoint", signal: "traces", charts: ["tempo", "tempo-distributed"] },
+    { component: "otelcol.exporter.otlphttp", block: "client", attribute: "endpoint", signal: "traces", charts: ["tempo", "tempo-distributed"] },
+    { component: "prometheus.remote_write", block: "endpoint", attribute: "url", signal: "metrics", charts: ["kube-prometheus-stack"] },
+];
+
+/** String values of `attribute` in the `block` children of `component`. */
+function targets(component: AlloyBlock, block: string, attribute: string): string[] {
+    return component.blocks
+        .filter((b) => b.name === block)
+        .flatMap((b) => (b.attributes.get(attribute) ?? []).filter((t) => t.kind === "string").map((t) => JSON.parse(t.text) as string));
+}
+
+/** Services (`namespace/name`) each chart's releases render. */
+function servicesByChart(rendered: readonly RenderedRelease[]): Map<string, Set<string>> {
+    const out = new Map<string, Set<string>>();
+    for (const { release, objects } of rendered) {
+        const services = out.get(release.chart.name) ?? new Set<string>();
+        for (const object of objects) if (object.kind === "Service") services.add(`${namespaceOf(object, release.namespace)}/${object.metadata?.name}`);
+        out.set(release.chart.name, services);
+    }
+    return out;
+}
+
+export function checkAgentSinks(input: CheckInput): CheckResult {
+    const findings = new FindingList("agentSinks");
+    const services = servicesByChart(input.rendered);
+    let checked = 0;
+    for (const rendered of input.rendered) {
+        if (rendered.release.chart.name !== "alloy" || rendered.error) continue;
+        const documents = rendered.objects.filter((o) => o.kind === "ConfigMap" && alloyConfigKey in dataEntries(o));
+        if (documents.length === 0) findings.error(`release ${rendered.release.releaseName}: no ConfigMap with ${alloyConfigKey}, so where the agent sends cannot be checked`);
+        for (const object of documents) {
+            const where = `${describeObject(object, namespaceOf(object, rendered.release.namespace))} key ${alloyConfigKey} (release ${rendered.release.releaseName})`;
+            let root: AlloyBlock;
+            try {
+                root = parseAlloy(dataEntries(object)[alloyConfigKey]);
+            } catch (error) {
+                findings.error(`${where}: does not parse as Alloy configuration, so the agent cannot start with it: ${(error as Error).message}`);
+                continue;
+            }
+            walk(root, (component) => {
+                const sink = sinks.find((s) => s.component === component.name);
+                if (!sink) return;
+                const allowed = new Set(sink.charts.flatMap((chart) => [...(services.get(chart) ?? [])]));
+                for (const target of targets(component, sink.block, sink.attribute)) {
+                    checked++;
+                    const at = `${where} ${component.name} "${component.label ?? ""}" ${sink.block}.${sink.attribute} ${JSON.stringify(target)}`;
+                    const [address] = findAddresses(target);
+                    if (address === undefined || !allowed.has(`${address.namespace}/${address.service}`)) {
+                        findings.error(`${at}: sends ${sink.signal} to ${address ? `Service ${address.namespace}/${address.service}` : "an address outside the cluster"}, not to a Service of the ${sink.charts.join(" or ")} release (${[...allowed].sort().join(", ") || "none rendered"})`);
+                    }
+                }
+            });
+        }
+    }
+    return findings.result(`${checked} agent endpoint(s) checked against the Services of the releases that receive them`);
+}
