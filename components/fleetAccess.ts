@@ -50,6 +50,18 @@ export function fleetMember(fleet: FleetAccess, name: string, source: string): E
     throw new Error(`no fleet member ${JSON.stringify(name)} in ${source}; ${known.length ? `its members: ${known.join(", ")}` : "it has no members yet"}`);
 }
 
+/**
+ * This edge's entry in the central stack's `fleet` output: the entry named like the edge's
+ * clusterName, which must be a cluster member. Anything else fails with what the central lists.
+ */
+export function edgeEntry(fleet: FleetAccess, clusterName: string, central: string): EdgeAccess {
+    const entry = fleetMember(fleet, clusterName, `the central stack ${central} (lgtm:fleet.edges)`);
+    if (entry.kind !== "cluster") {
+        throw new Error(`fleet member ${JSON.stringify(clusterName)} of ${central} is a ${entry.kind}: an edge stack needs kind cluster (set it in the central stack's lgtm:fleet.edges)`);
+    }
+    return entry;
+}
+
 /** What a member's agents do while the central side is out of reach, per signal: a server's Alloy, and an edge cluster's Alloy and Prometheus agent. */
 export interface MemberDelivery {
     readonly logs: LokiRetry;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { goDuration } from "./alloyBlocks";
 import { ChartSource, charts } from "./charts";
 import { memberCredentialKeys, memberCredentialsSecret, MemberDelivery, MemberLogin } from "./fleetAccess";
-import { collectorValues, MetricsSizing, prometheusExternalLabels, selectEveryMonitor, volumeClaim } from "./metrics";
+import { collectorValues, metricsPodSelectors, MetricsSizing, prometheusExternalLabels, selectEveryMonitor, volumeClaim } from "./metrics";
 import { platformRelease } from "./release";
 import { ComputeResources, Persistence } from "./resources";
 
@@ -12,6 +12,17 @@ export type MetricsAgentSizing = Pick<MetricsSizing, "operator" | "configReloade
     /** Prometheus in agent mode. */
     readonly agent: ComputeResources;
 };
+
+/**
+ * Labels of an edge's kube-prometheus-stack pods: the operator's, its webhook Jobs' and
+ * kube-state-metrics' as on a platform, and the Prometheus agent's, which the operator labels with
+ * `prometheus-agent` and its custom resource's name (as the chart's Service selects them).
+ */
+export function metricsAgentPodSelectors(releaseName: string) {
+    const { operator, admissionJobs, kubeStateMetrics } = metricsPodSelectors(releaseName);
+    return { operator, admissionJobs, kubeStateMetrics, agent: { "app.kubernetes.io/name": "prometheus-agent", "operator.prometheus.io/name": `${releaseName}-prometheus` } } as const;
+}
+export type MetricsAgentPodSelectors = ReturnType<typeof metricsAgentPodSelectors>;
 
 export interface MetricsAgentArgs {
     /** Namespace of the Prometheus agent and the operator. */
@@ -102,6 +113,8 @@ export class MetricsAgent extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     /** Namespace the agent runs in. */
     public readonly namespace: pulumi.Output<string>;
+    /** Labels of the release's pods (for NetworkPolicies). */
+    public readonly podSelectors: MetricsAgentPodSelectors;
 
     constructor(name: string, args: MetricsAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:metrics:MetricsAgent", name, {}, opts);
@@ -117,6 +130,7 @@ export class MetricsAgent extends pulumi.ComponentResource {
             { parent: this, dependsOn: [args.crds, credentials] },
         );
         this.namespace = this.release.status.namespace;
+        this.podSelectors = metricsAgentPodSelectors(args.releaseName);
         this.registerOutputs({ namespace: this.namespace });
     }
 }

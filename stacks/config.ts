@@ -153,7 +153,9 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
     if (namespaceIssue) throw new ConfigError([`namespace = ${show(namespace)}: expected ${namespaceIssue.message}`], prefix);
     // An edge deploys none of the platform's parts: their defaults only have to be valid, and the
     // prod profile's would require settings (an S3 endpoint, a Grafana host) an edge may not set.
-    const defaults = profileDefaults(raw.role === "edge" ? "dev" : profile, namespace);
+    // Its NetworkPolicies follow its own profile (on in prod).
+    const defaults =
+        raw.role === "edge" ? { ...profileDefaults("dev", namespace), network: profileDefaults(profile, namespace).network } : profileDefaults(profile, namespace);
     const candidate = deepMerge(
         {
             ...defaults,
@@ -205,11 +207,12 @@ function protectDataValue(text: string | undefined): unknown {
  * platform's (storage, Thanos, Loki, Tempo, Grafana, alerting, the fleet itself) and would be
  * silently ignored here, so it is refused.
  */
-const edgeKeys = new Set<string>(["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "protectData", "namespaces", "metrics", "charts"]);
+const edgeKeys = new Set<string>(["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "protectData", "namespaces", "metrics", "network", "charts"]);
 /** The settings of a structured key an edge uses, and why the others do not apply there. */
 const edgeNestedKeys: Record<string, { readonly accepted: readonly string[]; readonly why: string }> = {
     metrics: { accepted: ["scrapeInterval", "volumeSize"], why: "Prometheus runs in agent mode there: it keeps no queryable data, only its WAL on metrics.volumeSize" },
     namespaces: { accepted: ["metrics", "agents"], why: "an edge runs only the Prometheus agent with its operator, and the host agents" },
+    network: { accepted: ["policies", "apiServerCidrs"], why: "an edge's pods reach only the API server, the nodes, applications and the central ingest host" },
 };
 
 /** The rules of an edge stack: a central platform named, and no setting that only a platform uses. */

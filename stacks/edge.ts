@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Alloy } from "../components/alloy";
-import { centralFleetOutput, EdgeAccess, FleetAccess, fleetMember, memberDelivery } from "../components/fleetAccess";
+import { EdgeNetworkPolicies } from "../components/edgeNetworkPolicies";
+import { centralFleetOutput, edgeEntry, FleetAccess, memberDelivery } from "../components/fleetAccess";
 import { MetricsAgent } from "../components/metricsAgent";
 import { PrometheusCrds } from "../components/prometheusCrds";
 import { clusterProvider, namespaceRegistry } from "./cluster";
@@ -17,19 +18,9 @@ export interface EdgeOutputs {
         readonly crds: PrometheusCrds;
         readonly metrics: MetricsAgent;
         readonly collect: Alloy;
+        /** Undefined when `network.policies` is off. */
+        readonly network?: EdgeNetworkPolicies;
     };
-}
-
-/**
- * This edge's entry in the central stack's `fleet` output: the entry named like the edge's
- * clusterName, which must be a cluster member. Anything else fails with what the central lists.
- */
-export function edgeEntry(fleet: FleetAccess, clusterName: string, central: string): EdgeAccess {
-    const entry = fleetMember(fleet, clusterName, `the central stack ${central} (lgtm:fleet.edges)`);
-    if (entry.kind !== "cluster") {
-        throw new Error(`fleet member ${JSON.stringify(clusterName)} of ${central} is a ${entry.kind}: an edge stack needs kind cluster (set it in the central stack's lgtm:fleet.edges)`);
-    }
-    return entry;
 }
 
 /**
@@ -42,7 +33,7 @@ export function deployEdge(config: PlatformConfig): EdgeOutputs {
     const provider = clusterProvider(config);
     const inCluster: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
     // The agent's WAL is the only data an edge holds: its namespace and release are protected as a platform's are (lgtm:protectData).
-    const { namespace } = namespaceRegistry(config, provider, config.protectData, new Set([config.namespaces.metrics]));
+    const { namespaces, namespace } = namespaceRegistry(config, provider, config.protectData, new Set([config.namespaces.metrics]));
     const chartSource = config.charts;
 
     const centralStack = new pulumi.StackReference(config.central);
@@ -89,9 +80,25 @@ export function deployEdge(config: PlatformConfig): EdgeOutputs {
         inCluster,
     );
 
+    // Last: the policies need both releases' namespaces and pod labels.
+    const network = config.network.policies
+        ? new EdgeNetworkPolicies(
+              "network",
+              {
+                  namespaces: Object.fromEntries([...namespaces].map(([name, ns]) => [name, ns.metadata.name])),
+                  edge: {
+                      metrics: { namespace: metrics.namespace, pods: metrics.podSelectors },
+                      agents: { namespace: collect.release.status.namespace, pods: collect.podSelectors },
+                      apiServerCidrs: config.network.apiServerCidrs,
+                  },
+              },
+              inCluster,
+          )
+        : undefined;
+
     return {
         central: config.central,
         ingestHost: pulumi.unsecret(fleet.apply((f) => f.ingestHost)),
-        components: { crds, metrics, collect },
+        components: { crds, metrics, collect, ...(network ? { network } : {}) },
     };
 }

@@ -1,10 +1,16 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { centralLoginEnv } from "../components/alloy";
-import { FleetAccess, memberCredentialKeys, memberDelivery, outageTolerance } from "../components/fleetAccess";
+import { edgeEntry, FleetAccess, memberCredentialKeys, memberDelivery, outageTolerance } from "../components/fleetAccess";
 import { parsePlatformConfig } from "../stacks/config";
-import { edgeEntry } from "../stacks/edge";
+import { buildNetworkPolicies } from "../components/networkPolicies";
+import { edgeFlows } from "../components/edgeNetworkPolicies";
+import { alloyPodSelectors } from "../components/alloy";
+import { metricsAgentPodSelectors } from "../components/metricsAgent";
+import { collectStack } from "../tools/render/collect";
 import { Evaluation, evaluateEdge, evaluatePlatform, valueOf } from "../tools/render/evaluate";
+import { renderAndVerify } from "../tools/render/render";
+import { chartsDir, chartsUnavailable, projectDir } from "./support/charts";
 import type { EdgeOutputs } from "../stacks/edge";
 import { parseAlloy, stringsOf } from "../tools/render/alloySyntax";
 import { rejects } from "./support/config";
@@ -26,7 +32,11 @@ describe("edge: config", () => {
     it("accepts an edge naming its central stack; refuses the keys an edge does not use, with the accepted ones", () => {
         const c = parsePlatformConfig({ ...edgeConfig("edge-a"), namespaces: JSON.stringify({ metrics: "obs", agents: "obs-agents" }) });
         assert.deepEqual([c.namespaces.metrics, c.namespaces.agents], ["obs", "obs-agents"]);
-        rejects({ ...edgeConfig("edge-a"), network: JSON.stringify({ policies: false }) }, "network = ", "expected unset with role edge");
+        rejects({ ...edgeConfig("edge-a"), network: JSON.stringify({ objectStorageCidrs: ["10.0.0.0/8"] }) }, "network.objectStorageCidrs: expected unset with role edge (", "accepted: policies, apiServerCidrs)");
+        rejects({ ...edgeConfig("edge-a"), loki: JSON.stringify({ tenant: "x" }) }, "loki = ", "expected unset with role edge");
+        // The edge's profile decides its NetworkPolicies, as a platform's does.
+        assert.equal(parsePlatformConfig({ ...edgeConfig("edge-a"), profile: "prod" }).network.policies, true);
+        assert.equal(parsePlatformConfig(edgeConfig("edge-a")).network.policies, false);
         rejects({ ...edgeConfig("edge-a"), namespaces: JSON.stringify({ logs: "logs" }) }, "namespaces.logs: expected unset with role edge (", "accepted: metrics, agents)");
     });
 });
@@ -130,5 +140,50 @@ describe("edge: an edge stack evaluated with the central's outputs fed to its St
 
     it("fails, naming the central's members, when the central stack does not list its clusterName", async () => {
         await assert.rejects(evaluateEdge(edgeConfig("edge-z"), "edge", outputs.fleet), /no fleet member "edge-z" in the central stack organization\/lgtm\/prod \(lgtm:fleet\.edges\); its members: edge-a \(cluster\), lab \(server\)/);
+    });
+});
+
+describe("edge: NetworkPolicies", () => {
+    const model = edgeFlows({
+        namespaces: ["monitoring", "monitoring-agents"],
+        metrics: { namespace: "monitoring", pods: metricsAgentPodSelectors("kps") },
+        agents: { namespace: "monitoring-agents", pods: alloyPodSelectors("alloy") },
+        apiServerCidrs: ["10.0.0.1/32"],
+    });
+    const plan = buildNetworkPolicies(model);
+
+    it("lets the agents out to the central ingest host on HTTPS or HTTP only", () => {
+        for (const workload of ["prometheus-agent", "alloy"]) {
+            const egress = plan.workloads[workload].spec.egress ?? [];
+            const toAnywhere = egress.filter((rule) => rule.to.some((peer) => peer.ipBlock?.cidr === "0.0.0.0/0"));
+            assert.ok(toAnywhere.some((rule) => JSON.stringify(rule.ports) === JSON.stringify([{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 80 }])), workload);
+        }
+        assert.equal(JSON.stringify(plan.workloads["kube-state-metrics"].spec.egress).includes("0.0.0.0/0"), false);
+    });
+
+    it("lets applications reach Alloy's push receivers and nothing else of the edge", () => {
+        const fromApplications = model.flows.filter((f) => typeof f.from !== "string" && f.from.kind === "outsidePlatform");
+        assert.deepEqual(
+            fromApplications.map((f) => [f.to, f.ports]),
+            [["alloy", [4317, 4318, 3500, 9009].map((port) => ({ port, protocol: "TCP" }))]],
+        );
+    });
+});
+
+describe("edge: render + verify against the pinned charts", function () {
+    this.timeout(180_000);
+    it("the example edge stack (Pulumi.edge.yaml) passes every check with the central's outputs, within its footprint goal", async function () {
+        const reason = chartsUnavailable();
+        if (reason) {
+            console.log(`      skipped render + verify of edge: ${reason}`);
+            this.skip();
+        }
+        const { fleet } = await centralOutputs();
+        const { ok, report, results } = await renderAndVerify(await collectStack(projectDir, "edge", {}, fleet), { chartsDir });
+        assert.ok(ok, report);
+        const footprint = results.find((r) => r.name === "footprint")?.summary ?? "";
+        const [, cpu, memory] = /request (\d+)m CPU and (\d+)Mi/.exec(footprint) ?? [];
+        assert.ok(Number(cpu) <= 300 && Number(memory) <= 512, `edge footprint over 0.3 CPU / 512 MiB: ${footprint}`);
+        assert.match(report, /networkPolicy: 6 of 6 pod template\(s\) covered/);
     });
 });

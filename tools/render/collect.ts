@@ -1,5 +1,6 @@
 import { parsePlatformConfig, RawConfig, requiredSecretKeys } from "../../stacks/config";
 import type { FleetAccess } from "../../components/fleetAccess";
+import { edgeEntry } from "../../components/fleetAccess";
 import type { PlatformConfig } from "../../stacks/schema";
 import { centralOutputsCommand } from "../ops/agentConfig";
 import { evaluateEdge, evaluatePlatform, Evaluation, RegisteredResource, valueOf } from "./evaluate";
@@ -64,8 +65,10 @@ export async function collectStack(projectDir: string, stack: string, overrides:
     if (centralFleet === undefined) {
         throw new Error(`stack ${stack} is an edge (lgtm:role edge): its central stack's outputs are needed (--central-outputs FILE, written by ${centralOutputsCommand})`);
     }
-    // An edge stores nothing: no object store, no bucket.
-    return modelOf(stack, raw, await evaluateEdge(raw, stack, centralFleet), { buckets: [] });
+    const evaluation = await evaluateEdge(raw, stack, centralFleet);
+    const { lokiPushUrl, remoteWriteUrl, otlpHttpEndpoint } = edgeEntry(centralFleet, evaluation.config.clusterName, evaluation.config.central);
+    // An edge stores nothing (no object store, no bucket); it sends to its entry's endpoints only.
+    return { ...modelOf(stack, raw, evaluation, { buckets: [] }), central: { lokiPushUrl, remoteWriteUrl, otlpHttpEndpoint } };
 }
 
 /** Like `collectStack` for a platform stack; also returns the evaluation (the program's outputs and components). */

@@ -22,6 +22,7 @@ const stackModelSchema = z.object({
     objects: z.array(z.looseObject({ apiVersion: name, kind: name, metadata: z.looseObject({ name, namespace: z.string().optional() }) })),
     buckets: z.array(name),
     objectStore: z.object({ type: z.enum(["minio", "external"]), endpoint: name, tls: z.boolean(), forcePathStyle: z.boolean(), unsetSecretKeys: z.array(name) }).optional(),
+    central: z.object({ lokiPushUrl: name, remoteWriteUrl: name, otlpHttpEndpoint: name }).optional(),
     namespaces: z.record(z.string(), name),
     addresses: z.array(z.object({ value: z.string(), where: z.string() })),
     secretValues: z.array(z.string()),

@@ -44,6 +44,8 @@ export interface StackModel {
     buckets: string[];
     /** The object store every consumer should be configured for; none on an edge, which stores nothing. */
     objectStore?: ObjectStoreModel;
+    /** An edge stack: its member's endpoints at the central platform (from the central outputs), the only places its agents may send to. */
+    central?: { lokiPushUrl: string; remoteWriteUrl: string; otlpHttpEndpoint: string };
     /**
      * The namespace of each part of the platform, keyed by its role in config `lgtm:namespaces`
      * (`metrics`, `logs`, `agents`…). Tells the checks which namespace holds the node agents.

@@ -7,20 +7,51 @@
  */
 import { AlloyBlock, parseAlloy, walk } from "../alloySyntax";
 import { dataEntries, describeObject, namespaceOf } from "../objects";
-import { RenderedRelease } from "../types";
+import { isPlainObject } from "../paths";
+import { RenderedRelease, StackModel } from "../types";
 import { findAddresses } from "./addresses";
 import { CheckInput, CheckResult, FindingList } from "./types";
 
 /** The Alloy chart's config key. */
 const alloyConfigKey = "config.alloy";
 
-/** What each Alloy component sends, the attribute naming where, and the charts whose Services may receive it. */
-const sinks: readonly { readonly component: string; readonly block: string; readonly attribute: string; readonly signal: string; readonly charts: readonly string[] }[] = [
-    { component: "loki.write", block: "endpoint", attribute: "url", signal: "logs", charts: ["loki"] },
-    { component: "otelcol.exporter.otlp", block: "client", attribute: "endpoint", signal: "traces", charts: ["tempo", "tempo-distributed"] },
-    { component: "otelcol.exporter.otlphttp", block: "client", attribute: "endpoint", signal: "traces", charts: ["tempo", "tempo-distributed"] },
-    { component: "prometheus.remote_write", block: "endpoint", attribute: "url", signal: "metrics", charts: ["kube-prometheus-stack"] },
+type CentralEndpoints = NonNullable<StackModel["central"]>;
+
+/**
+ * What each Alloy component sends, the attribute naming where, the charts whose Services may
+ * receive it, and on an edge the member's endpoint at the central platform it must send to instead.
+ */
+const sinks: readonly {
+    readonly component: string;
+    readonly block: string;
+    readonly attribute: string;
+    readonly signal: string;
+    readonly charts: readonly string[];
+    readonly central: keyof CentralEndpoints;
+}[] = [
+    { component: "loki.write", block: "endpoint", attribute: "url", signal: "logs", charts: ["loki"], central: "lokiPushUrl" },
+    { component: "otelcol.exporter.otlp", block: "client", attribute: "endpoint", signal: "traces", charts: ["tempo", "tempo-distributed"], central: "otlpHttpEndpoint" },
+    { component: "otelcol.exporter.otlphttp", block: "client", attribute: "endpoint", signal: "traces", charts: ["tempo", "tempo-distributed"], central: "otlpHttpEndpoint" },
+    { component: "prometheus.remote_write", block: "endpoint", attribute: "url", signal: "metrics", charts: ["kube-prometheus-stack"], central: "remoteWriteUrl" },
 ];
+
+/** On an edge, the Prometheus agent's remote writes (in its rendered PrometheusAgent) go to the member's remote-write URL and nowhere else. */
+function checkAgentRemoteWrite(input: CheckInput, central: CentralEndpoints, findings: FindingList): number {
+    let checked = 0;
+    for (const { release, objects } of input.rendered) {
+        for (const object of objects.filter((o) => o.kind === "PrometheusAgent")) {
+            const spec = isPlainObject(object.spec) ? object.spec : {};
+            const writes = Array.isArray(spec.remoteWrite) ? spec.remoteWrite.filter(isPlainObject) : [];
+            const where = `${describeObject(object, namespaceOf(object, release.namespace))} (release ${release.releaseName})`;
+            if (writes.length === 0) findings.error(`${where}: no remoteWrite, so the edge's metrics go nowhere`);
+            for (const write of writes) {
+                checked++;
+                if (write.url !== central.remoteWriteUrl) findings.error(`${where}: remoteWrite.url ${JSON.stringify(write.url)} is not the member's remote-write URL at the central platform ${JSON.stringify(central.remoteWriteUrl)}`);
+            }
+        }
+    }
+    return checked;
+}
 
 /** String values of `attribute` in the `block` children of `component`. */
 function targets(component: AlloyBlock, block: string, attribute: string): string[] {
@@ -60,6 +91,16 @@ export function checkAgentSinks(input: CheckInput): CheckResult {
             walk(root, (component) => {
                 const sink = sinks.find((s) => s.component === component.name);
                 if (!sink) return;
+                const central = input.model.central;
+                if (central) {
+                    for (const target of targets(component, sink.block, sink.attribute)) {
+                        checked++;
+                        if (target !== central[sink.central]) {
+                            findings.error(`${where} ${component.name} "${component.label ?? ""}" ${sink.block}.${sink.attribute} ${JSON.stringify(target)}: sends ${sink.signal} elsewhere than the member's endpoint at the central platform ${JSON.stringify(central[sink.central])}`);
+                        }
+                    }
+                    return;
+                }
                 const allowed = new Set(sink.charts.flatMap((chart) => [...(services.get(chart) ?? [])]));
                 for (const target of targets(component, sink.block, sink.attribute)) {
                     checked++;
@@ -71,6 +112,10 @@ export function checkAgentSinks(input: CheckInput): CheckResult {
                 }
             });
         }
+    }
+    if (input.model.central) {
+        checked += checkAgentRemoteWrite(input, input.model.central, findings);
+        return findings.result(`${checked} agent endpoint(s) checked against the member's endpoints at the central platform`);
     }
     return findings.result(`${checked} agent endpoint(s) checked against the Services of the releases that receive them`);
 }
