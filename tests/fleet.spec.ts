@@ -6,7 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { buildIngestGatewayConfig, htpasswdLine, ingestGatewayImage, ingestPaths, memberEndpoints } from "../components/fleetIngest";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
+import { fleetOverrides } from "../tools/ops/fleetScale";
+import { collectStackEvaluation } from "../tools/render/collect";
 import { Evaluation, evaluatePlatform, valueOf } from "../tools/render/evaluate";
+import { projectDir } from "./support/charts";
+import { docPage } from "./support/readme";
 
 const upstreams = {
     remoteWriteUrl: "http://thanos-receive-router.monitoring.svc.cluster.local:19291/api/v1/receive",
@@ -198,6 +202,19 @@ describe("fleet: central platform under mocks", function () {
             const ds = datasources.datasources.find((d) => d.name === name);
             assert.equal(ds?.jsonData.httpHeaderName1, "X-Scope-OrgID", name);
             assert.equal(ds?.secureJsonData?.httpHeaderValue1, "platform|edge-a|edge-b", name);
+        }
+    });
+});
+
+describe("fleet: docs/fleet.md's growth table", () => {
+    it("states the Pulumi resources a prod central stack registers with 1 and 10 members (npm run fleet-scale)", async function () {
+        this.timeout(120_000);
+        const page = docPage("fleet.md");
+        for (const members of [1, 10]) {
+            const row = new RegExp(`^\\| ${members} \\| [\\d.]+ s \\| (\\d+) \\| \\d+ \\|$`, "m").exec(page);
+            assert.ok(row, `no row for ${members} member(s) in docs/fleet.md`);
+            const { evaluation } = await collectStackEvaluation(projectDir, "prod", fleetOverrides(members));
+            assert.equal(evaluation.resources.length, Number(row[1]), `${members} member(s)`);
         }
     });
 });

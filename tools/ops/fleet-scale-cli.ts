@@ -8,6 +8,7 @@ import * as path from "path";
 import { exitCodes, parseCommandLine, runCommand, stackArgument, UsageError } from "../cli";
 import { collectStackEvaluation } from "../render/collect";
 import { renderModel } from "../render/render";
+import { fleetOverrides } from "./fleetScale";
 
 const usage = `usage: npm run fleet-scale -- <central stack> [--members 1,10,100] [--charts DIR]
   <central stack>  a stack file of the project (dev, prod, …), evaluated with multi-tenant Loki
@@ -17,15 +18,6 @@ const usage = `usage: npm run fleet-scale -- <central stack> [--members 1,10,100
   --charts DIR     local charts, as for npm run verify (default: $LGTM_CHARTS_DIR, then .cache/charts, then upstream)
   -h, --help       this text
   Exit: 0 measured, 2 usage or config error.`;
-
-/** The central stack's `lgtm:fleet` and `lgtm:loki` with `members` edge clusters (ingress with a TLS Secret, as prod requires). */
-export function fleetOverrides(members: number): Record<string, string> {
-    const edges = Array.from({ length: members }, (_, i) => ({ name: `edge-${i + 1}` }));
-    return {
-        loki: JSON.stringify({ multiTenancy: true }),
-        fleet: JSON.stringify({ edges, ingress: { host: "ingest.example.com", className: "nginx", tlsSecretName: "ingest-tls" } }),
-    };
-}
 
 function memberCounts(list: string): number[] {
     const counts = list.split(",").map((item) => Number(item.trim()));
