@@ -107,7 +107,11 @@ export interface MetricsArgs {
     readonly zones: readonly string[];
     /** Whether Prometheus and Alertmanager replicas must run one per node or only prefer to (the profile decides). */
     readonly nodeSpread: NodeSpread;
-    /** The centre of a fleet: the chart's dashboards show their `cluster` selector; unset, one cluster: hidden. */
+    /**
+     * The centre of a fleet: the chart's dashboards show their `cluster` selector (unset, one cluster:
+     * hidden), and Prometheus evaluates no rule, since a ThanosRuler evaluates them all over the
+     * fleet's data (components/globalRules.ts).
+     */
     readonly multicluster?: boolean;
 }
 
@@ -150,6 +154,9 @@ function operatorWorkloadAvailability(replicas: number, zones: readonly string[]
         },
     };
 }
+
+/** At a fleet's centre, the label a PrometheusRule would need for the platform's Prometheus to evaluate it; none of ours carries it. */
+export const rulesOnPrometheusLabel = "lgtm-stack.io/evaluate-on-prometheus";
 
 /** What collects in every kube-prometheus-stack of ours, the platform's and an edge's: the exporters and the operator. */
 export interface CollectorValuesInput {
@@ -238,9 +245,11 @@ export function buildMetricsValues(v: MetricsValuesInput): Record<string, unknow
                 enableRemoteWriteReceiver: true,
                 enableAdminAPI: false,
                 ...selectEveryMonitor,
-                // Rules of every namespace too: this Prometheus evaluates the platform's alerts.
+                // Rules of every namespace too: this Prometheus evaluates the platform's alerts; at a
+                // fleet's centre none (a label no rule carries), as the global rule evaluator runs them.
                 ruleSelectorNilUsesHelmValues: false,
                 ruleNamespaceSelector: {},
+                ...(v.multicluster ? { ruleSelector: { matchLabels: { [rulesOnPrometheusLabel]: "true" } } } : {}),
                 resources: sizing.prometheus,
                 ...(v.prometheusStorage.enabled ? { storageSpec: volumeClaim(v.prometheusStorage) } : {}),
                 thanos: {

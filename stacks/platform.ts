@@ -6,6 +6,10 @@ import { Demo } from "../components/demo";
 import { ExternalObjectStore } from "../components/externalObjectStore";
 import type { FleetAccess } from "../components/fleetAccess";
 import { FleetIngest } from "../components/fleetIngest";
+import { GlobalRules, globalRulesNetwork } from "../components/globalRules";
+
+/** The ThanosRuler of a fleet's centre (its pods' `thanos-ruler` label). */
+const globalRulesName = "global";
 import { Grafana, grafanaDatabasePort, GrafanaArgs, grafanaReleaseName } from "../components/grafana";
 import { IngressExposure, IngressTls } from "../components/ingress";
 import { Loki } from "../components/loki";
@@ -240,6 +244,26 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         stateful,
     );
 
+    // A fleet's alerts: every rule over the global view, so members' data alerts centrally, with its cluster label.
+    const globalRules = fleetOn
+        ? new GlobalRules(
+              "global-rules",
+              {
+                  namespace: metrics.namespace,
+                  name: globalRulesName,
+                  queryUrl: thanos.queryUrl,
+                  alertmanagerUrl: metrics.alertmanagerUrl,
+                  evaluationInterval: config.metrics.scrapeInterval,
+                  replicas: sizing.thanos.rulerReplicas,
+                  resources: sizing.thanos.ruler,
+                  storage: volume(config.thanos.volumeSize),
+                  nodeSpread: sizing.nodeSpread,
+                  operator: metrics.release,
+              },
+              stateful,
+          )
+        : undefined;
+
     const logs = new Loki(
         "logs",
         {
@@ -423,7 +447,10 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                       ingressNamespaceSelector: config.network.ingressNamespaceSelector,
                       ...(fleetIngest ? { fleet: { namespace: fleetIngest.service.metadata.namespace, pods: fleetIngest.podSelectors } } : {}),
                       alertNotifications: alerting.secret !== undefined,
-                      optional: collectionNetwork,
+                      optional: {
+                          workloads: [...(collectionNetwork?.workloads ?? []), ...(globalRules ? globalRulesNetwork(metrics.namespace, globalRulesName).workloads : [])],
+                          flows: [...(collectionNetwork?.flows ?? []), ...(globalRules ? globalRulesNetwork(metrics.namespace, globalRulesName).flows : [])],
+                      },
                   },
               },
               inCluster,
@@ -443,6 +470,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         ...(demo ? { demo } : {}),
         ...(network ? { network } : {}),
         ...(fleetIngest ? { fleetIngest } : {}),
+        ...(globalRules ? { globalRules } : {}),
         ...collected,
     };
     // The platform's own alert rules (alerts/rules/*.yaml, tested with promtool), one PrometheusRule per

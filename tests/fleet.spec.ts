@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { rulesOnPrometheusLabel } from "../components/metrics";
 import { buildIngestGatewayConfig, htpasswdLine, ingestGatewayImage, ingestPaths, memberEndpoints } from "../components/fleetIngest";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
 import { fleetOverrides } from "../tools/ops/fleetScale";
@@ -203,6 +204,19 @@ describe("fleet: central platform under mocks", function () {
             assert.equal(ds?.jsonData.httpHeaderName1, "X-Scope-OrgID", name);
             assert.equal(ds?.secureJsonData?.httpHeaderValue1, "platform|edge-a|edge-b", name);
         }
+    });
+
+    it("evaluates every rule over the global view, so members' data alerts centrally, and Prometheus none of them", () => {
+        const ruler = central.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:ThanosRuler");
+        assert.ok(ruler, "no ThanosRuler");
+        assert.deepEqual(ruler.inputs.spec.queryEndpoints, ["http://thanos-query.monitoring.svc.cluster.local:10902"]);
+        assert.deepEqual(ruler.inputs.spec.alertmanagersUrl, ["http://kps-alertmanager.monitoring.svc.cluster.local:9093"]);
+        assert.deepEqual([ruler.inputs.spec.ruleSelector, ruler.inputs.spec.ruleNamespaceSelector], [{}, {}]);
+        const prometheus = central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kps")?.inputs.values.prometheus.prometheusSpec;
+        assert.deepEqual(prometheus.ruleSelector, { matchLabels: { [rulesOnPrometheusLabel]: "true" } });
+        const rules = central.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        assert.ok(rules.length > 0);
+        for (const rule of rules) assert.equal(rule.inputs.metadata.labels?.[rulesOnPrometheusLabel], undefined, rule.name);
     });
 });
 
