@@ -322,20 +322,33 @@ describe("alerting: rule files", () => {
             "tempo-distributed",
             "tempo-monolithic",
             "tempo",
+            "thanos-receive",
             "thanos",
         ]);
     });
 
-    it("every rule is an alert with for, severity warning|critical, summary and description", () => {
+    // info as upstream's mixins use it: notified only beside a warning or critical of its namespace (InfoInhibitor).
+    it("every rule is an alert with for, severity info|warning|critical, summary and description", () => {
         assert.ok(alerts.length > 0);
         for (const { file, rule } of alerts) {
             const where = `${file}: ${rule.alert ?? rule.record}`;
             assert.ok(rule.alert, `${where}: is an alert`);
             assert.ok(typeof rule.expr === "string" && rule.expr.trim().length > 0, `${where}: expr`);
             assert.match(rule.for ?? "", /^(\d+[smh])+$/, `${where}: for`);
-            assert.ok(["warning", "critical"].includes(rule.labels?.severity ?? ""), `${where}: severity`);
+            assert.ok(["info", "warning", "critical"].includes(rule.labels?.severity ?? ""), `${where}: severity`);
             assert.ok((rule.annotations?.summary ?? "").trim().length > 0, `${where}: summary`);
             assert.ok((rule.annotations?.description ?? "").trim().length > 0, `${where}: description`);
+        }
+    });
+
+    // A fleet's members write into the central platform with cluster=<name>: an aggregation that
+    // dropped the label would merge clusters and leave the alert without the cluster it concerns.
+    it("every aggregation keeps the cluster label", () => {
+        for (const { file, rule } of alerts) {
+            for (const [clause, labels] of rule.expr.matchAll(/\b(?:by|on)\s*\(([^)]*)\)/g)) {
+                assert.ok(labels.split(",").map((l) => l.trim()).includes("cluster"), `${file}: ${rule.alert}: ${clause} drops the cluster label`);
+            }
+            assert.doesNotMatch(rule.expr, /\b(?:sum|min|max|avg|count)\s*\(/, `${file}: ${rule.alert}: an aggregation without "by" drops the cluster label`);
         }
     });
 
