@@ -17,6 +17,7 @@ import {
     runbookPage,
     withRunbookUrls,
 } from "../components/alerting";
+import { coverageMarkdown, coverageRows, loadUpstreamCoverage, notApplicable, ourAlertNames } from "../tools/alerting/upstream-coverage";
 
 const slackFile = "/etc/alertmanager/secrets/alertmanager-notification-urls/slack-url";
 const webhookFile = "/etc/alertmanager/secrets/alertmanager-notification-urls/webhook-url";
@@ -426,5 +427,36 @@ describe("alerting: rule files", () => {
             assert.ok(firing.has(rule.alert!), `${rule.alert}: a firing case`);
             assert.ok(quiet.has(rule.alert!), `${rule.alert}: a not-firing case`);
         }
+    });
+});
+
+describe("alerting: coverage of the upstream mixins' alerts (alerts/upstream-coverage.yaml)", () => {
+    const table = loadUpstreamCoverage();
+    const ours = ourAlertNames();
+    const rows = coverageRows(table, ours);
+
+    it("maps every upstream alert to an alert of ours, or says why it does not apply", () => {
+        for (const [component, { alerts }] of Object.entries(table)) {
+            for (const [upstream, mapped] of Object.entries(alerts)) {
+                if (mapped.startsWith(notApplicable)) assert.ok(mapped.length > notApplicable.length + 10, `${component}: ${upstream}: say why it does not apply`);
+                else assert.ok(ours.has(mapped), `${component}: ${upstream} is mapped to ${mapped}, which is no alert of alerts/rules`);
+            }
+        }
+    });
+
+    it("covers at least 90 % of the applicable upstream alerts", () => {
+        const total = rows[rows.length - 1];
+        assert.equal(total.component, "total");
+        assert.ok(total.covered >= 0.9 * total.applicable, `${total.covered} of ${total.applicable}`);
+    });
+
+    it("docs/runbooks/README.md shows the figures of the table now", () => {
+        const readme = fs.readFileSync(path.resolve(defaultRulesDir(), "..", "..", "docs", "runbooks", "README.md"), "utf8");
+        // The docs add a "before" column; drop it to compare with the current figures.
+        const documented = readme
+            .split("\n")
+            .filter((line) => line.startsWith("| ") && line.split(" | ").length === 5)
+            .map((line) => line.split(" | ").filter((_, i) => i !== 3).join(" | "));
+        for (const line of coverageMarkdown(rows).split("\n")) assert.ok(documented.includes(line), `docs/runbooks/README.md lacks: ${line}`);
     });
 });
