@@ -17,6 +17,7 @@ import {
     runbookPage,
     withRunbookUrls,
 } from "../components/alerting";
+import { loadMetricSources, metricEntry, metricSourceProblems, promqlMetricNames, usedMetrics } from "../tools/alerting/metric-sources";
 import { coverageMarkdown, coverageRows, loadUpstreamCoverage, notApplicable, ourAlertNames } from "../tools/alerting/upstream-coverage";
 
 const slackFile = "/etc/alertmanager/secrets/alertmanager-notification-urls/slack-url";
@@ -458,5 +459,39 @@ describe("alerting: coverage of the upstream mixins' alerts (alerts/upstream-cov
             .filter((line) => line.startsWith("| ") && line.split(" | ").length === 5)
             .map((line) => line.split(" | ").filter((_, i) => i !== 3).join(" | "));
         for (const line of coverageMarkdown(rows).split("\n")) assert.ok(documented.includes(line), `docs/runbooks/README.md lacks: ${line}`);
+    });
+});
+
+describe("alerting: every metric a rule or a dashboard reads is defined by its program (alerts/metric-sources.yaml)", () => {
+    const table = loadMetricSources();
+
+    it("reads the metric names of PromQL, not its functions, labels, keywords or durations", () => {
+        assert.deepEqual(
+            [...promqlMetricNames('histogram_quantile(0.99, sum by (cluster, le) (rate(a_bucket{job="x", route!~"tail|b_c"}[5m]))) > 2 and on (cluster) max_over_time(b[1h] offset 7d) / ignoring (tenant) group_left c unless absent(up{job="d"} == 1)')].sort(),
+            ["a_bucket", "b", "c", "up"],
+        );
+        assert.deepEqual([...promqlMetricNames("time() - min(x > 0) > 3 * 3600 or vector(0)")], ["x"]);
+    });
+
+    it("has an entry for every metric used, and uses every entry", () => {
+        const used = usedMetrics();
+        assert.ok(used.size > 100, `${used.size} metrics used`);
+        assert.deepEqual(metricSourceProblems(table, used), []);
+        assert.deepEqual(metricSourceProblems(table, new Map([["no_such_metric_total", ["a rule"]]])).slice(0, 1), [
+            "no_such_metric_total (used by a rule) has no entry in alerts/metric-sources.yaml",
+        ]);
+    });
+
+    it("a histogram's series fall under its entry", () => {
+        assert.equal(metricEntry("loki_request_duration_seconds_bucket", table), "loki_request_duration_seconds");
+        assert.equal(metricEntry("loki_request_duration_seconds_total", table), undefined);
+    });
+
+    it("every entry spells its metric: prefix, the name on the quoted source line, suffix", () => {
+        for (const [metric, e] of Object.entries(table)) {
+            assert.equal(`${e.prefix}${e.name}${e.suffix ?? ""}`, metric, `${metric}: prefix + name + suffix`);
+            // Without a note the name is a string literal on the line; a note says how it is composed.
+            if (e.note === undefined) assert.ok(e.line.includes(`"${e.name}"`), `${metric}: the line ${e.at} does not hold "${e.name}"`);
+        }
     });
 });
