@@ -17,7 +17,12 @@ if [ "${LGTM_SCRAPE_IN_NETNS:-}" != 1 ]; then
 fi
 ip link set lo up || exit 2
 
-thanos="${1:-$(ls -t "${XDG_CACHE_HOME:-$HOME/.cache}"/lgtm-stack/toolchain/*/bin/thanos 2>/dev/null | head -n1)}"
+thanos="${1:-}"
+if [ -z "$thanos" ]; then
+    for candidate in "${XDG_CACHE_HOME:-$HOME/.cache}"/lgtm-stack/toolchain/*/bin/thanos; do
+        if [ -x "$candidate" ] && { [ -z "$thanos" ] || [ "$candidate" -nt "$thanos" ]; }; then thanos="$candidate"; fi
+    done
+fi
 [ -x "$thanos" ] || { echo "scrape-thanos: no thanos binary (build it with toolchain/build.sh)" >&2; exit 2; }
 command -v promtool >/dev/null || { echo "scrape-thanos: promtool is needed to write blocks (scripts/check-alerting.sh installs it)" >&2; exit 2; }
 
@@ -77,6 +82,7 @@ for name in "${!http_port[@]}"; do
 done
 
 # Every Thanos entry of the table (a histogram by its _count series), and where it was scraped.
+# shellcheck disable=SC2016 # JavaScript: its ${…} are template literals, not shell expansions.
 node -e '
 const fs = require("fs"), path = require("path"), { parse } = require("yaml");
 const [table, dir] = process.argv.slice(1);
