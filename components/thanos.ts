@@ -243,8 +243,8 @@ export class Thanos extends pulumi.ComponentResource implements AlertedComponent
     public readonly remoteWriteUrl?: pulumi.Output<string>;
     /** Labels of each component's pods (for NetworkPolicies). */
     public readonly podSelectors: ThanosPodSelectors;
-    /** Its rule files in alerts/rules. */
-    public readonly alertRuleFiles: readonly string[] = ["thanos"];
+    /** Its rule files in alerts/rules: the receive rules only with receive. */
+    public readonly alertRuleFiles: readonly string[];
 
     constructor(name: string, args: ThanosArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:metrics:Thanos", name, {}, opts);
@@ -264,6 +264,7 @@ export class Thanos extends pulumi.ComponentResource implements AlertedComponent
 
         this.queryFrontendUrl = serviceUrl(this.release, "query-frontend", thanosHttpPort);
         this.queryUrl = serviceUrl(this.release, "query", thanosHttpPort);
+        this.alertRuleFiles = args.receive ? ["thanos", "thanos-receive"] : ["thanos"];
         this.remoteWriteUrl = args.receive ? serviceUrl(this.release, "receive-router", thanosRemoteWritePort, "/api/v1/receive") : undefined;
         this.podSelectors = thanosPodSelectors(args.releaseName);
         this.registerOutputs({ queryFrontendUrl: this.queryFrontendUrl, queryUrl: this.queryUrl, remoteWriteUrl: this.remoteWriteUrl });

@@ -17,6 +17,8 @@ import {
     runbookPage,
     withRunbookUrls,
 } from "../components/alerting";
+import { loadMetricSources, metricEntry, metricSourceProblems, promqlMetricNames, usedMetrics } from "../tools/alerting/metric-sources";
+import { coverageMarkdown, coverageRows, loadUpstreamCoverage, notApplicable, ourAlertNames } from "../tools/alerting/upstream-coverage";
 
 const slackFile = "/etc/alertmanager/secrets/alertmanager-notification-urls/slack-url";
 const webhookFile = "/etc/alertmanager/secrets/alertmanager-notification-urls/webhook-url";
@@ -322,20 +324,33 @@ describe("alerting: rule files", () => {
             "tempo-distributed",
             "tempo-monolithic",
             "tempo",
+            "thanos-receive",
             "thanos",
         ]);
     });
 
-    it("every rule is an alert with for, severity warning|critical, summary and description", () => {
+    // info as upstream's mixins use it: notified only beside a warning or critical of its namespace (InfoInhibitor).
+    it("every rule is an alert with for, severity info|warning|critical, summary and description", () => {
         assert.ok(alerts.length > 0);
         for (const { file, rule } of alerts) {
             const where = `${file}: ${rule.alert ?? rule.record}`;
             assert.ok(rule.alert, `${where}: is an alert`);
             assert.ok(typeof rule.expr === "string" && rule.expr.trim().length > 0, `${where}: expr`);
             assert.match(rule.for ?? "", /^(\d+[smh])+$/, `${where}: for`);
-            assert.ok(["warning", "critical"].includes(rule.labels?.severity ?? ""), `${where}: severity`);
+            assert.ok(["info", "warning", "critical"].includes(rule.labels?.severity ?? ""), `${where}: severity`);
             assert.ok((rule.annotations?.summary ?? "").trim().length > 0, `${where}: summary`);
             assert.ok((rule.annotations?.description ?? "").trim().length > 0, `${where}: description`);
+        }
+    });
+
+    // A fleet's members write into the central platform with cluster=<name>: an aggregation that
+    // dropped the label would merge clusters and leave the alert without the cluster it concerns.
+    it("every aggregation keeps the cluster label", () => {
+        for (const { file, rule } of alerts) {
+            for (const [clause, labels] of rule.expr.matchAll(/\b(?:by|on)\s*\(([^)]*)\)/g)) {
+                assert.ok(labels.split(",").map((l) => l.trim()).includes("cluster"), `${file}: ${rule.alert}: ${clause} drops the cluster label`);
+            }
+            assert.doesNotMatch(rule.expr, /\b(?:sum|min|max|avg|count)\s*\(/, `${file}: ${rule.alert}: an aggregation without "by" drops the cluster label`);
         }
     });
 
@@ -412,6 +427,71 @@ describe("alerting: rule files", () => {
         for (const { rule } of alerts) {
             assert.ok(firing.has(rule.alert!), `${rule.alert}: a firing case`);
             assert.ok(quiet.has(rule.alert!), `${rule.alert}: a not-firing case`);
+        }
+    });
+});
+
+describe("alerting: coverage of the upstream mixins' alerts (alerts/upstream-coverage.yaml)", () => {
+    const table = loadUpstreamCoverage();
+    const ours = ourAlertNames();
+    const rows = coverageRows(table, ours);
+
+    it("maps every upstream alert to an alert of ours, or says why it does not apply", () => {
+        for (const [component, { alerts }] of Object.entries(table)) {
+            for (const [upstream, mapped] of Object.entries(alerts)) {
+                if (mapped.startsWith(notApplicable)) assert.ok(mapped.length > notApplicable.length + 10, `${component}: ${upstream}: say why it does not apply`);
+                else assert.ok(ours.has(mapped), `${component}: ${upstream} is mapped to ${mapped}, which is no alert of alerts/rules`);
+            }
+        }
+    });
+
+    it("covers at least 90 % of the applicable upstream alerts", () => {
+        const total = rows[rows.length - 1];
+        assert.equal(total.component, "total");
+        assert.ok(total.covered >= 0.9 * total.applicable, `${total.covered} of ${total.applicable}`);
+    });
+
+    it("docs/runbooks/README.md shows the figures of the table now", () => {
+        const readme = fs.readFileSync(path.resolve(defaultRulesDir(), "..", "..", "docs", "runbooks", "README.md"), "utf8");
+        // The docs add a "before" column; drop it to compare with the current figures.
+        const documented = readme
+            .split("\n")
+            .filter((line) => line.startsWith("| ") && line.split(" | ").length === 5)
+            .map((line) => line.split(" | ").filter((_, i) => i !== 3).join(" | "));
+        for (const line of coverageMarkdown(rows).split("\n")) assert.ok(documented.includes(line), `docs/runbooks/README.md lacks: ${line}`);
+    });
+});
+
+describe("alerting: every metric a rule or a dashboard reads is defined by its program (alerts/metric-sources.yaml)", () => {
+    const table = loadMetricSources();
+
+    it("reads the metric names of PromQL, not its functions, labels, keywords or durations", () => {
+        assert.deepEqual(
+            [...promqlMetricNames('histogram_quantile(0.99, sum by (cluster, le) (rate(a_bucket{job="x", route!~"tail|b_c"}[5m]))) > 2 and on (cluster) max_over_time(b[1h] offset 7d) / ignoring (tenant) group_left c unless absent(up{job="d"} == 1)')].sort(),
+            ["a_bucket", "b", "c", "up"],
+        );
+        assert.deepEqual([...promqlMetricNames("time() - min(x > 0) > 3 * 3600 or vector(0)")], ["x"]);
+    });
+
+    it("has an entry for every metric used, and uses every entry", () => {
+        const used = usedMetrics();
+        assert.ok(used.size > 100, `${used.size} metrics used`);
+        assert.deepEqual(metricSourceProblems(table, used), []);
+        assert.deepEqual(metricSourceProblems(table, new Map([["no_such_metric_total", ["a rule"]]])).slice(0, 1), [
+            "no_such_metric_total (used by a rule) has no entry in alerts/metric-sources.yaml",
+        ]);
+    });
+
+    it("a histogram's series fall under its entry", () => {
+        assert.equal(metricEntry("loki_request_duration_seconds_bucket", table), "loki_request_duration_seconds");
+        assert.equal(metricEntry("loki_request_duration_seconds_total", table), undefined);
+    });
+
+    it("every entry spells its metric: prefix, the name on the quoted source line, suffix", () => {
+        for (const [metric, e] of Object.entries(table)) {
+            assert.equal(`${e.prefix}${e.name}${e.suffix ?? ""}`, metric, `${metric}: prefix + name + suffix`);
+            // Without a note the name is a string literal on the line; a note says how it is composed.
+            if (e.note === undefined) assert.ok(e.line.includes(`"${e.name}"`), `${metric}: the line ${e.at} does not hold "${e.name}"`);
         }
     });
 });

@@ -540,7 +540,13 @@ describe("platform under mocks", function () {
             assert.ok(minioRules(dev).some((r) => r.alert === "MinioDown"), "dev alerts on MinIO down");
         });
         it("every rule file of the repository is deployed by dev or prod, or with the parts only config asks for", async () => {
-            const deployed = new Set([...platformRuleFiles(dev), ...platformRuleFiles(prod), ...platformRuleFiles(await evaluatePlatform(collectingEverything))]);
+            // A fleet's central platform adds Thanos Receive, and with it its rules.
+            const central = await evaluatePlatform({
+                loki: JSON.stringify({ multiTenancy: true }),
+                fleet: JSON.stringify({ edges: [{ name: "edge-a" }], ingress: { host: "ingest.example.com" } }),
+            });
+            assert.deepEqual(platformRuleFiles(central), ["alloy", "grafana", "loki", "loki-monolithic", "metrics", "minio", "tempo", "tempo-monolithic", "thanos", "thanos-receive"]);
+            const deployed = new Set([...platformRuleFiles(dev), ...platformRuleFiles(prod), ...platformRuleFiles(await evaluatePlatform(collectingEverything)), ...platformRuleFiles(central)]);
             assert.deepEqual(loadRuleFiles(defaultRulesDir()).map((f) => f.stem).filter((stem) => !deployed.has(stem)), []);
         });
         it("prod: persistence on with the configured storage class, longer retention", () => {
