@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's tests, as README.md and .ci/run run them: type check, workflow lint (actionlint +
-# project rules, offline), shellcheck, unit tests (mocha, offline), then the alerting checks with the
-# real promtool and amtool. Ends with the totals on one line.
+# project rules, offline), shellcheck, eslint, prettier, unit tests (mocha, offline), then the
+# alerting checks with the real promtool and amtool. Ends with the totals on one line.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -23,6 +23,14 @@ else
   shell_skipped=1
 fi
 
+eslint_failed=0
+echo "== TypeScript lint (eslint)"
+if npx eslint .; then echo "eslint: clean"; else eslint_failed=1; fi
+
+format_failed=0
+echo "== formatting (prettier --check; npm run format rewrites)"
+if npx prettier --check --log-level warn .; then echo "prettier: clean"; else format_failed=1; fi
+
 echo "== unit tests (mocha)"
 mocha_log=$(mktemp)
 npx mocha 2>&1 | tee "$mocha_log"
@@ -40,6 +48,6 @@ rm -f "$mocha_log" "$alerting_log"
 [[ -n ${m_pass:-} ]] || { m_pass=0 m_fail=1 m_skip=0; }
 [[ -n ${a_pass:-} ]] || { a_pass=0 a_fail=1; }
 echo
-checks_failed=$((typecheck_failed + workflows_failed + shell_failed))
-echo "$((m_pass + a_pass + 3 - checks_failed - shell_skipped)) passed, $((m_fail + a_fail + checks_failed)) failed, $((m_skip + shell_skipped)) skipped"
+checks_failed=$((typecheck_failed + workflows_failed + shell_failed + eslint_failed + format_failed))
+echo "$((m_pass + a_pass + 5 - checks_failed - shell_skipped)) passed, $((m_fail + a_fail + checks_failed)) failed, $((m_skip + shell_skipped)) skipped"
 [[ $checks_failed == 0 && $mocha_rc == 0 && $alerting_rc == 0 ]]
