@@ -114,6 +114,7 @@ export interface BasicAuth {
 
 // No URL, user name or password carries a control character (a line break, an escape), and a
 // terminal or log line would render one.
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 /** An http(s) URL, whole: `new URL` would silently drop a tab or line break inside it. */

@@ -68,7 +68,8 @@ export function readDashboardFiles(directory: string): DashboardFile[] {
     return files;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A value of a dashboard's JSON. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Every panel, rows' nested panels included. */

@@ -41,17 +41,17 @@ export function toPlain(value: unknown, isUnknownAccess: (error: unknown) => boo
     if (typeof value !== "object" || value === null) {
         return typeof value === "boolean" || typeof value === "number" || typeof value === "string" ? value : null;
     }
-    const read = (container: any, key: string | number): Plain => {
+    const read = (get: () => unknown): Plain => {
         try {
-            return toPlain(container[key], isUnknownAccess);
+            return toPlain(get(), isUnknownAccess);
         } catch (error) {
             if (isUnknownAccess(error)) return unknownValue;
             throw error;
         }
     };
-    if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => read(value, i));
+    if (Array.isArray(value)) return Array.from({ length: value.length }, (_, i) => read(() => value[i]));
     const copy: { [key: string]: Plain } = {};
-    for (const key of Object.keys(value)) copy[key] = read(value, key);
+    for (const key of Object.keys(value)) copy[key] = read(() => (value as Record<string, unknown>)[key]);
     return copy;
 }
 

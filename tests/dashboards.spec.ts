@@ -254,7 +254,7 @@ describe("dashboards in the platform", function () {
     describe("rendered with the pinned charts", function () {
         this.timeout(120_000);
         const chartsDir = process.env.LGTM_CHARTS_DIR ?? path.join(__dirname, "..", ".cache", "charts");
-        let rendered: K8sObject[] = [];
+        const rendered: K8sObject[] = [];
         before(async function () {
             let helm: string;
             try {

@@ -443,7 +443,7 @@ describe("ops: npm run grafana-export", () => {
         requests.length = 0;
         const one = await run("ui-checkout", "--area", "logs");
         assert.equal(one.code, 0, one.stderr);
-        assert.match(one.stdout, /wrote   .*logs\/checkout-latency-p99\.json {2}\(uid ui-checkout\)/);
+        assert.match(one.stdout, /wrote {3}.*logs\/checkout-latency-p99\.json {2}\(uid ui-checkout\)/);
         const written = JSON.parse(fs.readFileSync(path.join(out, "logs", "checkout-latency-p99.json"), "utf8"));
         assert.equal(written.id, undefined);
         assert.equal(written.uid, "ui-checkout");
@@ -454,7 +454,7 @@ describe("ops: npm run grafana-export", () => {
         const all = await run("--all", "--area", "logs");
         assert.equal(all.code, 1, "a dashboard left behind or needing a fix fails the command");
         assert.match(all.stdout, /updated .*logs\/checkout-latency-p99\.json/);
-        assert.match(all.stdout, /wrote   .*logs\/elsewhere\.json/);
+        assert.match(all.stdout, /wrote {3}.*logs\/elsewhere\.json/);
         assert.match(all.stderr, /4 dashboards, 1 provisioned \(left out\), 3 made in the UI/);
         assert.match(all.stderr, /skipped dashboard ui-v2 is stored as v2beta1/);
         assert.match(all.stderr, /npm test will reject these until they are fixed by hand:\n {2}- dashboards\/logs\/elsewhere\.json: panel "p99" uses datasource "some-other-prometheus"/);

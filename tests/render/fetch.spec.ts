@@ -103,7 +103,10 @@ describe("render: fetch the pinned charts", () => {
             assert.equal(fs.readFileSync(path.join(dir, "demo", "0.4.2", "values.yaml"), "utf8"), "replicas: 1\n");
             await assert.rejects(runFetchStep(helmBin, planFetch([{ ...ref, version: "0.4.3" }], dir)[0]), /helm pull of demo 0\.4\.3 from http:\/\/127\.0\.0\.1:\d+ failed/);
         } finally {
-            for (const [k, v] of saved) (v === undefined ? delete process.env[k] : (process.env[k] = v));
+            for (const [k, v] of saved) {
+                if (v === undefined) delete process.env[k];
+                else process.env[k] = v;
+            }
             server.close();
         }
     });

@@ -12,11 +12,18 @@ function tempDir(): string {
 
 function withEnv(vars: Record<string, string | undefined>, body: () => void): void {
     const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-    for (const [k, v] of Object.entries(vars)) (v === undefined ? delete process.env[k] : (process.env[k] = v));
+    // Unset, not set to "undefined": process.env turns every value it is given into a string.
+    const apply = (values: Record<string, string | undefined>) => {
+        for (const [k, v] of Object.entries(values)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+        }
+    };
+    apply(vars);
     try {
         body();
     } finally {
-        for (const [k, v] of Object.entries(saved)) (v === undefined ? delete process.env[k] : (process.env[k] = v));
+        apply(saved);
     }
 }
 

@@ -15,7 +15,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import { buildDashboardConfigMaps, dashboardPanels, projectDashboardsDirectory, readDashboardFiles } from "../../components/dashboards";
+import { buildDashboardConfigMaps, dashboardPanels, type Json, projectDashboardsDirectory, readDashboardFiles } from "../../components/dashboards";
 
 /** One PromQL expression of a dashboard and where it is. */
 export interface DashboardQuery {
@@ -24,7 +24,7 @@ export interface DashboardQuery {
     readonly expr: string;
 }
 
-const isObject = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** `label_values(<selector>, <label>)` → the selector; `query_result(<expr>)` → the expression; other variable queries hold no PromQL. */
 export function variablePromql(query: string): string | undefined {
@@ -35,7 +35,7 @@ export function variablePromql(query: string): string | undefined {
 }
 
 /** Every PromQL expression of a dashboard: panel queries, and the selectors of query variables. */
-export function dashboardQueries(dashboard: Record<string, any>): DashboardQuery[] {
+export function dashboardQueries(dashboard: Record<string, Json>): DashboardQuery[] {
     const queries: DashboardQuery[] = [];
     for (const panel of dashboardPanels(dashboard)) {
         for (const target of (Array.isArray(panel.targets) ? panel.targets : []) as unknown[]) {

@@ -100,7 +100,7 @@ export class PulumiCli {
             return stdout;
         } catch (error) {
             const { stderr, stdout } = error as { stderr?: string; stdout?: string };
-            throw new Error(`pulumi ${args.join(" ")}: ${(stderr || stdout || (error as Error).message).trim()}`);
+            throw new Error(`pulumi ${args.join(" ")}: ${(stderr || stdout || (error as Error).message).trim()}`, { cause: error });
         }
     }
 

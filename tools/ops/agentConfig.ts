@@ -43,7 +43,7 @@ export function readFleetFile(file: string): FleetAccess {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (error) {
-        throw new Error(`cannot read the central outputs ${file}: ${(error as Error).message}`);
+        throw new Error(`cannot read the central outputs ${file}: ${(error as Error).message}`, { cause: error });
     }
     let outputs: unknown;
     try {

@@ -44,7 +44,7 @@ export interface ExportedDashboard {
 /** A dashboard that cannot be exported (missing, or not convertible); the others can still be. */
 export class DashboardNotExported extends Error {}
 
-type Resource = { metadata?: { name?: string; annotations?: Record<string, string>; continue?: string }; spec?: Record<string, unknown>; status?: any; items?: Resource[] };
+type Resource = { metadata?: { name?: string; annotations?: Record<string, string>; continue?: string }; spec?: Record<string, unknown>; status?: { conversion?: { failed?: boolean; storedVersion?: string; error?: string } }; items?: Resource[] };
 
 async function getJson(get: GrafanaGet, apiPath: string, what: string): Promise<Resource> {
     const { status, body } = await get(apiPath);

@@ -43,7 +43,7 @@ export function grafanaPortForward(projectDir: string, stack: string, access: Re
     try {
         target = kubeTarget(stack, raw, (p) => fs.existsSync(path.resolve(projectDir, p)));
     } catch (err) {
-        throw new Error(`${(err as Error).message}\n  ${fallback}`);
+        throw new Error(`${(err as Error).message}\n  ${fallback}`, { cause: err });
     }
     let kubeconfigPath = target.kubeconfigPath && path.resolve(projectDir, target.kubeconfigPath);
     let scratch: string | undefined;

@@ -121,6 +121,7 @@ export async function locateChart(ref: ChartRef, helmBin: string, where: ChartLo
         throw new Error(
             `cannot pull chart ${ref.name} ${ref.version} from ${ref.repository}: ${stderr || (error as Error).message}` +
                 `${chartsDir ? "" : " (offline? pass --charts DIR or set LGTM_CHARTS_DIR to a directory of charts)"}`,
+            { cause: error },
         );
     }
     const pulled = path.join(cacheDir, `${ref.name}-${ref.version}.tgz`);
@@ -171,7 +172,7 @@ export async function helmTemplate(helmBin: string, release: CollectedRelease, c
             ({ stdout } = await execFileAsync(helmBin, templateArgs(release, chartPath, valuesFile), { maxBuffer, encoding: "utf8" }));
         } catch (error) {
             const stderr = (error as { stderr?: string }).stderr?.trim();
-            throw new Error(`helm template of release ${release.releaseName} (chart ${release.chart.name} ${release.chart.version}) failed: ${stderr || (error as Error).message}`);
+            throw new Error(`helm template of release ${release.releaseName} (chart ${release.chart.name} ${release.chart.version}) failed: ${stderr || (error as Error).message}`, { cause: error });
         }
         return parseManifests(stdout, `helm template ${release.releaseName}`);
     } finally {

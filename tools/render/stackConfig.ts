@@ -23,20 +23,20 @@ export function readStackConfig(projectDir: string, stack: string): { project: s
     const project = parse(readFileSync(join(projectDir, "Pulumi.yaml"), "utf8"));
     const name: string = project.name;
     const raw: Record<string, string> = {};
-    for (const [key, decl] of Object.entries<any>(project.config ?? {})) {
+    for (const [key, decl] of Object.entries<unknown>(project.config ?? {})) {
         if (key.includes(":") && !key.startsWith(`${name}:`)) continue;
         const bare = key.replace(`${name}:`, "");
-        const value = decl !== null && typeof decl === "object" && !Array.isArray(decl) ? (decl.default ?? decl.value) : decl;
+        const value = isPlainObject(decl) ? (decl.default ?? decl.value) : decl;
         if (value !== undefined) raw[bare] = encode(value);
     }
-    let stackFile: any;
+    let stackFile: { config?: Record<string, unknown> };
     try {
         stackFile = parse(readFileSync(join(projectDir, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
     } catch (err) {
-        throw new Error(`cannot read Pulumi.${stack}.yaml in ${projectDir}: ${(err as Error).message}`);
+        throw new Error(`cannot read Pulumi.${stack}.yaml in ${projectDir}: ${(err as Error).message}`, { cause: err });
     }
     const secret = new Set<string>(secretKeys);
-    for (const [key, value] of Object.entries<any>(stackFile.config ?? {})) {
+    for (const [key, value] of Object.entries<unknown>(stackFile.config ?? {})) {
         if (!key.startsWith(`${name}:`)) continue;
         const bare = key.slice(name.length + 1);
         if (secret.has(bare) && !isSecure(value)) {
