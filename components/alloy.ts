@@ -382,9 +382,7 @@ export function buildAlloyValues(v: AlloyValuesInput): Record<string, unknown> {
     const central = "central" in v.destination;
     if (central && v.credentialsSecretName === undefined) throw new Error("an Alloy sending to the central platform needs the Secret holding its login");
     const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: v.credentialsSecretName, key } } });
-    const loginEnv = central
-        ? [fromSecret(centralLoginEnv.username, memberCredentialKeys.username), fromSecret(centralLoginEnv.password, memberCredentialKeys.password)]
-        : [];
+    const loginEnv = central ? [fromSecret(centralLoginEnv.username, memberCredentialKeys.username), fromSecret(centralLoginEnv.password, memberCredentialKeys.password)] : [];
     return {
         fullnameOverride: v.releaseName,
         // The subchart ships only the PodLogs CRD (monitoring.grafana.com), which this config does not use.
@@ -441,10 +439,7 @@ export class Alloy extends pulumi.ComponentResource implements AlertedComponent 
         super("lgtm:collect:Alloy", name, {}, opts);
 
         const credentialsSecretName = args.centralLogin === undefined ? undefined : `${args.releaseName}-central-login`;
-        const credentials =
-            args.centralLogin === undefined || credentialsSecretName === undefined
-                ? []
-                : [memberCredentialsSecret(credentialsSecretName, args.namespace, args.centralLogin, { parent: this })];
+        const credentials = args.centralLogin === undefined || credentialsSecretName === undefined ? [] : [memberCredentialsSecret(credentialsSecretName, args.namespace, args.centralLogin, { parent: this })];
         const values = pulumi.output(args.destination).apply((destination) => buildAlloyValues({ ...args, destination, credentialsSecretName }));
         this.release = platformRelease(
             name,

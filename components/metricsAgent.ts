@@ -121,9 +121,7 @@ export class MetricsAgent extends pulumi.ComponentResource {
 
         const credentialsSecretName = `${args.releaseName}-central-login`;
         const credentials = memberCredentialsSecret(credentialsSecretName, args.namespace, args.login, { parent: this });
-        const values = pulumi
-            .all([args.agentsNamespace, args.remoteWriteUrl])
-            .apply(([agentsNamespace, remoteWriteUrl]) => buildMetricsAgentValues({ ...args, agentsNamespace, remoteWriteUrl, credentialsSecretName }));
+        const values = pulumi.all([args.agentsNamespace, args.remoteWriteUrl]).apply(([agentsNamespace, remoteWriteUrl]) => buildMetricsAgentValues({ ...args, agentsNamespace, remoteWriteUrl, credentialsSecretName }));
         this.release = platformRelease(
             name,
             { chart: charts.kubePrometheusStack, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },

@@ -213,8 +213,7 @@ export interface PlatformNetworkInput<N = string> {
     readonly namespaces: readonly N[];
     /** MinIO deployed with the platform, or an S3 service elsewhere, reached at addresses and a port. */
     readonly objectStorage:
-        | { readonly kind: "minio"; readonly namespace: N; readonly pods: MinioPodSelectors; readonly distributed: boolean }
-        | { readonly kind: "external"; readonly cidrs: readonly string[]; readonly port: number };
+        { readonly kind: "minio"; readonly namespace: N; readonly pods: MinioPodSelectors; readonly distributed: boolean } | { readonly kind: "external"; readonly cidrs: readonly string[]; readonly port: number };
     readonly metrics: { readonly namespace: N; readonly pods: MetricsPodSelectors };
     /** `receive`: Thanos Receive runs (with a fleet), its router and ingestors. */
     readonly thanos: { readonly namespace: N; readonly pods: ThanosPodSelectors; readonly receive: boolean };
@@ -410,7 +409,12 @@ export function platformFlows<N>(p: PlatformNetworkInput<N>): NetworkModel<N> {
     // Applications may push and nothing else: the endpoints the stack exports are the agent's
     // receivers, which serve no query. Loki's gateway and Prometheus' port also answer queries and
     // admin calls, so applications never reach them (docs/security.md).
-    flow(applications, "alloy", tcp(alloyPorts.otlpGrpc, alloyPorts.otlpHttp, alloyPorts.lokiPush, alloyPorts.remoteWrite), "applications push OTLP, logs and samples (the otlp*Endpoint, lokiPushUrl and prometheusRemoteWriteUrl outputs)");
+    flow(
+        applications,
+        "alloy",
+        tcp(alloyPorts.otlpGrpc, alloyPorts.otlpHttp, alloyPorts.lokiPush, alloyPorts.remoteWrite),
+        "applications push OTLP, logs and samples (the otlp*Endpoint, lokiPushUrl and prometheusRemoteWriteUrl outputs)",
+    );
 
     // The agent: logs to Loki, traces to Tempo, applications' samples to Prometheus' remote-write receiver.
     flow("alloy", "loki-gateway", tcp(lokiPodPorts.gateway), "push logs");
@@ -489,13 +493,11 @@ export function networkPolicyResources(
     unresolved: NetworkModel<pulumi.Input<string>>,
     parent: pulumi.Resource,
 ): { model: pulumi.Output<NetworkModel>; policyNames: pulumi.Output<string[]> } {
-    const model = pulumi
-        .all([pulumi.all([...unresolved.namespaces]), pulumi.all(unresolved.workloads.map((w) => w.namespace))])
-        .apply(([resolvedNamespaces, workloadNamespaces]): NetworkModel => ({
-            namespaces: resolvedNamespaces,
-            workloads: unresolved.workloads.map((w, i) => ({ ...w, namespace: workloadNamespaces[i] })),
-            flows: unresolved.flows,
-        }));
+    const model = pulumi.all([pulumi.all([...unresolved.namespaces]), pulumi.all(unresolved.workloads.map((w) => w.namespace))]).apply(([resolvedNamespaces, workloadNamespaces]): NetworkModel => ({
+        namespaces: resolvedNamespaces,
+        workloads: unresolved.workloads.map((w, i) => ({ ...w, namespace: workloadNamespaces[i] })),
+        flows: unresolved.flows,
+    }));
     const plan = model.apply(buildNetworkPolicies);
 
     const policy = (resourceName: string, manifest: pulumi.Output<NetworkPolicyManifest>) =>
@@ -511,12 +513,22 @@ export function networkPolicyResources(
     const created: k8s.networking.v1.NetworkPolicy[] = [];
     for (const [key, namespace] of Object.entries(namespaces)) {
         const inNamespace = (policyName: string) =>
-            pulumi.all([plan, namespace]).apply(([p, ns]) => pick(p.namespaces[ns]?.find((m) => m.metadata.name === policyName), `${policyName} in namespace ${ns}`));
+            pulumi.all([plan, namespace]).apply(([p, ns]) =>
+                pick(
+                    p.namespaces[ns]?.find((m) => m.metadata.name === policyName),
+                    `${policyName} in namespace ${ns}`,
+                ),
+            );
         created.push(policy(`${name}-${key}-default-deny`, inNamespace(defaultDenyName)));
         created.push(policy(`${name}-${key}-allow-dns`, inNamespace(allowDnsName)));
     }
     for (const w of unresolved.workloads) {
-        created.push(policy(`${name}-${w.name}`, plan.apply((p) => pick(p.workloads[w.name], `policy for workload ${w.name}`))));
+        created.push(
+            policy(
+                `${name}-${w.name}`,
+                plan.apply((p) => pick(p.workloads[w.name], `policy for workload ${w.name}`)),
+            ),
+        );
     }
     return { model, policyNames: pulumi.all(created.map((c) => pulumi.interpolate`${c.metadata.namespace}/${c.metadata.name}`)) };
 }

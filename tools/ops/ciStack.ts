@@ -113,8 +113,7 @@ function contextProblems(stack: string, kubeSecret: string, kubeconfig: string, 
     const currentName = typeof current === "string" && current !== "" ? current : undefined;
     if (facts.kubeContext === undefined) {
         warnings.push(
-            `Pulumi.${stack}.yaml sets no lgtm:kubeContext, so nothing ties ${kubeSecret} to this stack's cluster: set it to the context name` +
-                (currentName ? ` (the secret's current context is "${currentName}")` : ""),
+            `Pulumi.${stack}.yaml sets no lgtm:kubeContext, so nothing ties ${kubeSecret} to this stack's cluster: set it to the context name` + (currentName ? ` (the secret's current context is "${currentName}")` : ""),
         );
     } else if (currentName !== facts.kubeContext) {
         problems.push(

@@ -46,7 +46,8 @@ function checkAgentRemoteWrite(input: CheckInput, central: CentralEndpoints, fin
             if (writes.length === 0) findings.error(`${where}: no remoteWrite, so the edge's metrics go nowhere`);
             for (const write of writes) {
                 checked++;
-                if (write.url !== central.remoteWriteUrl) findings.error(`${where}: remoteWrite.url ${JSON.stringify(write.url)} is not the member's remote-write URL at the central platform ${JSON.stringify(central.remoteWriteUrl)}`);
+                if (write.url !== central.remoteWriteUrl)
+                    findings.error(`${where}: remoteWrite.url ${JSON.stringify(write.url)} is not the member's remote-write URL at the central platform ${JSON.stringify(central.remoteWriteUrl)}`);
             }
         }
     }
@@ -55,9 +56,7 @@ function checkAgentRemoteWrite(input: CheckInput, central: CentralEndpoints, fin
 
 /** String values of `attribute` in the `block` children of `component`. */
 function targets(component: AlloyBlock, block: string, attribute: string): string[] {
-    return component.blocks
-        .filter((b) => b.name === block)
-        .flatMap((b) => (b.attributes.get(attribute) ?? []).filter((t) => t.kind === "string").map((t) => JSON.parse(t.text) as string));
+    return component.blocks.filter((b) => b.name === block).flatMap((b) => (b.attributes.get(attribute) ?? []).filter((t) => t.kind === "string").map((t) => JSON.parse(t.text) as string));
 }
 
 /** Services (`namespace/name`) each chart's releases render. */
@@ -96,7 +95,9 @@ export function checkAgentSinks(input: CheckInput): CheckResult {
                     for (const target of targets(component, sink.block, sink.attribute)) {
                         checked++;
                         if (target !== central[sink.central]) {
-                            findings.error(`${where} ${component.name} "${component.label ?? ""}" ${sink.block}.${sink.attribute} ${JSON.stringify(target)}: sends ${sink.signal} elsewhere than the member's endpoint at the central platform ${JSON.stringify(central[sink.central])}`);
+                            findings.error(
+                                `${where} ${component.name} "${component.label ?? ""}" ${sink.block}.${sink.attribute} ${JSON.stringify(target)}: sends ${sink.signal} elsewhere than the member's endpoint at the central platform ${JSON.stringify(central[sink.central])}`,
+                            );
                         }
                     }
                     return;
@@ -107,7 +108,9 @@ export function checkAgentSinks(input: CheckInput): CheckResult {
                     const at = `${where} ${component.name} "${component.label ?? ""}" ${sink.block}.${sink.attribute} ${JSON.stringify(target)}`;
                     const [address] = findAddresses(target);
                     if (address === undefined || !allowed.has(`${address.namespace}/${address.service}`)) {
-                        findings.error(`${at}: sends ${sink.signal} to ${address ? `Service ${address.namespace}/${address.service}` : "an address outside the cluster"}, not to a Service of the ${sink.charts.join(" or ")} release (${[...allowed].sort().join(", ") || "none rendered"})`);
+                        findings.error(
+                            `${at}: sends ${sink.signal} to ${address ? `Service ${address.namespace}/${address.service}` : "an address outside the cluster"}, not to a Service of the ${sink.charts.join(" or ")} release (${[...allowed].sort().join(", ") || "none rendered"})`,
+                        );
                     }
                 }
             });

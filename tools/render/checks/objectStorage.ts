@@ -59,7 +59,10 @@ function findObjstoreDocuments(input: CheckInput): ObjstoreDocument[] {
     const objects = allObjects(input.model, input.rendered);
     const referenced = new Set<string>();
     for (const { object, namespace } of objects) {
-        for (const selectorPath of [["spec", "thanos", "objectStorageConfig"], ["spec", "objectStorageConfig"]]) {
+        for (const selectorPath of [
+            ["spec", "thanos", "objectStorageConfig"],
+            ["spec", "objectStorageConfig"],
+        ]) {
             const selector = getPath(object, selectorPath);
             if (isPlainObject(selector) && selector.name && selector.key) referenced.add(`${namespace}/${selector.name}/${selector.key}`);
         }
@@ -236,7 +239,11 @@ function consumerBuckets(input: CheckInput, access: ConsumerAccess[], findings: 
                 const client = s3 as Record<string, unknown>;
                 access.push({ where: at, endpoint: client.endpoint, insecure: client.insecure ?? false, pathStyle: client[fields.pathStyle] ?? false });
                 // Loki takes a comma-separated list of buckets; each must be the store's.
-                for (const bucket of String(client[fields.bucket] ?? "").split(",").map((b) => b.trim()).filter(Boolean)) out.push({ bucket, where: `${at}.${fields.bucket}` });
+                for (const bucket of String(client[fields.bucket] ?? "")
+                    .split(",")
+                    .map((b) => b.trim())
+                    .filter(Boolean))
+                    out.push({ bucket, where: `${at}.${fields.bucket}` });
                 if (!client[fields.bucket]) findings.error(`${at}: no ${fields.bucket}`);
                 for (const key of [fields.accessKey, fields.secretKey]) {
                     const value = client[key];
