@@ -77,7 +77,7 @@ export const alertGroupBy = ["alertname", "cluster", "namespace"] as const;
 const slackTitle = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}';
 // Each alert with its runbook link when it has one (ours always do; kube-prometheus-stack's too).
 const slackText =
-    '{{ range .Alerts }}*{{ .Labels.severity }}* {{ .Annotations.summary }}\n{{ .Annotations.description }}\n{{ if .Labels.cluster }}cluster {{ .Labels.cluster }} {{ end }}{{ if .Labels.namespace }}namespace {{ .Labels.namespace }}{{ end }}{{ if .Annotations.runbook_url }} <{{ .Annotations.runbook_url }}|runbook>{{ end }}\n{{ end }}';
+    "{{ range .Alerts }}*{{ .Labels.severity }}* {{ .Annotations.summary }}\n{{ .Annotations.description }}\n{{ if .Labels.cluster }}cluster {{ .Labels.cluster }} {{ end }}{{ if .Labels.namespace }}namespace {{ .Labels.namespace }}{{ end }}{{ if .Annotations.runbook_url }} <{{ .Annotations.runbook_url }}|runbook>{{ end }}\n{{ end }}";
 
 /**
  * The Alertmanager configuration of the platform. Notifications are grouped by alert name, cluster
@@ -96,9 +96,7 @@ export function buildAlertmanagerConfig(receivers: AlertReceivers): Alertmanager
         name: platformReceiver,
         ...(receivers.slack
             ? {
-                  slack_configs: [
-                      { api_url_file: receivers.slack.apiUrlFile, channel: receivers.slack.channel, send_resolved: true, title: slackTitle, text: slackText },
-                  ],
+                  slack_configs: [{ api_url_file: receivers.slack.apiUrlFile, channel: receivers.slack.channel, send_resolved: true, title: slackTitle, text: slackText }],
               }
             : {}),
         ...(receivers.webhook ? { webhook_configs: [{ url_file: receivers.webhook.urlFile, send_resolved: true }] } : {}),

@@ -291,14 +291,8 @@ export class Alloy extends pulumi.ComponentResource implements AlertedComponent 
     constructor(name: string, args: AlloyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:collect:Alloy", name, {}, opts);
 
-        const values = pulumi
-            .all([args.lokiPushUrl, args.tempoOtlpGrpcEndpoint])
-            .apply(([lokiPushUrl, tempoOtlpGrpcEndpoint]) => buildAlloyValues({ ...args, lokiPushUrl, tempoOtlpGrpcEndpoint }));
-        this.release = platformRelease(
-            name,
-            { chart: charts.alloy, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values },
-            { parent: this, dependsOn: [args.crds] },
-        );
+        const values = pulumi.all([args.lokiPushUrl, args.tempoOtlpGrpcEndpoint]).apply(([lokiPushUrl, tempoOtlpGrpcEndpoint]) => buildAlloyValues({ ...args, lokiPushUrl, tempoOtlpGrpcEndpoint }));
+        this.release = platformRelease(name, { chart: charts.alloy, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values }, { parent: this, dependsOn: [args.crds] });
 
         this.otlpGrpcEndpoint = pulumi.interpolate`${serviceHost(this.release)}:${alloyPorts.otlpGrpc}`;
         this.podSelectors = alloyPodSelectors(args.releaseName);

@@ -93,7 +93,10 @@ export function goDuration(seconds: number): string {
         [Math.floor(ms / 1000) % 60, "s"],
         [ms % 1000, "ms"],
     ];
-    return parts.filter(([n]) => n > 0).map(([n, unit]) => `${n}${unit}`).join("");
+    return parts
+        .filter(([n]) => n > 0)
+        .map(([n, unit]) => `${n}${unit}`)
+        .join("");
 }
 
 /** A duration for people: `1 h 3 min`, `8 h`, `45 min` (whole minutes, rounded down). */
@@ -282,9 +285,7 @@ export interface OtlpHttpExport {
 export function otlpHttpExporterBlocks(e: OtlpHttpExport): AlloyBlock[] {
     checkHttpUrl("OTLP/HTTP endpoint", e.endpoint);
     if (e.basicAuth) checkBasicAuth(`otelcol.exporter.otlphttp ${e.label}`, e.basicAuth);
-    const auth: AlloyBlock[] = e.basicAuth
-        ? [{ name: "otelcol.auth.basic", label: e.label, blocks: [{ name: "client_auth", attributes: { username: e.basicAuth.username, password: e.basicAuth.password } }] }]
-        : [];
+    const auth: AlloyBlock[] = e.basicAuth ? [{ name: "otelcol.auth.basic", label: e.label, blocks: [{ name: "client_auth", attributes: { username: e.basicAuth.username, password: e.basicAuth.password } }] }] : [];
     const delivery: AlloyBlock[] = e.delivery
         ? [
               { name: "retry_on_failure", attributes: { max_elapsed_time: goDuration(e.delivery.maxElapsedSeconds) } },
@@ -294,10 +295,7 @@ export function otlpHttpExporterBlocks(e: OtlpHttpExport): AlloyBlock[] {
     const exporter: AlloyBlock = {
         name: "otelcol.exporter.otlphttp",
         label: e.label,
-        blocks: [
-            { name: "client", attributes: { endpoint: e.endpoint, auth: e.basicAuth && alloyExpression(`otelcol.auth.basic.${e.label}.handler`) } },
-            ...delivery,
-        ],
+        blocks: [{ name: "client", attributes: { endpoint: e.endpoint, auth: e.basicAuth && alloyExpression(`otelcol.auth.basic.${e.label}.handler`) } }, ...delivery],
     };
     return [...auth, exporter];
 }

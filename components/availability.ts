@@ -21,10 +21,7 @@ export type NodeSpread = "required" | "preferred";
 export function onePerNode(matchLabels: Readonly<Record<string, string>>, nodeSpread: NodeSpread) {
     const term = { topologyKey: hostnameTopologyKey, labelSelector: { matchLabels: { ...matchLabels } } };
     return {
-        podAntiAffinity:
-            nodeSpread === "required"
-                ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
-                : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
+        podAntiAffinity: nodeSpread === "required" ? { requiredDuringSchedulingIgnoredDuringExecution: [term] } : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] },
     };
 }
 

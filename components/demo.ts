@@ -189,16 +189,10 @@ export class Demo extends pulumi.ComponentResource {
         // The builders return whole manifests; the typed resources take their metadata and spec.
         const deploymentArgs = (m: pulumi.Output<Deployment>): k8s.apps.v1.DeploymentArgs => ({ metadata: m.apply((d) => d.metadata), spec: m.apply((d) => d.spec) });
 
-        this.logGenerator = new k8s.apps.v1.Deployment(
-            `${name}-${demoNames.logGenerator}`,
-            deploymentArgs(namespace.apply((ns) => buildLogGenerator(ns, args.sizing.logGenerator))),
-            { parent: this },
-        );
-        this.hotrod = new k8s.apps.v1.Deployment(
-            `${name}-${demoNames.hotrod}`,
-            deploymentArgs(pulumi.all([namespace, args.otlpHttpEndpoint]).apply(([ns, endpoint]) => buildHotrod(ns, endpoint, args.sizing.hotrod))),
-            { parent: this },
-        );
+        this.logGenerator = new k8s.apps.v1.Deployment(`${name}-${demoNames.logGenerator}`, deploymentArgs(namespace.apply((ns) => buildLogGenerator(ns, args.sizing.logGenerator))), { parent: this });
+        this.hotrod = new k8s.apps.v1.Deployment(`${name}-${demoNames.hotrod}`, deploymentArgs(pulumi.all([namespace, args.otlpHttpEndpoint]).apply(([ns, endpoint]) => buildHotrod(ns, endpoint, args.sizing.hotrod))), {
+            parent: this,
+        });
         const service = namespace.apply(buildHotrodService);
         this.hotrodService = new k8s.core.v1.Service(`${name}-${demoNames.hotrod}`, { metadata: service.apply((m) => m.metadata), spec: service.apply((m) => m.spec) }, { parent: this });
 

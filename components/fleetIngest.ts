@@ -180,17 +180,9 @@ export class FleetIngest extends pulumi.ComponentResource {
         this.podSelectors = ingestGatewayPodSelectors(args.name);
         const labels = this.podSelectors.gateway;
 
-        const passwords = args.members.map(
-            (member) => [member, new random.RandomPassword(`${name}-${member.name}`, { length: 40, special: false }, { parent: this })] as const,
-        );
-        const htpasswd = pulumi
-            .all(passwords.map(([member, password]) => password.result.apply((p) => htpasswdLine(member.name, p))))
-            .apply((lines) => `${lines.join("\n")}\n`);
-        const secret = new k8s.core.v1.Secret(
-            `${name}-htpasswd`,
-            { metadata: { name: `${args.name}-htpasswd`, namespace, labels }, stringData: { htpasswd: pulumi.secret(htpasswd) } },
-            { parent: this },
-        );
+        const passwords = args.members.map((member) => [member, new random.RandomPassword(`${name}-${member.name}`, { length: 40, special: false }, { parent: this })] as const);
+        const htpasswd = pulumi.all(passwords.map(([member, password]) => password.result.apply((p) => htpasswdLine(member.name, p)))).apply((lines) => `${lines.join("\n")}\n`);
+        const secret = new k8s.core.v1.Secret(`${name}-htpasswd`, { metadata: { name: `${args.name}-htpasswd`, namespace, labels }, stringData: { htpasswd: pulumi.secret(htpasswd) } }, { parent: this });
         const nginxConf = pulumi.output(args.upstreams).apply(buildIngestGatewayConfig);
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${args.name}-config`, namespace, labels }, data: { "nginx.conf": nginxConf } }, { parent: this });
 
@@ -270,9 +262,9 @@ export class FleetIngest extends pulumi.ComponentResource {
 
         const endpoints = memberEndpoints(ingress);
         this.access = pulumi.secret(
-            pulumi.all(passwords.map(([member, password]) => password.result.apply((p): EdgeAccess => ({ name: member.name, kind: member.kind, username: member.name, password: p, ...endpoints })))).apply(
-                (entries): FleetAccess => ({ ingestHost: ingress.host, edges: Object.fromEntries(entries.map((e) => [e.name, e])) }),
-            ),
+            pulumi
+                .all(passwords.map(([member, password]) => password.result.apply((p): EdgeAccess => ({ name: member.name, kind: member.kind, username: member.name, password: p, ...endpoints }))))
+                .apply((entries): FleetAccess => ({ ingestHost: ingress.host, edges: Object.fromEntries(entries.map((e) => [e.name, e])) })),
         );
         this.registerOutputs({ access: this.access });
     }

@@ -60,8 +60,7 @@ export interface DatasourceEndpoints {
 
 /** The provisioned datasources (Grafana `datasources.yaml` document). */
 export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown> {
-    const tenantHeader = (tenant: string | undefined) =>
-        tenant ? { jsonData: { httpHeaderName1: "X-Scope-OrgID" }, secureJsonData: { httpHeaderValue1: tenant } } : { jsonData: {} };
+    const tenantHeader = (tenant: string | undefined) => (tenant ? { jsonData: { httpHeaderName1: "X-Scope-OrgID" }, secureJsonData: { httpHeaderValue1: tenant } } : { jsonData: {} });
     const logsTenantHeader = tenantHeader(e.logsTenant);
     const tracesTenantHeader = tenantHeader(e.tracesTenant);
     return {
@@ -91,9 +90,7 @@ export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown
                 jsonData: {
                     ...logsTenantHeader.jsonData,
                     // Log lines that carry a trace ID link to the trace (logfmt `traceID=…`/`trace_id=…` or JSON).
-                    derivedFields: [
-                        { name: "TraceID", matcherRegex: "(?:traceID|trace_id|traceId)[\"=:\\s]+(\\w+)", url: "$${__value.raw}", datasourceUid: datasourceUids.traces, urlDisplayLabel: "View trace" },
-                    ],
+                    derivedFields: [{ name: "TraceID", matcherRegex: '(?:traceID|trace_id|traceId)["=:\\s]+(\\w+)', url: "$${__value.raw}", datasourceUid: datasourceUids.traces, urlDisplayLabel: "View trace" }],
                 },
             },
             {
@@ -113,7 +110,10 @@ export function buildDatasources(e: DatasourceEndpoints): Record<string, unknown
                         spanStartTimeShift: "-5m",
                         spanEndTimeShift: "5m",
                         filterByTraceID: true,
-                        tags: [{ key: "k8s.namespace.name", value: "namespace" }, { key: "k8s.pod.name", value: "pod" }],
+                        tags: [
+                            { key: "k8s.namespace.name", value: "namespace" },
+                            { key: "k8s.pod.name", value: "pod" },
+                        ],
                     },
                     tracesToMetrics: {
                         datasourceUid: datasourceUids.metrics,
@@ -342,11 +342,7 @@ function databaseSecret(
 ): { secret: k8s.core.v1.Secret; settings: GrafanaDatabase & { passwordSecretName: string } } {
     const { password, ...settings } = database;
     const passwordSecretName = grafanaOwnSecretNames(releaseName).database;
-    const secret = new k8s.core.v1.Secret(
-        `${name}-database`,
-        { metadata: { name: passwordSecretName, namespace }, type: "Opaque", stringData: { [databasePasswordKey]: pulumi.secret(password) } },
-        { parent },
-    );
+    const secret = new k8s.core.v1.Secret(`${name}-database`, { metadata: { name: passwordSecretName, namespace }, type: "Opaque", stringData: { [databasePasswordKey]: pulumi.secret(password) } }, { parent });
     return { secret, settings: { ...settings, passwordSecretName } };
 }
 
@@ -370,9 +366,7 @@ export class Grafana extends pulumi.ComponentResource implements AlertedComponen
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:ui:Grafana", name, {}, opts);
 
-        const password =
-            args.adminPassword ??
-            new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this, additionalSecretOutputs: ["result"] }).result;
+        const password = args.adminPassword ?? new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this, additionalSecretOutputs: ["result"] }).result;
         const adminSecretName = grafanaOwnSecretNames(args.releaseName).admin;
         const adminSecret = new k8s.core.v1.Secret(
             `${name}-admin`,
@@ -385,18 +379,16 @@ export class Grafana extends pulumi.ComponentResource implements AlertedComponen
         );
         // The database password enters the cluster only here, as a Secret Grafana reads into its environment.
         const database = args.database ? databaseSecret(name, args.releaseName, args.namespace, args.database, this) : undefined;
-        const values = pulumi
-            .all([args.namespace, args.datasources, pulumi.all(args.dashboardNamespaces)])
-            .apply(([namespace, datasources, dashboardNamespaces]) =>
-                buildGrafanaValues({
-                    ...args,
-                    namespace,
-                    datasources,
-                    dashboardNamespaces: [...new Set(dashboardNamespaces)],
-                    adminSecretName,
-                    database: database?.settings,
-                }),
-            );
+        const values = pulumi.all([args.namespace, args.datasources, pulumi.all(args.dashboardNamespaces)]).apply(([namespace, datasources, dashboardNamespaces]) =>
+            buildGrafanaValues({
+                ...args,
+                namespace,
+                datasources,
+                dashboardNamespaces: [...new Set(dashboardNamespaces)],
+                adminSecretName,
+                database: database?.settings,
+            }),
+        );
         this.release = platformRelease(
             name,
             { chart: charts.grafana, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values },

@@ -222,9 +222,7 @@ export function buildLokiValues(v: LokiValuesInput): Record<string, unknown> {
             ...(v.multiTenancy ? { querier: { multi_tenant_queries_enabled: true } } : {}),
             commonConfig: { replication_factor: monolithic ? 1 : v.replicationFactor },
             schemaConfig: {
-                configs: [
-                    { from: "2024-01-01", store: "tsdb", object_store: "s3", schema: "v13", index: { prefix: "index_", period: "24h" } },
-                ],
+                configs: [{ from: "2024-01-01", store: "tsdb", object_store: "s3", schema: "v13", index: { prefix: "index_", period: "24h" } }],
             },
             storage: {
                 type: "s3",

@@ -249,9 +249,7 @@ export class Metrics extends pulumi.ComponentResource implements AlertedComponen
 
         const objstoreSecretName = `${args.releaseName}-thanos-objstore`;
         const objstore = thanosObjstoreSecret(objstoreSecretName, args.objectStore, args.namespace, { parent: this });
-        const values = pulumi
-            .output(args.agentsNamespace)
-            .apply((agentsNamespace) => buildMetricsValues({ ...args, agentsNamespace, objstoreSecretName, alertmanager: args.alerting?.values }));
+        const values = pulumi.output(args.agentsNamespace).apply((agentsNamespace) => buildMetricsValues({ ...args, agentsNamespace, objstoreSecretName, alertmanager: args.alerting?.values }));
         this.release = platformRelease(
             name,
             { chart: charts.kubePrometheusStack, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: 900 },

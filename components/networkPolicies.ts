@@ -212,8 +212,7 @@ export interface PlatformNetworkInput<N = string> {
     readonly namespaces: readonly N[];
     /** MinIO deployed with the platform, or an S3 service elsewhere, reached at addresses and a port. */
     readonly objectStorage:
-        | { readonly kind: "minio"; readonly namespace: N; readonly pods: MinioPodSelectors; readonly distributed: boolean }
-        | { readonly kind: "external"; readonly cidrs: readonly string[]; readonly port: number };
+        { readonly kind: "minio"; readonly namespace: N; readonly pods: MinioPodSelectors; readonly distributed: boolean } | { readonly kind: "external"; readonly cidrs: readonly string[]; readonly port: number };
     readonly metrics: { readonly namespace: N; readonly pods: MetricsPodSelectors };
     readonly thanos: { readonly namespace: N; readonly pods: ThanosPodSelectors };
     /** `zoneAware`: ingesters in zones, restarted zone by zone by the rollout-operator. */
@@ -446,13 +445,11 @@ export class PlatformNetworkPolicies extends pulumi.ComponentResource {
         super("lgtm:network:PlatformNetworkPolicies", name, {}, opts);
 
         const unresolved = platformFlows({ ...args.platform, namespaces: Object.values(args.namespaces) });
-        this.model = pulumi
-            .all([pulumi.all([...unresolved.namespaces]), pulumi.all(unresolved.workloads.map((w) => w.namespace))])
-            .apply(([namespaces, workloadNamespaces]): NetworkModel => ({
-                namespaces,
-                workloads: unresolved.workloads.map((w, i) => ({ ...w, namespace: workloadNamespaces[i] })),
-                flows: unresolved.flows,
-            }));
+        this.model = pulumi.all([pulumi.all([...unresolved.namespaces]), pulumi.all(unresolved.workloads.map((w) => w.namespace))]).apply(([namespaces, workloadNamespaces]): NetworkModel => ({
+            namespaces,
+            workloads: unresolved.workloads.map((w, i) => ({ ...w, namespace: workloadNamespaces[i] })),
+            flows: unresolved.flows,
+        }));
         const plan = this.model.apply(buildNetworkPolicies);
 
         const policy = (resourceName: string, manifest: pulumi.Output<NetworkPolicyManifest>) =>
@@ -468,12 +465,22 @@ export class PlatformNetworkPolicies extends pulumi.ComponentResource {
         const created: k8s.networking.v1.NetworkPolicy[] = [];
         for (const [key, namespace] of Object.entries(args.namespaces)) {
             const inNamespace = (policyName: string) =>
-                pulumi.all([plan, namespace]).apply(([p, ns]) => pick(p.namespaces[ns]?.find((m) => m.metadata.name === policyName), `${policyName} in namespace ${ns}`));
+                pulumi.all([plan, namespace]).apply(([p, ns]) =>
+                    pick(
+                        p.namespaces[ns]?.find((m) => m.metadata.name === policyName),
+                        `${policyName} in namespace ${ns}`,
+                    ),
+                );
             created.push(policy(`${name}-${key}-default-deny`, inNamespace(defaultDenyName)));
             created.push(policy(`${name}-${key}-allow-dns`, inNamespace(allowDnsName)));
         }
         for (const w of unresolved.workloads) {
-            created.push(policy(`${name}-${w.name}`, plan.apply((p) => pick(p.workloads[w.name], `policy for workload ${w.name}`))));
+            created.push(
+                policy(
+                    `${name}-${w.name}`,
+                    plan.apply((p) => pick(p.workloads[w.name], `policy for workload ${w.name}`)),
+                ),
+            );
         }
         this.policyNames = pulumi.all(created.map((c) => pulumi.interpolate`${c.metadata.namespace}/${c.metadata.name}`));
         this.registerOutputs({ policyNames: this.policyNames });

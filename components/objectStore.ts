@@ -57,13 +57,7 @@ export interface CredentialEnvNames {
  * Copies the store's credentials into a Secret in a consumer's namespace, keyed by environment
  * variable names, so the chart can mount it with `envFrom` and its config refers to `${VAR}`.
  */
-export function credentialsSecret(
-    resourceName: string,
-    store: ObjectStore,
-    namespace: pulumi.Input<string>,
-    env: CredentialEnvNames,
-    opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.Secret {
+export function credentialsSecret(resourceName: string, store: ObjectStore, namespace: pulumi.Input<string>, env: CredentialEnvNames, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
     return new k8s.core.v1.Secret(
         resourceName,
         {

@@ -129,11 +129,7 @@ export class BlackboxProbes extends pulumi.ComponentResource {
         super("lgtm:collection:BlackboxProbes", name, {}, opts);
         if (args.probes.length === 0) throw new Error("BlackboxProbes: no probes (deploy the exporter only when probes are declared)");
         const values = buildBlackboxValues({ releaseName: args.releaseName, resources: args.resources, icmp: args.probes.some((p) => p.module === "icmp") });
-        this.release = platformRelease(
-            name,
-            { chart: charts.blackboxExporter, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values },
-            { parent: this, dependsOn: [args.crds] },
-        );
+        this.release = platformRelease(name, { chart: charts.blackboxExporter, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values }, { parent: this, dependsOn: [args.crds] });
         this.podSelectors = blackboxPodSelectors(args.releaseName);
         this.proberAddress = pulumi.interpolate`${serviceHost(this.release)}:${blackboxPort}`;
         const manifests = pulumi.all([this.release.status.namespace, this.proberAddress]);

@@ -22,11 +22,7 @@ export class PrometheusCrds extends pulumi.ComponentResource {
 
     constructor(name: string, args: PrometheusCrdsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:metrics:PrometheusCrds", name, {}, opts);
-        this.release = platformRelease(
-            name,
-            { chart: charts.prometheusOperatorCrds, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values: {} },
-            { parent: this },
-        );
+        this.release = platformRelease(name, { chart: charts.prometheusOperatorCrds, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values: {} }, { parent: this });
         this.registerOutputs({ releaseName: this.release.status.name });
     }
 }

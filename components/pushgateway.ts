@@ -70,11 +70,7 @@ export class Pushgateway extends pulumi.ComponentResource {
     constructor(name: string, args: PushgatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:collection:Pushgateway", name, {}, opts);
         const values = pulumi.output(args.namespace).apply((namespace) => buildPushgatewayValues({ ...args, namespace }));
-        this.release = platformRelease(
-            name,
-            { chart: charts.pushgateway, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values },
-            { parent: this, dependsOn: [args.crds] },
-        );
+        this.release = platformRelease(name, { chart: charts.pushgateway, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values }, { parent: this, dependsOn: [args.crds] });
         this.podSelectors = pushgatewayPodSelectors(args.releaseName);
         this.url = serviceUrl(this.release, undefined, pushgatewayPort);
         this.registerOutputs({ url: this.url });

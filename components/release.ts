@@ -26,11 +26,7 @@ export interface PlatformReleaseArgs {
  * Helm hooks must run: MinIO creates its buckets and kube-prometheus-stack its webhook certificates
  * in hook Jobs, which Chart v4 never runs.
  */
-export function platformRelease(
-    resourceName: string,
-    args: PlatformReleaseArgs,
-    opts: pulumi.CustomResourceOptions,
-): k8s.helm.v3.Release {
+export function platformRelease(resourceName: string, args: PlatformReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
     return new k8s.helm.v3.Release(
         resourceName,
         {
@@ -57,9 +53,7 @@ export interface ServiceName {
  * from the release's status so consumers wait for the release and follow its namespace.
  */
 export function serviceName(release: k8s.helm.v3.Release, suffix?: string): pulumi.Output<ServiceName> {
-    return pulumi
-        .all([release.status.name, release.status.namespace])
-        .apply(([name, namespace]) => ({ name: suffix ? `${name}-${suffix}` : name, namespace }));
+    return pulumi.all([release.status.name, release.status.namespace]).apply(([name, namespace]) => ({ name: suffix ? `${name}-${suffix}` : name, namespace }));
 }
 
 /** In-cluster DNS name of the Service `name` in `namespace`. */

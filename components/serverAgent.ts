@@ -194,4 +194,3 @@ export function buildServerAgentConfig(member: EdgeAccess, delivery: ServerDeliv
     ];
     return renderAlloyConfig(blocks);
 }
-

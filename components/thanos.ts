@@ -181,11 +181,7 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
             enabled: true,
             resources: sizing.compactor,
             persistence: chartPersistence(v.persistence),
-            extraArgs: [
-                `--retention.resolution-raw=${retention.raw}`,
-                `--retention.resolution-5m=${retention.fiveMinutes}`,
-                `--retention.resolution-1h=${retention.oneHour}`,
-            ],
+            extraArgs: [`--retention.resolution-raw=${retention.raw}`, `--retention.resolution-5m=${retention.fiveMinutes}`, `--retention.resolution-1h=${retention.oneHour}`],
         },
         rule: {
             enabled: true,
@@ -250,14 +246,8 @@ export class Thanos extends pulumi.ComponentResource implements AlertedComponent
         const objstore = thanosObjstoreSecret(objstoreSecretName, args.objectStore, args.namespace, { parent: this });
         const values = pulumi
             .all([args.sidecarEndpoint, args.alertmanagerUrl, args.prometheusJob, args.prometheusNamespace])
-            .apply(([sidecarEndpoint, alertmanagerUrl, prometheusJob, prometheusNamespace]) =>
-                buildThanosValues({ ...args, objstoreSecretName, sidecarEndpoint, alertmanagerUrl, prometheusJob, prometheusNamespace }),
-            );
-        this.release = platformRelease(
-            name,
-            { chart: charts.thanos, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values },
-            { parent: this, dependsOn: [objstore, args.crds] },
-        );
+            .apply(([sidecarEndpoint, alertmanagerUrl, prometheusJob, prometheusNamespace]) => buildThanosValues({ ...args, objstoreSecretName, sidecarEndpoint, alertmanagerUrl, prometheusJob, prometheusNamespace }));
+        this.release = platformRelease(name, { chart: charts.thanos, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values }, { parent: this, dependsOn: [objstore, args.crds] });
 
         this.queryFrontendUrl = serviceUrl(this.release, "query-frontend", thanosHttpPort);
         this.queryUrl = serviceUrl(this.release, "query", thanosHttpPort);

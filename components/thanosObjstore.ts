@@ -45,17 +45,10 @@ export function buildThanosObjstoreConfig(s: ThanosS3Settings): string {
  * A Secret holding the objstore document for the Thanos bucket of `store`, in `namespace`. The
  * sidecar and the Thanos components each get one in their own namespace, built by this function.
  */
-export function thanosObjstoreSecret(
-    resourceName: string,
-    store: ObjectStore,
-    namespace: pulumi.Input<string>,
-    opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.Secret {
+export function thanosObjstoreSecret(resourceName: string, store: ObjectStore, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
     const document = pulumi
         .all([store.buckets.thanos, store.endpoint, store.region, store.credentials.accessKeyId, store.credentials.secretAccessKey])
-        .apply(([bucket, endpoint, region, accessKey, secretKey]) =>
-            buildThanosObjstoreConfig({ bucket, endpoint, region, tls: store.tls, forcePathStyle: store.forcePathStyle, accessKey, secretKey }),
-        );
+        .apply(([bucket, endpoint, region, accessKey, secretKey]) => buildThanosObjstoreConfig({ bucket, endpoint, region, tls: store.tls, forcePathStyle: store.forcePathStyle, accessKey, secretKey }));
     return new k8s.core.v1.Secret(
         resourceName,
         {

@@ -25,9 +25,7 @@ export interface TraceStore {
 
 type Labels = Readonly<Record<string, string>>;
 /** Labels of Tempo's pods: one binary, or each microservice and the shared memcached. */
-export type TracePods =
-    | { readonly topology: "monolithic"; readonly server: Labels }
-    | { readonly topology: "distributed"; readonly parts: Readonly<Record<TempoDistributedTarget, Labels>>; readonly cache: Labels };
+export type TracePods = { readonly topology: "monolithic"; readonly server: Labels } | { readonly topology: "distributed"; readonly parts: Readonly<Record<TempoDistributedTarget, Labels>>; readonly cache: Labels };
 
 /** What either Tempo topology takes from the platform. */
 export interface TraceStoreArgs {
@@ -77,9 +75,7 @@ export function tempoRelease<A extends TraceStoreArgs>(
 ): k8s.helm.v3.Release {
     const credentialsSecretName = `${args.releaseName}-s3-credentials`;
     const credentials = credentialsSecret(credentialsSecretName, args.objectStore, args.namespace, tempoCredentialEnv, { parent: opts.parent });
-    const values = pulumi
-        .all([tempoStorageSettings(args.objectStore), args.remoteWriteUrl])
-        .apply(([storage, remoteWriteUrl]) => build({ ...args, ...storage, remoteWriteUrl, credentialsSecretName }));
+    const values = pulumi.all([tempoStorageSettings(args.objectStore), args.remoteWriteUrl]).apply(([storage, remoteWriteUrl]) => build({ ...args, ...storage, remoteWriteUrl, credentialsSecretName }));
     return platformRelease(
         name,
         { chart, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values, timeoutSeconds: opts.timeoutSeconds },

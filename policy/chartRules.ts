@@ -77,19 +77,25 @@ export interface ChartRules {
 }
 
 /** `path` is `true`, or absent and on by the chart's default. */
-const enabled = (path: Path, chartDefault: boolean): Condition => (values) => {
-    const v = at(values, path);
-    return isUnknown(v) ? unknownValue : v === undefined ? chartDefault : v === true;
-};
+const enabled =
+    (path: Path, chartDefault: boolean): Condition =>
+    (values) => {
+        const v = at(values, path);
+        return isUnknown(v) ? unknownValue : v === undefined ? chartDefault : v === true;
+    };
 /** The workload at `path` runs: `replicas` above zero (absent: the chart's default). */
-const running = (path: Path, chartDefault: number): Condition => (values) => {
-    const v = at(values, [...path, "replicas"]);
-    return isUnknown(v) ? unknownValue : (typeof v === "number" ? v : chartDefault) > 0;
-};
-const equals = (path: Path, value: string, absent: string): Condition => (values) => {
-    const v = at(values, path);
-    return isUnknown(v) ? unknownValue : (v ?? absent) === value;
-};
+const running =
+    (path: Path, chartDefault: number): Condition =>
+    (values) => {
+        const v = at(values, [...path, "replicas"]);
+        return isUnknown(v) ? unknownValue : (typeof v === "number" ? v : chartDefault) > 0;
+    };
+const equals =
+    (path: Path, value: string, absent: string): Condition =>
+    (values) => {
+        const v = at(values, path);
+        return isUnknown(v) ? unknownValue : (v ?? absent) === value;
+    };
 const present: (path: Path) => Condition = (path) => (values) => {
     const v = at(values, path);
     return isUnknown(v) ? unknownValue : isObject(v);
@@ -255,11 +261,7 @@ export const chartRules: Readonly<Record<string, ChartRules>> = {
         replicas: [],
         resources: [
             sized("Grafana", []),
-            sized(
-                "Grafana sidecar",
-                ["sidecar"],
-                any(...["dashboards", "datasources", "notifiers", "alerts", "plugins"].map((s) => enabled(["sidecar", s, "enabled"], false))),
-            ),
+            sized("Grafana sidecar", ["sidecar"], any(...["dashboards", "datasources", "notifiers", "alerts", "plugins"].map((s) => enabled(["sidecar", s, "enabled"], false)))),
             sized("Grafana init-chown", ["initChownData"], all(enabled(["persistence", "enabled"], false), enabled(["initChownData", "enabled"], true))),
         ],
     },

@@ -97,10 +97,7 @@ export function formatPath(path: readonly string[]): string {
 }
 
 /** Where a release's chart comes from. */
-export type ChartSource =
-    | { readonly kind: "repository"; readonly repository: string; readonly chart: string }
-    | { readonly kind: "unknown" }
-    | { readonly kind: "noRepository"; readonly reason: string };
+export type ChartSource = { readonly kind: "repository"; readonly repository: string; readonly chart: string } | { readonly kind: "unknown" } | { readonly kind: "noRepository"; readonly reason: string };
 
 /**
  * Resolves the chart source the way the Helm provider does: an `oci://` chart carries its

@@ -5,17 +5,7 @@
  */
 import * as path from "path";
 import { ChartSource } from "../components/charts";
-import {
-    allowedChartSources,
-    chartRules,
-    ChartRules,
-    compareVersions,
-    isExactVersion,
-    normalizeRepository,
-    Requirement,
-    unmet,
-    verifiedVersions,
-} from "./chartRules";
+import { allowedChartSources, chartRules, ChartRules, compareVersions, isExactVersion, normalizeRepository, Requirement, unmet, verifiedVersions } from "./chartRules";
 import { chartName, chartSource, formatPath, isUnknown, leaves, objects, Plain, ReleaseInputs } from "./inputs";
 
 export type Profile = "dev" | "prod";
@@ -289,4 +279,3 @@ export const releasePolicies: readonly ReleasePolicy[] = [
 export function violations(release: ReleaseInputs, context: CheckContext): { policy: string; enforcementLevel: string; message: string }[] {
     return releasePolicies.flatMap((p) => p.check(release, context).map((message) => ({ policy: p.name, enforcementLevel: p.enforcementLevel, message })));
 }
-

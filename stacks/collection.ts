@@ -120,22 +120,13 @@ function collectionNetwork(config: PlatformConfig, parts: Omit<CollectionExtras,
  */
 export function deployCollectionExtras(config: PlatformConfig, deps: CollectionDeps): CollectionExtras {
     const { metricsNamespace: namespace, crds, chartSource } = deps;
-    const scrapeTargets =
-        config.scrapeTargets.length > 0 ? new StaticScrapeTargets("scrape-targets", { namespace, crds, jobs: config.scrapeTargets }, deps.inCluster) : undefined;
+    const scrapeTargets = config.scrapeTargets.length > 0 ? new StaticScrapeTargets("scrape-targets", { namespace, crds, jobs: config.scrapeTargets }, deps.inCluster) : undefined;
     const probes =
         config.probes.length > 0
-            ? new BlackboxProbes(
-                  "probes",
-                  { namespace, chartSource, releaseName: collectionReleaseNames.blackboxExporter, crds, probes: config.probes, resources: deps.sizing.blackboxExporter },
-                  deps.inCluster,
-              )
+            ? new BlackboxProbes("probes", { namespace, chartSource, releaseName: collectionReleaseNames.blackboxExporter, crds, probes: config.probes, resources: deps.sizing.blackboxExporter }, deps.inCluster)
             : undefined;
     const pushgateway = config.pushgateway.enabled
-        ? new Pushgateway(
-              "pushgateway",
-              { namespace, chartSource, releaseName: collectionReleaseNames.pushgateway, crds, resources: deps.sizing.pushgateway, persistence: deps.pushgatewayPersistence },
-              deps.stateful,
-          )
+        ? new Pushgateway("pushgateway", { namespace, chartSource, releaseName: collectionReleaseNames.pushgateway, crds, resources: deps.sizing.pushgateway, persistence: deps.pushgatewayPersistence }, deps.stateful)
         : undefined;
     const parts = { ...(scrapeTargets ? { scrapeTargets } : {}), ...(probes ? { probes } : {}), ...(pushgateway ? { pushgateway } : {}) };
     return { ...parts, ...(config.network.policies ? { network: collectionNetwork(config, parts) } : {}) };

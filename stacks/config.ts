@@ -56,7 +56,10 @@ export type RawConfig = Readonly<Record<string, string | undefined>>;
 
 /** Thrown for any invalid config; the message lists every problem with key, value and what is accepted. */
 export class ConfigError extends Error {
-    constructor(public readonly problems: string[], prefix: string) {
+    constructor(
+        public readonly problems: string[],
+        prefix: string,
+    ) {
         super(`Invalid stack configuration (nothing was deployed):\n${problems.map((p) => `  - ${prefix}${p}`).join("\n")}`);
         this.name = "ConfigError";
     }
@@ -167,7 +170,11 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
     );
 
     const result = platformSchema.safeParse(candidate);
-    if (!result.success) throw new ConfigError(result.error.issues.map((i) => describeIssue(i, candidate)), prefix);
+    if (!result.success)
+        throw new ConfigError(
+            result.error.issues.map((i) => describeIssue(i, candidate)),
+            prefix,
+        );
     const config = result.data;
 
     if (config.role === "edge") {
@@ -199,7 +206,9 @@ const edgeMetricsKeys = new Set(["scrapeInterval", "volumeSize"]);
 function edgeProblems(c: PlatformConfig, raw: RawConfig, overrides: Record<string, Json>): string[] {
     const problems: string[] = [];
     if (c.central === "") {
-        problems.push(`central = (missing): expected the central platform's stack as <organization>/<project>/<stack>, such as organization/lgtm/prod, since role is edge (the edge reads its endpoints and credentials there)`);
+        problems.push(
+            `central = (missing): expected the central platform's stack as <organization>/<project>/<stack>, such as organization/lgtm/prod, since role is edge (the edge reads its endpoints and credentials there)`,
+        );
     }
     for (const key of Object.keys(raw)) {
         if (!edgeKeys.has(key)) {
@@ -434,7 +443,9 @@ function crossFieldProblems(c: PlatformConfig): string[] {
         ["demo", "the demo stands for an application, which the platform's NetworkPolicies treat as outside traffic", c.demo.enabled],
     ];
     for (const [own, why, applies] of apart) {
-        const sharing = Object.entries(c.namespaces).filter(([key, name]) => key !== own && name === c.namespaces[own]).map(([key]) => `namespaces.${key}`);
+        const sharing = Object.entries(c.namespaces)
+            .filter(([key, name]) => key !== own && name === c.namespaces[own])
+            .map(([key]) => `namespaces.${key}`);
         if (applies && sharing.length > 0) problems.push(`namespaces.${own} = ${c.namespaces[own]}: expected a namespace of its own (also used by ${sharing.join(", ")}); ${why}`);
     }
     if (c.loki.mode === "Monolithic" && c.loki.replicationFactor !== 1) {
@@ -512,7 +523,11 @@ function collectionProblems(c: PlatformConfig): string[] {
     if (!pushgateway.enabled && (pushgateway.clientNamespaces.length > 0 || pushgateway.clientNamespaceSelector !== undefined)) {
         problems.push(`pushgateway.enabled = false: expected true when pushgateway.clientNamespaces or clientNamespaceSelector is set (there is no Pushgateway to reach); set enabled: true, or remove them`);
     }
-    const platformNamespaces = new Set(Object.entries(c.namespaces).filter(([key]) => key !== "demo").map(([, name]) => name));
+    const platformNamespaces = new Set(
+        Object.entries(c.namespaces)
+            .filter(([key]) => key !== "demo")
+            .map(([, name]) => name),
+    );
     const own = pushgateway.clientNamespaces.filter((ns) => platformNamespaces.has(ns));
     if (own.length > 0) {
         problems.push(
@@ -665,9 +680,7 @@ function objectStorageProblems(c: PlatformConfig): string[] {
     }
     const endpointRegion = external.endpoint === undefined ? undefined : awsS3EndpointRegion(external.endpoint);
     if (endpointRegion !== undefined && endpointRegion !== region) {
-        problems.push(
-            `objectStorage.region = "${region}": expected "${endpointRegion}", the region of objectStorage.external.endpoint ${external.endpoint} (AWS refuses requests signed for another region)`,
-        );
+        problems.push(`objectStorage.region = "${region}": expected "${endpointRegion}", the region of objectStorage.external.endpoint ${external.endpoint} (AWS refuses requests signed for another region)`);
     }
     return problems;
 }
@@ -739,17 +752,16 @@ export function platformSecrets(config: PlatformConfig, secret: (key: SecretKey)
         }
         return undefined;
     };
-    const objectStorage =
-        config.objectStorage.type === "external"
-            ? { accessKeyId: required("objectStorageAccessKeyId"), secretAccessKey: required("objectStorageSecretAccessKey") }
-            : minioRoot();
+    const objectStorage = config.objectStorage.type === "external" ? { accessKeyId: required("objectStorageAccessKeyId"), secretAccessKey: required("objectStorageSecretAccessKey") } : minioRoot();
     const optionalKeys = [...notificationSecretKeys, grafanaAdminPasswordKey] as const;
     return {
         ...(objectStorage ? { objectStorage } : {}),
-        ...Object.fromEntries(optionalKeys.flatMap((key) => {
-            const value = secret(key);
-            return value === undefined ? [] : [[key, value]];
-        })),
+        ...Object.fromEntries(
+            optionalKeys.flatMap((key) => {
+                const value = secret(key);
+                return value === undefined ? [] : [[key, value]];
+            }),
+        ),
         ...(config.grafana.database ? { grafanaDatabasePassword: required(grafanaDatabasePasswordKey) } : {}),
     };
 }

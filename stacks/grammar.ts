@@ -53,10 +53,13 @@ const validPort = (value: string) => {
 };
 /** host or host:port, never a scheme nor a path: an RFC 1123 host name and an optional port. */
 export const hostPort = (accepted: string) =>
-    grammar([
-        [matches(new RegExp(`^(?=[^:]{1,253}(:|$))${dnsLabelPattern}(\\.${dnsLabelPattern})*(:\\d{1,5})?$`)), accepted],
-        [validPort, "a port between 1 and 65535"],
-    ], accepted);
+    grammar(
+        [
+            [matches(new RegExp(`^(?=[^:]{1,253}(:|$))${dnsLabelPattern}(\\.${dnsLabelPattern})*(:\\d{1,5})?$`)), accepted],
+            [validPort, "a port between 1 and 65535"],
+        ],
+        accepted,
+    );
 
 /** A Kubernetes object name (DNS subdomain), such as the name of a cert-manager issuer. */
 const objectNameMessage = "a Kubernetes object name: lower-case letters, digits, '-' and '.', such as letsencrypt-prod";
@@ -71,7 +74,10 @@ export const bucketName = grammar([
     [matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), "an S3 bucket name: 3-63 lower-case letters, digits, '.' or '-', starting and ending with a letter or digit"],
     [(v) => !v.includes(".."), "an S3 bucket name without two adjacent dots"],
     [(v) => !/^\d+\.\d+\.\d+\.\d+$/.test(v), "an S3 bucket name that is not formatted as an IP address"],
-    [(v) => !/^(xn--|sthree-|amzn-s3-demo-)/.test(v) && !/(-s3alias|--ol-s3|\.mrap|--x-s3)$/.test(v), "an S3 bucket name without a prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3) S3 reserves"],
+    [
+        (v) => !/^(xn--|sthree-|amzn-s3-demo-)/.test(v) && !/(-s3alias|--ol-s3|\.mrap|--x-s3)$/.test(v),
+        "an S3 bucket name without a prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3) S3 reserves",
+    ],
 ]);
 
 /**
@@ -89,9 +95,7 @@ export const lokiTenant = grammar([
 // Kubernetes label syntax: an optional DNS-subdomain prefix and a name of at most 63 characters.
 const labelNamePattern = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
 const labelValueMessage = "a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
-export const labelKey = grammar([
-    [matches(new RegExp(`^((?=[^/]{1,253}/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${labelNamePattern}$`)), "a label key such as kubernetes.io/metadata.name"],
-]);
+export const labelKey = grammar([[matches(new RegExp(`^((?=[^/]{1,253}/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${labelNamePattern}$`)), "a label key such as kubernetes.io/metadata.name"]]);
 /** A Kubernetes label value, empty included. */
 export const labelValue = grammar([[matches(new RegExp(`^(${labelNamePattern})?$`)), labelValueMessage]]);
 /** A label value that says something: not empty. */
@@ -188,7 +192,9 @@ export const volumeQuantity = grammar([
  * A scrape or probe job's name: it is the `job` label of every series it collects and names the
  * ScrapeConfig or Probe that carries it, so it follows the stricter of the two, a DNS label.
  */
-export const jobName = grammar([[matches(new RegExp(`^${dnsLabelPattern}$`)), "a job name: lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit (it is the job label and names the ScrapeConfig or Probe)"]]);
+export const jobName = grammar([
+    [matches(new RegExp(`^${dnsLabelPattern}$`)), "a job name: lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit (it is the job label and names the ScrapeConfig or Probe)"],
+]);
 
 /** A Prometheus label name as PromQL takes it without quoting; `__` starts the names Prometheus keeps for itself. */
 export const promLabelName = grammar([

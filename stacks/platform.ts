@@ -311,15 +311,9 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     );
 
     // The platform's own dashboards, beside Grafana; its sidecar loads them with kube-prometheus-stack's.
-    const dashboards = new PlatformDashboards(
-        "dashboards",
-        { namespace: namespace(config.namespaces.grafana), directory: projectDashboardsDirectory },
-        inCluster,
-    );
+    const dashboards = new PlatformDashboards("dashboards", { namespace: namespace(config.namespaces.grafana), directory: projectDashboardsDirectory }, inCluster);
     // Sample logs and traces for a first look; the config allows it only where the profile sizes it (dev).
-    const demo = config.demo.enabled && sizing.demo
-        ? new Demo("demo", { namespace: namespace(config.namespaces.demo), otlpHttpEndpoint: collect.otlpHttpEndpoint, sizing: sizing.demo }, inCluster)
-        : undefined;
+    const demo = config.demo.enabled && sizing.demo ? new Demo("demo", { namespace: namespace(config.namespaces.demo), otlpHttpEndpoint: collect.otlpHttpEndpoint, sizing: sizing.demo }, inCluster) : undefined;
 
     const ingress = grafanaIngress(config.grafana.ingress);
     const grafana = new Grafana(
@@ -329,17 +323,15 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             releaseName: grafanaReleaseName,
             chartSource,
             crds: crds.release,
-            datasources: pulumi.all([thanos.queryFrontendUrl, logs.queryUrl, traces.queryUrl, metrics.alertmanagerUrl]).apply(
-                ([metricsUrl, logsUrl, tracesUrl, alertmanagerUrl]) => ({
-                    metricsUrl,
-                    logsUrl,
-                    tracesUrl,
-                    alertmanagerUrl,
-                    logsTenant: logs.multiTenancy ? tenants(config.loki.tenant) : undefined,
-                    tracesTenant: fleetOn ? tenants(config.loki.tenant) : undefined,
-                    scrapeInterval: config.metrics.scrapeInterval,
-                }),
-            ),
+            datasources: pulumi.all([thanos.queryFrontendUrl, logs.queryUrl, traces.queryUrl, metrics.alertmanagerUrl]).apply(([metricsUrl, logsUrl, tracesUrl, alertmanagerUrl]) => ({
+                metricsUrl,
+                logsUrl,
+                tracesUrl,
+                alertmanagerUrl,
+                logsTenant: logs.multiTenancy ? tenants(config.loki.tenant) : undefined,
+                tracesTenant: fleetOn ? tenants(config.loki.tenant) : undefined,
+                scrapeInterval: config.metrics.scrapeInterval,
+            })),
             dashboardNamespaces: [metrics.namespace, dashboards.namespace],
             ingress,
             zones: config.zones,
@@ -367,9 +359,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                       name: "fleet-ingest",
                       members: fleet.edges,
                       ingress: ingressExposure({ host: fleetIngestHost, ...fleet.ingress }),
-                      upstreams: pulumi
-                          .all([thanos.remoteWriteUrl, logs.pushUrl, traces.otlpHttpEndpoint])
-                          .apply(([remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint]) => ({ remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint })),
+                      upstreams: pulumi.all([thanos.remoteWriteUrl, logs.pushUrl, traces.otlpHttpEndpoint]).apply(([remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint]) => ({ remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint })),
                       replicas: fleet.gatewayReplicas,
                       resources: sizing.fleetGateway,
                       zones: config.zones,
@@ -413,9 +403,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                           pods: grafana.podSelectors,
                           ingress: ingress !== undefined,
                           replicas: config.grafana.replicas,
-                          ...(config.grafana.database
-                              ? { database: { cidrs: config.network.grafanaDatabaseCidrs, port: grafanaDatabasePort(config.grafana.database) } }
-                              : {}),
+                          ...(config.grafana.database ? { database: { cidrs: config.network.grafanaDatabaseCidrs, port: grafanaDatabasePort(config.grafana.database) } } : {}),
                       },
                       apiServerCidrs: config.network.apiServerCidrs,
                       ingressNamespaceSelector: config.network.ingressNamespaceSelector,

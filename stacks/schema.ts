@@ -58,9 +58,7 @@ const replicas = z.number().int("a whole number").min(1, "at least 1").max(100, 
  * its own, and Thanos refuses a scheme outright) nor a path. A scheme is rejected rather than
  * stripped, so that `http://` can never silently become TLS or the other way round.
  */
-const s3Endpoint = hostPort(
-    "host or host:port without a scheme or path, such as s3.eu-west-1.amazonaws.com or minio.example.com:9000 (TLS is objectStorage.external.tls)",
-);
+const s3Endpoint = hostPort("host or host:port without a scheme or path, such as s3.eu-west-1.amazonaws.com or minio.example.com:9000 (TLS is objectStorage.external.tls)");
 /** An availability zone as nodes carry it in their `topology.kubernetes.io/zone` label: a label value, not empty. */
 const zoneName = nonEmptyLabelValue("a zone name as nodes carry it in the label topology.kubernetes.io/zone, such as eu-west-1a (letters, digits, '-', '_', '.', at most 63)");
 
@@ -122,16 +120,15 @@ export const thanosSchema = z.strictObject({
     volumeSize: volumeQuantity,
 });
 
-export const lokiSchema = z
-    .strictObject({
-        mode: z.enum(lokiModes, `one of ${lokiModes.join(", ")} (SimpleScalable is deprecated upstream)`),
-        multiTenancy: z.boolean("true or false"),
-        tenant: lokiTenant,
-        retention: promDuration,
-        expectedIngestMBps: ingestRate,
-        replicationFactor: replicas,
-        volumeSize: volumeQuantity,
-    });
+export const lokiSchema = z.strictObject({
+    mode: z.enum(lokiModes, `one of ${lokiModes.join(", ")} (SimpleScalable is deprecated upstream)`),
+    multiTenancy: z.boolean("true or false"),
+    tenant: lokiTenant,
+    retention: promDuration,
+    expectedIngestMBps: ingestRate,
+    replicationFactor: replicas,
+    volumeSize: volumeQuantity,
+});
 
 export const tempoSchema = z
     .strictObject({
@@ -191,12 +188,17 @@ export const grafanaSchema = z.strictObject({
                 ctx.addIssue({ code: "custom", message: `a host when ingress is enabled${why}`, path: ["host"] });
             }
             if (i.issuer && !i.enabled) {
-                ctx.addIssue({ code: "custom", message: "no issuer while grafana.ingress.enabled is false (there is no Ingress to request a certificate for); set enabled: true and a host, or remove issuer", path: ["issuer"] });
+                ctx.addIssue({
+                    code: "custom",
+                    message: "no issuer while grafana.ingress.enabled is false (there is no Ingress to request a certificate for); set enabled: true and a host, or remove issuer",
+                    path: ["issuer"],
+                });
             }
             if (i.issuer && i.tlsSecretName !== undefined) {
                 ctx.addIssue({
                     code: "custom",
-                    message: "no tlsSecretName together with grafana.ingress.issuer: tlsSecretName is a TLS Secret you provide, issuer has cert-manager create one; keep one of them (name cert-manager's Secret with issuer.secretName)",
+                    message:
+                        "no tlsSecretName together with grafana.ingress.issuer: tlsSecretName is a TLS Secret you provide, issuer has cert-manager create one; keep one of them (name cert-manager's Secret with issuer.secretName)",
                     path: ["tlsSecretName"],
                 });
             }
@@ -210,7 +212,10 @@ export const grafanaSchema = z.strictObject({
 });
 
 export const alertingSchema = z.strictObject({
-    slackChannel: z.string().regex(/^[#@]?[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel such as #platform-alerts").optional(),
+    slackChannel: z
+        .string()
+        .regex(/^[#@]?[a-z0-9][a-z0-9._-]{0,79}$/, "a Slack channel such as #platform-alerts")
+        .optional(),
 });
 
 export const demoSchema = z.strictObject({
@@ -219,9 +224,9 @@ export const demoSchema = z.strictObject({
 
 export const networkSchema = z.strictObject({
     policies: z.boolean("true or false"),
-    apiServerCidrs: z.array(cidr, "a list of CIDRs such as [\"10.0.0.1/32\"]").min(1, "at least one CIDR (the API server must stay reachable)"),
-    objectStorageCidrs: z.array(cidr, "a list of CIDRs such as [\"52.216.0.0/15\"]").min(1, "at least one CIDR (the object store must stay reachable)"),
-    grafanaDatabaseCidrs: z.array(cidr, "a list of CIDRs such as [\"10.20.0.0/24\"]").min(1, "at least one CIDR (Grafana's database must stay reachable)"),
+    apiServerCidrs: z.array(cidr, 'a list of CIDRs such as ["10.0.0.1/32"]').min(1, "at least one CIDR (the API server must stay reachable)"),
+    objectStorageCidrs: z.array(cidr, 'a list of CIDRs such as ["52.216.0.0/15"]').min(1, "at least one CIDR (the object store must stay reachable)"),
+    grafanaDatabaseCidrs: z.array(cidr, 'a list of CIDRs such as ["10.20.0.0/24"]').min(1, "at least one CIDR (Grafana's database must stay reachable)"),
     ingressNamespaceSelector: z.record(labelKey, labelValue, "a map of namespace labels such as {kubernetes.io/metadata.name: ingress-nginx}").optional(),
 });
 
@@ -295,7 +300,10 @@ export const fleetMemberKinds = ["cluster", "server"] as const;
  */
 const fleetMemberName = z
     .string("a name such as edge-a")
-    .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "a name such as edge-a: lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit (it becomes the member's cluster label, tenant and login)");
+    .regex(
+        /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/,
+        "a name such as edge-a: lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit (it becomes the member's cluster label, tenant and login)",
+    );
 
 export const fleetSchema = z
     .strictObject({
@@ -358,7 +366,7 @@ const targetLabels = z.record(z.string(), z.string("a label value such as paymen
 });
 
 /** Where the targets of a job named by DNS name may be reached, for the NetworkPolicies (names resolve to addresses nobody can list). */
-const targetCidrs = z.array(cidr, "a list of CIDRs such as [\"10.20.0.0/24\"]").min(1, "at least one CIDR, or leave cidrs out");
+const targetCidrs = z.array(cidr, 'a list of CIDRs such as ["10.20.0.0/24"]').min(1, "at least one CIDR, or leave cidrs out");
 
 /** A Secret of the user's in the metrics namespace, and its key. */
 const secretKeyRef = z.strictObject({ name: objectName, key: secretKeyName });
@@ -366,7 +374,10 @@ const secretKeyRef = z.strictObject({ name: objectName, key: secretKeyName });
 export const scrapeJobSchema = z.strictObject({
     name: jobName,
     targets: z
-        .array(z.string("a target such as 10.0.0.5:9100").refine((t) => parseHostPort(t) !== undefined, "host:port, the host a DNS name or an IP address ([2001:db8::1]:9100 for IPv6), the port 1 to 65535"), "a list of targets such as [\"10.0.0.5:9100\"]")
+        .array(
+            z.string("a target such as 10.0.0.5:9100").refine((t) => parseHostPort(t) !== undefined, "host:port, the host a DNS name or an IP address ([2001:db8::1]:9100 for IPv6), the port 1 to 65535"),
+            'a list of targets such as ["10.0.0.5:9100"]',
+        )
         .min(1, "at least one target such as 10.0.0.5:9100"),
     labels: targetLabels.default({}),
     /** Default: Prometheus' (`metrics.scrapeInterval`). */
@@ -442,8 +453,8 @@ export const platformSchema = z.strictObject({
     demo: demoSchema,
     network: networkSchema,
     charts: chartsSchema,
-    scrapeTargets: z.array(scrapeJobSchema, "a list of scrape jobs such as [{name: lab-servers, targets: [\"10.0.0.5:9100\"]}]"),
-    probes: z.array(probeSchema, "a list of probes such as [{name: website, module: http, targets: [\"https://www.example.com/\"]}]"),
+    scrapeTargets: z.array(scrapeJobSchema, 'a list of scrape jobs such as [{name: lab-servers, targets: ["10.0.0.5:9100"]}]'),
+    probes: z.array(probeSchema, 'a list of probes such as [{name: website, module: http, targets: ["https://www.example.com/"]}]'),
     pushgateway: pushgatewaySchema,
 });
 

@@ -69,10 +69,22 @@ export const tempoGuideMBpsPerReplica: Record<TempoGuidedTarget, number> = { dis
  * (a second one on the same bucket corrupts it) and which Tempo's load starts at.
  */
 export const prodLokiFloor: Readonly<Record<LokiDistributedTarget, number>> = {
-    ingester: 3, distributor: 2, querier: 2, queryFrontend: 2, queryScheduler: 2, indexGateway: 2, compactor: 1, ruler: 2,
+    ingester: 3,
+    distributor: 2,
+    querier: 2,
+    queryFrontend: 2,
+    queryScheduler: 2,
+    indexGateway: 2,
+    compactor: 1,
+    ruler: 2,
 };
 export const prodTempoFloor: Readonly<Record<TempoDistributedTarget, number>> = {
-    distributor: 2, ingester: 3, querier: 2, queryFrontend: 2, compactor: 1, metricsGenerator: 1,
+    distributor: 2,
+    ingester: 3,
+    querier: 2,
+    queryFrontend: 2,
+    compactor: 1,
+    metricsGenerator: 1,
 };
 
 /** Whole replicas for a fractional need; the tolerance keeps float noise (6.0000000001) from adding a pod. */

@@ -60,7 +60,10 @@ describe("alerting: Alertmanager configuration", () => {
     });
 
     it("Slack only: one notifying receiver with api_url_file and the channel", () => {
-        assert.deepEqual(slack.receivers.map((r) => r.name), ["null", "platform"]);
+        assert.deepEqual(
+            slack.receivers.map((r) => r.name),
+            ["null", "platform"],
+        );
         const platform = slack.receivers[1];
         assert.equal(platform.slack_configs?.length, 1);
         assert.equal(platform.slack_configs![0].api_url_file, slackFile);
@@ -248,7 +251,10 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
         const alerts = await build();
         const rules = registered.filter((r) => r.type === ruleType);
         assert.deepEqual(rules.map((r) => r.inputs.metadata.name).sort(), stems.map((s) => `lgtm-${s}`).sort());
-        assert.deepEqual(alerts.ruleNames, stems.map((s) => `lgtm-${s}`));
+        assert.deepEqual(
+            alerts.ruleNames,
+            stems.map((s) => `lgtm-${s}`),
+        );
         for (const r of rules) {
             assert.equal(r.inputs.apiVersion, "monitoring.coreos.com/v1");
             assert.equal(r.inputs.kind, "PrometheusRule");
@@ -274,7 +280,10 @@ describe("alerting: PlatformAlerts (Pulumi mocks)", () => {
             assert.ok(Array.isArray(c.dependsOn) && c.dependsOn.includes(crds), `${c.name} depends on the CRDs`);
             assert.match(c.name, /^platform-alerts-/);
         }
-        assert.ok(seen.some((s) => s.type === "lgtm:alerting:PlatformAlerts"), "component token");
+        assert.ok(
+            seen.some((s) => s.type === "lgtm:alerting:PlatformAlerts"),
+            "component token",
+        );
     });
 
     it("deploys only the rule files it is given, and adds labels", async () => {
@@ -309,21 +318,10 @@ describe("alerting: rule files", () => {
     const testsDir = path.resolve(defaultRulesDir(), "..", "tests");
 
     it("has the expected areas", () => {
-        assert.deepEqual(files.map((f) => f.stem), [
-            "alloy",
-            "grafana",
-            "loki-distributed",
-            "loki-monolithic",
-            "loki",
-            "metrics",
-            "minio",
-            "probes",
-            "pushgateway",
-            "tempo-distributed",
-            "tempo-monolithic",
-            "tempo",
-            "thanos",
-        ]);
+        assert.deepEqual(
+            files.map((f) => f.stem),
+            ["alloy", "grafana", "loki-distributed", "loki-monolithic", "loki", "metrics", "minio", "probes", "pushgateway", "tempo-distributed", "tempo-monolithic", "tempo", "thanos"],
+        );
     });
 
     it("every rule is an alert with for, severity warning|critical, summary and description", () => {
@@ -343,9 +341,16 @@ describe("alerting: rule files", () => {
         const groups = files.flatMap((f) => f.groups.map((g) => g.name));
         assert.equal(new Set(groups).size, groups.length, groups.join(", "));
         // `<component>-monolithic` and `<component>-distributed` are never deployed together.
-        for (const [kept, left] of [["monolithic", "distributed"], ["distributed", "monolithic"]]) {
+        for (const [kept, left] of [
+            ["monolithic", "distributed"],
+            ["distributed", "monolithic"],
+        ]) {
             const keys = alerts.filter(({ file }) => !file.endsWith(`-${left}`)).map(({ rule }) => `${rule.alert}/${rule.labels?.severity}`);
-            assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], `with the ${kept} files`);
+            assert.deepEqual(
+                keys.filter((k, i) => keys.indexOf(k) !== i),
+                [],
+                `with the ${kept} files`,
+            );
         }
     });
 
@@ -360,7 +365,13 @@ describe("alerting: rule files", () => {
                     .slice(1)
                     .map((section) => {
                         const heading = section.slice(0, section.indexOf("\n")).trim();
-                        return [heading.toLowerCase().replace(/[^a-z0-9 _-]/g, "").replace(/ /g, "-"), section];
+                        return [
+                            heading
+                                .toLowerCase()
+                                .replace(/[^a-z0-9 _-]/g, "")
+                                .replace(/ /g, "-"),
+                            section,
+                        ];
                     }),
             );
         const linked = files.flatMap((f) => withRunbookUrls(f).flatMap((g) => g.rules.map((rule) => ({ file: f.stem, rule }))));

@@ -25,8 +25,14 @@ describe("Alloy config", () => {
 
     it("is well-formed Alloy syntax: balanced braces, terminated strings, one definition per component", () => {
         const components = tree.blocks.map((b) => `${b.name}.${b.label}`);
-        assert.deepEqual(components.filter((c, i) => components.indexOf(c) !== i), []);
-        assert.ok(tree.blocks.find((b) => b.name === "logging"), "logging block");
+        assert.deepEqual(
+            components.filter((c, i) => components.indexOf(c) !== i),
+            [],
+        );
+        assert.ok(
+            tree.blocks.find((b) => b.name === "logging"),
+            "logging block",
+        );
     });
 
     it("wires every reference to a component it defines", () => {
@@ -52,7 +58,10 @@ describe("Alloy config", () => {
 
     it("follows the given addresses wherever they point", () => {
         const other = buildAlloyConfig({ ...input, lokiPushUrl: "https://logs.example.com/loki/api/v1/push", tempoOtlpGrpcEndpoint: "tempo.elsewhere.svc:9999" });
-        assert.deepEqual([...other.matchAll(inClusterAddress)].map((m) => m[0]), ["tempo.elsewhere.svc:9999"]);
+        assert.deepEqual(
+            [...other.matchAll(inClusterAddress)].map((m) => m[0]),
+            ["tempo.elsewhere.svc:9999"],
+        );
         assert.ok(other.includes('url = "https://logs.example.com/loki/api/v1/push"'));
     });
 
@@ -66,7 +75,13 @@ describe("Alloy config", () => {
 
     it("labels every line with the cluster", () => {
         const labels = tree.blocks.find((b) => b.name === "loki.write")!.attributes.get("external_labels")!;
-        assert.equal(labels.filter((t) => t.kind !== "newline").map((t) => t.text).join(" "), '{ cluster = "lgtm" , }');
+        assert.equal(
+            labels
+                .filter((t) => t.kind !== "newline")
+                .map((t) => t.text)
+                .join(" "),
+            '{ cluster = "lgtm" , }',
+        );
     });
 
     it("tails only this node's pods from /var/log/pods, CRI-decoded", () => {
@@ -77,7 +92,10 @@ describe("Alloy config", () => {
         assert.deepEqual([...new Set(targets)].sort(), ["__path__", "app", "container", "namespace", "pod"]);
         assert.ok(stringsOf(tree, ["discovery.relabel:pod_logs", "rule"], "replacement").includes("/var/log/pods/*$1/*.log"));
         const process = tree.blocks.find((b) => b.name === "loki.process")!;
-        assert.deepEqual(process.blocks.map((b) => b.name), ["stage.cri", "stage.label_drop"]);
+        assert.deepEqual(
+            process.blocks.map((b) => b.name),
+            ["stage.cri", "stage.label_drop"],
+        );
     });
 
     it("takes app from app.kubernetes.io/name, else app (as Prometheus relabelling would)", () => {
@@ -93,7 +111,10 @@ describe("Alloy config", () => {
         assert.deepEqual(stringsOf(tree, ["otelcol.receiver.otlp:default", "grpc"], "endpoint"), ["0.0.0.0:4317"]);
         assert.deepEqual(stringsOf(tree, ["otelcol.receiver.otlp:default", "http"], "endpoint"), ["0.0.0.0:4318"]);
         const tls = tree.blocks.find((b) => b.name === "otelcol.exporter.otlp")!.blocks[0].blocks.find((b) => b.name === "tls")!;
-        assert.deepEqual(tls.attributes.get("insecure")!.map((t) => t.text), ["true"]);
+        assert.deepEqual(
+            tls.attributes.get("insecure")!.map((t) => t.text),
+            ["true"],
+        );
     });
 
     it("contains no '{{' for the chart's tpl, whatever the values", () => {

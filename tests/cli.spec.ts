@@ -11,7 +11,10 @@ describe("commands: arguments, --help and exit codes", () => {
         const { values, positionals } = parseCommandLine(["dev", "--out", "x", "--set", "a=1", "--set", "b=2"], { out: { type: "string" }, set: { type: "string", multiple: true } }, "usage: …");
         assert.deepEqual({ ...values }, { out: "x", set: ["a=1", "b=2"] });
         assert.equal(stackArgument(positionals, "usage: …"), "dev");
-        assert.throws(() => parseCommandLine(["dev", "--nope"], {}, "usage: …"), (e: Error) => e instanceof UsageError && /Unknown option '--nope'[^]*\nusage: …$/.test(e.message));
+        assert.throws(
+            () => parseCommandLine(["dev", "--nope"], {}, "usage: …"),
+            (e: Error) => e instanceof UsageError && /Unknown option '--nope'[^]*\nusage: …$/.test(e.message),
+        );
         assert.throws(() => stackArgument([], "usage: …"), /which stack\?\nusage: …/);
         assert.throws(() => stackArgument(["dev", "prod"], "usage: …"), /one stack, not dev prod/);
         assert.equal(portArgument(undefined, 3000, ""), 3000);

@@ -18,7 +18,6 @@ const prod: RawConfig = { profile: "prod", grafana: JSON.stringify({ ingress: pr
 const list = (items: unknown[]) => JSON.stringify(items);
 const lab = { name: "lab-servers", targets: ["10.0.0.5:9100", "[2001:db8::7]:9100"], labels: { team: "payments", class: "batch" } };
 
-
 describe("collection: target grammar", () => {
     it("host:port: a DNS name or an IP address (IPv6 in brackets), a port 1-65535", () => {
         assert.deepEqual(parseHostPort("10.0.0.5:9100"), { host: "10.0.0.5", family: 4, port: 9100 });
@@ -63,13 +62,19 @@ describe("collection: config", () => {
     });
     it("refuses job names that cannot be a job label and a resource name, duplicates, and the platform's own jobs", () => {
         rejects({ scrapeTargets: list([{ ...lab, name: "Lab_Servers" }]) }, 'scrapeTargets.0.name = "Lab_Servers": expected a job name');
-        rejects({ scrapeTargets: list([lab]), probes: list([{ name: "lab-servers", module: "icmp", targets: ["10.0.0.5"] }]) }, "probes.0.name = lab-servers: expected a name no other scrape target or probe has (scrapeTargets.0");
+        rejects(
+            { scrapeTargets: list([lab]), probes: list([{ name: "lab-servers", module: "icmp", targets: ["10.0.0.5"] }]) },
+            "probes.0.name = lab-servers: expected a name no other scrape target or probe has (scrapeTargets.0",
+        );
         rejects({ scrapeTargets: list([lab, lab]) }, "scrapeTargets.1.name = lab-servers");
         rejects({ scrapeTargets: list([{ ...lab, name: "pushgateway" }]) }, "scrapeTargets.0.name = pushgateway: expected another name");
     });
     it("refuses label names Prometheus or the platform owns, and empty values", () => {
         for (const reserved of ["job", "instance", "cluster", "namespace", "prometheus_replica"]) {
-            rejects({ scrapeTargets: list([{ ...lab, labels: { [reserved]: "x" } }]) }, `scrapeTargets.0.labels.${reserved} = "${reserved}": expected a label name other than job, instance, namespace, cluster, prometheus_replica`);
+            rejects(
+                { scrapeTargets: list([{ ...lab, labels: { [reserved]: "x" } }]) },
+                `scrapeTargets.0.labels.${reserved} = "${reserved}": expected a label name other than job, instance, namespace, cluster, prometheus_replica`,
+            );
         }
         rejects({ scrapeTargets: list([{ ...lab, labels: { __scheme__: "https" } }]) }, "not starting with __");
         rejects({ scrapeTargets: list([{ ...lab, labels: { "team-name": "x" } }]) }, 'labels.team-name = "team-name": expected a Prometheus label name');
@@ -88,7 +93,7 @@ describe("collection: config", () => {
         rejects(probe("http", "www.example.com"), 'probes.0.targets.0 = "www.example.com": expected an http:// or https:// URL', "for module http");
         rejects(probe("tcp", "https://db.example.com/"), "expected host:port", "for module tcp");
         rejects(probe("icmp", "10.0.0.5:22"), "expected a host: a DNS name or an IP address, without a port");
-        rejects(probe("dns", "10.0.0.5"), "probes.0.module = \"dns\": expected one of http, tcp, icmp");
+        rejects(probe("dns", "10.0.0.5"), 'probes.0.module = "dns": expected one of http, tcp, icmp');
     });
     it("with NetworkPolicies, requires cidrs for targets named by DNS name, and refuses cidrs nothing uses", () => {
         const named = { name: "lab", targets: ["node-a.lab.example.com:9100", "10.0.0.5:9100"] };
@@ -97,11 +102,11 @@ describe("collection: config", () => {
         assert.doesNotThrow(() => parsePlatformConfig({ ...prod, scrapeTargets: list([{ ...named, cidrs: ["10.20.0.0/24"] }]) }));
         // Without policies nothing is enforced, so nothing needs the addresses.
         assert.doesNotThrow(() => parsePlatformConfig({ scrapeTargets: list([named]) }));
-        rejects({ ...prod, scrapeTargets: list([{ ...lab, cidrs: ["10.0.0.0/24"] }]) }, "scrapeTargets.0.cidrs = [\"10.0.0.0/24\"]: expected no cidrs when every target is an IP address");
-        rejects({ scrapeTargets: list([{ ...named, cidrs: ["10.0.0.1/24"] }]) }, "scrapeTargets.0.cidrs.0 = \"10.0.0.1/24\": expected an IPv4 or IPv6 CIDR");
+        rejects({ ...prod, scrapeTargets: list([{ ...lab, cidrs: ["10.0.0.0/24"] }]) }, 'scrapeTargets.0.cidrs = ["10.0.0.0/24"]: expected no cidrs when every target is an IP address');
+        rejects({ scrapeTargets: list([{ ...named, cidrs: ["10.0.0.1/24"] }]) }, 'scrapeTargets.0.cidrs.0 = "10.0.0.1/24": expected an IPv4 or IPv6 CIDR');
     });
     it("takes TLS only with https, and basic auth only over https in prod", () => {
-        rejects({ scrapeTargets: list([{ ...lab, tls: { insecureSkipVerify: true } }]) }, "scrapeTargets.0.tls = {\"insecureSkipVerify\":true}: expected scheme: https with tls");
+        rejects({ scrapeTargets: list([{ ...lab, tls: { insecureSkipVerify: true } }]) }, 'scrapeTargets.0.tls = {"insecureSkipVerify":true}: expected scheme: https with tls');
         const auth = { secretName: "lab-scrape", usernameKey: "username", passwordKey: "password" };
         assert.doesNotThrow(() => parsePlatformConfig({ scrapeTargets: list([{ ...lab, basicAuth: auth }]) }));
         rejects({ ...prod, scrapeTargets: list([{ ...lab, basicAuth: auth }]) }, "scrapeTargets.0.scheme = http: expected https with basicAuth in the prod profile");
@@ -112,7 +117,7 @@ describe("collection: config", () => {
         const c = parsePlatformConfig({ pushgateway: JSON.stringify({ enabled: true, clientNamespaces: ["batch"] }) });
         assert.deepEqual([c.pushgateway.enabled, c.pushgateway.clientNamespaces, c.pushgateway.volumeSize], [true, ["batch"], "2Gi"]);
         rejects({ pushgateway: JSON.stringify({ clientNamespaces: ["batch"] }) }, "pushgateway.enabled = false: expected true when pushgateway.clientNamespaces");
-        rejects({ pushgateway: JSON.stringify({ enabled: true, clientNamespaces: ["monitoring"] }) }, "pushgateway.clientNamespaces = [\"monitoring\"]: expected namespaces of the jobs that push, not the platform's");
+        rejects({ pushgateway: JSON.stringify({ enabled: true, clientNamespaces: ["monitoring"] }) }, 'pushgateway.clientNamespaces = ["monitoring"]: expected namespaces of the jobs that push, not the platform\'s');
         rejects({ pushgateway: JSON.stringify({ enabled: true, clientNamespaces: ["kube-system"] }) }, "pushgateway.clientNamespaces.0");
     });
 });
@@ -124,13 +129,21 @@ describe("collection: the examples", () => {
         const text = fs.readFileSync(path.join(projectDir, "docs", "configuration.md"), "utf8");
         const section = text.slice(text.indexOf("## Collecting beyond the platform"), text.indexOf("## Object storage"));
         const examples = [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]) as Record<string, unknown>);
-        assert.deepEqual(examples.map((e) => Object.keys(e)), [["lgtm:scrapeTargets"], ["lgtm:probes"], ["lgtm:pushgateway"]]);
+        assert.deepEqual(
+            examples.map((e) => Object.keys(e)),
+            [["lgtm:scrapeTargets"], ["lgtm:probes"], ["lgtm:pushgateway"]],
+        );
         const c = parsePlatformConfig({ ...prod, ...rawOf(Object.assign({}, ...examples)) });
         assert.deepEqual([c.scrapeTargets.length, c.probes.length, c.pushgateway.enabled], [2, 2, true]);
     });
     it("Pulumi.prod.yaml: the commented example, uncommented, is valid", () => {
         const text = fs.readFileSync(path.join(projectDir, "Pulumi.prod.yaml"), "utf8");
-        const block = text.slice(text.indexOf("  # lgtm:scrapeTargets:")).split("\n").filter((l) => l.startsWith("  # ")).map((l) => l.slice(4)).join("\n");
+        const block = text
+            .slice(text.indexOf("  # lgtm:scrapeTargets:"))
+            .split("\n")
+            .filter((l) => l.startsWith("  # "))
+            .map((l) => l.slice(4))
+            .join("\n");
         const doc = parse(block) as Record<string, unknown>;
         assert.deepEqual(Object.keys(doc), ["lgtm:scrapeTargets", "lgtm:probes", "lgtm:pushgateway"]);
         assert.doesNotThrow(() => parsePlatformConfig({ ...prod, ...rawOf(doc) }));
@@ -139,7 +152,14 @@ describe("collection: the examples", () => {
 
 describe("collection: values and objects", () => {
     it("a ScrapeConfig carries the job name, its targets and labels, and Secret references only", () => {
-        const job = { ...lab, scheme: "https" as const, path: "/metrics", interval: "1m", tls: { caSecret: { name: "lab-ca", key: "ca.crt" }, serverName: "lab.example.com" }, basicAuth: { secretName: "lab-scrape", usernameKey: "u", passwordKey: "p" } };
+        const job = {
+            ...lab,
+            scheme: "https" as const,
+            path: "/metrics",
+            interval: "1m",
+            tls: { caSecret: { name: "lab-ca", key: "ca.crt" }, serverName: "lab.example.com" },
+            basicAuth: { secretName: "lab-scrape", usernameKey: "u", passwordKey: "p" },
+        };
         assert.deepEqual(buildScrapeConfig(job, "monitoring"), {
             apiVersion: "monitoring.coreos.com/v1alpha1",
             kind: "ScrapeConfig",
@@ -180,7 +200,10 @@ describe("collection: values and objects", () => {
             ],
         );
         const icmp = targetFlows("blackbox-exporter", { name: "ping", endpoints: [parseHost("192.0.2.1")!] }, () => "any", "probe");
-        assert.deepEqual(icmp.map((f) => [f.to, f.ports]), [[{ kind: "addresses", name: "targets of ping", cidrs: ["192.0.2.1/32"] }, "any"]]);
+        assert.deepEqual(
+            icmp.map((f) => [f.to, f.ports]),
+            [[{ kind: "addresses", name: "targets of ping", cidrs: ["192.0.2.1/32"] }, "any"]],
+        );
         assert.throws(() => targetFlows("prometheus", { name: "lab", endpoints: [parseHostPort("a.example.com:9100")!] }, () => "any", "scrape"), /no cidrs/);
     });
 });
@@ -200,7 +223,10 @@ describe("collection: the platform under mocks", function () {
             {
                 ...prod,
                 namespaces: JSON.stringify({ metrics: "metrics" }),
-                scrapeTargets: list([{ ...lab, interval: "1m" }, { name: "appliances", targets: ["switch-1.lab.example.com:9116"], labels: { site: "lab" }, cidrs: ["10.30.0.0/24"] }]),
+                scrapeTargets: list([
+                    { ...lab, interval: "1m" },
+                    { name: "appliances", targets: ["switch-1.lab.example.com:9116"], labels: { site: "lab" }, cidrs: ["10.30.0.0/24"] },
+                ]),
                 probes: list([
                     { name: "website", module: "http", targets: ["https://www.example.com/health"], labels: { team: "web" }, cidrs: ["203.0.113.0/24"] },
                     { name: "gateway-ping", module: "icmp", targets: ["192.0.2.1"] },
@@ -220,10 +246,13 @@ describe("collection: the platform under mocks", function () {
     });
     it("one ScrapeConfig per job beside Prometheus, labelled as declared, after the CRDs", () => {
         const configs = sortedByName(byType(all, "kubernetes:monitoring.coreos.com/v1alpha1:ScrapeConfig"));
-        assert.deepEqual(configs.map((c) => [c.inputs.metadata.name, c.inputs.metadata.namespace, c.inputs.spec.jobName, c.inputs.spec.staticConfigs, c.inputs.spec.scrapeInterval]), [
-            ["lgtm-scrape-appliances", "metrics", "appliances", [{ targets: ["switch-1.lab.example.com:9116"], labels: { site: "lab" } }], undefined],
-            ["lgtm-scrape-lab-servers", "metrics", "lab-servers", [{ targets: ["10.0.0.5:9100", "[2001:db8::7]:9100"], labels: { team: "payments", class: "batch" } }], "1m"],
-        ]);
+        assert.deepEqual(
+            configs.map((c) => [c.inputs.metadata.name, c.inputs.metadata.namespace, c.inputs.spec.jobName, c.inputs.spec.staticConfigs, c.inputs.spec.scrapeInterval]),
+            [
+                ["lgtm-scrape-appliances", "metrics", "appliances", [{ targets: ["switch-1.lab.example.com:9116"], labels: { site: "lab" } }], undefined],
+                ["lgtm-scrape-lab-servers", "metrics", "lab-servers", [{ targets: ["10.0.0.5:9100", "[2001:db8::7]:9100"], labels: { team: "payments", class: "batch" } }], "1m"],
+            ],
+        );
         for (const c of configs) assert.deepEqual(c.dependsOn, ["kubernetes:helm.sh/v3:Release::prometheus-crds"]);
     });
     it("the blackbox exporter, pinned, and one Probe per job sent to its Service, labelled as declared", () => {
@@ -231,10 +260,13 @@ describe("collection: the platform under mocks", function () {
         assert.deepEqual([release.inputs.chart, release.inputs.version, release.inputs.namespace], ["prometheus-blackbox-exporter", "11.17.2", "metrics"]);
         assert.ok(release.inputs.values.podSecurityContext.sysctls, "an ICMP probe is declared");
         const probes = sortedByName(byType(all, "kubernetes:monitoring.coreos.com/v1:Probe"));
-        assert.deepEqual(probes.map((p) => [p.inputs.metadata.name, p.inputs.spec.jobName, p.inputs.spec.module, p.inputs.spec.prober.url, p.inputs.spec.targets.staticConfig]), [
-            ["lgtm-probe-gateway-ping", "gateway-ping", "icmp", "blackbox-exporter.metrics.svc.cluster.local:9115", { static: ["192.0.2.1"] }],
-            ["lgtm-probe-website", "website", "http", "blackbox-exporter.metrics.svc.cluster.local:9115", { static: ["https://www.example.com/health"], labels: { team: "web" } }],
-        ]);
+        assert.deepEqual(
+            probes.map((p) => [p.inputs.metadata.name, p.inputs.spec.jobName, p.inputs.spec.module, p.inputs.spec.prober.url, p.inputs.spec.targets.staticConfig]),
+            [
+                ["lgtm-probe-gateway-ping", "gateway-ping", "icmp", "blackbox-exporter.metrics.svc.cluster.local:9115", { static: ["192.0.2.1"] }],
+                ["lgtm-probe-website", "website", "http", "blackbox-exporter.metrics.svc.cluster.local:9115", { static: ["https://www.example.com/health"], labels: { team: "web" } }],
+            ],
+        );
     });
     it("the Pushgateway: pinned, requests resources, on a volume in prod, scraped with honorLabels; its URL from its Service is an output", async () => {
         const release = releaseNamed(all, "pushgateway")!;
@@ -260,13 +292,15 @@ describe("collection: the platform under mocks", function () {
         const exporter = policy("blackbox-exporter");
         assert.deepEqual(egressTo(exporter, "203.0.113.0/24"), [[{ protocol: "TCP", port: 443 }]]);
         assert.deepEqual(egressTo(exporter, "192.0.2.1/32"), ["any"]);
-        assert.deepEqual(exporter.ingress.map((r: any) => r.ports), [[{ protocol: "TCP", port: 9115 }]]);
+        assert.deepEqual(
+            exporter.ingress.map((r: any) => r.ports),
+            [[{ protocol: "TCP", port: 9115 }]],
+        );
         const pushgateway = policy("pushgateway");
-        assert.deepEqual(pushgateway.ingress.map((r: any) => r.from.map((p: any) => p.namespaceSelector)), [
-            [{ matchLabels: { "kubernetes.io/metadata.name": "metrics" } }],
-            [{ matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["batch"] }] }],
-            [{ matchLabels: { team: "payments" } }],
-        ]);
+        assert.deepEqual(
+            pushgateway.ingress.map((r: any) => r.from.map((p: any) => p.namespaceSelector)),
+            [[{ matchLabels: { "kubernetes.io/metadata.name": "metrics" } }], [{ matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["batch"] }] }], [{ matchLabels: { team: "payments" } }]],
+        );
         assert.deepEqual(pushgateway.egress, []);
     });
 });

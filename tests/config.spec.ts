@@ -15,8 +15,7 @@ import { rejects } from "./support/config";
 const prodIngress = { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" };
 const prodHost = JSON.stringify({ ingress: prodIngress });
 /** An external store as prod takes by default: AWS S3 in us-east-1, credentials set as secrets. */
-const s3 = (external: Record<string, unknown> = {}, rest: Record<string, unknown> = {}) =>
-    JSON.stringify({ external: { endpoint: "s3.us-east-1.amazonaws.com", ...external }, ...rest });
+const s3 = (external: Record<string, unknown> = {}, rest: Record<string, unknown> = {}) => JSON.stringify({ external: { endpoint: "s3.us-east-1.amazonaws.com", ...external }, ...rest });
 const accessKeyId = "AKIAIOSFODNN7EXAMPLE";
 const secretAccessKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 const credentials = { objectStorageAccessKeyId: accessKeyId, objectStorageSecretAccessKey: secretAccessKey };
@@ -38,7 +37,6 @@ function setting(key: string, value: unknown): RawConfig {
     if (rest.length === 0) return { [top]: typeof value === "string" ? value : JSON.stringify(value) };
     return { [top]: JSON.stringify(rest.reduceRight<unknown>((inner, k) => ({ [k]: inner }), value)) };
 }
-
 
 describe("config validation", () => {
     it("dev with no config at all takes the dev profile", () => {
@@ -92,41 +90,102 @@ describe("config validation", () => {
         ["ingress without host", { grafana: JSON.stringify({ ingress: { enabled: true } }) }, ["lgtm:grafana.ingress.host", "a host when ingress is enabled"]],
         ["prod without ingress host", { ...prod, grafana: undefined }, ["lgtm:grafana.ingress.host = (missing)"]],
         ["prod with ingress off", { ...prod, grafana: JSON.stringify({ ingress: { enabled: false } }) }, ["lgtm:grafana.ingress.enabled = false", "prod"]],
-        ["prod Grafana without TLS", { ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } }) }, [
-            "lgtm:grafana.ingress.tlsSecretName = (missing): expected a TLS Secret in Grafana's namespace, or grafana.ingress.issuer {kind, name}",
-            "in the prod profile (over plain HTTP the admin login",
-        ]],
-        ["an issuer without a host", { grafana: JSON.stringify({ ingress: { enabled: true, issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ["lgtm:grafana.ingress.host = (missing)", "cert-manager also requests the certificate for", "grafana.ingress.issuer is set"]],
-        ["an issuer with the ingress off", { grafana: JSON.stringify({ ingress: { enabled: false, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ["lgtm:grafana.ingress.issuer = ", "no issuer while grafana.ingress.enabled is false"]],
-        ["an issuer and an existing TLS Secret", { ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", tlsSecretName: "grafana-tls", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) }, ['lgtm:grafana.ingress.tlsSecretName = "grafana-tls"', "no tlsSecretName together with grafana.ingress.issuer", "issuer.secretName"]],
-        ["an issuer of an unknown kind", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "clusterissuer", name: "letsencrypt" } } }) }, ['lgtm:grafana.ingress.issuer.kind = "clusterissuer"', "one of ClusterIssuer, Issuer"]],
-        ["an issuer without a name", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer" } } }) }, ["lgtm:grafana.ingress.issuer.name = (missing)", "a Kubernetes object name"]],
-        ["an issuer name with capitals", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer", name: "LetsEncrypt" } } }) }, ['lgtm:grafana.ingress.issuer.name = "LetsEncrypt"', "a Kubernetes object name"]],
-        ["a misspelled issuer key", { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer", name: "ca", secret: "x" } } }) }, ["lgtm:grafana.ingress.issuer.secret: unknown key"]],
-        ["several Grafanas on SQLite", { ...prod, grafana: grafanaWith({ replicas: 2 }) }, [
-            "lgtm:grafana.replicas = 2: expected 1 without grafana.database",
-            "SQLite database is a file per pod, so several replicas diverge",
-            "set grafana.database {type: postgres or mysql, host, name, user} and the secret grafanaDatabasePassword",
-        ]],
+        [
+            "prod Grafana without TLS",
+            { ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com" } }) },
+            ["lgtm:grafana.ingress.tlsSecretName = (missing): expected a TLS Secret in Grafana's namespace, or grafana.ingress.issuer {kind, name}", "in the prod profile (over plain HTTP the admin login"],
+        ],
+        [
+            "an issuer without a host",
+            { grafana: JSON.stringify({ ingress: { enabled: true, issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) },
+            ["lgtm:grafana.ingress.host = (missing)", "cert-manager also requests the certificate for", "grafana.ingress.issuer is set"],
+        ],
+        [
+            "an issuer with the ingress off",
+            { grafana: JSON.stringify({ ingress: { enabled: false, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) },
+            ["lgtm:grafana.ingress.issuer = ", "no issuer while grafana.ingress.enabled is false"],
+        ],
+        [
+            "an issuer and an existing TLS Secret",
+            { ...prod, grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", tlsSecretName: "grafana-tls", issuer: { kind: "ClusterIssuer", name: "letsencrypt" } } }) },
+            ['lgtm:grafana.ingress.tlsSecretName = "grafana-tls"', "no tlsSecretName together with grafana.ingress.issuer", "issuer.secretName"],
+        ],
+        [
+            "an issuer of an unknown kind",
+            { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "clusterissuer", name: "letsencrypt" } } }) },
+            ['lgtm:grafana.ingress.issuer.kind = "clusterissuer"', "one of ClusterIssuer, Issuer"],
+        ],
+        [
+            "an issuer without a name",
+            { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer" } } }) },
+            ["lgtm:grafana.ingress.issuer.name = (missing)", "a Kubernetes object name"],
+        ],
+        [
+            "an issuer name with capitals",
+            { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer", name: "LetsEncrypt" } } }) },
+            ['lgtm:grafana.ingress.issuer.name = "LetsEncrypt"', "a Kubernetes object name"],
+        ],
+        [
+            "a misspelled issuer key",
+            { grafana: JSON.stringify({ ingress: { enabled: true, host: "g.example.com", issuer: { kind: "Issuer", name: "ca", secret: "x" } } }) },
+            ["lgtm:grafana.ingress.issuer.secret: unknown key"],
+        ],
+        [
+            "several Grafanas on SQLite",
+            { ...prod, grafana: grafanaWith({ replicas: 2 }) },
+            [
+                "lgtm:grafana.replicas = 2: expected 1 without grafana.database",
+                "SQLite database is a file per pod, so several replicas diverge",
+                "set grafana.database {type: postgres or mysql, host, name, user} and the secret grafanaDatabasePassword",
+            ],
+        ],
         ["no Grafana replica", { grafana: JSON.stringify({ replicas: 0 }) }, ["lgtm:grafana.replicas = 0", "at least 1"]],
-        ["a database without its password", { ...prod, grafana: grafanaWith({ database: postgres }) }, [
-            "lgtm:grafanaDatabasePassword = (missing): expected the password of user grafana on Grafana's postgres database",
-            "pulumi config set --secret lgtm:grafanaDatabasePassword <value>",
-        ]],
+        [
+            "a database without its password",
+            { ...prod, grafana: grafanaWith({ database: postgres }) },
+            ["lgtm:grafanaDatabasePassword = (missing): expected the password of user grafana on Grafana's postgres database", "pulumi config set --secret lgtm:grafanaDatabasePassword <value>"],
+        ],
         ["an empty database password", { ...prod, grafana: grafanaWith({ database: postgres }), grafanaDatabasePassword: "" }, ["lgtm:grafanaDatabasePassword = (empty)"]],
-        ["a database password without a database", { grafanaDatabasePassword: databasePassword }, [
-            "lgtm:grafanaDatabasePassword = (secret, not shown): expected no value while grafana.database is not set",
-            "pulumi config rm lgtm:grafanaDatabasePassword",
-        ]],
-        ["an unknown database type", { grafana: JSON.stringify({ database: { ...postgres, type: "sqlite3" } }), grafanaDatabasePassword: databasePassword }, ['lgtm:grafana.database.type = "sqlite3"', "one of postgres, mysql"]],
-        ["a database host with a scheme", { grafana: JSON.stringify({ database: { ...postgres, host: "postgres://db.example.com" } }), grafanaDatabasePassword: databasePassword }, ['lgtm:grafana.database.host = "postgres://db.example.com"', "host or host:port without a scheme"]],
-        ["a database without a host", { grafana: JSON.stringify({ database: { type: "mysql", name: "grafana", user: "grafana" } }), grafanaDatabasePassword: databasePassword }, ["lgtm:grafana.database.host = (missing)", "host or host:port"]],
-        ["a database without a user", { grafana: JSON.stringify({ database: { type: "mysql", host: "db", name: "grafana" } }), grafanaDatabasePassword: databasePassword }, ["lgtm:grafana.database.user = (missing)", "a user name"]],
-        ["a PostgreSQL TLS mode given to MySQL", { grafana: JSON.stringify({ database: { ...postgres, type: "mysql", sslMode: "require" } }), grafanaDatabasePassword: databasePassword }, ['lgtm:grafana.database.sslMode = "require"', "one of false, true, skip-verify for type mysql"]],
-        ["a database in clear text in prod", { ...prod, grafana: grafanaWith({ database: { ...postgres, sslMode: "disable" } }), grafanaDatabasePassword: databasePassword }, ['lgtm:grafana.database.sslMode = "disable"', "expected one of require, verify-ca, verify-full in the prod profile"]],
-        ["a Grafana volume asked for beside a database", { ...prod, grafana: grafanaWith({ persistence: true, database: postgres }), grafanaDatabasePassword: databasePassword }, [
-            "lgtm:grafana.persistence = true: expected false or unset with grafana.database",
-        ]],
+        [
+            "a database password without a database",
+            { grafanaDatabasePassword: databasePassword },
+            ["lgtm:grafanaDatabasePassword = (secret, not shown): expected no value while grafana.database is not set", "pulumi config rm lgtm:grafanaDatabasePassword"],
+        ],
+        [
+            "an unknown database type",
+            { grafana: JSON.stringify({ database: { ...postgres, type: "sqlite3" } }), grafanaDatabasePassword: databasePassword },
+            ['lgtm:grafana.database.type = "sqlite3"', "one of postgres, mysql"],
+        ],
+        [
+            "a database host with a scheme",
+            { grafana: JSON.stringify({ database: { ...postgres, host: "postgres://db.example.com" } }), grafanaDatabasePassword: databasePassword },
+            ['lgtm:grafana.database.host = "postgres://db.example.com"', "host or host:port without a scheme"],
+        ],
+        [
+            "a database without a host",
+            { grafana: JSON.stringify({ database: { type: "mysql", name: "grafana", user: "grafana" } }), grafanaDatabasePassword: databasePassword },
+            ["lgtm:grafana.database.host = (missing)", "host or host:port"],
+        ],
+        [
+            "a database without a user",
+            { grafana: JSON.stringify({ database: { type: "mysql", host: "db", name: "grafana" } }), grafanaDatabasePassword: databasePassword },
+            ["lgtm:grafana.database.user = (missing)", "a user name"],
+        ],
+        [
+            "a PostgreSQL TLS mode given to MySQL",
+            { grafana: JSON.stringify({ database: { ...postgres, type: "mysql", sslMode: "require" } }), grafanaDatabasePassword: databasePassword },
+            ['lgtm:grafana.database.sslMode = "require"', "one of false, true, skip-verify for type mysql"],
+        ],
+        [
+            "a database in clear text in prod",
+            { ...prod, grafana: grafanaWith({ database: { ...postgres, sslMode: "disable" } }), grafanaDatabasePassword: databasePassword },
+            ['lgtm:grafana.database.sslMode = "disable"', "expected one of require, verify-ca, verify-full in the prod profile"],
+        ],
+        [
+            "a Grafana volume asked for beside a database",
+            { ...prod, grafana: grafanaWith({ persistence: true, database: postgres }), grafanaDatabasePassword: databasePassword },
+            ["lgtm:grafana.persistence = true: expected false or unset with grafana.database"],
+        ],
         ["sub-path with trailing slash", { grafana: JSON.stringify({ subPath: "/grafana/" }) }, ['lgtm:grafana.subPath = "/grafana/"']],
         ["namespace that is not a DNS label", { namespaces: JSON.stringify({ logs: "Logs_NS" }) }, ['lgtm:namespaces.logs = "Logs_NS"', "DNS label"]],
         ["bucket name with capitals", { objectStorage: JSON.stringify({ buckets: { tempo: "Tempo" } }) }, ['lgtm:objectStorage.buckets.tempo = "Tempo"', "S3 bucket name"]],
@@ -134,45 +193,87 @@ describe("config validation", () => {
         ["distributed MinIO with too few pods", { objectStorage: JSON.stringify({ minio: { mode: "distributed", replicas: 2 } }) }, ["lgtm:objectStorage.minio.replicas = 2", "at least 4"]],
         ["unknown object storage type", { objectStorage: JSON.stringify({ type: "s3" }) }, ['lgtm:objectStorage.type = "s3"', "one of minio", "external"]],
         ["external storage without an endpoint", { objectStorage: JSON.stringify({ type: "external" }), ...credentials }, ["lgtm:objectStorage.external.endpoint = (missing)", "when objectStorage.type is external"]],
-        ["an endpoint with a scheme", { ...prod, objectStorage: s3({ endpoint: "https://s3.us-east-1.amazonaws.com" }) }, ['lgtm:objectStorage.external.endpoint = "https://s3.us-east-1.amazonaws.com"', "without a scheme", "objectStorage.external.tls"]],
+        [
+            "an endpoint with a scheme",
+            { ...prod, objectStorage: s3({ endpoint: "https://s3.us-east-1.amazonaws.com" }) },
+            ['lgtm:objectStorage.external.endpoint = "https://s3.us-east-1.amazonaws.com"', "without a scheme", "objectStorage.external.tls"],
+        ],
         ["an endpoint with a path", { ...prod, objectStorage: s3({ endpoint: "storage.example.com/s3" }) }, ['lgtm:objectStorage.external.endpoint = "storage.example.com/s3"', "host or host:port"]],
         ["an endpoint with a port out of range", { ...prod, objectStorage: s3({ endpoint: "ceph.example.com:70000" }) }, ["a port between 1 and 65535"]],
         ["TLS as text", { ...prod, objectStorage: s3({ tls: "yes" }) }, ['lgtm:objectStorage.external.tls = "yes"', "true or false"]],
         ["a misspelled external key", { ...prod, objectStorage: s3({ pathStyle: true }) }, ["lgtm:objectStorage.external.pathStyle: unknown key"]],
         ["prod reaching S3 without TLS", { ...prod, objectStorage: s3({ tls: false }) }, ["lgtm:objectStorage.external.tls = false", "expected true in the prod profile"]],
-        ["an AWS endpoint of another region", { ...prod, objectStorage: s3({ endpoint: "s3.eu-west-1.amazonaws.com" }) }, ['lgtm:objectStorage.region = "us-east-1"', 'expected "eu-west-1"', "s3.eu-west-1.amazonaws.com"]],
-        ["external storage without credentials", { ...prod, objectStorageAccessKeyId: undefined, objectStorageSecretAccessKey: undefined }, [
-            "lgtm:objectStorageAccessKeyId = (missing): expected the access key id",
-            "pulumi config set --secret lgtm:objectStorageAccessKeyId <value>",
-            "lgtm:objectStorageSecretAccessKey = (missing): expected the secret access key",
-        ]],
+        [
+            "an AWS endpoint of another region",
+            { ...prod, objectStorage: s3({ endpoint: "s3.eu-west-1.amazonaws.com" }) },
+            ['lgtm:objectStorage.region = "us-east-1"', 'expected "eu-west-1"', "s3.eu-west-1.amazonaws.com"],
+        ],
+        [
+            "external storage without credentials",
+            { ...prod, objectStorageAccessKeyId: undefined, objectStorageSecretAccessKey: undefined },
+            [
+                "lgtm:objectStorageAccessKeyId = (missing): expected the access key id",
+                "pulumi config set --secret lgtm:objectStorageAccessKeyId <value>",
+                "lgtm:objectStorageSecretAccessKey = (missing): expected the secret access key",
+            ],
+        ],
         ["an empty secret access key", { ...prod, objectStorageSecretAccessKey: "" }, ["lgtm:objectStorageSecretAccessKey = (empty)"]],
-        ["MinIO's root user without its password", { objectStorageAccessKeyId: "minio-admin" }, [
-            "lgtm:objectStorageAccessKeyId = (secret, not shown): expected together with objectStorageSecretAccessKey while objectStorage.type is minio",
-            "pulumi config set --secret lgtm:objectStorageSecretAccessKey <value>",
-            "pulumi config rm lgtm:objectStorageAccessKeyId",
-        ]],
-        ["MinIO's root password without its user", { objectStorageSecretAccessKey: secretAccessKey }, [
-            "lgtm:objectStorageSecretAccessKey = (secret, not shown): expected together with objectStorageAccessKeyId",
-        ]],
+        [
+            "MinIO's root user without its password",
+            { objectStorageAccessKeyId: "minio-admin" },
+            [
+                "lgtm:objectStorageAccessKeyId = (secret, not shown): expected together with objectStorageSecretAccessKey while objectStorage.type is minio",
+                "pulumi config set --secret lgtm:objectStorageSecretAccessKey <value>",
+                "pulumi config rm lgtm:objectStorageAccessKeyId",
+            ],
+        ],
+        ["MinIO's root password without its user", { objectStorageSecretAccessKey: secretAccessKey }, ["lgtm:objectStorageSecretAccessKey = (secret, not shown): expected together with objectStorageAccessKeyId"]],
         ["a MinIO root user under 3 characters", { ...minioRoot, objectStorageAccessKeyId: "ab" }, ["lgtm:objectStorageAccessKeyId = (secret, not shown): expected at least 3 characters, as MinIO's root user"]],
-        ["a MinIO root password under 8 characters", { ...minioRoot, objectStorageSecretAccessKey: "short-7" }, ["lgtm:objectStorageSecretAccessKey = (secret, not shown): expected at least 8 characters, as MinIO's root password"]],
+        [
+            "a MinIO root password under 8 characters",
+            { ...minioRoot, objectStorageSecretAccessKey: "short-7" },
+            ["lgtm:objectStorageSecretAccessKey = (secret, not shown): expected at least 8 characters, as MinIO's root password"],
+        ],
         ["an empty MinIO root password", { ...minioRoot, objectStorageSecretAccessKey: "" }, ["lgtm:objectStorageSecretAccessKey = (empty): expected at least 8 characters"]],
-        ["a MinIO root user with a space", { ...minioRoot, objectStorageAccessKeyId: "minio admin" }, ["lgtm:objectStorageAccessKeyId = (secret, not shown): expected an S3 key without whitespace, control characters or \"{{\"/\"}}\""]],
+        [
+            "a MinIO root user with a space",
+            { ...minioRoot, objectStorageAccessKeyId: "minio admin" },
+            ['lgtm:objectStorageAccessKeyId = (secret, not shown): expected an S3 key without whitespace, control characters or "{{"/"}}"'],
+        ],
         ["an external secret key with a line break", { ...prod, objectStorageSecretAccessKey: `${secretAccessKey}\n` }, ["lgtm:objectStorageSecretAccessKey = (secret, not shown): expected an S3 key without whitespace"]],
-        ["an external access key id with a control character", { ...prod, objectStorageAccessKeyId: `${accessKeyId}\u0007` }, ["lgtm:objectStorageAccessKeyId = (secret, not shown): expected an S3 key without whitespace, control characters"]],
-        ["a MinIO root password with a Helm template", { ...minioRoot, objectStorageSecretAccessKey: "pass{{ .Values }}word" }, ["lgtm:objectStorageSecretAccessKey = (secret, not shown): expected an S3 key without", "\"{{\""]],
+        [
+            "an external access key id with a control character",
+            { ...prod, objectStorageAccessKeyId: `${accessKeyId}\u0007` },
+            ["lgtm:objectStorageAccessKeyId = (secret, not shown): expected an S3 key without whitespace, control characters"],
+        ],
+        [
+            "a MinIO root password with a Helm template",
+            { ...minioRoot, objectStorageSecretAccessKey: "pass{{ .Values }}word" },
+            ["lgtm:objectStorageSecretAccessKey = (secret, not shown): expected an S3 key without", '"{{"'],
+        ],
         ["a Grafana admin password under 12 characters", { grafanaAdminPassword: "eleven-char" }, ["lgtm:grafanaAdminPassword = (secret, not shown): expected at least 12 characters", "remove it to have one generated"]],
         // Counted in characters: this emoji is two UTF-16 units, so the text is 12 units long.
         ["a Grafana admin password of 11 characters, one of them an emoji", { grafanaAdminPassword: "\u{1F511}0123456789" }, ["lgtm:grafanaAdminPassword = (secret, not shown): expected at least 12 characters"]],
         ["an empty Grafana admin password", { grafanaAdminPassword: "" }, ["lgtm:grafanaAdminPassword = (empty): expected at least 12 characters"]],
         ["a Grafana admin password with a line break", { grafanaAdminPassword: "twelve-chars-and\nmore" }, ["lgtm:grafanaAdminPassword = (secret, not shown): expected no control characters"]],
-        ["standalone MinIO in prod", { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { mode: "standalone" } }), ...noCredentials() }, ['lgtm:objectStorage.minio.mode = "standalone"', "distributed in the prod profile"]],
-        ["unversioned MinIO in prod", { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { versioning: false } }), ...noCredentials() }, ["lgtm:objectStorage.minio.versioning = false", "expected true in the prod profile"]],
+        [
+            "standalone MinIO in prod",
+            { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { mode: "standalone" } }), ...noCredentials() },
+            ['lgtm:objectStorage.minio.mode = "standalone"', "distributed in the prod profile"],
+        ],
+        [
+            "unversioned MinIO in prod",
+            { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { versioning: false } }), ...noCredentials() },
+            ["lgtm:objectStorage.minio.versioning = false", "expected true in the prod profile"],
+        ],
         ["unknown Tempo mode", { tempo: JSON.stringify({ mode: "microservices" }) }, ['lgtm:tempo.mode = "microservices"', "one of monolithic, distributed"]],
         ["replication in monolithic Tempo", { tempo: JSON.stringify({ replicationFactor: 3 }) }, ["lgtm:tempo.replicationFactor = 3", "expected 1 (or unset) with tempo.mode monolithic"]],
         ["Tempo replication beyond the ingesters", { tempo: JSON.stringify({ mode: "distributed", replicationFactor: 5 }) }, ["lgtm:tempo.replicationFactor = 5", "at most 3, the ingester replicas of the dev profile"]],
-        ["Loki replication beyond the ingesters", { loki: JSON.stringify({ mode: "Distributed", replicationFactor: 3 }) }, ["lgtm:loki.replicationFactor = 3", "at most 1, the ingester replicas of the dev profile with loki.mode Distributed"]],
+        [
+            "Loki replication beyond the ingesters",
+            { loki: JSON.stringify({ mode: "Distributed", replicationFactor: 3 }) },
+            ["lgtm:loki.replicationFactor = 3", "at most 1, the ingester replicas of the dev profile with loki.mode Distributed"],
+        ],
         ["Tempo replication factor of zero", { tempo: JSON.stringify({ mode: "distributed", replicationFactor: 0 }) }, ["lgtm:tempo.replicationFactor = 0", "at least 1"]],
         ["replication in Monolithic Loki", { loki: JSON.stringify({ replicationFactor: 3 }) }, ["lgtm:loki.replicationFactor = 3", "Monolithic"]],
         ["volume size that is not a quantity", { loki: JSON.stringify({ volumeSize: "ten gigs" }) }, ['lgtm:loki.volumeSize = "ten gigs"', "Kubernetes quantity"]],
@@ -199,18 +300,34 @@ describe("config validation", () => {
         ["API server ranges as one string", { network: JSON.stringify({ apiServerCidrs: "10.0.0.0/8" }) }, ['lgtm:network.apiServerCidrs = "10.0.0.0/8"', "a list of CIDRs"]],
         ["an object storage range with host bits", { ...prod, network: JSON.stringify({ objectStorageCidrs: ["52.216.0.1/15"] }) }, ['lgtm:network.objectStorageCidrs.0 = "52.216.0.1/15"', "IPv4 or IPv6 CIDR"]],
         ["no object storage range at all", { ...prod, network: JSON.stringify({ objectStorageCidrs: [] }) }, ["lgtm:network.objectStorageCidrs = []", "at least one CIDR (the object store must stay reachable)"]],
-        ["the demo in a platform namespace", { demo: JSON.stringify({ enabled: true }), namespaces: JSON.stringify({ demo: "monitoring" }) }, ["lgtm:namespaces.demo = monitoring: expected a namespace of its own (also used by namespaces.objectStorage", "outside traffic"]],
+        [
+            "the demo in a platform namespace",
+            { demo: JSON.stringify({ enabled: true }), namespaces: JSON.stringify({ demo: "monitoring" }) },
+            ["lgtm:namespaces.demo = monitoring: expected a namespace of its own (also used by namespaces.objectStorage", "outside traffic"],
+        ],
         ["an ingress namespace label key with spaces", { network: JSON.stringify({ ingressNamespaceSelector: { "my team": "x" } }) }, ["lgtm:network.ingressNamespaceSelector.my team: not a valid key", "a label key"]],
         ["an ingress namespace label value starting with '-'", { network: JSON.stringify({ ingressNamespaceSelector: { team: "-web" } }) }, ['lgtm:network.ingressNamespaceSelector.team = "-web"', "a label value"]],
         ["Slack channel that is not a channel", { alerting: JSON.stringify({ slackChannel: "Platform Alerts" }) }, ['lgtm:alerting.slackChannel = "Platform Alerts"', "a Slack channel"]],
-        ["a zone listed twice", { ...prod, zones: JSON.stringify(["eu-west-1a", "eu-west-1b", "eu-west-1a"]) }, ['lgtm:zones = ["eu-west-1a","eu-west-1b","eu-west-1a"]: expected distinct zone names (eu-west-1a listed more than once)']],
+        [
+            "a zone listed twice",
+            { ...prod, zones: JSON.stringify(["eu-west-1a", "eu-west-1b", "eu-west-1a"]) },
+            ['lgtm:zones = ["eu-west-1a","eu-west-1b","eu-west-1a"]: expected distinct zone names (eu-west-1a listed more than once)'],
+        ],
         ["one zone", { ...prod, zones: JSON.stringify(["eu-west-1a"]) }, ['lgtm:zones = ["eu-west-1a"]: expected at least three zones, or none', "with 1 zone(s)", "remove lgtm:zones", "anti-affinity"]],
-        ["two zones", { ...prod, zones: JSON.stringify(["eu-west-1a", "eu-west-1b"]) }, ['lgtm:zones = ["eu-west-1a","eu-west-1b"]: expected at least three zones, or none', "one copy of each log stream in each of three zones"]],
+        [
+            "two zones",
+            { ...prod, zones: JSON.stringify(["eu-west-1a", "eu-west-1b"]) },
+            ['lgtm:zones = ["eu-west-1a","eu-west-1b"]: expected at least three zones, or none', "one copy of each log stream in each of three zones"],
+        ],
         ["zones with Monolithic Loki", { zones: JSON.stringify(["a", "b", "c"]) }, ['lgtm:zones = ["a","b","c"]: expected no zones with loki.mode Monolithic', "set loki.mode Distributed, or remove lgtm:zones"]],
-        ["zones with a replication factor other than 3", { ...prod, zones: JSON.stringify(["a", "b", "c"]), loki: JSON.stringify({ replicationFactor: 2 }) }, ["lgtm:loki.replicationFactor = 2: expected 3 when lgtm:zones is set"]],
+        [
+            "zones with a replication factor other than 3",
+            { ...prod, zones: JSON.stringify(["a", "b", "c"]), loki: JSON.stringify({ replicationFactor: 2 }) },
+            ["lgtm:loki.replicationFactor = 2: expected 3 when lgtm:zones is set"],
+        ],
         ["a zone name that no node label can hold", { ...prod, zones: JSON.stringify(["eu-west-1a", "eu west 1b", "eu-west-1c"]) }, ['lgtm:zones.1 = "eu west 1b": expected a zone name', "topology.kubernetes.io/zone"]],
         ["zones as one name", { ...prod, zones: "eu-west-1a" }, ['lgtm:zones = "eu-west-1a": expected a list', "not JSON"]],
-        ["zones as a map", { ...prod, zones: JSON.stringify({ a: "eu-west-1a" }) }, ["lgtm:zones = {\"a\":\"eu-west-1a\"}: expected a list (a YAML sequence"]],
+        ["zones as a map", { ...prod, zones: JSON.stringify({ a: "eu-west-1a" }) }, ['lgtm:zones = {"a":"eu-west-1a"}: expected a list (a YAML sequence']],
         ["demo in prod", { ...prod, demo: JSON.stringify({ enabled: true }) }, ["lgtm:demo.enabled = true", "expected false in the prod profile", "only with profile dev"]],
         ["demo flag as text", { demo: JSON.stringify({ enabled: "yes" }) }, ['lgtm:demo.enabled = "yes"', "true or false"]],
         ["misspelled demo key", { demo: JSON.stringify({ enable: true }) }, ["lgtm:demo.enable: unknown key"]],
@@ -223,7 +340,11 @@ describe("config validation", () => {
         ["a chart mirror with Helm template delimiters", chartsAt({ mirror: "https://{{ .Values.host }}/charts" }), ["lgtm:charts.mirror", "without Helm template delimiters {{ }}"]],
         ["a chart mirror that is not text", chartsAt({ mirror: 443 }), ["lgtm:charts.mirror = 443: expected " + mirrorAccepted]],
         ["a relative charts directory", chartsAt({ directory: "charts" }), ['lgtm:charts.directory = "charts": expected an absolute path such as /srv/helm-charts', "<name>-<version>.tgz or <name>/<version>/"]],
-        ["a chart mirror and a directory", chartsAt({ mirror: "https://charts.example.com/", directory: "/srv/helm-charts" }), ['lgtm:charts.directory = "/srv/helm-charts": expected no directory together with charts.mirror']],
+        [
+            "a chart mirror and a directory",
+            chartsAt({ mirror: "https://charts.example.com/", directory: "/srv/helm-charts" }),
+            ['lgtm:charts.directory = "/srv/helm-charts": expected no directory together with charts.mirror'],
+        ],
         ["a misspelled charts key", chartsAt({ repository: "https://charts.example.com/" }), ["lgtm:charts.repository: unknown key"]],
         ["charts as a URL", { charts: "https://charts.example.com/" }, ["lgtm:charts", "expected an object"]],
     ];
@@ -325,7 +446,10 @@ describe("config validation", () => {
         const secrets = platformSecrets(parsePlatformConfig(prod), read);
         assert.deepEqual(asked, ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"]);
         assert.equal(await pulumi.isSecret(secrets.objectStorage!.secretAccessKey), true);
-        assert.deepEqual(platformSecrets(parsePlatformConfig({}), () => undefined), {});
+        assert.deepEqual(
+            platformSecrets(parsePlatformConfig({}), () => undefined),
+            {},
+        );
     });
 
     it("takes MinIO's root credentials and Grafana's admin password from the operator, as Pulumi secrets, or none to generate them", async () => {
@@ -338,10 +462,11 @@ describe("config validation", () => {
         for (const output of [secrets.objectStorage!.accessKeyId, secrets.objectStorage!.secretAccessKey, secrets.grafanaAdminPassword!]) {
             assert.equal(await pulumi.isSecret(output), true);
         }
-        assert.deepEqual(
-            await new Promise((resolve) => pulumi.all([secrets.objectStorage!.accessKeyId, secrets.objectStorage!.secretAccessKey, secrets.grafanaAdminPassword!]).apply(resolve)),
-            [minioRoot.objectStorageAccessKeyId, minioRoot.objectStorageSecretAccessKey, grafanaAdminPassword],
-        );
+        assert.deepEqual(await new Promise((resolve) => pulumi.all([secrets.objectStorage!.accessKeyId, secrets.objectStorage!.secretAccessKey, secrets.grafanaAdminPassword!]).apply(resolve)), [
+            minioRoot.objectStorageAccessKeyId,
+            minioRoot.objectStorageSecretAccessKey,
+            grafanaAdminPassword,
+        ]);
         // The shortest that MinIO and the Grafana rule accept.
         parsePlatformConfig({ objectStorageAccessKeyId: "abc", objectStorageSecretAccessKey: "12345678", grafanaAdminPassword: "pässwörd-ßüñ" });
         assert.throws(() => platformSecrets(config, (key) => (key === "objectStorageAccessKeyId" ? pulumi.secret("minio-admin") : undefined)), /set without the other/);
@@ -359,13 +484,20 @@ describe("config validation", () => {
         assert.equal(c.grafana.replicas, 3);
         assert.deepEqual(c.grafana.database, { ...postgres, sslMode: "require" });
         assert.equal(parsePlatformConfig({ grafana: JSON.stringify({ database: { ...postgres, type: "mysql" } }), grafanaDatabasePassword: databasePassword }).grafana.database!.sslMode, "skip-verify");
-        assert.equal(parsePlatformConfig({ grafana: JSON.stringify({ database: { ...postgres, sslMode: "disable" } }), grafanaDatabasePassword: databasePassword }).grafana.database!.sslMode, "disable", "dev may talk to a local database in clear text");
+        assert.equal(
+            parsePlatformConfig({ grafana: JSON.stringify({ database: { ...postgres, sslMode: "disable" } }), grafanaDatabasePassword: databasePassword }).grafana.database!.sslMode,
+            "disable",
+            "dev may talk to a local database in clear text",
+        );
         assert.deepEqual([parsePlatformConfig({}).grafana.replicas, parsePlatformConfig(prod).grafana.replicas], [1, 1]);
     });
 
     it("never shows the database password", () => {
         for (const raw of [{ grafanaDatabasePassword: databasePassword }, { ...prod, grafana: grafanaWith({ replicas: 2, database: { ...postgres, sslMode: "disable" } }), grafanaDatabasePassword: databasePassword }]) {
-            assert.throws(() => parsePlatformConfig(raw), (err: unknown) => err instanceof ConfigError && !err.message.includes(databasePassword));
+            assert.throws(
+                () => parsePlatformConfig(raw),
+                (err: unknown) => err instanceof ConfigError && !err.message.includes(databasePassword),
+            );
         }
     });
 
@@ -512,7 +644,7 @@ describe("config validation", () => {
 
     describe("contradictions say the fix", () => {
         const cases: [string, RawConfig, string[]][] = [
-            ["a retention size that deletes blocks before upload", setting("metrics.retentionSize", "1B"), ['lgtm:metrics.retentionSize = 1B: expected at least 1GB', "Thanos sidecar"]],
+            ["a retention size that deletes blocks before upload", setting("metrics.retentionSize", "1B"), ["lgtm:metrics.retentionSize = 1B: expected at least 1GB", "Thanos sidecar"]],
             ["a retention size above 85% of the volume", setting("metrics.retentionSize", "5GB"), ["lgtm:metrics.retentionSize = 5GB: expected at most 85% of metrics.volumeSize 5Gi (4.2GB)", "raise metrics.volumeSize"]],
             ["an empty Prometheus volume", setting("metrics.volumeSize", "0"), ['lgtm:metrics.volumeSize = "0": expected a size of more than 0']],
             ["an empty MinIO volume", setting("objectStorage.minio.volumeSize", "0Gi"), ['lgtm:objectStorage.minio.volumeSize = "0Gi": expected a size of more than 0']],
@@ -523,13 +655,16 @@ describe("config validation", () => {
             ["an ingest rate of one byte per second", setting("loki.expectedIngestMBps", 1e-7), ["lgtm:loki.expectedIngestMBps = 1e-7: expected at least 0.1 MB/s"]],
             ["a billion Prometheus replicas", setting("metrics.prometheusReplicas", 1e9), ["lgtm:metrics.prometheusReplicas = 1000000000: expected at most 100"]],
             ["a billion MinIO pods", setting("objectStorage.minio.replicas", 1e9), ["lgtm:objectStorage.minio.replicas = 1000000000: expected at most 100"]],
-            ["an issuer writing into the admin Secret", setting("grafana.ingress", { enabled: true, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt", secretName: "grafana-admin" } }), [
-                "lgtm:grafana.ingress.issuer.secretName = grafana-admin: expected another name than grafana-admin, the Secret the platform writes Grafana's admin login into",
-                "name it e.g. grafana-tls",
-            ]],
-            ["a TLS Secret named like the database password's", { ...prod, grafana: grafanaWith({ ingress: { ...prodIngress, tlsSecretName: "grafana-database" } }) }, [
-                "lgtm:grafana.ingress.tlsSecretName = grafana-database: expected another name than grafana-database, the Secret the platform writes Grafana's database password into",
-            ]],
+            [
+                "an issuer writing into the admin Secret",
+                setting("grafana.ingress", { enabled: true, host: "g.example.com", issuer: { kind: "ClusterIssuer", name: "letsencrypt", secretName: "grafana-admin" } }),
+                ["lgtm:grafana.ingress.issuer.secretName = grafana-admin: expected another name than grafana-admin, the Secret the platform writes Grafana's admin login into", "name it e.g. grafana-tls"],
+            ],
+            [
+                "a TLS Secret named like the database password's",
+                { ...prod, grafana: grafanaWith({ ingress: { ...prodIngress, tlsSecretName: "grafana-database" } }) },
+                ["lgtm:grafana.ingress.tlsSecretName = grafana-database: expected another name than grafana-database, the Secret the platform writes Grafana's database password into"],
+            ],
         ];
         for (const [title, raw, fragments] of cases) {
             it(`rejects ${title}`, () => rejects(raw, ...fragments));
@@ -578,7 +713,7 @@ describe("config validation", () => {
         const inserted = (keys: [string, string][], insertions: string[]) =>
             fc
                 .tuple(fc.constantFrom(...keys), fc.constantFrom(...insertions), fc.nat())
-                .map(([[key, valid], insertion, at]) => ({ key, value: valid.slice(0, at % (valid.length + 1)) + insertion + valid.slice(at % (valid.length + 1)) as unknown }));
+                .map(([[key, valid], insertion, at]) => ({ key, value: (valid.slice(0, at % (valid.length + 1)) + insertion + valid.slice(at % (valid.length + 1))) as unknown }));
 
         const order = ["y", "w", "d", "h", "m", "s", "ms"];
         const count = fc.integer({ min: 1, max: 999 });
@@ -595,23 +730,42 @@ describe("config validation", () => {
             fc.tuple(count, fc.constantFrom("d", "w", "y")).map(([n, unit]) => `${n}${unit}`),
             fc.bigInt({ min: 2562048n, max: 10n ** 30n }).map((n) => `${n}h`),
         );
-        const replicaKeys = ["metrics.prometheusReplicas", "metrics.alertmanagerReplicas", "thanos.queryReplicas", "thanos.storeGatewayReplicas", "grafana.replicas", "objectStorage.minio.replicas", "loki.replicationFactor", "tempo.replicationFactor"];
+        const replicaKeys = [
+            "metrics.prometheusReplicas",
+            "metrics.alertmanagerReplicas",
+            "thanos.queryReplicas",
+            "thanos.storeGatewayReplicas",
+            "grafana.replicas",
+            "objectStorage.minio.replicas",
+            "loki.replicationFactor",
+            "tempo.replicationFactor",
+        ];
         const volumeKeys = ["metrics.volumeSize", "thanos.volumeSize", "loki.volumeSize", "tempo.volumeSize", "grafana.volumeSize", "objectStorage.minio.volumeSize"];
         const badCase = fc.oneof(
             inserted(landingKeys, breaking),
             inserted(plainKeys, delimiters),
             fc.tuple(fc.constantFrom(...promKeys), promDurations).map(([key, value]) => ({ key, value: value as unknown })),
             goDurations.map((value) => ({ key: "tempo.retention", value: value as unknown })),
-            fc.tuple(
-                fc.constantFrom(...replicaKeys),
-                fc.oneof(fc.integer({ min: 101, max: 2 ** 40 }), fc.integer({ min: -(2 ** 40), max: 0 }), fc.double({ min: 1.01, max: 99.99, noNaN: true }).filter((n) => !Number.isInteger(n))),
-            ).map(([key, value]) => ({ key, value: value as unknown })),
-            fc.tuple(
-                fc.constantFrom("loki.expectedIngestMBps", "tempo.expectedIngestMBps"),
-                fc.oneof(fc.double({ min: -1e6, max: 0.0999, noNaN: true }), fc.double({ min: 1000.001, max: 1e12, noNaN: true })),
-            ).map(([key, value]) => ({ key, value: value as unknown })),
+            fc
+                .tuple(
+                    fc.constantFrom(...replicaKeys),
+                    fc.oneof(
+                        fc.integer({ min: 101, max: 2 ** 40 }),
+                        fc.integer({ min: -(2 ** 40), max: 0 }),
+                        fc.double({ min: 1.01, max: 99.99, noNaN: true }).filter((n) => !Number.isInteger(n)),
+                    ),
+                )
+                .map(([key, value]) => ({ key, value: value as unknown })),
+            fc
+                .tuple(fc.constantFrom("loki.expectedIngestMBps", "tempo.expectedIngestMBps"), fc.oneof(fc.double({ min: -1e6, max: 0.0999, noNaN: true }), fc.double({ min: 1000.001, max: 1e12, noNaN: true })))
+                .map(([key, value]) => ({ key, value: value as unknown })),
             fc.tuple(fc.constantFrom(...volumeKeys), fc.constantFrom("0", "0Gi", "0.0Mi", "-1Gi", "10 Gi", "10gb", "1e3Gi")).map(([key, value]) => ({ key, value: value as unknown })),
-            fc.oneof(fc.integer({ min: 0, max: 1023 }).map((n) => `${n}MB`), fc.integer({ min: 43, max: 10 ** 6 }).map((n) => `${n}GB`)).map((value) => ({ key: "metrics.retentionSize", value: value as unknown })),
+            fc
+                .oneof(
+                    fc.integer({ min: 0, max: 1023 }).map((n) => `${n}MB`),
+                    fc.integer({ min: 43, max: 10 ** 6 }).map((n) => `${n}GB`),
+                )
+                .map((value) => ({ key: "metrics.retentionSize", value: value as unknown })),
         );
 
         it("refuses every generated bad value, naming the key and the value and never a secret", () => {
@@ -649,12 +803,7 @@ describe("config validation", () => {
     async function programEntryRejects(config: Record<string, string>, fragment: string): Promise<void> {
         const pulumi = await import("@pulumi/pulumi");
         const registered: string[] = [];
-        await pulumi.runtime.setMocks(
-            { newResource: (a) => (registered.push(a.name), { id: a.name, state: a.inputs }), call: (a) => a.inputs },
-            "lgtm",
-            "dev",
-            false,
-        );
+        await pulumi.runtime.setMocks({ newResource: (a) => (registered.push(a.name), { id: a.name, state: a.inputs }), call: (a) => a.inputs }, "lgtm", "dev", false);
         pulumi.runtime.setAllConfig(config);
         try {
             await assert.rejects(import("../index"), (err: unknown) => err instanceof ConfigError && err.message.includes(fragment));

@@ -4,16 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { charts } from "../components/charts";
-import {
-    buildDashboardConfigMaps,
-    DashboardFile,
-    dashboardFolders,
-    dashboardPanels,
-    kubernetesDashboardsFolder,
-    maxDashboardBytes,
-    projectDashboardsDirectory,
-    readDashboardFiles,
-} from "../components/dashboards";
+import { buildDashboardConfigMaps, DashboardFile, dashboardFolders, dashboardPanels, kubernetesDashboardsFolder, maxDashboardBytes, projectDashboardsDirectory, readDashboardFiles } from "../components/dashboards";
 import { buildDatasources, buildGrafanaValues, dashboardFolderAnnotation, dashboardLabel, datasourceUids } from "../components/grafana";
 import { buildMetricsValues } from "../components/metrics";
 import { profileSizing } from "../stacks/profiles";
@@ -64,8 +55,10 @@ describe("project dashboards", () => {
                 for (const p of panels) assert.ok((p.gridPos as any).x + (p.gridPos as any).w <= 24, `panel "${p.title}" overflows`);
             });
             it("every datasource reference is a provisioned datasource, by UID and of its type", () => {
-                const provisioned = buildDatasources({ metricsUrl: "http://m", logsUrl: "http://l", tracesUrl: "http://t", alertmanagerUrl: "http://a", scrapeInterval: "30s" })
-                    .datasources as { uid: string; type: string }[];
+                const provisioned = buildDatasources({ metricsUrl: "http://m", logsUrl: "http://l", tracesUrl: "http://t", alertmanagerUrl: "http://a", scrapeInterval: "30s" }).datasources as {
+                    uid: string;
+                    type: string;
+                }[];
                 const typeOf = new Map(provisioned.map((d) => [d.uid, d.type]));
                 const refs = datasourceRefs(json);
                 assert.ok(refs.length >= panels.length * 2, "every panel and query names its datasource");
@@ -74,11 +67,18 @@ describe("project dashboards", () => {
                     assert.ok(typeOf.has(uid), `unknown datasource ${JSON.stringify(ref)}`);
                     assert.equal(type, typeOf.get(uid), `datasource ${uid} is a ${typeOf.get(uid)}`);
                 }
-                assert.ok(refs.every((r) => (r as { uid: string }).uid === datasourceUids.metrics), "these dashboards read metrics only");
+                assert.ok(
+                    refs.every((r) => (r as { uid: string }).uid === datasourceUids.metrics),
+                    "these dashboards read metrics only",
+                );
             });
             it("every panel has a PromQL query, and every variable a query uses is defined", () => {
                 const queries = dashboardQueries(json);
-                for (const p of panels) assert.ok(queries.some((q) => q.where === `panel "${p.title}"`), `panel "${p.title}" has no query`);
+                for (const p of panels)
+                    assert.ok(
+                        queries.some((q) => q.where === `panel "${p.title}"`),
+                        `panel "${p.title}" has no query`,
+                    );
                 const defined = new Set<string>((json.templating?.list ?? []).map((v: { name: string }) => v.name));
                 assert.ok(defined.has("cluster"), "a cluster variable");
                 for (const { where: at, expr } of queries) {
@@ -110,10 +110,7 @@ describe("dashboard ConfigMaps: what the builder rejects", () => {
 
     it("accepts a well-formed dashboard: name, folder, key, compact JSON", () => {
         const [spec] = buildDashboardConfigMaps([file()]);
-        assert.deepEqual(
-            { name: spec.name, folder: spec.folder, key: spec.key, uid: spec.uid, title: spec.title },
-            { name: "dashboard-logs-one", folder: "Logs", key: "one.json", uid: "d1", title: "One" },
-        );
+        assert.deepEqual({ name: spec.name, folder: spec.folder, key: spec.key, uid: spec.uid, title: spec.title }, { name: "dashboard-logs-one", folder: "Logs", key: "one.json", uid: "d1", title: "One" });
         assert.equal(spec.json, JSON.stringify(dashboard()));
     });
     it("an area without a folder", () => rejects([file({ area: "misc" })], /dashboards\/misc\/one\.json: no Grafana folder for area "misc"; areas are logs, traces/));
@@ -143,7 +140,10 @@ describe("dashboard ConfigMaps: what the builder rejects", () => {
         rejects([file({ json: dashboard({ description: "x".repeat(maxDashboardBytes) }) })], /bytes of JSON exceed the \d+ bytes a ConfigMap can hold/);
     });
     it("reports every problem at once", () => {
-        assert.throws(() => buildDashboardConfigMaps([file({ area: "misc" }), file({ fileName: "b.json", text: "[" })]), (e: Error) => e.message.split("\n  - ").length === 3);
+        assert.throws(
+            () => buildDashboardConfigMaps([file({ area: "misc" }), file({ fileName: "b.json", text: "[" })]),
+            (e: Error) => e.message.split("\n  - ").length === 3,
+        );
     });
     it("reading: only area directories of .json files", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-dashboards-"));
@@ -151,7 +151,10 @@ describe("dashboard ConfigMaps: what the builder rejects", () => {
             fs.mkdirSync(path.join(dir, "logs"));
             fs.writeFileSync(path.join(dir, "logs", "b.json"), "{}");
             fs.writeFileSync(path.join(dir, "logs", "a.json"), "{}");
-            assert.deepEqual(readDashboardFiles(dir).map((f) => `${f.area}/${f.fileName}`), ["logs/a.json", "logs/b.json"]);
+            assert.deepEqual(
+                readDashboardFiles(dir).map((f) => `${f.area}/${f.fileName}`),
+                ["logs/a.json", "logs/b.json"],
+            );
             fs.writeFileSync(path.join(dir, "logs", "notes.md"), "");
             assert.throws(() => readDashboardFiles(dir), /notes\.md: expected only \.json dashboard files/);
             fs.rmSync(path.join(dir, "logs", "notes.md"));
@@ -170,15 +173,22 @@ describe("dashboard PromQL for promtool", () => {
         assert.equal(variablePromql("label_values(cluster)"), undefined);
     });
     it("replaces interval variables with a duration and the others with a match-all regex", () => {
-        assert.equal(
-            withVariablesSubstituted('sum(rate(x{cluster=~"$cluster", namespace="${namespace}"}[$__rate_interval])) + rate(y[${__interval}])'),
-            'sum(rate(x{cluster=~".*", namespace=".*"}[5m])) + rate(y[5m])',
-        );
+        assert.equal(withVariablesSubstituted('sum(rate(x{cluster=~"$cluster", namespace="${namespace}"}[$__rate_interval])) + rate(y[${__interval}])'), 'sum(rate(x{cluster=~".*", namespace=".*"}[5m])) + rate(y[5m])');
     });
     it("groups the queries by panel, with record names unique in the file", () => {
-        const file = promqlRuleFile("D", [{ where: 'panel "a"', expr: "up" }, { where: 'panel "a"', expr: "up" }, { where: 'panel "b"', expr: "up" }]);
-        assert.deepEqual(file.groups.map((g) => g.name), ['D: panel "a"', 'D: panel "b"']);
-        assert.deepEqual(file.groups.flatMap((g) => g.rules.map((r) => r.record)), ["dashboard_query_1", "dashboard_query_2", "dashboard_query_3"]);
+        const file = promqlRuleFile("D", [
+            { where: 'panel "a"', expr: "up" },
+            { where: 'panel "a"', expr: "up" },
+            { where: 'panel "b"', expr: "up" },
+        ]);
+        assert.deepEqual(
+            file.groups.map((g) => g.name),
+            ['D: panel "a"', 'D: panel "b"'],
+        );
+        assert.deepEqual(
+            file.groups.flatMap((g) => g.rules.map((r) => r.record)),
+            ["dashboard_query_1", "dashboard_query_2", "dashboard_query_3"],
+        );
     });
 });
 
@@ -186,9 +196,18 @@ describe("dashboard folders in Grafana's values", () => {
     it("Grafana's sidecar files dashboards into the folder their annotation names", () => {
         const dev = profileSizing("dev");
         const v = buildGrafanaValues({
-            releaseName: "grafana", namespace: "g", subPath: "", replicas: 1, zones: [], nodeSpread: "required" as const, persistence: { enabled: false, size: "1Gi" }, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
+            releaseName: "grafana",
+            namespace: "g",
+            subPath: "",
+            replicas: 1,
+            zones: [],
+            nodeSpread: "required" as const,
+            persistence: { enabled: false, size: "1Gi" },
+            resources: dev.grafana.server,
+            sidecarResources: dev.grafana.sidecar,
             datasources: { metricsUrl: "http://m", logsUrl: "http://l", tracesUrl: "http://t", alertmanagerUrl: "http://a", scrapeInterval: "30s" },
-            dashboardNamespaces: ["m", "g"], adminSecretName: "grafana-admin",
+            dashboardNamespaces: ["m", "g"],
+            adminSecretName: "grafana-admin",
         }) as any;
         assert.equal(v.sidecar.dashboards.label, dashboardLabel);
         assert.equal(v.sidecar.dashboards.folderAnnotation, dashboardFolderAnnotation);
@@ -197,8 +216,20 @@ describe("dashboard folders in Grafana's values", () => {
     });
     it("kube-prometheus-stack labels its dashboards for that sidecar and annotates them into the Kubernetes folder", () => {
         const v = buildMetricsValues({
-            releaseName: "kps", clusterName: "c", retention: "1d", retentionSize: "1GB", scrapeInterval: "30s", prometheusReplicas: 1, alertmanagerReplicas: 1,
-            prometheusStorage: { enabled: false, size: "1Gi" }, alertmanagerStorage: { enabled: false, size: "1Gi" }, sizing: profileSizing("dev").metrics, objstoreSecretName: "o", agentsNamespace: "a", zones: [], nodeSpread: "required" as const,
+            releaseName: "kps",
+            clusterName: "c",
+            retention: "1d",
+            retentionSize: "1GB",
+            scrapeInterval: "30s",
+            prometheusReplicas: 1,
+            alertmanagerReplicas: 1,
+            prometheusStorage: { enabled: false, size: "1Gi" },
+            alertmanagerStorage: { enabled: false, size: "1Gi" },
+            sizing: profileSizing("dev").metrics,
+            objstoreSecretName: "o",
+            agentsNamespace: "a",
+            zones: [],
+            nodeSpread: "required" as const,
         }) as any;
         assert.equal(v.grafana.forceDeployDashboards, true);
         assert.equal(v.grafana.sidecar.dashboards.label, dashboardLabel);
@@ -248,7 +279,10 @@ describe("dashboards in the platform", function () {
             for (const [i, name] of ["kps", "grafana"].entries()) {
                 const r = releaseOf(name);
                 const release: CollectedRelease = {
-                    resourceName: r.name, releaseName: name, namespace: r.inputs.namespace, values: r.inputs.values,
+                    resourceName: r.name,
+                    releaseName: name,
+                    namespace: r.inputs.namespace,
+                    values: r.inputs.values,
                     chart: { name: wanted[i].name, version: wanted[i].version, repository: wanted[i].repository },
                 };
                 rendered.push(...(await helmTemplate(helm, release, chartPaths[i]!)).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? release.namespace } })));

@@ -1,14 +1,5 @@
 import { strict as assert } from "assert";
-import {
-    buildHotrod,
-    buildHotrodService,
-    buildLoadGenerator,
-    buildLogGenerator,
-    demoImages,
-    demoNames,
-    hotrodCustomers,
-    hotrodPort,
-} from "../components/demo";
+import { buildHotrod, buildHotrodService, buildLoadGenerator, buildLogGenerator, demoImages, demoNames, hotrodCustomers, hotrodPort } from "../components/demo";
 import { buildDatasources } from "../components/grafana";
 import { size } from "../components/resources";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
@@ -44,7 +35,10 @@ describe("demo workloads", () => {
 
         it("pins every image to a version tag", () => {
             for (const d of all) assert.match(containerOf(d).image, /^docker\.io\/[a-z0-9-]+\/[a-z0-9-]+:\d+\.\d+\.\d+$/);
-            assert.deepEqual(all.map((d) => containerOf(d).image), [demoImages.logGenerator, demoImages.hotrod, demoImages.loadGenerator]);
+            assert.deepEqual(
+                all.map((d) => containerOf(d).image),
+                [demoImages.logGenerator, demoImages.hotrod, demoImages.loadGenerator],
+            );
         });
 
         it("places everything in the given namespace, one replica each, selected by its own name label", () => {
@@ -110,9 +104,7 @@ describe("demo workloads", () => {
         });
 
         it("a HotROD log line links to its trace through Grafana's derived field", () => {
-            const logs: any = (buildDatasources({ metricsUrl: "m", logsUrl: "l", tracesUrl: "t", alertmanagerUrl: "a", scrapeInterval: "30s" }).datasources as any[]).find(
-                (d) => d.type === "loki",
-            );
+            const logs: any = (buildDatasources({ metricsUrl: "m", logsUrl: "l", tracesUrl: "t", alertmanagerUrl: "a", scrapeInterval: "30s" }).datasources as any[]).find((d) => d.type === "loki");
             const regex = new RegExp(logs.jsonData.derivedFields[0].matcherRegex);
             // HotROD logs with zap's development (console) encoder; its span logger adds trace_id and span_id.
             const line =
@@ -124,14 +116,27 @@ describe("demo workloads", () => {
     describe("config", () => {
         it("is off by default in both profiles, and may be turned on in dev", () => {
             assert.equal(parsePlatformConfig({}).demo.enabled, false);
-            assert.equal(parsePlatformConfig({ profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } }), objectStorage: JSON.stringify({ type: "minio" }) }).demo.enabled, false);
+            assert.equal(
+                parsePlatformConfig({
+                    profile: "prod",
+                    grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } }),
+                    objectStorage: JSON.stringify({ type: "minio" }),
+                }).demo.enabled,
+                false,
+            );
             assert.equal(parsePlatformConfig({ demo: enabled }).demo.enabled, true);
             assert.equal(parsePlatformConfig({}).namespaces.demo, "demo");
         });
 
         it("is rejected in prod, naming the key, the value and the profile it needs", () => {
             assert.throws(
-                () => parsePlatformConfig({ profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } }), objectStorage: JSON.stringify({ type: "minio" }), demo: enabled }),
+                () =>
+                    parsePlatformConfig({
+                        profile: "prod",
+                        grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } }),
+                        objectStorage: JSON.stringify({ type: "minio" }),
+                        demo: enabled,
+                    }),
                 (err: unknown) => err instanceof ConfigError && /lgtm:demo\.enabled = true: expected false in the prod profile \(the demo workloads run only with profile dev\)/.test(err.message),
             );
         });
@@ -149,7 +154,10 @@ describe("demo workloads", () => {
 
         it("registers nothing when disabled", () => {
             assert.equal(off.outputs.components.demo, undefined);
-            assert.deepEqual(off.resources.filter((r) => r.type === "lgtm:demo:Demo"), []);
+            assert.deepEqual(
+                off.resources.filter((r) => r.type === "lgtm:demo:Demo"),
+                [],
+            );
             assert.deepEqual(inNamespace(off, "demo"), []);
             assert.ok(!off.resources.some((r) => r.type === "kubernetes:core/v1:Namespace" && r.inputs.metadata.name === "demo"));
         });
@@ -158,7 +166,9 @@ describe("demo workloads", () => {
             assert.ok(on.outputs.components.demo);
             assert.equal(on.resources.filter((r) => r.type === "lgtm:demo:Demo").length, 1);
             assert.ok(on.resources.some((r) => r.type === "kubernetes:core/v1:Namespace" && r.inputs.metadata.name === "demo"));
-            const objects = inNamespace(on, "demo").map((r) => `${r.type.split(":")[2]} ${r.inputs.metadata.name}`).sort();
+            const objects = inNamespace(on, "demo")
+                .map((r) => `${r.type.split(":")[2]} ${r.inputs.metadata.name}`)
+                .sort();
             assert.deepEqual(objects, ["Deployment flog", "Deployment hotrod", "Deployment hotrod-load", "Service hotrod"]);
         });
 

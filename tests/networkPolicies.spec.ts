@@ -4,20 +4,7 @@ import { alloyPodSelectors, alloyPorts } from "../components/alloy";
 import { grafanaContainerPort, grafanaGossipPort, grafanaPodSelectors } from "../components/grafana";
 import { lokiPodPorts, lokiPodSelectors } from "../components/loki";
 import { minioApiPort, minioPodSelectors } from "../components/minio";
-import {
-    allowDnsName,
-    allowPolicyName,
-    buildNetworkPolicies,
-    clusterDns,
-    defaultDenyName,
-    Flow,
-    NetworkModel,
-    NetworkPolicyPlan,
-    PlatformNetworkInput,
-    platformFlows,
-    tcp,
-    udp,
-} from "../components/networkPolicies";
+import { allowDnsName, allowPolicyName, buildNetworkPolicies, clusterDns, defaultDenyName, Flow, NetworkModel, NetworkPolicyPlan, PlatformNetworkInput, platformFlows, tcp, udp } from "../components/networkPolicies";
 import { blackboxPort } from "../components/probes";
 import { pushgatewayPort } from "../components/pushgateway";
 import { tempoPodSelectors } from "../components/tempo";
@@ -206,7 +193,11 @@ describe("network policies: the platform's flows", () => {
     });
 
     it("gives the API server only to the workloads that talk to it", () => {
-        const talkers = (input: PlatformNetworkInput) => flowsOf(input).filter((f) => toName(f) === "api-server").map(fromName).sort();
+        const talkers = (input: PlatformNetworkInput) =>
+            flowsOf(input)
+                .filter((f) => toName(f) === "api-server")
+                .map(fromName)
+                .sort();
         const distributed = ["alloy", "grafana", "kube-state-metrics", "prometheus", "prometheus-admission-jobs", "prometheus-operator"];
         assert.deepEqual(talkers(platformInput()), distributed);
         // Monolithic Loki's single binary carries the rules sidecar, which watches ConfigMaps.
@@ -248,23 +239,39 @@ describe("network policies: the platform's flows", () => {
     });
 
     it("sends every reader of Alertmanager to its API port", () => {
-        const readers = flowsOf(platformInput()).filter((f) => f.to === "alertmanager" && f.ports !== "any" && f.ports.some((p) => p.port === alertmanagerPort)).map(fromName);
+        const readers = flowsOf(platformInput())
+            .filter((f) => f.to === "alertmanager" && f.ports !== "any" && f.ports.some((p) => p.port === alertmanagerPort))
+            .map(fromName);
         assert.deepEqual([...new Set(readers)].sort(), ["grafana", "prometheus", "thanos-ruler"]);
     });
 
     it("distributed Tempo: one workload per part, each reached only where the wiring goes", () => {
         const input = platformInput(together, { traces: { namespace: "monitoring", pods: tempoDistributedPodSelectors("tempo") } });
         const model = platformFlows(input);
-        const tempo = model.workloads.filter((w) => w.name.startsWith("tempo")).map((w) => w.name).sort();
+        const tempo = model.workloads
+            .filter((w) => w.name.startsWith("tempo"))
+            .map((w) => w.name)
+            .sort();
         assert.deepEqual(tempo, ["tempo-compactor", "tempo-distributor", "tempo-ingester", "tempo-memcached", "tempo-metrics-generator", "tempo-querier", "tempo-query-frontend"]);
         assert.equal(model.workloads.find((w) => w.name === "tempo-query-frontend")?.selector["app.kubernetes.io/component"], "query-frontend");
         const flows = model.flows;
         const into = (name: string) => flows.filter((f) => f.to === name).map(fromName);
-        assert.deepEqual(into("tempo-distributor").filter((n) => !n.startsWith("tempo")).sort(), ["alloy", "prometheus"], "agents push, Prometheus scrapes");
+        assert.deepEqual(
+            into("tempo-distributor")
+                .filter((n) => !n.startsWith("tempo"))
+                .sort(),
+            ["alloy", "prometheus"],
+            "agents push, Prometheus scrapes",
+        );
         assert.ok(!has(flows, "grafana", "tempo-distributor"));
         assert.ok(has(flows, "grafana", "tempo-query-frontend"));
         assert.ok(has(flows, "tempo-metrics-generator", "prometheus") && !has(flows, "tempo-ingester", "prometheus"), "only the generator remote-writes");
-        assert.deepEqual(into("minio").filter((n) => n.startsWith("tempo")).sort(), ["tempo-compactor", "tempo-ingester", "tempo-querier", "tempo-query-frontend"]);
+        assert.deepEqual(
+            into("minio")
+                .filter((n) => n.startsWith("tempo"))
+                .sort(),
+            ["tempo-compactor", "tempo-ingester", "tempo-querier", "tempo-query-frontend"],
+        );
         const grpc = (from: string, to: string) => flows.some((f) => f.from === from && f.to === to && f.ports !== "any" && f.ports.some((p) => p.port === tempoInternalPorts.grpc));
         assert.ok(grpc("tempo-distributor", "tempo-ingester") && grpc("tempo-querier", "tempo-ingester") && grpc("tempo-querier", "tempo-query-frontend"));
         assert.ok(!grpc("tempo-compactor", "tempo-ingester"), "the compactor pushes to no ingester");
@@ -293,7 +300,10 @@ describe("network policies: the platform's flows", () => {
         assert.deepEqual(gossip?.ports, [...tcp(grafanaGossipPort), ...udp(grafanaGossipPort)]);
         assert.equal(grafana({}).filter((f) => toName(f) === "Grafana database").length, 0);
         const db = grafana({ database: { cidrs: ["10.20.0.0/24"], port: 5432 } }).filter((f) => toName(f) === "Grafana database");
-        assert.deepEqual(db.map((f) => [fromName(f), f.to, f.ports]), [["grafana", { kind: "addresses", name: "Grafana database", cidrs: ["10.20.0.0/24"] }, tcp(5432)]]);
+        assert.deepEqual(
+            db.map((f) => [fromName(f), f.to, f.ports]),
+            [["grafana", { kind: "addresses", name: "Grafana database", cidrs: ["10.20.0.0/24"] }, tcp(5432)]],
+        );
     });
 
     it("uses the cluster DNS pods on port 53", () => {
@@ -313,7 +323,11 @@ describe("network policies: PlatformNetworkPolicies under mocks", () => {
         prod = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, objectStorage: minio, namespaces: JSON.stringify({ objectStorage: "object-storage" }) }, "prod");
         split = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, objectStorage: minio, namespaces: JSON.stringify(apart) }, "prod");
     });
-    const policiesOf = (e: Evaluation) => e.resources.filter((r) => r.type === policyType).map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`).sort();
+    const policiesOf = (e: Evaluation) =>
+        e.resources
+            .filter((r) => r.type === policyType)
+            .map((r) => `${r.inputs.metadata.namespace}/${r.inputs.metadata.name}`)
+            .sort();
 
     it("creates none when network.policies is off (the dev default)", () => {
         assert.deepEqual(policiesOf(dev), []);
@@ -415,7 +429,10 @@ describe("network policies: evaluator", () => {
         assert.deepEqual(policyTypesOf(ingressOnly), ["Ingress"]);
         assert.ok(!connectionAllowed([ingressOnly], a, b, 80), "b isolated for ingress with no rule");
         assert.ok(connectionAllowed([ingressOnly], b, a, 80), "b's egress untouched");
-        const egress: NetworkPolicy = { metadata: { name: "e", namespace: "n" }, spec: { podSelector: { matchLabels: { app: "a" } }, egress: [{ to: [{ podSelector: { matchLabels: { app: "b" } } }], ports: [{ port: 80 }] }] } };
+        const egress: NetworkPolicy = {
+            metadata: { name: "e", namespace: "n" },
+            spec: { podSelector: { matchLabels: { app: "a" } }, egress: [{ to: [{ podSelector: { matchLabels: { app: "b" } } }], ports: [{ port: 80 }] }] },
+        };
         assert.deepEqual(policyTypesOf(egress), ["Ingress", "Egress"]);
         assert.ok(!connectionAllowed([egress, ingressOnly], a, b, 80), "both sides must allow");
         const admit: NetworkPolicy = { metadata: { name: "adm", namespace: "n" }, spec: { podSelector: { matchLabels: { app: "b" } }, ingress: [{ from: [{ podSelector: { matchLabels: { app: "a" } } }] }] } };
@@ -465,7 +482,11 @@ async function renderStack(stack: string, extra: RawConfig): Promise<RenderedSta
     const { model, evaluation } = await collectStackEvaluation(projectDir, stack, extra);
     const rendered = await renderModel(model, { chartsDir });
     const failed = rendered.filter((r) => r.error);
-    assert.deepEqual(failed.map((r) => `${r.release.releaseName}: ${r.error}`), [], "every release renders");
+    assert.deepEqual(
+        failed.map((r) => `${r.release.releaseName}: ${r.error}`),
+        [],
+        "every release renders",
+    );
     const component = evaluation.outputs.components.network;
     assert.ok(component, "network policies are on");
     return { model, rendered, pods: renderedPods(rendered), policies: networkPoliciesOf(model.objects), network: await valueOf(component.model) };
@@ -550,7 +571,11 @@ describe("network policies against the rendered charts", function () {
             "prod",
             {
                 objectStorage: JSON.stringify({ type: "minio" }),
-                grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" }, replicas: 2, database: { type: "postgres", host: "db.example.com", name: "grafana", user: "grafana" } }),
+                grafana: JSON.stringify({
+                    ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" },
+                    replicas: 2,
+                    database: { type: "postgres", host: "db.example.com", name: "grafana", user: "grafana" },
+                }),
                 grafanaDatabasePassword: "stand-in",
                 zones: JSON.stringify(["eu-west-1a", "eu-west-1b", "eu-west-1c"]),
             },
@@ -560,7 +585,13 @@ describe("network policies against the rendered charts", function () {
         ["dev", { network: JSON.stringify({ policies: true }) }, "minio"],
     ];
     for (const [stack, extra, store] of stacks) {
-        describe(`${stack}${Object.keys(extra).length ? ` with ${Object.entries(extra).map(([k, v]) => `${k}=${v}`).join(", ")}` : ""}`, () => {
+        describe(`${stack}${
+            Object.keys(extra).length
+                ? ` with ${Object.entries(extra)
+                      .map(([k, v]) => `${k}=${v}`)
+                      .join(", ")}`
+                : ""
+        }`, () => {
             let s: RenderedStack;
             before(async function () {
                 const reason = chartsUnavailable();
@@ -577,16 +608,32 @@ describe("network policies against the rendered charts", function () {
             };
 
             it("runs only node-exporter on the host network (policies cannot select it)", () => {
-                assert.deepEqual(s.pods.filter((p) => p.hostNetwork).map((p) => p.name), ["kps-node-exporter"]);
+                assert.deepEqual(
+                    s.pods.filter((p) => p.hostNetwork).map((p) => p.name),
+                    ["kps-node-exporter"],
+                );
             });
 
             it("each workload's selector picks exactly the pods of its part, and every pod belongs to one workload", () => {
                 // Every workload has its pods in the render; the check below fails for a workload whose pods are missing.
-                assert.deepEqual(s.network.workloads.map((w) => w.name).filter((name) => !expectedPods[name]), [], "each workload's pods are written down");
+                assert.deepEqual(
+                    s.network.workloads.map((w) => w.name).filter((name) => !expectedPods[name]),
+                    [],
+                    "each workload's pods are written down",
+                );
                 for (const w of s.network.workloads) {
-                    const expected = podNetwork().filter(expectedPods[w.name]).map((p) => p.id).sort();
+                    const expected = podNetwork()
+                        .filter(expectedPods[w.name])
+                        .map((p) => p.id)
+                        .sort();
                     assert.ok(expected.length > 0, `${w.name}: the render has its pods`);
-                    assert.deepEqual(workloadPods(w.name).map((p) => p.id).sort(), expected, `${w.name}: selector ${JSON.stringify(w.selector)} in ${w.namespace}`);
+                    assert.deepEqual(
+                        workloadPods(w.name)
+                            .map((p) => p.id)
+                            .sort(),
+                        expected,
+                        `${w.name}: selector ${JSON.stringify(w.selector)} in ${w.namespace}`,
+                    );
                 }
                 for (const pod of podNetwork()) {
                     const owners = s.network.workloads.filter((w) => expectedPods[w.name](pod));
@@ -609,7 +656,10 @@ describe("network policies against the rendered charts", function () {
                     if (typeof f.to !== "string" || f.ports === "any") continue;
                     for (const pod of workloadPods(f.to)) {
                         for (const { port, protocol } of f.ports) {
-                            assert.ok(pod.ports.some((c) => c.containerPort === port && c.protocol === protocol), `${f.why}: ${pod.id} has no ${protocol} port ${port} (ports: ${pod.ports.map((c) => `${c.name ?? ""}/${c.containerPort}/${c.protocol}`).join(", ")})`);
+                            assert.ok(
+                                pod.ports.some((c) => c.containerPort === port && c.protocol === protocol),
+                                `${f.why}: ${pod.id} has no ${protocol} port ${port} (ports: ${pod.ports.map((c) => `${c.name ?? ""}/${c.containerPort}/${c.protocol}`).join(", ")})`,
+                            );
                         }
                     }
                 }
@@ -669,7 +719,11 @@ describe("network policies against the rendered charts", function () {
                 const prometheus = s.pods.filter((p) => p.workloadKind === "Prometheus");
                 const services = allObjects(s.model, s.rendered).filter((o) => o.object.kind === "Service");
                 const monitors = allObjects(s.model, s.rendered).filter((o) => ["ServiceMonitor", "PodMonitor", "Probe"].includes(o.object.kind));
-                assert.deepEqual(monitors.filter((m) => m.object.kind === "PodMonitor").map((m) => m.object.metadata.name), [], "PodMonitors are not evaluated here");
+                assert.deepEqual(
+                    monitors.filter((m) => m.object.kind === "PodMonitor").map((m) => m.object.metadata.name),
+                    [],
+                    "PodMonitors are not evaluated here",
+                );
                 // Services of the cluster, not of any release: the kubelet's (made by the operator) and the API server's.
                 const outsideRender: Record<string, { to: Endpoint; port: number }> = {
                     "kps-kubelet": { to: node, port: 10250 },
@@ -756,51 +810,53 @@ describe("network policies against the rendered charts", function () {
                 assert.equal(connectionAllowed(s.policies, { kind: "pod", namespace: "ingress-nginx", labels: {} }, one("grafana"), grafanaContainerPort), viaIngress);
             });
 
-            if (store === "external") it("lets exactly the bucket users reach an external store, on its port", () => {
-                assert.equal(s.model.objectStore.type, "external");
-                const store = address("52.217.1.9");
-                const port = Number(/:(\d+)$/.exec(s.model.objectStore.endpoint)?.[1] ?? (s.model.objectStore.tls ? 443 : 80));
-                // Loki's targets share one workload (and so one policy); Tempo's parts have one each.
-                const loki = new Set(workloadPods("loki"));
-                const users = /^(thanos-(compact|store-gateway|rule)|tempo-(ingester|querier|query-frontend|compactor))$/;
-                for (const pod of podNetwork()) {
-                    const expected = pod.workloadKind === "Prometheus" || loki.has(pod) || users.test(pod.name);
-                    assert.equal(connectionAllowed(s.policies, pod, store, port), expected, `${pod.id} → object storage :${port}`);
-                }
-            });
+            if (store === "external")
+                it("lets exactly the bucket users reach an external store, on its port", () => {
+                    assert.equal(s.model.objectStore.type, "external");
+                    const store = address("52.217.1.9");
+                    const port = Number(/:(\d+)$/.exec(s.model.objectStore.endpoint)?.[1] ?? (s.model.objectStore.tls ? 443 : 80));
+                    // Loki's targets share one workload (and so one policy); Tempo's parts have one each.
+                    const loki = new Set(workloadPods("loki"));
+                    const users = /^(thanos-(compact|store-gateway|rule)|tempo-(ingester|querier|query-frontend|compactor))$/;
+                    for (const pod of podNetwork()) {
+                        const expected = pod.workloadKind === "Prometheus" || loki.has(pod) || users.test(pod.name);
+                        assert.equal(connectionAllowed(s.policies, pod, store, port), expected, `${pod.id} → object storage :${port}`);
+                    }
+                });
 
-            if (extra.probes) it("lets Prometheus and the exporter reach exactly their targets, and the jobs of clientNamespaces push", () => {
-                const one = (name: string) => podNetwork().find((p) => p.name === name)!;
-                const prometheus = s.pods.find((p) => p.workloadKind === "Prometheus")!;
-                const exporter = one("blackbox-exporter");
-                const pushgateway = one("pushgateway");
-                const allowed: [RenderedPod | PodEndpoint, Endpoint, number, boolean][] = [
-                    [prometheus, address("10.0.0.5"), 9182, true],
-                    [prometheus, address("2001:db8::7"), 9182, true],
-                    [prometheus, address("10.0.0.6"), 9182, false],
-                    [prometheus, address("10.0.0.5"), 9183, false],
-                    [prometheus, address("10.30.0.17"), 9116, true],
-                    [prometheus, address("10.31.0.17"), 9116, false],
-                    [exporter, address("203.0.113.80"), 443, true],
-                    [exporter, address("198.51.100.80"), 443, false],
-                    [exporter, address("10.0.0.9"), 5432, true],
-                    [exporter, address("10.0.0.9"), 5433, false],
-                    // ICMP: the address on every protocol (a NetworkPolicy cannot name ICMP).
-                    [exporter, address("192.0.2.1"), 7, true],
-                    [exporter, address("192.0.2.2"), 7, false],
-                    [prometheus, address("192.0.2.1"), 7, false],
-                    [app("batch-jobs"), pushgateway, pushgatewayPort, true],
-                    [app("shop"), pushgateway, pushgatewayPort, false],
-                    [prometheus, pushgateway, pushgatewayPort, true],
-                    [prometheus, exporter, blackboxPort, true],
-                    [one("grafana"), exporter, blackboxPort, false],
-                    [pushgateway, address("203.0.113.80"), 443, false],
-                ];
-                for (const [src, dst, port, expected] of allowed) {
-                    const name = (e: RenderedPod | Endpoint) => ("id" in e ? e.id : e.kind === "address" ? e.ip : `${e.namespace} app`);
-                    assert.equal(connectionAllowed(s.policies, src, dst, port), expected, `${name(src)} → ${name(dst)}:${port}`);
-                }
-            });
+            if (extra.probes)
+                it("lets Prometheus and the exporter reach exactly their targets, and the jobs of clientNamespaces push", () => {
+                    const one = (name: string) => podNetwork().find((p) => p.name === name)!;
+                    const prometheus = s.pods.find((p) => p.workloadKind === "Prometheus")!;
+                    const exporter = one("blackbox-exporter");
+                    const pushgateway = one("pushgateway");
+                    const allowed: [RenderedPod | PodEndpoint, Endpoint, number, boolean][] = [
+                        [prometheus, address("10.0.0.5"), 9182, true],
+                        [prometheus, address("2001:db8::7"), 9182, true],
+                        [prometheus, address("10.0.0.6"), 9182, false],
+                        [prometheus, address("10.0.0.5"), 9183, false],
+                        [prometheus, address("10.30.0.17"), 9116, true],
+                        [prometheus, address("10.31.0.17"), 9116, false],
+                        [exporter, address("203.0.113.80"), 443, true],
+                        [exporter, address("198.51.100.80"), 443, false],
+                        [exporter, address("10.0.0.9"), 5432, true],
+                        [exporter, address("10.0.0.9"), 5433, false],
+                        // ICMP: the address on every protocol (a NetworkPolicy cannot name ICMP).
+                        [exporter, address("192.0.2.1"), 7, true],
+                        [exporter, address("192.0.2.2"), 7, false],
+                        [prometheus, address("192.0.2.1"), 7, false],
+                        [app("batch-jobs"), pushgateway, pushgatewayPort, true],
+                        [app("shop"), pushgateway, pushgatewayPort, false],
+                        [prometheus, pushgateway, pushgatewayPort, true],
+                        [prometheus, exporter, blackboxPort, true],
+                        [one("grafana"), exporter, blackboxPort, false],
+                        [pushgateway, address("203.0.113.80"), 443, false],
+                    ];
+                    for (const [src, dst, port, expected] of allowed) {
+                        const name = (e: RenderedPod | Endpoint) => ("id" in e ? e.id : e.kind === "address" ? e.ip : `${e.namespace} app`);
+                        assert.equal(connectionAllowed(s.policies, src, dst, port), expected, `${name(src)} → ${name(dst)}:${port}`);
+                    }
+                });
 
             it("denies what the wiring does not need", () => {
                 const one = (name: string) => podNetwork().find((p) => p.name === name)!;

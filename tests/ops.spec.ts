@@ -74,7 +74,10 @@ describe("ops: scripts/stack.sh", () => {
         assert.equal(emptyForProd.status, 2, emptyForProd.stderr);
         assert.match(emptyForProd.stderr, /PULUMI_CONFIG_PASSPHRASE is empty, which would leave the prod stack's secrets unprotected: set it/);
         assert.ok(!fs.existsSync(log), "pulumi ran");
-        for (const [stack, passphrase] of [["prod", "a passphrase"], ["dev", ""]]) {
+        for (const [stack, passphrase] of [
+            ["prod", "a passphrase"],
+            ["dev", ""],
+        ]) {
             const result = outputs(stack, passphrase);
             assert.equal(result.status, 0, result.stderr);
             assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), [`pulumi stack select --create --non-interactive ${stack}`, `pulumi stack output --stack ${stack}`]);
@@ -150,10 +153,17 @@ describe("ops: npm run grafana", () => {
         assert.deepEqual(kubeTarget("dev", { kubeconfig: "/home/me/.kube/lab", kubeContext: "kind-lab" }, exists), { context: "kind-lab", kubeconfigPath: "/home/me/.kube/lab" });
         assert.deepEqual(kubeTarget("dev", { kubeconfig: "apiVersion: v1\nkind: Config\n" }, exists), { context: undefined, kubeconfigContents: "apiVersion: v1\nkind: Config\n" });
         assert.throws(() => kubeTarget("prod", { kubeconfig: undecryptedSecret("lgtm:kubeconfig") }, exists), /lgtm:kubeconfig of stack prod is a secret/);
-        assert.deepEqual(
-            portForwardArgs({ portForward: { service: { name: "g", namespace: "n", port: 80 }, localPort: 3001 } }, { context: "kind-lab", kubeconfigPath: "/k" }),
-            ["--kubeconfig", "/k", "--context", "kind-lab", "--namespace", "n", "port-forward", "service/g", "3001:80"],
-        );
+        assert.deepEqual(portForwardArgs({ portForward: { service: { name: "g", namespace: "n", port: 80 }, localPort: 3001 } }, { context: "kind-lab", kubeconfigPath: "/k" }), [
+            "--kubeconfig",
+            "/k",
+            "--context",
+            "kind-lab",
+            "--namespace",
+            "n",
+            "port-forward",
+            "service/g",
+            "3001:80",
+        ]);
     });
 
     it("end to end: reads the outputs through scripts/stack.sh, prints every command, runs kubectl", function () {
@@ -162,11 +172,7 @@ describe("ops: npm run grafana", () => {
         // Stand-ins for the pulumi and kubectl CLIs that record how they were called.
         const bin = tempDir();
         const log = path.join(bin, "calls.log");
-        fs.writeFileSync(
-            path.join(bin, "pulumi"),
-            `#!/bin/sh\necho "pulumi $*" >> ${log}\ncase "$*" in *"stack output"*) echo '${JSON.stringify(inCluster)}' ;; esac\n`,
-            { mode: 0o755 },
-        );
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "pulumi $*" >> ${log}\ncase "$*" in *"stack output"*) echo '${JSON.stringify(inCluster)}' ;; esac\n`, { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "kubectl $*" >> ${log}\n`, { mode: 0o755 });
         const result = spawnSync(tsNode, ["--transpile-only", "tools/ops/grafana-cli.ts", "dev", "--local-port", "3300"], {
             cwd: projectDir,
@@ -338,10 +344,11 @@ describe("ops: npm run grafana-export", () => {
             { uid: "ui-elsewhere", title: "Elsewhere", managedBy: undefined },
             { uid: "ui-v2", title: "ui-v2", managedBy: undefined },
         ]);
-        assert.deepEqual(requests, [
-            "/grafana/apis/dashboard.grafana.app/v1/namespaces/default/dashboards?limit=2",
-            "/grafana/apis/dashboard.grafana.app/v1/namespaces/default/dashboards?limit=2&continue=2",
-        ], "below Grafana's sub-path, following the continue token");
+        assert.deepEqual(
+            requests,
+            ["/grafana/apis/dashboard.grafana.app/v1/namespaces/default/dashboards?limit=2", "/grafana/apis/dashboard.grafana.app/v1/namespaces/default/dashboards?limit=2&continue=2"],
+            "below Grafana's sub-path, following the continue token",
+        );
     });
 
     it("fetches a dashboard in the classic model: id dropped, uid kept; says why one cannot be exported", async () => {
@@ -370,12 +377,18 @@ describe("ops: npm run grafana-export", () => {
         const repo = readDashboardFiles(projectDashboardsDirectory);
 
         const fresh = planDashboardExport(repo, "logs", [checkout]);
-        assert.deepEqual(fresh.writes.map((w) => [w.file, w.replaces]), [["logs/checkout-latency-p99.json", false]]);
+        assert.deepEqual(
+            fresh.writes.map((w) => [w.file, w.replaces]),
+            [["logs/checkout-latency-p99.json", false]],
+        );
         assert.deepEqual(JSON.parse(fresh.writes[0].text), checkout.json);
         assert.deepEqual([fresh.skipped, fresh.problems], [[], []], "a UI dashboard on the provisioned datasources passes as it is");
 
         const saved = { area: "traces", fileName: "checkout.json", text: JSON.stringify({ uid: "ui-checkout" }) };
-        assert.deepEqual(planDashboardExport([saved], "logs", [checkout]).writes.map((w) => [w.file, w.replaces]), [["traces/checkout.json", true]]);
+        assert.deepEqual(
+            planDashboardExport([saved], "logs", [checkout]).writes.map((w) => [w.file, w.replaces]),
+            [["traces/checkout.json", true]],
+        );
 
         const taken = { area: "logs", fileName: "checkout-latency-p99.json", text: JSON.stringify({ uid: "someone-else" }) };
         const clash = planDashboardExport([taken], "logs", [checkout]);

@@ -36,10 +36,12 @@ const get = (o: any, path: string[]) => path.reduce((n, k) => (n === undefined ?
 /** The platform's own PrometheusRules (`lgtm-<rule file>`) a stack registers. */
 const platformRules = (e: Evaluation) => e.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && r.inputs.metadata.name.startsWith("lgtm-"));
 /** The rule files (stems) a stack deploys, sorted. */
-const platformRuleFiles = (e: Evaluation) => platformRules(e).map((r) => r.inputs.metadata.name.replace(/^lgtm-/, "")).sort();
+const platformRuleFiles = (e: Evaluation) =>
+    platformRules(e)
+        .map((r) => r.inputs.metadata.name.replace(/^lgtm-/, ""))
+        .sort();
 /** Every alerting rule a stack deploys. */
-const platformAlertRules = (e: Evaluation): { alert: string; expr: string }[] =>
-    platformRules(e).flatMap((r) => (r.inputs.spec.groups as { rules: { alert: string; expr: string }[] }[]).flatMap((g) => g.rules));
+const platformAlertRules = (e: Evaluation): { alert: string; expr: string }[] => platformRules(e).flatMap((r) => (r.inputs.spec.groups as { rules: { alert: string; expr: string }[] }[]).flatMap((g) => g.rules));
 
 describe("platform under mocks", function () {
     let dev: Evaluation;
@@ -78,7 +80,13 @@ describe("platform under mocks", function () {
             });
         }
         it("installs exactly these eight releases", () => {
-            assert.deepEqual(dev.resources.filter((r) => r.type === releaseType).map((r) => r.inputs.name).sort(), expected.map(([n]) => n).sort());
+            assert.deepEqual(
+                dev.resources
+                    .filter((r) => r.type === releaseType)
+                    .map((r) => r.inputs.name)
+                    .sort(),
+                expected.map(([n]) => n).sort(),
+            );
         });
         it("puts each release in its configured namespace", () => {
             const ns = Object.fromEntries(split.resources.filter((r) => r.type === releaseType).map((r) => [r.inputs.name, r.inputs.namespace]));
@@ -97,7 +105,10 @@ describe("platform under mocks", function () {
             assert.equal(release(split, "alloy").inputs.namespace, "agents");
         });
         it("creates each namespace once", () => {
-            const names = split.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort();
+            const names = split.resources
+                .filter((r) => r.type === "kubernetes:core/v1:Namespace")
+                .map((r) => r.inputs.metadata.name)
+                .sort();
             assert.deepEqual(names, ["agents", "logs", "metrics", "storage", "thanos", "traces", "ui"]);
         });
     });
@@ -130,8 +141,7 @@ describe("platform under mocks", function () {
             return pins[releaseName];
         };
         const sources: [string, Record<string, string> | undefined, (ref: ChartRef) => { chart: string; repo?: string }][] = [
-            ["no source: each chart's upstream repository", undefined, (ref) =>
-                ref.repository.startsWith("oci://") ? { chart: `${ref.repository}/${ref.name}` } : { chart: ref.name, repo: ref.repository }],
+            ["no source: each chart's upstream repository", undefined, (ref) => (ref.repository.startsWith("oci://") ? { chart: `${ref.repository}/${ref.name}` } : { chart: ref.name, repo: ref.repository })],
             ["an HTTP(S) mirror: the chart by name from the mirror, the OCI-hosted Thanos chart too", { mirror: httpMirror }, (ref) => ({ chart: ref.name, repo: httpMirror })],
             ["an OCI mirror: <mirror>/<name>", { mirror: ociMirror }, (ref) => ({ chart: `${ociMirror}/${ref.name}` })],
             ["a directory: the chart's archive there", { directory: "(the test's directory)" }, (ref) => ({ chart: path.join(directory, `${ref.name}-${ref.version}.tgz`) })],
@@ -151,7 +161,13 @@ describe("platform under mocks", function () {
                         assert.equal(r.inputs.version, pin.version, r.inputs.name);
                     }
                 }
-                assert.deepEqual([...seen].map((ref) => ref.name).sort(), Object.values(charts).map((ref) => ref.name).sort(), "every pinned chart is installed by some release");
+                assert.deepEqual(
+                    [...seen].map((ref) => ref.name).sort(),
+                    Object.values(charts)
+                        .map((ref) => ref.name)
+                        .sort(),
+                    "every pinned chart is installed by some release",
+                );
             });
         }
     });
@@ -229,7 +245,13 @@ describe("platform under mocks", function () {
 
     describe("secrecy", () => {
         it("credentials are generated, and every generated value stays out of release values", () => {
-            assert.deepEqual(dev.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name).sort(), ["grafana-admin-password", "object-storage-root-password", "object-storage-root-user"]);
+            assert.deepEqual(
+                dev.resources
+                    .filter((r) => r.type.startsWith("random:"))
+                    .map((r) => r.name)
+                    .sort(),
+                ["grafana-admin-password", "object-storage-root-password", "object-storage-root-user"],
+            );
             assert.equal(dev.generatedSecrets.length, 3);
             assert.equal(secret(dev, "grafana-admin").inputs.stringData["admin-password"], mockedCredential("grafana-admin-password"));
             for (const r of dev.resources.filter((x) => x.type === releaseType)) {
@@ -273,7 +295,10 @@ describe("platform under mocks", function () {
             byo = await evaluatePlatform(brought);
         });
         it("registers no random resource at all", () => {
-            assert.deepEqual(byo.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name), []);
+            assert.deepEqual(
+                byo.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name),
+                [],
+            );
             assert.deepEqual(byo.generatedSecrets, []);
         });
         it("MinIO's root Secret and Grafana's admin Secret carry them, as secrets", () => {
@@ -306,7 +331,13 @@ describe("platform under mocks", function () {
         });
         it("one brought, the other generated: Grafana's password alone leaves MinIO's credentials generated", async () => {
             const grafanaOnly = await evaluatePlatform({ grafanaAdminPassword: brought.grafanaAdminPassword });
-            assert.deepEqual(grafanaOnly.resources.filter((r) => r.type.startsWith("random:")).map((r) => r.name).sort(), ["object-storage-root-password", "object-storage-root-user"]);
+            assert.deepEqual(
+                grafanaOnly.resources
+                    .filter((r) => r.type.startsWith("random:"))
+                    .map((r) => r.name)
+                    .sort(),
+                ["object-storage-root-password", "object-storage-root-user"],
+            );
             assert.equal(secret(grafanaOnly, "grafana-admin").inputs.stringData["admin-password"], brought.grafanaAdminPassword);
             assert.equal(secret(grafanaOnly, "minio-root-credentials").inputs.stringData.rootPassword, mockedCredential("object-storage-root-password"));
         });
@@ -314,8 +345,7 @@ describe("platform under mocks", function () {
             await assert.rejects(
                 evaluatePlatform({ objectStorageSecretAccessKey: brought.objectStorageSecretAccessKey }),
                 (err: Error) =>
-                    err.message.includes("lgtm:objectStorageSecretAccessKey = (secret, not shown): expected together with objectStorageAccessKeyId") &&
-                    !err.message.includes(brought.objectStorageSecretAccessKey),
+                    err.message.includes("lgtm:objectStorageSecretAccessKey = (secret, not shown): expected together with objectStorageAccessKeyId") && !err.message.includes(brought.objectStorageSecretAccessKey),
             );
         });
     });
@@ -327,7 +357,13 @@ describe("platform under mocks", function () {
         });
         it("deploys no MinIO, and no namespace for it", () => {
             assert.equal(ext.resources.filter((r) => r.type === releaseType && r.inputs.name === "minio").length, 0);
-            assert.deepEqual(ext.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.inputs.metadata.name).sort(), ["monitoring", "monitoring-agents"]);
+            assert.deepEqual(
+                ext.resources
+                    .filter((r) => r.type === "kubernetes:core/v1:Namespace")
+                    .map((r) => r.inputs.metadata.name)
+                    .sort(),
+                ["monitoring", "monitoring-agents"],
+            );
             assert.equal(ext.resources.filter((r) => r.type === "lgtm:storage:ExternalObjectStore").length, 1);
         });
         it("every consumer reaches the S3 endpoint over TLS with its own bucket, through the same consumer code", () => {
@@ -338,11 +374,7 @@ describe("platform under mocks", function () {
             assert.deepEqual([tempo.endpoint, tempo.region, tempo.insecure, tempo.forcepathstyle, tempo.bucket], ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, false, "acme-tempo-traces"]);
             for (const name of ["kps-thanos-objstore", "thanos-objstore"]) {
                 const { config } = parse(secret(ext, name).inputs.stringData["objstore.yml"]);
-                assert.deepEqual(
-                    [config.endpoint, config.region, config.insecure, config.bucket_lookup_type, config.bucket],
-                    ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, "auto", "acme-thanos-metrics"],
-                    name,
-                );
+                assert.deepEqual([config.endpoint, config.region, config.insecure, config.bucket_lookup_type, config.bucket], ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, "auto", "acme-thanos-metrics"], name);
             }
         });
         it("the credentials from secret config reach consumers only in their Secrets, as secrets", () => {
@@ -359,7 +391,12 @@ describe("platform under mocks", function () {
         });
         it("the stack output names the store and the buckets that must exist", async () => {
             assert.deepEqual(await valueOf(ext.outputs.objectStorage), {
-                type: "external", endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1", tls: true, forcePathStyle: false, buckets: s3Buckets,
+                type: "external",
+                endpoint: "s3.eu-west-1.amazonaws.com",
+                region: "eu-west-1",
+                tls: true,
+                forcePathStyle: false,
+                buckets: s3Buckets,
             });
             assert.equal(await pulumi.isSecret(ext.outputs.components.objectStorage.credentials.accessKeyId), true);
         });
@@ -392,7 +429,10 @@ describe("platform under mocks", function () {
             assert.deepEqual(db.inputs.stringData, { password });
             assert.equal(db.protect, true, "prod protects it with its component");
             const grafana = release(ha, "grafana");
-            assert.ok(grafana.dependsOn.some((d) => d.endsWith(":Secret::grafana-database")), grafana.dependsOn.join(", "));
+            assert.ok(
+                grafana.dependsOn.some((d) => d.endsWith(":Secret::grafana-database")),
+                grafana.dependsOn.join(", "),
+            );
             assert.deepEqual(grafana.inputs.values.envValueFrom, { GF_DATABASE_PASSWORD: { secretKeyRef: { name: "grafana-database", key: "password" } } });
             const elsewhere = JSON.stringify(ha.resources.filter((r) => r !== db).map((r) => r.inputs));
             assert.ok(!elsewhere.includes(password), "the password leaked outside its Secret");
@@ -512,7 +552,10 @@ describe("platform under mocks", function () {
             const loki = release(zoned, "loki").inputs.values;
             const zoneAware = loki.ingester.zoneAwareReplication;
             assert.equal(zoneAware.enabled, true);
-            assert.deepEqual([zoneAware.zoneA, zoneAware.zoneB, zoneAware.zoneC].map((z) => z.nodeSelector["topology.kubernetes.io/zone"]), zones);
+            assert.deepEqual(
+                [zoneAware.zoneA, zoneAware.zoneB, zoneAware.zoneC].map((z) => z.nodeSelector["topology.kubernetes.io/zone"]),
+                zones,
+            );
             assert.equal(loki.loki.commonConfig.replication_factor, 3);
             assert.equal(loki.rollout_operator.enabled, true);
         });
@@ -532,11 +575,19 @@ describe("platform under mocks", function () {
         it("prod on external S3 has no rule on MinIO, which would fire for ever; dev has them", () => {
             const minioRules = (e: Evaluation) => platformAlertRules(e).filter((r) => r.alert.startsWith("Minio") || r.expr.includes('job="minio"'));
             assert.deepEqual(minioRules(prod), []);
-            assert.ok(minioRules(dev).some((r) => r.alert === "MinioDown"), "dev alerts on MinIO down");
+            assert.ok(
+                minioRules(dev).some((r) => r.alert === "MinioDown"),
+                "dev alerts on MinIO down",
+            );
         });
         it("every rule file of the repository is deployed by dev or prod, or with the parts only config asks for", async () => {
             const deployed = new Set([...platformRuleFiles(dev), ...platformRuleFiles(prod), ...platformRuleFiles(await evaluatePlatform(collectingEverything))]);
-            assert.deepEqual(loadRuleFiles(defaultRulesDir()).map((f) => f.stem).filter((stem) => !deployed.has(stem)), []);
+            assert.deepEqual(
+                loadRuleFiles(defaultRulesDir())
+                    .map((f) => f.stem)
+                    .filter((stem) => !deployed.has(stem)),
+                [],
+            );
         });
         it("prod: persistence on with the configured storage class, longer retention", () => {
             const spec = release(prod, "kps").inputs.values.prometheus.prometheusSpec;
@@ -557,7 +608,12 @@ describe("platform under mocks", function () {
         });
         it("prod: a cert-manager issuer in config annotates Grafana's ingress, which serves the Secret cert-manager writes, over HTTPS", async () => {
             const issued = await evaluatePlatform(
-                { profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", className: "nginx", issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } } }), objectStorage: s3Storage, ...s3Credentials },
+                {
+                    profile: "prod",
+                    grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", className: "nginx", issuer: { kind: "ClusterIssuer", name: "letsencrypt-prod" } } }),
+                    objectStorage: s3Storage,
+                    ...s3Credentials,
+                },
                 "prod",
             );
             const values = release(issued, "grafana").inputs.values;
@@ -574,7 +630,10 @@ describe("platform under mocks", function () {
             assert.equal(release(prod, "alloy").protect, false, "the agent holds no data");
             for (const ns of prod.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace")) assert.equal(ns.protect, true, ns.inputs.metadata.name);
             assert.equal(secret(prod, "grafana-admin").protect, true, "a child inherits its component's protection");
-            assert.deepEqual(dev.resources.filter((r) => r.protect).map((r) => r.name), []);
+            assert.deepEqual(
+                dev.resources.filter((r) => r.protect).map((r) => r.name),
+                [],
+            );
         });
         it("prod protects MinIO when it keeps MinIO", async () => {
             const withMinio = await evaluatePlatform({ profile: "prod", grafana: prodGrafana, objectStorage: JSON.stringify({ type: "minio" }) }, "prod");
@@ -624,9 +683,15 @@ describe("platform under mocks", function () {
         });
         it("without notification URLs, every alert goes to the null receiver and no Secret is mounted", () => {
             const am = release(dev, "kps").inputs.values.alertmanager;
-            assert.deepEqual(am.config.receivers.map((r: any) => r.name), ["null"]);
+            assert.deepEqual(
+                am.config.receivers.map((r: any) => r.name),
+                ["null"],
+            );
             assert.equal(am.alertmanagerSpec.secrets, undefined);
-            assert.equal(dev.resources.find((r) => r.inputs.metadata?.name === "alertmanager-notification-urls"), undefined);
+            assert.equal(
+                dev.resources.find((r) => r.inputs.metadata?.name === "alertmanager-notification-urls"),
+                undefined,
+            );
         });
         it("notification URLs reach Alertmanager only through a Secret it mounts", async () => {
             const slack = "https://hooks.slack.example/services/T0/B0/XYZ";
@@ -644,7 +709,10 @@ describe("platform under mocks", function () {
             const receiver = kps.inputs.values.alertmanager.config.receivers.find((r: any) => r.name === "platform");
             assert.equal(receiver.slack_configs[0].channel, "#platform-alerts");
             assert.match(receiver.slack_configs[0].api_url_file, /^\/etc\/alertmanager\/secrets\/alertmanager-notification-urls\//);
-            assert.ok(kps.dependsOn.some((d) => d.endsWith(":Secret::alertmanager-notifications")), kps.dependsOn.join(", "));
+            assert.ok(
+                kps.dependsOn.some((d) => d.endsWith(":Secret::alertmanager-notifications")),
+                kps.dependsOn.join(", "),
+            );
             const everything = JSON.stringify(notified.resources.filter((r) => r !== urls).map((r) => r.inputs));
             assert.ok(!everything.includes(slack) && !everything.includes(hook), "a URL leaked outside its Secret");
         });

@@ -78,7 +78,10 @@ describe("policy pack, running", function () {
         // What is known is still checked.
         const resources = { requests: { cpu: "1", memory: unknown.string }, limits: { cpu: "1" } };
         const known = await pack!.analyze(releaseType, "prod", "grafana", { ...preview, values: { ...preview.values, token: "abc", resources } });
-        assert.deepEqual(known.map((d) => d.policy), ["helm-values-no-plaintext-credentials", "prod-containers-sized"]);
+        assert.deepEqual(
+            known.map((d) => d.policy),
+            ["helm-values-no-plaintext-credentials", "prod-containers-sized"],
+        );
         assert.match(known[1].message, /values\.resources lacks limits\.memory$/);
     });
 
@@ -87,9 +90,15 @@ describe("policy pack, running", function () {
         const tempo = evaluation.resources.find((r) => r.type === releaseType && r.inputs.name === "tempo")!;
         const prodPersistence = ["prod-persistent-state"];
         assert.deepEqual(await pack!.analyze(releaseType, "staging", "tempo", tempo.inputs), []);
-        assert.deepEqual((await pack!.analyze(releaseType, "prod", "tempo", tempo.inputs)).map((d) => d.policy), prodPersistence);
+        assert.deepEqual(
+            (await pack!.analyze(releaseType, "prod", "tempo", tempo.inputs)).map((d) => d.policy),
+            prodPersistence,
+        );
         await pack!.configure(JSON.parse(fs.readFileSync(path.join(projectDir, "policy", "config", "prod.json"), "utf8")));
-        assert.deepEqual((await pack!.analyze(releaseType, "staging", "tempo", tempo.inputs)).map((d) => d.policy), prodPersistence);
+        assert.deepEqual(
+            (await pack!.analyze(releaseType, "staging", "tempo", tempo.inputs)).map((d) => d.policy),
+            prodPersistence,
+        );
     });
 
     it("leaves resources other than Helm releases alone", async () => {

@@ -115,13 +115,29 @@ describe("policy pack", function () {
         {
             policy: "helm-chart-repository-allowed",
             release: "minio",
-            change: [["chart", "oci://registry-1.docker.io/bitnamicharts/minio"], ["repositoryOpts", undefined]],
+            change: [
+                ["chart", "oci://registry-1.docker.io/bitnamicharts/minio"],
+                ["repositoryOpts", undefined],
+            ],
             message: /is a Bitnami chart/,
         },
         { policy: "helm-chart-repository-allowed", release: "grafana", change: [["repositoryOpts.repo", "https://charts.example.com"]], message: /https:\/\/charts\.example\.com is not on the allow-list/ },
-        { policy: "helm-chart-repository-allowed", release: "grafana", change: [["chart", "grafana/grafana"], ["repositoryOpts", undefined]], message: /without repositoryOpts\.repo/ },
+        {
+            policy: "helm-chart-repository-allowed",
+            release: "grafana",
+            change: [
+                ["chart", "grafana/grafana"],
+                ["repositoryOpts", undefined],
+            ],
+            message: /without repositoryOpts\.repo/,
+        },
         { policy: "helm-chart-repository-allowed", release: "tempo", change: [["repositoryOpts", undefined]], message: /names chart "tempo-distributed" without repositoryOpts\.repo/ },
-        { policy: "helm-images-allowed", release: "minio", change: [["values.image", { repository: "minio/minio", tag: "RELEASE.2025-01-01T00-00-00Z" }]], message: /values\.image\.repository = "minio\/minio" pulls MinIO from Docker Hub/ },
+        {
+            policy: "helm-images-allowed",
+            release: "minio",
+            change: [["values.image", { repository: "minio/minio", tag: "RELEASE.2025-01-01T00-00-00Z" }]],
+            message: /values\.image\.repository = "minio\/minio" pulls MinIO from Docker Hub/,
+        },
         { policy: "helm-images-allowed", release: "minio", change: [["values.mcImage", { repository: "docker.io/minio/mc" }]], message: /"docker\.io\/minio\/mc" pulls MinIO from Docker Hub/ },
         { policy: "helm-images-allowed", release: "minio", change: [["values.image", { registry: "docker.io", repository: "minio/minio" }]], message: /"docker\.io\/minio\/minio" pulls MinIO from Docker Hub/ },
         { policy: "helm-images-allowed", release: "grafana", change: [["values.initChownData.image", { repository: "docker.io/bitnami/os-shell" }]], message: /is a Bitnami image/ },
@@ -136,7 +152,15 @@ describe("policy pack", function () {
         {
             policy: "helm-values-no-plaintext-credentials",
             release: "tempo",
-            change: [["values.tempo.extraEnv", [{ name: "TZ", value: "UTC" }, { name: "S3_SECRET_KEY", value: "wJalrXUtnFEMI" }]]],
+            change: [
+                [
+                    "values.tempo.extraEnv",
+                    [
+                        { name: "TZ", value: "UTC" },
+                        { name: "S3_SECRET_KEY", value: "wJalrXUtnFEMI" },
+                    ],
+                ],
+            ],
             message: /^values\.tempo\.extraEnv\.1\.value holds a literal credential/,
         },
         { policy: "prod-persistent-state", release: "minio", change: [["values.persistence.enabled", false]], message: /MinIO data: values\.persistence\.enabled must be true, is false/ },
@@ -145,7 +169,12 @@ describe("policy pack", function () {
         { policy: "prod-persistent-state", release: "thanos", change: [["values.compact.persistence.enabled", false]], message: /Thanos compactor/ },
         { policy: "prod-persistent-state", release: "loki", change: [["values.ingester.persistence", undefined]], message: /Loki ingester WAL: values\.ingester\.persistence\.enabled must be true, is not set/ },
         { policy: "prod-persistent-state", release: "tempo", change: [["values.ingester.persistence.enabled", false]], message: /Tempo ingester WAL: values\.ingester\.persistence\.enabled must be true, is false/ },
-        { policy: "prod-persistent-state", release: "tempo", change: [["values.metricsGenerator.kind", undefined]], message: /Tempo metrics generator: values\.metricsGenerator\.kind must be "StatefulSet", is "Deployment" \(the chart's default\)/ },
+        {
+            policy: "prod-persistent-state",
+            release: "tempo",
+            change: [["values.metricsGenerator.kind", undefined]],
+            message: /Tempo metrics generator: values\.metricsGenerator\.kind must be "StatefulSet", is "Deployment" \(the chart's default\)/,
+        },
         { policy: "prod-persistent-state", release: "grafana", change: [["values.persistence.enabled", false]], message: /Grafana database/ },
         { policy: "prod-ha-replicas", release: "kps", change: [["values.prometheus.prometheusSpec.replicas", 1]], message: /Prometheus: values\.prometheus\.prometheusSpec\.replicas must be at least 2, is 1/ },
         { policy: "prod-ha-replicas", release: "kps", change: [["values.alertmanager.alertmanagerSpec.replicas", undefined]], message: /Alertmanager: .* is not set/ },
@@ -162,13 +191,23 @@ describe("policy pack", function () {
         { policy: "prod-ha-replicas", release: "tempo", change: [["values.ingester.replicas", 1]], message: /Tempo ingester: values\.ingester\.replicas must be at least 2, is 1/ },
         { policy: "prod-ha-replicas", release: "minio", change: [["values.mode", "standalone"]], message: /MinIO: values\.mode must be "distributed", is "standalone"/ },
         { policy: "prod-ha-replicas", release: "minio", change: [["values.replicas", 2]], message: /MinIO: values\.replicas must be at least 4, is 2/ },
-        { policy: "prod-containers-sized", release: "loki", change: [["values.querier.resources", undefined]], message: /Loki querier: values\.querier\.resources lacks requests\.cpu, requests\.memory, limits\.cpu, limits\.memory/ },
+        {
+            policy: "prod-containers-sized",
+            release: "loki",
+            change: [["values.querier.resources", undefined]],
+            message: /Loki querier: values\.querier\.resources lacks requests\.cpu, requests\.memory, limits\.cpu, limits\.memory/,
+        },
         { policy: "prod-containers-sized", release: "loki", change: [["values.rollout_operator", { enabled: true }]], message: /Loki rollout-operator: values\.rollout_operator\.resources lacks/ },
         { policy: "prod-containers-sized", release: "kps", change: [["values.prometheus-node-exporter.resources.limits.cpu", undefined]], message: /node-exporter: .* lacks limits\.cpu$/ },
         { policy: "prod-containers-sized", release: "grafana", change: [["values.sidecar.resources", {}]], message: /Grafana sidecar/ },
         { policy: "prod-containers-sized", release: "minio", change: [["values.makeBucketJob", undefined]], message: /MinIO makeBucketJob/ },
         { policy: "prod-containers-sized", release: "thanos", change: [["values.compact.resources.requests.memory", ""]], message: /Thanos compactor: .* lacks requests\.memory/ },
-        { policy: "prod-containers-sized", release: "tempo", change: [["values.metricsGenerator.resources.limits", undefined]], message: /Tempo metrics generator: values\.metricsGenerator\.resources lacks limits\.cpu, limits\.memory/ },
+        {
+            policy: "prod-containers-sized",
+            release: "tempo",
+            change: [["values.metricsGenerator.resources.limits", undefined]],
+            message: /Tempo metrics generator: values\.metricsGenerator\.resources lacks limits\.cpu, limits\.memory/,
+        },
         { policy: "prod-containers-sized", release: "alloy", change: [["values.alloy.resources", undefined]], message: /Alloy: values\.alloy\.resources lacks/ },
         { policy: "helm-chart-version-verified", release: "minio", change: [["version", "5.3.0"]], message: /chart "minio" 5\.3\.0 is older than 5\.4\.0/ },
         { policy: "helm-chart-version-verified", release: "loki", change: [["version", "18.11.0-rc.1"]], message: /older than 18\.11\.0/ },
@@ -229,7 +268,10 @@ describe("policy pack", function () {
         it("a chart with no prod rules is reported by each prod policy instead of passing silently", () => {
             // Every chart of components/charts.ts has rules; another chart from an allowed repository has none.
             const release = mutate(mutate(prod.tempo, "chart", "mimir-distributed"), "version", "5.8.0");
-            assert.deepEqual(violations(release, { profile: "prod" }).map((v) => v.policy), ["prod-persistent-state", "prod-ha-replicas", "prod-containers-sized"]);
+            assert.deepEqual(
+                violations(release, { profile: "prod" }).map((v) => v.policy),
+                ["prod-persistent-state", "prod-ha-replicas", "prod-containers-sized"],
+            );
             assert.deepEqual(found(release, "dev"), []);
         });
     });
@@ -267,7 +309,10 @@ describe("policy pack", function () {
             const loki = mutate(mutate(prod.loki, "values.deploymentMode", unknownValue), "values.ingester.persistence.enabled", false);
             assert.deepEqual(found(loki, "prod"), []);
             // The gateway does not depend on the mode.
-            assert.deepEqual(violations(mutate(loki, "values.gateway.replicas", 1), { profile: "prod" }).map((v) => v.policy), ["prod-ha-replicas"]);
+            assert.deepEqual(
+                violations(mutate(loki, "values.gateway.replicas", 1), { profile: "prod" }).map((v) => v.policy),
+                ["prod-ha-replicas"],
+            );
         });
         it("toPlain marks exactly the values whose reading throws the SDK's unknown error", () => {
             class Unknown extends Error {}
@@ -281,12 +326,26 @@ describe("policy pack", function () {
                     },
                 });
             const props = proxy({ name: "grafana", values: { a: [1, unknownLeaf], b: { password: unknownLeaf, c: "x" } }, namespace: unknownLeaf });
-            assert.deepEqual(toPlain(props, (e) => e instanceof Unknown), {
-                name: "grafana",
-                values: { a: [1, unknownValue], b: { password: unknownValue, c: "x" } },
-                namespace: unknownValue,
-            });
-            assert.throws(() => toPlain(proxy({ get boom() { throw new Error("other"); } }), (e) => e instanceof Unknown), /other/);
+            assert.deepEqual(
+                toPlain(props, (e) => e instanceof Unknown),
+                {
+                    name: "grafana",
+                    values: { a: [1, unknownValue], b: { password: unknownValue, c: "x" } },
+                    namespace: unknownValue,
+                },
+            );
+            assert.throws(
+                () =>
+                    toPlain(
+                        proxy({
+                            get boom() {
+                                throw new Error("other");
+                            },
+                        }),
+                        (e) => e instanceof Unknown,
+                    ),
+                /other/,
+            );
         });
     });
 
@@ -322,7 +381,9 @@ describe("policy pack", function () {
     describe("a stack's own chart source (lgtm:charts)", () => {
         const mirror = "http://127.0.0.1:8879/";
         const repositoryViolations = (release: ReleaseInputs, chartSource?: { mirror: string } | { directory: string }) =>
-            violations(release, { profile: "dev", chartSource }).filter((v) => v.policy === "helm-chart-repository-allowed").map((v) => v.message);
+            violations(release, { profile: "dev", chartSource })
+                .filter((v) => v.policy === "helm-chart-repository-allowed")
+                .map((v) => v.message);
 
         it("accepts every release of a stack that deploys from its mirror, and refuses them where the stack names none", async () => {
             const evaluation = await evaluatePlatform({ ...offlineStackConfig(projectDir, "dev").raw, charts: JSON.stringify({ mirror }) }, "dev");
@@ -366,7 +427,12 @@ describe("policy pack", function () {
             ]);
         });
         it("every chart the project deploys has prod rules", () => {
-            assert.deepEqual(Object.values(charts).map((c) => c.name).filter((n) => !chartRules[n]), []);
+            assert.deepEqual(
+                Object.values(charts)
+                    .map((c) => c.name)
+                    .filter((n) => !chartRules[n]),
+                [],
+            );
         });
         for (const stack of ["dev", "prod"]) {
             // In prod every block must be checked by a rule that applies; dev also sizes parts it does not
@@ -417,7 +483,22 @@ describe("policy pack", function () {
             assert.equal(dockerHubPath("localhost:5000/minio/minio"), undefined);
         });
         it("isCredentialKey tells credentials from references to them", () => {
-            for (const k of ["password", "adminPassword", "rootPassword", "secretKey", "secret_key", "secretAccessKey", "accessKey", "access_key_id", "token", "GF_AUTH_TOKEN", "apiKey", "privateKey", "clientSecret", "credentials"]) {
+            for (const k of [
+                "password",
+                "adminPassword",
+                "rootPassword",
+                "secretKey",
+                "secret_key",
+                "secretAccessKey",
+                "accessKey",
+                "access_key_id",
+                "token",
+                "GF_AUTH_TOKEN",
+                "apiKey",
+                "privateKey",
+                "clientSecret",
+                "credentials",
+            ]) {
                 assert.ok(isCredentialKey(k), k);
             }
             for (const k of ["existingSecret", "secretName", "tlsSecretName", "secretKeyRef", "passwordKey", "userKey", "tokenFile", "password_file", "tokenPath", "token_url", "user", "auth_enabled", "key"]) {

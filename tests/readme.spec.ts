@@ -24,13 +24,19 @@ describe("README and docs/", () => {
         assert.ok(pages.length > 10, `found only ${pages.join(", ")}`);
         const links = pages.flatMap((page) => relativeLinks(fs.readFileSync(page, "utf8")));
         assert.ok(links.length > 40, `found only ${links.length} relative links`);
-        assert.deepEqual(pages.flatMap((page) => brokenLinks(page).map((b) => `${path.relative(projectDir, page)}: ${b}`)), []);
+        assert.deepEqual(
+            pages.flatMap((page) => brokenLinks(page).map((b) => `${path.relative(projectDir, page)}: ${b}`)),
+            [],
+        );
     });
 
     it("README.md links every page under docs/ (the runbooks through their index)", () => {
         const linked = new Set(relativeLinks(readme).map((t) => path.resolve(projectDir, t.split("#")[0])));
         const pagesOfDocs = pages.filter((p) => p !== readmePath && !p.includes(`${path.sep}runbooks${path.sep}`));
-        assert.deepEqual(pagesOfDocs.filter((p) => !linked.has(p)).map((p) => path.relative(projectDir, p)), []);
+        assert.deepEqual(
+            pagesOfDocs.filter((p) => !linked.has(p)).map((p) => path.relative(projectDir, p)),
+            [],
+        );
         assert.ok(linked.has(path.join(projectDir, "docs", "runbooks", "README.md")));
     });
 
@@ -52,13 +58,20 @@ describe("README and docs/", () => {
                 fs.writeFileSync(
                     path.join(dir, "README.md"),
                     [
-                        "# A", "## Quick start",
+                        "# A",
+                        "## Quick start",
                         "[ok](#quick-start) [ok](docs/b.md#sizing-prod) [ok](docs/b.md) [web](https://example.com/#x)",
                         "[moved](#sizing-prod) [gone](docs/c.md) [wrong](docs/b.md#sizing)",
-                        "`[code](#not-checked)`", "```md", "[fenced](#not-checked)", "```",
+                        "`[code](#not-checked)`",
+                        "```md",
+                        "[fenced](#not-checked)",
+                        "```",
                     ].join("\n"),
                 );
-                assert.deepEqual(markdownPages(dir).map((p) => path.relative(dir, p)), ["README.md", path.join("docs", "b.md")]);
+                assert.deepEqual(
+                    markdownPages(dir).map((p) => path.relative(dir, p)),
+                    ["README.md", path.join("docs", "b.md")],
+                );
                 const broken = brokenLinks(path.join(dir, "README.md"));
                 assert.equal(broken.length, 3, broken.join("\n"));
                 assert.match(broken[0], /^#sizing-prod: no heading/);
@@ -75,7 +88,10 @@ describe("README and docs/", () => {
         const shown = (text: string) => [...new Set([...text.matchAll(/npm run (?:--silent )?([a-z][\w:-]*)/g)].map((m) => m[1]))];
         assert.ok(shown(readme).length > 10, `README.md shows only ${shown(readme).join(", ")}`);
         const used = [...new Set(pages.flatMap((page) => shown(fs.readFileSync(page, "utf8"))))];
-        assert.deepEqual(used.filter((name) => !scripts.includes(name)), []);
+        assert.deepEqual(
+            used.filter((name) => !scripts.includes(name)),
+            [],
+        );
     });
 
     describe("docs/backup.md: Backup and restore", () => {
@@ -89,15 +105,29 @@ describe("README and docs/", () => {
         const everything = () => [...evaluations.values()].flat();
 
         it("names Secrets the program creates", () => {
-            const secrets = new Set(everything().filter((r) => r.type === "kubernetes:core/v1:Secret").map((r) => r.inputs.metadata.name));
-            const named = kubectlReferences(section).filter((r) => r.kind === "Secret").map((r) => r.name);
+            const secrets = new Set(
+                everything()
+                    .filter((r) => r.type === "kubernetes:core/v1:Secret")
+                    .map((r) => r.inputs.metadata.name),
+            );
+            const named = kubectlReferences(section)
+                .filter((r) => r.kind === "Secret")
+                .map((r) => r.name);
             named.push(...[...section.matchAll(/objstore Secret is\s+`([^`]+)`/g)].map((m) => m[1]));
             assert.ok(named.length >= 2, `found only ${named.join(", ")}`);
-            assert.deepEqual(named.filter((name) => !secrets.has(name)), [], `Secrets: ${[...secrets].join(", ")}`);
+            assert.deepEqual(
+                named.filter((name) => !secrets.has(name)),
+                [],
+                `Secrets: ${[...secrets].join(", ")}`,
+            );
         });
 
         it("names the generated credentials as the program's random resources", () => {
-            const generated = new Set(everything().filter((r) => r.type.startsWith("random:")).map((r) => r.name));
+            const generated = new Set(
+                everything()
+                    .filter((r) => r.type.startsWith("random:"))
+                    .map((r) => r.name),
+            );
             const row = section.split("\n").find((line) => line.startsWith("| Generated credentials"));
             assert.ok(row, "the table has a row for the generated credentials");
             const named = [...row.matchAll(/`([a-z][-a-z]*)`/g)].map((m) => m[1]);
@@ -109,7 +139,10 @@ describe("README and docs/", () => {
             assert.deepEqual(profileDefaults("prod", "monitoring").objectStorage!.buckets, defaults);
             const pairs = [...section.matchAll(/`buckets\.(\w+)` \(`([a-z0-9-]+)`\)/g)].map((m) => [m[1], m[2]]);
             assert.deepEqual(pairs.map(([key]) => key).sort(), Object.keys(defaults).sort(), "the table names each bucket once");
-            assert.deepEqual(pairs.filter(([key, name]) => defaults[key] !== name), []);
+            assert.deepEqual(
+                pairs.filter(([key, name]) => defaults[key] !== name),
+                [],
+            );
             for (const loop of section.matchAll(/for b in ([a-z0-9 -]+); do/g)) {
                 assert.deepEqual(loop[1].trim().split(/\s+/).sort(), Object.values(defaults).sort(), loop[0]);
             }
@@ -129,7 +162,10 @@ describe("README and docs/", () => {
             );
             const named = [...section.matchAll(/`((?:Thanos|Loki|Tempo|Minio|Alloy|Lgtm|Alertmanager|Prometheus)[A-Z]\w+)`/g)].map((m) => m[1]);
             assert.ok(named.length >= 2, `found only ${named.join(", ")}`);
-            assert.deepEqual(named.filter((name) => !alerts.has(name)), []);
+            assert.deepEqual(
+                named.filter((name) => !alerts.has(name)),
+                [],
+            );
         });
     });
 });

@@ -16,12 +16,19 @@ const config = buildServerAgentConfig(member);
 const tree = parseAlloy(config);
 const block = (name: string, label: string) => tree.blocks.find((b) => b.name === name && b.label === label);
 /** An attribute's tokens as one line of text, newlines left out. */
-const text = (b: AlloyBlock | undefined, attribute: string) => (b?.attributes.get(attribute) ?? []).filter((t) => t.kind !== "newline").map((t) => t.text).join(" ");
+const text = (b: AlloyBlock | undefined, attribute: string) =>
+    (b?.attributes.get(attribute) ?? [])
+        .filter((t) => t.kind !== "newline")
+        .map((t) => t.text)
+        .join(" ");
 
 describe("server agent config (npm run agent-config)", () => {
     it("is well-formed Alloy syntax and wires every reference to a component it defines", () => {
         const components = tree.blocks.map((b) => `${b.name}.${b.label}`);
-        assert.deepEqual(components.filter((c, i) => components.indexOf(c) !== i), []);
+        assert.deepEqual(
+            components.filter((c, i) => components.indexOf(c) !== i),
+            [],
+        );
         const defined = new Set(tree.blocks.filter((b) => b.label !== undefined).map((b) => `${b.name}.${b.label}`));
         const refs = references(tree).filter((r) => r !== "constants.hostname");
         assert.ok(refs.length >= 8, refs.join(", "));
@@ -38,11 +45,21 @@ describe("server agent config (npm run agent-config)", () => {
     });
 
     it("authenticates every sink with the member's credentials, and holds the password nowhere else", () => {
-        for (const sink of [["loki.write:central", "endpoint", "basic_auth"], ["prometheus.remote_write:central", "endpoint", "basic_auth"], ["otelcol.auth.basic:central", "client_auth"]]) {
+        for (const sink of [
+            ["loki.write:central", "endpoint", "basic_auth"],
+            ["prometheus.remote_write:central", "endpoint", "basic_auth"],
+            ["otelcol.auth.basic:central", "client_auth"],
+        ]) {
             assert.deepEqual(stringsOf(tree, sink, "username"), [member.username], sink.join(" > "));
             assert.deepEqual(stringsOf(tree, sink, "password"), [member.password], sink.join(" > "));
         }
-        assert.equal(text(block("otelcol.exporter.otlphttp", "central")?.blocks.find((b) => b.name === "client"), "auth"), "otelcol . auth . basic . central . handler");
+        assert.equal(
+            text(
+                block("otelcol.exporter.otlphttp", "central")?.blocks.find((b) => b.name === "client"),
+                "auth",
+            ),
+            "otelcol . auth . basic . central . handler",
+        );
         assert.equal(config.split(member.password).length - 1, 3);
     });
 
@@ -77,7 +94,13 @@ describe("server agent config (npm run agent-config)", () => {
         assert.equal(text(block("loki.write", "central")?.blocks[0], "max_backoff_retries"), String(serverDelivery.logs.maxRetries));
         assert.deepEqual(stringsOf(tree, ["prometheus.remote_write:central", "wal"], "max_keepalive_time"), [goDuration(tolerance.metricsSeconds)]);
         assert.deepEqual(stringsOf(tree, ["otelcol.exporter.otlphttp:central", "retry_on_failure"], "max_elapsed_time"), [goDuration(tolerance.tracesSeconds)]);
-        assert.equal(text(block("otelcol.exporter.otlphttp", "central")?.blocks.find((b) => b.name === "sending_queue"), "queue_size"), String(serverDelivery.traces.queueSpans));
+        assert.equal(
+            text(
+                block("otelcol.exporter.otlphttp", "central")?.blocks.find((b) => b.name === "sending_queue"),
+                "queue_size",
+            ),
+            String(serverDelivery.traces.queueSpans),
+        );
         assert.ok(config.includes(`loses nothing for at least ${humanDuration(tolerance.seconds)} while Alloy keeps running`), config);
         assert.equal(humanDuration(tolerance.seconds), "1 h 3 min");
     });
@@ -156,5 +179,4 @@ describe("server agent config (npm run agent-config)", () => {
         const tenanted = parseAlloy(renderAlloyBlock(lokiWriteBlock({ label: "default", url: member.lokiPushUrl, tenantId: "platform", externalLabels: {} })));
         assert.deepEqual(stringsOf(tenanted, ["loki.write:default", "endpoint"], "tenant_id"), ["platform"]);
     });
-
 });

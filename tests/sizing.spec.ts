@@ -3,9 +3,7 @@ import { lokiDistributedTargets } from "../components/loki";
 import { tempoDistributedTargets } from "../components/tempoDistributed";
 import { parsePlatformConfig } from "../stacks/config";
 import { defaultIngestLoad, profileSizing } from "../stacks/profiles";
-import {
-    lokiGuideReplicas, lokiGuideTiers, mbpsPerTbPerDay, prodLokiFloor, prodLokiReplicas, prodTempoFloor, prodTempoReplicas, tempoGuideMBpsPerReplica,
-} from "../stacks/sizing";
+import { lokiGuideReplicas, lokiGuideTiers, mbpsPerTbPerDay, prodLokiFloor, prodLokiReplicas, prodTempoFloor, prodTempoReplicas, tempoGuideMBpsPerReplica } from "../stacks/sizing";
 import { readmeSizingRows, rowRates } from "./support/readmeSizing";
 
 const rf3 = (expectedIngestMBps: number) => ({ expectedIngestMBps, replicationFactor: 3 });
@@ -86,8 +84,11 @@ describe("prod sizing by ingest rate", () => {
         assert.equal(prodLokiReplicas({ expectedIngestMBps: 10, replicationFactor: 7 }).ingester, 9);
         assert.equal(prodTempoReplicas({ expectedIngestMBps: 5, replicationFactor: 5 }).ingester, 5);
         const c = parsePlatformConfig({
-            profile: "prod", grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } }), objectStorage: JSON.stringify({ type: "minio" }),
-            loki: JSON.stringify({ replicationFactor: 5 }), tempo: JSON.stringify({ replicationFactor: 5 }),
+            profile: "prod",
+            grafana: JSON.stringify({ ingress: { enabled: true, host: "grafana.example.com", tlsSecretName: "grafana-tls" } }),
+            objectStorage: JSON.stringify({ type: "minio" }),
+            loki: JSON.stringify({ replicationFactor: 5 }),
+            tempo: JSON.stringify({ replicationFactor: 5 }),
         });
         const sizing = profileSizing(c.profile, c);
         assert.equal(sizing.loki.distributedReplicas.ingester, 6);
@@ -116,8 +117,16 @@ describe("docs/prod.md: the prod sizing table", () => {
             // Tempo's ingesters aside (they only prefer distinct nodes), each pod of a part needs a node of its own.
             const spread = [loki.ingester, loki.distributor, loki.querier, loki.queryFrontend, loki.queryScheduler, loki.indexGateway, loki.ruler, tempo.distributor, tempo.querier, tempo.queryFrontend, tempo.compactor];
             const columns = [
-                "Loki ingesters", "Loki distributors", "Loki queriers", "Loki index gateways", "Loki query-frontends",
-                "Tempo distributors", "Tempo ingesters", "Tempo queriers", "Tempo compactors", "nodes, at least",
+                "Loki ingesters",
+                "Loki distributors",
+                "Loki queriers",
+                "Loki index gateways",
+                "Loki query-frontends",
+                "Tempo distributors",
+                "Tempo ingesters",
+                "Tempo queriers",
+                "Tempo compactors",
+                "nodes, at least",
             ];
             const expected = [loki.ingester, loki.distributor, loki.querier, loki.indexGateway, loki.queryFrontend, tempo.distributor, tempo.ingester, tempo.querier, tempo.compactor, Math.max(3, ...spread)];
             assert.deepEqual(Object.fromEntries(columns.map((c) => [c, row[c]])), Object.fromEntries(columns.map((c, i) => [c, String(expected[i])])));

@@ -26,12 +26,27 @@ const get = (o: any, path: string) => path.split(".").reduce((n, k) => (n === un
 
 describe("MinIO values", () => {
     const values = buildMinioValues({
-        releaseName: "minio", mode: "standalone", replicas: 4, bucketNames: ["a-b", "c-d"], versioning: false,
-        persistence: { enabled: true, size: "20Gi", storageClass: "fast" }, resources: dev.minio.server, jobResources: dev.minio.jobs,
-        credentialsSecretName: "minio-root-credentials", zones: [],
+        releaseName: "minio",
+        mode: "standalone",
+        replicas: 4,
+        bucketNames: ["a-b", "c-d"],
+        versioning: false,
+        persistence: { enabled: true, size: "20Gi", storageClass: "fast" },
+        resources: dev.minio.server,
+        jobResources: dev.minio.jobs,
+        credentialsSecretName: "minio-root-credentials",
+        zones: [],
     });
     it("runs the server and every hook Job as Pod Security restricted requires", () => {
-        assert.deepEqual(get(values, "securityContext"), { enabled: true, runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" }, fsGroupChangePolicy: "OnRootMismatch" });
+        assert.deepEqual(get(values, "securityContext"), {
+            enabled: true,
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
+            fsGroupChangePolicy: "OnRootMismatch",
+        });
         assert.equal(get(values, "containerSecurityContext.allowPrivilegeEscalation"), false);
         assert.deepEqual(get(values, "containerSecurityContext.capabilities"), { drop: ["ALL"] });
         assert.equal(get(values, "postJob.securityContext.seccompProfile.type"), "RuntimeDefault");
@@ -47,7 +62,10 @@ describe("MinIO values", () => {
         assert.deepEqual(values.users, []);
     });
     it("creates one bucket per consumer, and pins its name and port", () => {
-        assert.deepEqual((values.buckets as any[]).map((b) => b.name), ["a-b", "c-d"]);
+        assert.deepEqual(
+            (values.buckets as any[]).map((b) => b.name),
+            ["a-b", "c-d"],
+        );
         assert.equal(values.fullnameOverride, "minio");
         assert.equal(get(values, "service.port"), "9000");
     });
@@ -58,21 +76,43 @@ describe("MinIO values", () => {
     });
     it("distributed: one pool of erasure-coded pods, a volume each, versioned buckets, one pod down at a time, spread over nodes", () => {
         const d = buildMinioValues({
-            releaseName: "minio", mode: "distributed", replicas: 4, bucketNames: ["a-b", "c-d"], versioning: true,
-            persistence: { enabled: true, size: "100Gi" }, resources: prod.minio.server, jobResources: prod.minio.jobs, credentialsSecretName: "minio-root-credentials", zones: [],
+            releaseName: "minio",
+            mode: "distributed",
+            replicas: 4,
+            bucketNames: ["a-b", "c-d"],
+            versioning: true,
+            persistence: { enabled: true, size: "100Gi" },
+            resources: prod.minio.server,
+            jobResources: prod.minio.jobs,
+            credentialsSecretName: "minio-root-credentials",
+            zones: [],
         });
         assert.equal(d.mode, "distributed");
         assert.equal(d.replicas, 4);
         assert.equal(d.pools, 1);
         assert.equal(d.drivesPerNode, 1);
         assert.deepEqual(d.persistence, { enabled: true, size: "100Gi" });
-        assert.deepEqual((d.buckets as any[]).map((b) => b.versioning), [true, true]);
+        assert.deepEqual(
+            (d.buckets as any[]).map((b) => b.versioning),
+            [true, true],
+        );
         assert.deepEqual(d.podDisruptionBudget, { enabled: true, maxUnavailable: 1 });
         const [spread, ...more] = d.topologySpreadConstraints as any[];
         assert.equal(spread.topologyKey, "kubernetes.io/hostname");
         assert.deepEqual(spread.labelSelector, { matchLabels: { release: "minio" } });
         assert.deepEqual(more, [], "no zones, no spread over them");
-        const zoned = buildMinioValues({ releaseName: "minio", mode: "distributed", replicas: 4, bucketNames: ["a-b"], versioning: true, persistence: { enabled: true, size: "1Gi" }, resources: prod.minio.server, jobResources: prod.minio.jobs, credentialsSecretName: "c", zones });
+        const zoned = buildMinioValues({
+            releaseName: "minio",
+            mode: "distributed",
+            replicas: 4,
+            bucketNames: ["a-b"],
+            versioning: true,
+            persistence: { enabled: true, size: "1Gi" },
+            resources: prod.minio.server,
+            jobResources: prod.minio.jobs,
+            credentialsSecretName: "c",
+            zones,
+        });
         assert.deepEqual((zoned.topologySpreadConstraints as any[]).slice(1), overZones({ release: "minio" }));
     });
 });
@@ -102,9 +142,20 @@ describe("Thanos objstore document", () => {
 describe("kube-prometheus-stack values", () => {
     const c = parsePlatformConfig({});
     const input = {
-        releaseName: "kps", clusterName: "dev", retention: "24h", retentionSize: "4GB", scrapeInterval: "30s", prometheusReplicas: 2, alertmanagerReplicas: 1,
-        prometheusStorage: { enabled: true, size: c.metrics.volumeSize }, alertmanagerStorage: off, sizing: dev.metrics, objstoreSecretName: "kps-thanos-objstore", agentsNamespace: "monitoring-agents",
-        zones: [] as string[], nodeSpread: "required" as const,
+        releaseName: "kps",
+        clusterName: "dev",
+        retention: "24h",
+        retentionSize: "4GB",
+        scrapeInterval: "30s",
+        prometheusReplicas: 2,
+        alertmanagerReplicas: 1,
+        prometheusStorage: { enabled: true, size: c.metrics.volumeSize },
+        alertmanagerStorage: off,
+        sizing: dev.metrics,
+        objstoreSecretName: "kps-thanos-objstore",
+        agentsNamespace: "monitoring-agents",
+        zones: [] as string[],
+        nodeSpread: "required" as const,
     };
     const values = buildMetricsValues(input);
     const spec = (path: string) => get(values, `prometheus.prometheusSpec.${path}`);
@@ -192,10 +243,21 @@ describe("replicas on a node of their own: required in prod, preferred in dev", 
 
 describe("Thanos values", () => {
     const input = {
-        releaseName: "thanos", objstoreSecretName: "thanos-objstore", sidecarEndpoint: "dnssrv+_grpc._tcp.kps-thanos-discovery.m.svc.cluster.local",
-        alertmanagerUrl: "http://kps-alertmanager.m.svc.cluster.local:9093", prometheusJob: "kps-prometheus", prometheusNamespace: "m",
-        retention: { raw: "7d", fiveMinutes: "30d", oneHour: "90d" }, queryReplicas: 2, queryFrontendReplicas: 1, storeGatewayReplicas: 2, rulerReplicas: 1,
-        persistence: off, sizing: dev.thanos, zones: [] as string[], nodeSpread: "required" as const,
+        releaseName: "thanos",
+        objstoreSecretName: "thanos-objstore",
+        sidecarEndpoint: "dnssrv+_grpc._tcp.kps-thanos-discovery.m.svc.cluster.local",
+        alertmanagerUrl: "http://kps-alertmanager.m.svc.cluster.local:9093",
+        prometheusJob: "kps-prometheus",
+        prometheusNamespace: "m",
+        retention: { raw: "7d", fiveMinutes: "30d", oneHour: "90d" },
+        queryReplicas: 2,
+        queryFrontendReplicas: 1,
+        storeGatewayReplicas: 2,
+        rulerReplicas: 1,
+        persistence: off,
+        sizing: dev.thanos,
+        zones: [] as string[],
+        nodeSpread: "required" as const,
     };
     const values = buildThanosValues(input);
     it("reads the objstore Secret and queries the sidecars, deduplicating HA pairs", () => {
@@ -245,9 +307,24 @@ describe("Thanos values", () => {
 
 describe("Loki values", () => {
     const base: LokiValuesInput = {
-        releaseName: "loki", mode: "Monolithic", multiTenancy: false, retention: "168h", expectedIngestMBps: 1, replicationFactor: 1, zones: [],
-        distributedReplicas: dev.loki.distributedReplicas, gatewayReplicas: 1, persistence: off, sizing: dev.loki,
-        endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, chunksBucket: "loki-chunks", rulerBucket: "loki-ruler", credentialsSecretName: "loki-s3-credentials",
+        releaseName: "loki",
+        mode: "Monolithic",
+        multiTenancy: false,
+        retention: "168h",
+        expectedIngestMBps: 1,
+        replicationFactor: 1,
+        zones: [],
+        distributedReplicas: dev.loki.distributedReplicas,
+        gatewayReplicas: 1,
+        persistence: off,
+        sizing: dev.loki,
+        endpoint: "minio.s.svc.cluster.local:9000",
+        region: "us-east-1",
+        tls: false,
+        forcePathStyle: true,
+        chunksBucket: "loki-chunks",
+        rulerBucket: "loki-ruler",
+        credentialsSecretName: "loki-s3-credentials",
     };
     it("refers to credentials through environment variables from a Secret, never by value", () => {
         const v = buildLokiValues(base);
@@ -265,8 +342,12 @@ describe("Loki values", () => {
     });
     it("reaches MinIO over plain HTTP by path, and AWS S3 over TLS by host name", () => {
         assert.deepEqual(get(buildLokiValues(base), "loki.storage.s3"), {
-            endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", accessKeyId: "${LOKI_S3_ACCESS_KEY_ID}", secretAccessKey: "${LOKI_S3_SECRET_ACCESS_KEY}",
-            s3ForcePathStyle: true, insecure: true,
+            endpoint: "minio.s.svc.cluster.local:9000",
+            region: "us-east-1",
+            accessKeyId: "${LOKI_S3_ACCESS_KEY_ID}",
+            secretAccessKey: "${LOKI_S3_SECRET_ACCESS_KEY}",
+            s3ForcePathStyle: true,
+            insecure: true,
         });
         const aws = get(buildLokiValues({ ...base, endpoint: "s3.eu-west-1.amazonaws.com", region: "eu-west-1", tls: true, forcePathStyle: false }), "loki.storage.s3");
         assert.deepEqual([aws.endpoint, aws.region, aws.insecure, aws.s3ForcePathStyle], ["s3.eu-west-1.amazonaws.com", "eu-west-1", false, false]);
@@ -366,8 +447,20 @@ describe("Loki values", () => {
 
 describe("Tempo values", () => {
     const input = {
-        releaseName: "tempo", clusterName: "dev", retention: "72h", expectedIngestMBps: 0.5, multiTenancy: false, persistence: off, resources: dev.tempo.monolithic, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
-        endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, bucket: "tempo-traces", credentialsSecretName: "tempo-s3-credentials",
+        releaseName: "tempo",
+        clusterName: "dev",
+        retention: "72h",
+        expectedIngestMBps: 0.5,
+        multiTenancy: false,
+        persistence: off,
+        resources: dev.tempo.monolithic,
+        remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
+        endpoint: "minio.s.svc.cluster.local:9000",
+        region: "us-east-1",
+        tls: false,
+        forcePathStyle: true,
+        bucket: "tempo-traces",
+        credentialsSecretName: "tempo-s3-credentials",
     };
     const v = buildTempoValues(input);
     it("reaches MinIO over plain HTTP by path, and AWS S3 over TLS by host name", () => {
@@ -405,10 +498,22 @@ describe("Tempo values", () => {
 
 describe("Tempo distributed values", () => {
     const input: TempoDistributedValuesInput = {
-        releaseName: "tempo", clusterName: "prod", retention: "336h", expectedIngestMBps: 5, multiTenancy: false, replicationFactor: 3,
-        ingesterPersistence: { enabled: true, size: "20Gi", storageClass: "fast-ssd" }, generatorPersistence: { enabled: true, size: "5Gi", storageClass: "fast-ssd" },
-        sizing: prod.tempo.distributed, remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
-        endpoint: "minio.s.svc.cluster.local:9000", region: "us-east-1", tls: false, forcePathStyle: true, bucket: "tempo-traces", credentialsSecretName: "tempo-s3-credentials",
+        releaseName: "tempo",
+        clusterName: "prod",
+        retention: "336h",
+        expectedIngestMBps: 5,
+        multiTenancy: false,
+        replicationFactor: 3,
+        ingesterPersistence: { enabled: true, size: "20Gi", storageClass: "fast-ssd" },
+        generatorPersistence: { enabled: true, size: "5Gi", storageClass: "fast-ssd" },
+        sizing: prod.tempo.distributed,
+        remoteWriteUrl: "http://kps-prometheus.m.svc.cluster.local:9090/api/v1/write",
+        endpoint: "minio.s.svc.cluster.local:9000",
+        region: "us-east-1",
+        tls: false,
+        forcePathStyle: true,
+        bucket: "tempo-traces",
+        credentialsSecretName: "tempo-s3-credentials",
     };
     const v = buildTempoDistributedValues(input);
     const monolithic = buildTempoValues({ ...input, persistence: off, resources: prod.tempo.monolithic });
@@ -470,23 +575,40 @@ describe("Tempo distributed values", () => {
     });
     it("is scraped with job <namespace>/<Service>, as the alert rules expect", () => {
         assert.equal(get(v, "metaMonitoring.serviceMonitor.enabled"), true);
-        assert.deepEqual(get(v, "metaMonitoring.serviceMonitor.relabelings"), [
-            { action: "replace", sourceLabels: ["__meta_kubernetes_namespace", "__meta_kubernetes_service_name"], separator: "/", targetLabel: "job" },
-        ]);
+        assert.deepEqual(get(v, "metaMonitoring.serviceMonitor.relabelings"), [{ action: "replace", sourceLabels: ["__meta_kubernetes_namespace", "__meta_kubernetes_service_name"], separator: "/", targetLabel: "job" }]);
     });
 });
 
 describe("Grafana values", () => {
     const endpoints = { metricsUrl: "http://m", logsUrl: "http://l", tracesUrl: "http://t", alertmanagerUrl: "http://a", scrapeInterval: "30s" };
     const input = {
-        releaseName: "grafana", namespace: "ui", subPath: "", replicas: 1, zones: [], nodeSpread: "required" as const, persistence: off, resources: dev.grafana.server, sidecarResources: dev.grafana.sidecar,
-        datasources: endpoints, dashboardNamespaces: ["m"], adminSecretName: "grafana-admin",
+        releaseName: "grafana",
+        namespace: "ui",
+        subPath: "",
+        replicas: 1,
+        zones: [],
+        nodeSpread: "required" as const,
+        persistence: off,
+        resources: dev.grafana.server,
+        sidecarResources: dev.grafana.sidecar,
+        datasources: endpoints,
+        dashboardNamespaces: ["m"],
+        adminSecretName: "grafana-admin",
     };
     it("provisions the four datasources with stable UIDs, metrics by default", () => {
-        const ds = (buildDatasources(endpoints).datasources as any[]);
-        assert.deepEqual(ds.map((d) => d.uid), Object.values(datasourceUids));
-        assert.deepEqual(ds.map((d) => d.url), ["http://m", "http://l", "http://t", "http://a"]);
-        assert.deepEqual(ds.filter((d) => d.isDefault).map((d) => d.uid), [datasourceUids.metrics]);
+        const ds = buildDatasources(endpoints).datasources as any[];
+        assert.deepEqual(
+            ds.map((d) => d.uid),
+            Object.values(datasourceUids),
+        );
+        assert.deepEqual(
+            ds.map((d) => d.url),
+            ["http://m", "http://l", "http://t", "http://a"],
+        );
+        assert.deepEqual(
+            ds.filter((d) => d.isDefault).map((d) => d.uid),
+            [datasourceUids.metrics],
+        );
     });
     it("every cross-link between signals points at a datasource that exists", () => {
         const ds = buildDatasources({ ...endpoints, logsTenant: "t" }).datasources as any[];
@@ -569,10 +691,7 @@ describe("Grafana values", () => {
     });
     it("one replica: no spread, no disruption budget, no alerting peers", () => {
         const v = buildGrafanaValues({ ...input, database: postgres }) as any;
-        assert.deepEqual(
-            [v.replicas, v.affinity, v.podDisruptionBudget, v.deploymentStrategy, v.headlessService, v["grafana.ini"].unified_alerting],
-            [1, undefined, undefined, undefined, undefined, undefined],
-        );
+        assert.deepEqual([v.replicas, v.affinity, v.podDisruptionBudget, v.deploymentStrategy, v.headlessService, v["grafana.ini"].unified_alerting], [1, undefined, undefined, undefined, undefined, undefined]);
     });
     it("several replicas: one per node, one disrupted at a time, one Alertmanager gossiping over the headless Service", () => {
         const v = buildGrafanaValues({ ...input, replicas: 3, database: postgres }) as any;

@@ -44,13 +44,24 @@ describe("render + verify against the pinned charts", function () {
         for (const name of touched) {
             const result = results.find((r) => r.name === name);
             assert.ok(result, `no ${name} check in the report`);
-            assert.deepEqual(result.findings.filter((f) => f.severity === "error"), [], `${name}:\n${report}`);
+            assert.deepEqual(
+                result.findings.filter((f) => f.severity === "error"),
+                [],
+                `${name}:\n${report}`,
+            );
         }
         assert.match(report, /EXTERNAL Grafana database and plugins: release grafana keeps it in its postgres database/);
         const objects = rendered.find((r) => r.release.releaseName === "grafana")!.objects;
         const kinds = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.spec as any);
-        assert.deepEqual(kinds("Deployment").map((d) => d.replicas), [2], "the disruption check judged two Grafanas");
-        assert.deepEqual(kinds("PodDisruptionBudget").map((p) => p.maxUnavailable), [1]);
+        assert.deepEqual(
+            kinds("Deployment").map((d) => d.replicas),
+            [2],
+            "the disruption check judged two Grafanas",
+        );
+        assert.deepEqual(
+            kinds("PodDisruptionBudget").map((p) => p.maxUnavailable),
+            [1],
+        );
     });
     it("prod with three zones: zone-aware ingesters pinned to them, and no check fails that passes without zones", async function () {
         const reason = chartsUnavailable();
@@ -67,12 +78,31 @@ describe("render + verify against the pinned charts", function () {
 
         const objects = zoned.rendered.find((r) => r.release.releaseName === "loki")!.objects;
         const ingesters = objects.filter((o) => o.kind === "StatefulSet" && o.metadata.name.startsWith("loki-ingester"));
-        assert.deepEqual(ingesters.map((o) => o.metadata.name), ["loki-ingester-zone-a", "loki-ingester-zone-b", "loki-ingester-zone-c"]);
-        assert.deepEqual(ingesters.map((o: any) => o.spec.template.spec.nodeSelector), zones.map((zone) => ({ "topology.kubernetes.io/zone": zone })));
-        assert.deepEqual(ingesters.map((o: any) => [o.spec.replicas, o.spec.updateStrategy.type]), [[1, "OnDelete"], [1, "OnDelete"], [1, "OnDelete"]]);
-        assert.ok(objects.some((o) => o.kind === "Deployment" && o.metadata.name === "loki-rollout-operator"), "the rollout-operator restarts the zones");
+        assert.deepEqual(
+            ingesters.map((o) => o.metadata.name),
+            ["loki-ingester-zone-a", "loki-ingester-zone-b", "loki-ingester-zone-c"],
+        );
+        assert.deepEqual(
+            ingesters.map((o: any) => o.spec.template.spec.nodeSelector),
+            zones.map((zone) => ({ "topology.kubernetes.io/zone": zone })),
+        );
+        assert.deepEqual(
+            ingesters.map((o: any) => [o.spec.replicas, o.spec.updateStrategy.type]),
+            [
+                [1, "OnDelete"],
+                [1, "OnDelete"],
+                [1, "OnDelete"],
+            ],
+        );
+        assert.ok(
+            objects.some((o) => o.kind === "Deployment" && o.metadata.name === "loki-rollout-operator"),
+            "the rollout-operator restarts the zones",
+        );
         const budgets = objects.filter((o: any) => o.kind === "PodDisruptionBudget" && o.spec.selector.matchLabels["app.kubernetes.io/component"] === "ingester");
-        assert.deepEqual(budgets.map((o: any) => [o.metadata.name, o.spec.maxUnavailable]), [["loki-ingester-rollout", 1]]);
+        assert.deepEqual(
+            budgets.map((o: any) => [o.metadata.name, o.spec.maxUnavailable]),
+            [["loki-ingester-rollout", 1]],
+        );
 
         // Every other workload of several pods spreads over the zones, selecting its own pods.
         const replicated = workloadsOf(zoned.rendered).filter((w) => !w.runsToCompletion && w.template.replicas > 1);
@@ -86,7 +116,10 @@ describe("render + verify against the pinned charts", function () {
         }
 
         const unzoned = plain.rendered.find((r) => r.release.releaseName === "loki")!.objects;
-        assert.deepEqual(unzoned.filter((o) => o.kind === "StatefulSet" && o.metadata.name.startsWith("loki-ingester")).map((o: any) => [o.metadata.name, o.spec.replicas]), [["loki-ingester", 3]]);
+        assert.deepEqual(
+            unzoned.filter((o) => o.kind === "StatefulSet" && o.metadata.name.startsWith("loki-ingester")).map((o: any) => [o.metadata.name, o.spec.replicas]),
+            [["loki-ingester", 3]],
+        );
         assert.ok(!unzoned.some((o) => o.metadata.name === "loki-rollout-operator"));
     });
     it("dev with the demo: every check passes, the demo's workloads inside the dev budget", async function () {
@@ -96,7 +129,10 @@ describe("render + verify against the pinned charts", function () {
             this.skip();
         }
         const model = await collectStack(projectDir, "dev", { demo: JSON.stringify({ enabled: true }) });
-        assert.ok(model.objects.some((o) => o.kind === "Deployment" && o.metadata.name === "hotrod"), "the demo's objects are collected");
+        assert.ok(
+            model.objects.some((o) => o.kind === "Deployment" && o.metadata.name === "hotrod"),
+            "the demo's objects are collected",
+        );
         const { ok, report } = await renderAndVerify(model, { chartsDir });
         assert.ok(ok, report);
         assert.match(report, /\(program\)\s+3\s/, "the demo's three pods are counted in the footprint");
@@ -131,7 +167,10 @@ describe("render + verify against the pinned charts", function () {
         assert.ok(ok, report);
         const prometheus = rendered.find((r) => r.release.releaseName === "kps")!.objects.find((o) => o.kind === "Prometheus")!.spec as Record<string, unknown>;
         const namespaceLabels = (ns: string) => ({ "kubernetes.io/metadata.name": ns });
-        for (const [kind, selector, namespaceSelector] of [["ScrapeConfig", "scrapeConfigSelector", "scrapeConfigNamespaceSelector"], ["Probe", "probeSelector", "probeNamespaceSelector"]]) {
+        for (const [kind, selector, namespaceSelector] of [
+            ["ScrapeConfig", "scrapeConfigSelector", "scrapeConfigNamespaceSelector"],
+            ["Probe", "probeSelector", "probeNamespaceSelector"],
+        ]) {
             const objects = model.objects.filter((o) => o.kind === kind);
             assert.equal(objects.length, 2, kind);
             for (const o of objects) {
@@ -144,8 +183,14 @@ describe("render + verify against the pinned charts", function () {
         const exporter = rendered.find((r) => r.release.releaseName === "blackbox-exporter")!.objects.find((o) => o.kind === "Deployment") as any;
         assert.deepEqual(exporter.spec.template.spec.securityContext.sysctls, [{ name: "net.ipv4.ping_group_range", value: "1000 1000" }]);
         const pushgateway = rendered.find((r) => r.release.releaseName === "pushgateway")!.objects;
-        assert.deepEqual(pushgateway.filter((o) => o.kind === "ServiceMonitor").map((o: any) => [o.metadata.namespace, o.spec.endpoints.map((e: any) => e.honorLabels)]), [["monitoring", [true]]]);
-        assert.ok(pushgateway.some((o) => o.kind === "PersistentVolumeClaim"), "prod keeps pushed groups on a volume");
+        assert.deepEqual(
+            pushgateway.filter((o) => o.kind === "ServiceMonitor").map((o: any) => [o.metadata.namespace, o.spec.endpoints.map((e: any) => e.honorLabels)]),
+            [["monitoring", [true]]],
+        );
+        assert.ok(
+            pushgateway.some((o) => o.kind === "PersistentVolumeClaim"),
+            "prod keeps pushed groups on a volume",
+        );
         assert.match(report, /PVC +Pushgateway pushed groups: release pushgateway: Deployment monitoring\/pushgateway: container "pushgateway" \/data on PersistentVolumeClaim "pushgateway"/);
     });
 
@@ -189,9 +234,7 @@ describe("render + verify against the pinned charts", function () {
         const workloads = objects.filter((o) => podTemplateOf(o) && o.kind !== "Job");
         const pdbs = objects.filter((o) => o.kind === "PodDisruptionBudget");
         const name = (o: K8sObject) => o.metadata.name;
-        assert.deepEqual(workloads.map(name).sort(), [
-            "tempo-compactor", "tempo-distributor", "tempo-ingester", "tempo-memcached", "tempo-metrics-generator", "tempo-querier", "tempo-query-frontend",
-        ]);
+        assert.deepEqual(workloads.map(name).sort(), ["tempo-compactor", "tempo-distributor", "tempo-ingester", "tempo-memcached", "tempo-metrics-generator", "tempo-querier", "tempo-query-frontend"]);
         for (const workload of workloads) {
             const spec = workload.spec as any;
             const pod = spec.template.spec;
@@ -201,7 +244,10 @@ describe("render + verify against the pinned charts", function () {
                 assert.equal((pdb?.spec as any)?.maxUnavailable, 1, `${name(workload)}: PDB with maxUnavailable 1`);
                 const anti = pod.affinity?.podAntiAffinity ?? {};
                 const terms = [...(anti.requiredDuringSchedulingIgnoredDuringExecution ?? []), ...(anti.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((t: any) => t.podAffinityTerm)];
-                assert.ok(terms.some((t: any) => t.topologyKey === "kubernetes.io/hostname" && JSON.stringify(t.labelSelector.matchLabels) === JSON.stringify(labels)), `${name(workload)}: hostname anti-affinity`);
+                assert.ok(
+                    terms.some((t: any) => t.topologyKey === "kubernetes.io/hostname" && JSON.stringify(t.labelSelector.matchLabels) === JSON.stringify(labels)),
+                    `${name(workload)}: hostname anti-affinity`,
+                );
             }
             assert.deepEqual(pod.securityContext.seccompProfile, { type: "RuntimeDefault" }, name(workload));
             assert.equal(pod.securityContext.runAsNonRoot, true, name(workload));
@@ -213,11 +259,20 @@ describe("render + verify against the pinned charts", function () {
         }
         const ingester = workloads.find((w) => name(w) === "tempo-ingester")!.spec as any;
         assert.equal(ingester.replicas, 3);
-        assert.deepEqual(ingester.volumeClaimTemplates.map((v: any) => v.metadata.name), ["data"]);
+        assert.deepEqual(
+            ingester.volumeClaimTemplates.map((v: any) => v.metadata.name),
+            ["data"],
+        );
         const generator = workloads.find((w) => name(w) === "tempo-metrics-generator")!.spec as any;
-        assert.deepEqual(generator.volumeClaimTemplates.map((v: any) => v.metadata.name), ["wal"]);
+        assert.deepEqual(
+            generator.volumeClaimTemplates.map((v: any) => v.metadata.name),
+            ["wal"],
+        );
         for (const w of [ingester, generator]) assert.ok(!w.template.spec.volumes.some((v: any) => v.emptyDir && ["data", "wal"].includes(v.name)), "WAL not on an emptyDir");
-        const monitored = objects.filter((o) => o.kind === "ServiceMonitor").map(name).sort();
+        const monitored = objects
+            .filter((o) => o.kind === "ServiceMonitor")
+            .map(name)
+            .sort();
         assert.deepEqual(monitored, ["tempo-compactor", "tempo-distributor", "tempo-ingester", "tempo-metrics-generator", "tempo-querier", "tempo-query-frontend"]);
     });
 
@@ -238,6 +293,9 @@ describe("render + verify against the pinned charts", function () {
         const section = docPage("backup.md");
         const named = kubectlReferences(section).filter((r) => r.kind !== "Secret");
         assert.ok(named.length >= 8, `found only ${named.map((r) => r.name).join(", ")}`);
-        assert.deepEqual(named.map((r) => `${r.kind}/${r.name}`).filter((ref) => !rendered.has(ref)), []);
+        assert.deepEqual(
+            named.map((r) => `${r.kind}/${r.name}`).filter((ref) => !rendered.has(ref)),
+            [],
+        );
     });
 });

@@ -4,7 +4,10 @@ import { checkInput, messages, release, secret, service, stackModel } from "./fi
 
 const services = [
     service("loki-gateway", [["http-metrics", 80]]),
-    service("kps-thanos-discovery", [["grpc", 10901], ["http", 10902]]),
+    service("kps-thanos-discovery", [
+        ["grpc", 10901],
+        ["http", 10902],
+    ]),
     service("kps-prometheus", [["http-web", 9090]]),
     service("minio", [["http", 9000]], "storage"),
 ];
@@ -19,7 +22,11 @@ describe("render check: addresses", () => {
         const found = findAddresses("url: http://a.ns.svc.cluster.local/x\nsd: dnssrv+_grpc._tcp.b.ns2.svc\nother: pod-0.c.ns.svc:9000");
         assert.deepEqual(
             found.map((a) => [a.service, a.namespace, a.port, a.srv]),
-            [["a", "ns", 80, undefined], ["b", "ns2", undefined, "grpc"], ["c", "ns", 9000, undefined]],
+            [
+                ["a", "ns", 80, undefined],
+                ["b", "ns2", undefined, "grpc"],
+                ["c", "ns", 9000, undefined],
+            ],
         );
     });
 

@@ -66,19 +66,47 @@ describe("render check: disruption", () => {
     it("checks the Prometheus Operator's resources against the labels the operator gives their pods", () => {
         const prometheus = operatorResource("Prometheus", "kps-prometheus", {
             replicas: 2,
-            affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["prometheus"] }] } }] } },
+            affinity: {
+                podAntiAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: [
+                        { topologyKey: "kubernetes.io/hostname", labelSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["prometheus"] }] } },
+                    ],
+                },
+            },
         });
         const budget = pdb("kps-prometheus", { matchLabels: { "app.kubernetes.io/name": "prometheus", "operator.prometheus.io/name": "kps-prometheus" } });
         assert.deepEqual(messages(verify([prometheus, budget])), []);
-        assert.match(messages(verify([prometheus]))[0], /^release app: Prometheus monitoring\/kps-prometheus \(2 replicas\): no PodDisruptionBudget selects its pods \(labels app\.kubernetes\.io\/instance=kps-prometheus, app\.kubernetes\.io\/name=prometheus, operator\.prometheus\.io\/name=kps-prometheus/);
+        assert.match(
+            messages(verify([prometheus]))[0],
+            /^release app: Prometheus monitoring\/kps-prometheus \(2 replicas\): no PodDisruptionBudget selects its pods \(labels app\.kubernetes\.io\/instance=kps-prometheus, app\.kubernetes\.io\/name=prometheus, operator\.prometheus\.io\/name=kps-prometheus/,
+        );
     });
 
     it("treats zone StatefulSets of one rollout-group as one replicated workload", () => {
         const zone = (z: string) =>
-            workload("StatefulSet", `ingester-zone-${z}`, {
-                containers: [container("ingester")],
-                affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchExpressions: [{ key: "rollout-group", operator: "In", values: ["ingester"] }, { key: "name", operator: "NotIn", values: [`ingester-zone-${z}`] }] } }] } },
-            }, { replicas: 1, labels: { "rollout-group": "ingester", name: `ingester-zone-${z}` } });
+            workload(
+                "StatefulSet",
+                `ingester-zone-${z}`,
+                {
+                    containers: [container("ingester")],
+                    affinity: {
+                        podAntiAffinity: {
+                            requiredDuringSchedulingIgnoredDuringExecution: [
+                                {
+                                    topologyKey: "kubernetes.io/hostname",
+                                    labelSelector: {
+                                        matchExpressions: [
+                                            { key: "rollout-group", operator: "In", values: ["ingester"] },
+                                            { key: "name", operator: "NotIn", values: [`ingester-zone-${z}`] },
+                                        ],
+                                    },
+                                },
+                            ],
+                        },
+                    },
+                },
+                { replicas: 1, labels: { "rollout-group": "ingester", name: `ingester-zone-${z}` } },
+            );
         const zones = ["a", "b", "c"].map(zone);
         const budget = pdb("ingester-rollout", { matchLabels: { "rollout-group": "ingester" } });
         const result = verify([...zones, budget]);

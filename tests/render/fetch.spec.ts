@@ -17,7 +17,10 @@ describe("render: fetch the pinned charts", () => {
     it("plans one pull per pinned chart into <dir>/<chart>/<version>, OCI by reference, HTTP with --repo", () => {
         const dir = tempDir();
         const steps = planFetch(Object.values(charts), dir);
-        assert.deepEqual(steps.map((s) => [s.ref.name, s.ref.version]), Object.values(charts).map((c) => [c.name, c.version]));
+        assert.deepEqual(
+            steps.map((s) => [s.ref.name, s.ref.version]),
+            Object.values(charts).map((c) => [c.name, c.version]),
+        );
         for (const step of steps) {
             assert.equal(step.destination, path.join(dir, step.ref.name, step.ref.version));
             assert.equal(step.present, undefined);
@@ -36,7 +39,10 @@ describe("render: fetch the pinned charts", () => {
         fs.writeFileSync(path.join(dir, "loki", charts.loki.version, "Chart.yaml"), chartYaml("loki", charts.loki.version));
         fs.writeFileSync(path.join(dir, `tempo-${charts.tempo.version}.tgz`), makeTgz({ "tempo/Chart.yaml": chartYaml("tempo", charts.tempo.version) }));
         const steps = planFetch(Object.values(charts), dir);
-        assert.deepEqual(steps.filter((s) => s.present).map((s) => s.ref.name), ["loki", "tempo"]);
+        assert.deepEqual(
+            steps.filter((s) => s.present).map((s) => s.ref.name),
+            ["loki", "tempo"],
+        );
 
         fs.mkdirSync(path.join(dir, "alloy", charts.alloy.version), { recursive: true });
         fs.writeFileSync(path.join(dir, "alloy", charts.alloy.version, "Chart.yaml"), chartYaml("alloy", "0.0.1"));

@@ -86,12 +86,7 @@ export function makeTgz(files: Record<string, string | Buffer>): Buffer {
 }
 
 /** A workload whose pods carry `labels` (selector and template), with optional extra `spec` fields. */
-export function workload(
-    kind: string,
-    name: string,
-    podSpec: Record<string, unknown>,
-    opts: { replicas?: number; labels?: Record<string, string>; spec?: Record<string, unknown>; namespace?: string } = {},
-): K8sObject {
+export function workload(kind: string, name: string, podSpec: Record<string, unknown>, opts: { replicas?: number; labels?: Record<string, string>; spec?: Record<string, unknown>; namespace?: string } = {}): K8sObject {
     const labels = opts.labels ?? { app: name };
     return {
         apiVersion: kind === "Job" ? "batch/v1" : "apps/v1",

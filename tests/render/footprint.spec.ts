@@ -15,7 +15,11 @@ const prometheus: K8sObject = {
     apiVersion: "monitoring.coreos.com/v1",
     kind: "Prometheus",
     metadata: { name: "kps-prometheus" },
-    spec: { replicas: 2, resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } }, thanos: { resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } } } },
+    spec: {
+        replicas: 2,
+        resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+        thanos: { resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } } },
+    },
 };
 
 function verify(objects: K8sObject[], profile = "dev") {
@@ -45,10 +49,19 @@ describe("render check: footprint", () => {
         assert.deepEqual(messages(result), ["dev profile requests 2720m CPU in total, over the budget of 1500m"]);
         const pods = podFootprints(checkInput(stackModel(), [{ release: release("app"), objects: [operator, prometheus] }]));
         const prom = pods.find((p) => p.workload === "Prometheus monitoring/kps-prometheus")!;
-        assert.deepEqual(prom.containers.map((c) => c.name), ["prometheus", "config-reloader", "thanos-sidecar", "init-config-reloader"]);
+        assert.deepEqual(
+            prom.containers.map((c) => c.name),
+            ["prometheus", "config-reloader", "thanos-sidecar", "init-config-reloader"],
+        );
         assert.equal(podTotals(prom.containers).requests.memory, (512 + 16 + 64) * 2 ** 20);
-        assert.ok(result.details!.some((line) => /make-bucket/.test(line)), "hook Job listed apart");
-        assert.ok(result.details!.some((line) => line.trim() === "example/app:1.0"), "images listed");
+        assert.ok(
+            result.details!.some((line) => /make-bucket/.test(line)),
+            "hook Job listed apart",
+        );
+        assert.ok(
+            result.details!.some((line) => line.trim() === "example/app:1.0"),
+            "images listed",
+        );
     });
 
     it("passes a small dev stack where every container is sized", () => {
@@ -76,8 +89,13 @@ describe("render check: footprint", () => {
         const result = checkFootprint(input([own]));
         assert.deepEqual(messages(result), []);
         assert.match(result.summary, /2 steady-state pod\(s\) request 200m CPU/);
-        assert.ok(result.details!.some((line) => /^\(program\)\s+1\s+100m\s+200m\s+128Mi\s+256Mi\s+0$/.test(line)), result.details!.join("\n"));
-        assert.deepEqual(messages(checkFootprint(input([bare]))), ['program objects: Deployment demo/bare container "bare" has no cpu request, memory request, cpu limit, memory limit (the dev profile needs requests and limits on every container)']);
+        assert.ok(
+            result.details!.some((line) => /^\(program\)\s+1\s+100m\s+200m\s+128Mi\s+256Mi\s+0$/.test(line)),
+            result.details!.join("\n"),
+        );
+        assert.deepEqual(messages(checkFootprint(input([bare]))), [
+            'program objects: Deployment demo/bare container "bare" has no cpu request, memory request, cpu limit, memory limit (the dev profile needs requests and limits on every container)',
+        ]);
         assert.ok(!checkFootprint(input([])).details!.some((line) => line.startsWith("(program)")), "no row without program workloads");
     });
 

@@ -62,11 +62,14 @@ describe("render: helm wrapper", () => {
 
     it("pulls OCI charts by reference and HTTP charts with --repo", () => {
         assert.deepEqual(pullArgs({ name: "thanos", version: "1.24.1", repository: "oci://ghcr.io/stevehipwell/helm-charts/" }, "/c"), [
-            "pull", "oci://ghcr.io/stevehipwell/helm-charts/thanos", "--version", "1.24.1", "--destination", "/c",
+            "pull",
+            "oci://ghcr.io/stevehipwell/helm-charts/thanos",
+            "--version",
+            "1.24.1",
+            "--destination",
+            "/c",
         ]);
-        assert.deepEqual(pullArgs({ name: "minio", version: "5.4.0", repository: "https://charts.min.io/" }, "/c"), [
-            "pull", "minio", "--repo", "https://charts.min.io/", "--version", "5.4.0", "--destination", "/c",
-        ]);
+        assert.deepEqual(pullArgs({ name: "minio", version: "5.4.0", repository: "https://charts.min.io/" }, "/c"), ["pull", "minio", "--repo", "https://charts.min.io/", "--version", "5.4.0", "--destination", "/c"]);
     });
 
     it("templates with the pinned Kubernetes version and monitoring API, CRDs only for the CRD chart", () => {
@@ -79,7 +82,10 @@ describe("render: helm wrapper", () => {
 
     it("parses multi-document output and skips empty documents", () => {
         const objects = parseManifests("---\n# Source: x\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\n\n", "test");
-        assert.deepEqual(objects.map((o) => o.metadata.name), ["a"]);
+        assert.deepEqual(
+            objects.map((o) => o.metadata.name),
+            ["a"],
+        );
         assert.throws(() => parseManifests("kind: [unclosed", "helm template x"), /helm template x/);
     });
 });
@@ -105,7 +111,10 @@ describe("render: chart default values", () => {
         assert.deepEqual(info.templateValuePaths, ["ingress.className", "replicas", "rollout.image.tag"]);
 
         const packaged = path.join(tempDir(), "parent-1.0.0.tgz");
-        fs.writeFileSync(packaged, makeTgz({ "parent/Chart.yaml": chartYaml("parent", "1.0.0"), "parent/values.yaml": "a: 1\n", "parent/charts/sub/Chart.yaml": chartYaml("sub", "1.0.0"), "parent/charts/sub/values.yaml": "b: 2\n" }));
+        fs.writeFileSync(
+            packaged,
+            makeTgz({ "parent/Chart.yaml": chartYaml("parent", "1.0.0"), "parent/values.yaml": "a: 1\n", "parent/charts/sub/Chart.yaml": chartYaml("sub", "1.0.0"), "parent/charts/sub/values.yaml": "b: 2\n" }),
+        );
         assert.deepEqual(loadChartInfo(packaged), { defaultValues: { a: 1, sub: { b: 2 } }, templateValuePaths: [] });
     });
 });

@@ -16,13 +16,32 @@ function definitions(extra: Record<string, unknown> = {}): Record<string, unknow
     return {
         "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta": {
             type: "object",
-            properties: { name: { type: "string" }, namespace: { type: "string" }, labels: { type: "object", additionalProperties: { type: "string" } }, annotations: { type: "object", additionalProperties: { type: "string" } } },
+            properties: {
+                name: { type: "string" },
+                namespace: { type: "string" },
+                labels: { type: "object", additionalProperties: { type: "string" } },
+                annotations: { type: "object", additionalProperties: { type: "string" } },
+            },
         },
         "io.k8s.apimachinery.pkg.util.intstr.IntOrString": { type: "string", format: "int-or-string" },
-        "io.k8s.api.core.v1.ServicePort": { type: "object", required: ["port"], properties: { name: { type: "string" }, port: { type: "integer", format: "int32" }, targetPort: ref("io.k8s.apimachinery.pkg.util.intstr.IntOrString") } },
+        "io.k8s.api.core.v1.ServicePort": {
+            type: "object",
+            required: ["port"],
+            properties: { name: { type: "string" }, port: { type: "integer", format: "int32" }, targetPort: ref("io.k8s.apimachinery.pkg.util.intstr.IntOrString") },
+        },
         "io.k8s.api.core.v1.Service": {
             type: "object",
-            properties: { ...typeMeta, spec: { type: "object", properties: { selector: { type: "object", additionalProperties: { type: "string" } }, ports: { type: "array", items: ref("io.k8s.api.core.v1.ServicePort") }, type: { type: "string", enum: ["ClusterIP", "NodePort", "LoadBalancer"] } } } },
+            properties: {
+                ...typeMeta,
+                spec: {
+                    type: "object",
+                    properties: {
+                        selector: { type: "object", additionalProperties: { type: "string" } },
+                        ports: { type: "array", items: ref("io.k8s.api.core.v1.ServicePort") },
+                        type: { type: "string", enum: ["ClusterIP", "NodePort", "LoadBalancer"] },
+                    },
+                },
+            },
             ...gvk("", "v1", "Service"),
         },
         "io.k8s.api.apps.v1.Deployment": {
@@ -30,7 +49,11 @@ function definitions(extra: Record<string, unknown> = {}): Record<string, unknow
             properties: { ...typeMeta, spec: { type: "object", required: ["selector", "template"], properties: { replicas: { type: "integer" }, selector: { type: "object" }, template: { type: "object" } } } },
             ...gvk("apps", "v1", "Deployment"),
         },
-        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition": { type: "object", properties: { ...typeMeta, spec: { type: "object" } }, ...gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition") },
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition": {
+            type: "object",
+            properties: { ...typeMeta, spec: { type: "object" } },
+            ...gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+        },
         ...extra,
     };
 }
@@ -156,9 +179,7 @@ describe("render check: kubeSchema", () => {
 
     it("warns, without failing, when schemas are missing", () => {
         const none = verify(goodObjects(), { dir: "/nowhere", versions: [], missing: ["1.34", "1.35", "1.36"] });
-        assert.deepEqual(messages(none, "warning"), [
-            "no Kubernetes schemas in /nowhere: objects not validated (put v1.X/swagger.json or cdk8s' v1.X.0/_definitions.json there for 1.34, 1.35, 1.36)",
-        ]);
+        assert.deepEqual(messages(none, "warning"), ["no Kubernetes schemas in /nowhere: objects not validated (put v1.X/swagger.json or cdk8s' v1.X.0/_definitions.json there for 1.34, 1.35, 1.36)"]);
         const partial = verify(goodObjects(), { ...schemas(), missing: ["1.36"] });
         assert.deepEqual(messages(partial, "warning"), ["no Kubernetes schema for 1.36 in /schemas: not validated against those versions"]);
     });

@@ -45,18 +45,14 @@ describe("render check: networkPolicy", () => {
     });
 
     it("fails on a pod that no allow policy selects", () => {
-        assert.deepEqual(messages(verify([denyAll, webAllow])), [
-            "release app: Job monitoring/setup: no NetworkPolicy with allow rules selects its pods: under default-deny it can neither receive nor open a connection",
-        ]);
+        assert.deepEqual(messages(verify([denyAll, webAllow])), ["release app: Job monitoring/setup: no NetworkPolicy with allow rules selects its pods: under default-deny it can neither receive nor open a connection"]);
         const typo = policy("web", { podSelector: { matchLabels: { app: "wbe" } }, ingress: [{}] });
         assert.match(messages(verify([denyAll, typo, jobAllow]))[0], /^release app: Deployment monitoring\/web: no NetworkPolicy with allow rules selects its pods/);
     });
 
     it("fails on a pod behind a Service that policies let out but not in", () => {
         const egressOnly = policy("web", { podSelector: { matchLabels: { app: "web" } }, policyTypes: ["Egress"], egress: [dnsEgress] });
-        assert.deepEqual(messages(verify([denyAll, egressOnly, jobAllow])), [
-            "release app: Deployment monitoring/web: Service web routes to its pods but no NetworkPolicy selecting them allows ingress (policies: web)",
-        ]);
+        assert.deepEqual(messages(verify([denyAll, egressOnly, jobAllow])), ["release app: Deployment monitoring/web: Service web routes to its pods but no NetworkPolicy selecting them allows ingress (policies: web)"]);
     });
 
     it("selects operator pods by the labels the operator gives them", () => {

@@ -32,7 +32,11 @@ describe("render check: objectStorage", () => {
 
     it("fails when a consumer reaches another endpoint, without the store's TLS setting, or addresses buckets the other way", () => {
         const stray = release("loki", { loki: { storage: { type: "s3", bucketNames: { chunks: "loki-chunks", ruler: "loki-ruler" }, s3: { endpoint: "minio.other.svc.cluster.local:9000", s3ForcePathStyle: false } } } });
-        const model = stackModel({ releases: [stray, tempo], objects: [secret("thanos-objstore", { "objstore.yml": goodObjstore.replace("insecure: true", "insecure: false") })], buckets: ["thanos", "loki-chunks", "loki-ruler", "tempo"] });
+        const model = stackModel({
+            releases: [stray, tempo],
+            objects: [secret("thanos-objstore", { "objstore.yml": goodObjstore.replace("insecure: true", "insecure: false") })],
+            buckets: ["thanos", "loki-chunks", "loki-ruler", "tempo"],
+        });
         assert.deepEqual(messages(checkObjectStorage(checkInput(model))), [
             "Secret monitoring/thanos-objstore key objstore.yml (program): insecure is false, but the object store speaks plain HTTP (expected true)",
             'release loki values loki.storage.s3: endpoint "minio.other.svc.cluster.local:9000" is not the object store\'s endpoint "minio.storage.svc.cluster.local:9000"',
@@ -51,10 +55,7 @@ describe("render check: objectStorage", () => {
 
     describe("external store", () => {
         const aws = { endpoint: "s3.eu-west-1.amazonaws.com", insecure: false };
-        const s3Objstore = goodObjstore
-            .replace("minio.storage.svc.cluster.local:9000", aws.endpoint)
-            .replace("insecure: true", "insecure: false")
-            .replace("bucket_lookup_type: path", "bucket_lookup_type: auto");
+        const s3Objstore = goodObjstore.replace("minio.storage.svc.cluster.local:9000", aws.endpoint).replace("insecure: true", "insecure: false").replace("bucket_lookup_type: path", "bucket_lookup_type: auto");
         const externalModel = (profile: string, tls = true, unsetSecretKeys: string[] = []) =>
             stackModel({
                 profile,

@@ -33,8 +33,14 @@ describe("render check: plaintext", () => {
 
     it("fails on a plaintext password in a ConfigMap, and on a known secret value in one", () => {
         const errors = messages(verify([configMap("leaky", { "app.ini": "[db]\npassword = hunter2hunter2\n", "objstore.yml": `secret_key: ${rootPassword}\n` })]));
-        assert.ok(errors.some((m) => /ConfigMap monitoring\/leaky \(release app\) key app\.ini: "password" has a literal value/.test(m)), errors.join("\n"));
-        assert.ok(errors.some((m) => /key objstore\.yml contains the value of a known secret in plaintext/.test(m)), errors.join("\n"));
+        assert.ok(
+            errors.some((m) => /ConfigMap monitoring\/leaky \(release app\) key app\.ini: "password" has a literal value/.test(m)),
+            errors.join("\n"),
+        );
+        assert.ok(
+            errors.some((m) => /key objstore\.yml contains the value of a known secret in plaintext/.test(m)),
+            errors.join("\n"),
+        );
         assert.ok(!errors.some((m) => m.includes(rootPassword)), "the secret itself is never printed");
     });
 
@@ -43,8 +49,14 @@ describe("render check: plaintext", () => {
             containers: [container("app", { env: [{ name: "MINIO_ROOT_PASSWORD", value: "minio123" }], args: [`--s3.secret-key=${rootPassword}`] })],
         });
         const errors = messages(verify([pod]));
-        assert.ok(errors.some((m) => /container "app" env MINIO_ROOT_PASSWORD: "MINIO_ROOT_PASSWORD" has a literal value/.test(m)), errors.join("\n"));
-        assert.ok(errors.some((m) => /container "app" args contains the value of a known secret/.test(m)), errors.join("\n"));
+        assert.ok(
+            errors.some((m) => /container "app" env MINIO_ROOT_PASSWORD: "MINIO_ROOT_PASSWORD" has a literal value/.test(m)),
+            errors.join("\n"),
+        );
+        assert.ok(
+            errors.some((m) => /container "app" args contains the value of a known secret/.test(m)),
+            errors.join("\n"),
+        );
     });
 
     it("tells references, paths, switches and durations from literals", () => {

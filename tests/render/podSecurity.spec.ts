@@ -16,7 +16,10 @@ function app(change: (pod: Record<string, any>) => void = () => undefined): K8sO
         securityContext: { ...restrictedPod },
         initContainers: [container("init", { securityContext: { ...restrictedContainer } })],
         containers: [container("app", { securityContext: { ...restrictedContainer }, ports: [{ containerPort: 8080 }] })],
-        volumes: [{ name: "config", configMap: { name: "app" } }, { name: "data", persistentVolumeClaim: { claimName: "data" } }],
+        volumes: [
+            { name: "config", configMap: { name: "app" } },
+            { name: "data", persistentVolumeClaim: { claimName: "data" } },
+        ],
     };
     change(pod);
     return workload("Deployment", "app", pod);
@@ -82,9 +85,7 @@ describe("render check: podSecurity", () => {
                 }),
             ]),
         );
-        assert.deepEqual(errors, [
-            violation('initContainer "init" runAsNonRoot is not true (set it on the pod or the container); container "app" securityContext.seccompProfile.type: Unconfined'),
-        ]);
+        assert.deepEqual(errors, [violation('initContainer "init" runAsNonRoot is not true (set it on the pod or the container); container "app" securityContext.seccompProfile.type: Unconfined')]);
     });
 
     it("fails on host namespaces, host ports, hostPath and other volume types", () => {
@@ -128,9 +129,7 @@ describe("render check: podSecurity", () => {
     });
 
     it("requires every platform namespace to enforce restricted, and to be created by the program", () => {
-        assert.deepEqual(messages(verify([app()], { namespaceObjects: [namespace("monitoring", "baseline")] })), [
-            'Namespace monitoring: label pod-security.kubernetes.io/enforce is "baseline", expected "restricted"',
-        ]);
+        assert.deepEqual(messages(verify([app()], { namespaceObjects: [namespace("monitoring", "baseline")] })), ['Namespace monitoring: label pod-security.kubernetes.io/enforce is "baseline", expected "restricted"']);
         assert.deepEqual(messages(verify([app()], { namespaceObjects: [namespace("monitoring"), namespace("object-storage", "restricted")] })), [
             'Namespace monitoring: label pod-security.kubernetes.io/enforce is missing, expected "restricted"',
         ]);
@@ -151,7 +150,10 @@ describe("render check: podSecurity", () => {
         const prometheus = operatorResource("Prometheus", "kps-prometheus", { securityContext: { ...restrictedPod }, thanos: {} });
         assert.deepEqual(messages(verify([prometheus])), []);
         delete (prometheus.spec as any).securityContext.runAsNonRoot;
-        (prometheus.spec as any).containers = [{ name: "thanos-sidecar", securityContext: { allowPrivilegeEscalation: true } }, { name: "proxy", image: "proxy" }];
+        (prometheus.spec as any).containers = [
+            { name: "thanos-sidecar", securityContext: { allowPrivilegeEscalation: true } },
+            { name: "proxy", image: "proxy" },
+        ];
         assert.deepEqual(messages(verify([prometheus])), [
             'release app: Prometheus monitoring/kps-prometheus: violates Pod Security "restricted": ' +
                 [

@@ -53,7 +53,7 @@ describe("render: renderAndVerify", () => {
         fs.writeFileSync(helm, fakeHelm, { mode: 0o755 });
         fs.mkdirSync(path.join(work, "charts", "app", "1.0.0"), { recursive: true });
         fs.writeFileSync(path.join(work, "charts", "app", "1.0.0", "Chart.yaml"), "apiVersion: v2\nname: app\nversion: 1.0.0\n");
-        fs.writeFileSync(path.join(work, "charts", "app", "1.0.0", "values.yaml"), "replicas: 1\nurl: \"\"\n");
+        fs.writeFileSync(path.join(work, "charts", "app", "1.0.0", "values.yaml"), 'replicas: 1\nurl: ""\n');
 
         const model = stackModel({
             releases: [release("app", { replicas: 1, url: "http://app.monitoring.svc.cluster.local" })],

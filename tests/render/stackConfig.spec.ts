@@ -59,7 +59,7 @@ describe("render: stack config", () => {
     });
 
     it("renders the pinned charts whatever lgtm:charts names (a directory on another machine, a mirror out of reach), and still validates it", async () => {
-        for (const source of ["{ directory: /srv/not-on-this-machine }", "{ mirror: \"oci://registry.internal.example.com/helm-charts\" }"]) {
+        for (const source of ["{ directory: /srv/not-on-this-machine }", '{ mirror: "oci://registry.internal.example.com/helm-charts" }']) {
             const model = await collectStack(project([`  lgtm:charts: ${source}`]), "test");
             const thanos = model.releases.find((r) => r.releaseName === "thanos");
             assert.deepEqual(thanos?.chart, charts.thanos, source);

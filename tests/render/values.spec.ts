@@ -64,8 +64,14 @@ describe("render check: values", () => {
 
     it("reports schema type and enum violations of values the program set", () => {
         const errors = messages(verify({ singleBinary: { replicas: "1" }, loki: { storage: { type: "s3x" } } }));
-        assert.ok(errors.some((m) => /values\.schema\.json: singleBinary\.replicas: expected integer, got string "1"/.test(m)), errors.join("\n"));
-        assert.ok(errors.some((m) => /loki\.storage\.type: must be one of "s3", "gcs", "filesystem"/.test(m)), errors.join("\n"));
+        assert.ok(
+            errors.some((m) => /values\.schema\.json: singleBinary\.replicas: expected integer, got string "1"/.test(m)),
+            errors.join("\n"),
+        );
+        assert.ok(
+            errors.some((m) => /loki\.storage\.type: must be one of "s3", "gcs", "filesystem"/.test(m)),
+            errors.join("\n"),
+        );
     });
 
     it("accepts a key values.yaml leaves out when a template reads it", () => {
@@ -106,13 +112,13 @@ describe("render: values.schema.json validation", () => {
     it("reports each kind of violation with its path, bounds included (Helm enforces them)", () => {
         const errors = validateSchema(root, { ports: [1, "2"], mode: "c", either: 3, strict: { y: 1 }, labels: { a: 1 }, replicas: 0 }).map((e) => e.message);
         assert.deepEqual(errors.sort(), [
-            "(root): missing required property \"name\"",
+            '(root): missing required property "name"',
             "either: matches none of anyOf (either: expected string, got integer 3; either: expected null, got integer 3)",
             "labels.a: expected string, got integer 1",
-            "mode: matches none of oneOf (mode: must be \"a\"; mode: must be \"b\")",
-            "ports[1]: expected integer, got string \"2\"",
+            'mode: matches none of oneOf (mode: must be "a"; mode: must be "b")',
+            'ports[1]: expected integer, got string "2"',
             "replicas: must be >= 1",
-            "strict.y: property \"y\" is not allowed",
+            'strict.y: property "y" is not allowed',
         ]);
     });
 });

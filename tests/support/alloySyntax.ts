@@ -1,6 +1,5 @@
 /** A small reader of Alloy syntax: enough to prove generated text is well formed, and to find values in it. */
 
-
 type Token = { kind: "ident" | "string" | "number" | "punct" | "newline"; text: string; line: number };
 
 /** Tokens of Alloy syntax; throws on an unterminated string or comment and on characters Alloy has no use for. */

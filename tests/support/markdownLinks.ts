@@ -40,14 +40,15 @@ export function pageAnchors(text: string): Set<string> {
 
 /** Link targets `[text](target)` outside code, without the scheme-qualified (http:, mailto:, …) ones. */
 export function relativeLinks(text: string): string[] {
-    const prose = proseLines(text).map((line) => line.replace(/`[^`]*`/g, "``")).join("\n");
+    const prose = proseLines(text)
+        .map((line) => line.replace(/`[^`]*`/g, "``"))
+        .join("\n");
     return [...prose.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]).filter((target) => !/^[a-z][a-z0-9+.-]*:/i.test(target));
 }
 
 /** The Markdown pages checked: README.md and every .md under docs/. */
 export function markdownPages(projectDir: string): string[] {
-    const walk = (dir: string): string[] =>
-        fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".md") ? [path.join(dir, e.name)] : []));
+    const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith(".md") ? [path.join(dir, e.name)] : []));
     return [path.join(projectDir, "README.md"), ...walk(path.join(projectDir, "docs"))];
 }
 

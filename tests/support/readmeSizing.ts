@@ -9,7 +9,11 @@ export function readmeSizingRows(): Record<string, string>[] {
     const start = lines.findIndex((l) => l.startsWith("|"));
     if (start === -1) return [];
     const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
-    const cells = (line: string) => line.split("|").slice(1, -1).map((c) => c.trim());
+    const cells = (line: string) =>
+        line
+            .split("|")
+            .slice(1, -1)
+            .map((c) => c.trim());
     const [header, , ...rows] = lines.slice(start, end === -1 ? undefined : end).map(cells);
     return rows.map((row) => Object.fromEntries(row.map((cell, i) => [header[i], cell])));
 }

@@ -11,15 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
-import {
-    buildAlertmanagerConfig,
-    defaultNotificationSecretName,
-    notificationReceivers,
-    notificationSecretKeys,
-    NotificationChannels,
-    nullReceiver,
-    platformReceiver,
-} from "../../components/alerting";
+import { buildAlertmanagerConfig, defaultNotificationSecretName, notificationReceivers, notificationSecretKeys, NotificationChannels, nullReceiver, platformReceiver } from "../../components/alerting";
 
 /** The channel combinations a stack can configure. */
 export const variants: Readonly<Record<string, NotificationChannels>> = {

@@ -166,9 +166,7 @@ export function extractComponents(model: StackModel, rendered: readonly Rendered
                 else throw new Error(`${workload.name}: env ${name} comes from ${Object.keys(from).join(", ")}, which has no test value`);
             }
 
-            const commandLine = [...(Array.isArray(container.command) ? container.command : []), ...(Array.isArray(container.args) ? container.args : [])].map((word) =>
-                expandVariables(String(word), env),
-            );
+            const commandLine = [...(Array.isArray(container.command) ? container.command : []), ...(Array.isArray(container.args) ? container.args : [])].map((word) => expandVariables(String(word), env));
             // The images' entry point is the program; a command that names it is dropped, so args are the program's.
             const args = commandLine[0] === program || commandLine[0]?.endsWith(`/${program}`) ? commandLine.slice(1) : commandLine;
 
@@ -192,13 +190,7 @@ export function extractComponents(model: StackModel, rendered: readonly Rendered
     return { containers, sidecarObjstores, notRun };
 }
 
-function mountOf(
-    volume: Record<string, unknown>,
-    subPath: string | undefined,
-    mountPath: string,
-    namespace: string,
-    find: (kind: string, namespace: string, name: string) => K8sObject,
-): Mount {
+function mountOf(volume: Record<string, unknown>, subPath: string | undefined, mountPath: string, namespace: string, find: (kind: string, namespace: string, name: string) => K8sObject): Mount {
     let files: Record<string, string> = {};
     let source = Object.keys(volume).find((k) => k !== "name") ?? "volume";
     for (const [field, kind, nameField] of [

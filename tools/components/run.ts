@@ -156,11 +156,7 @@ class ObjectStores {
             this.hosts.push(...names.flatMap((name) => [name, `${endpoint.bucket}.${name}`]));
             const port = endpoint.tls ? await freePort() : endpoint.port;
             const log = fs.openSync(path.join(this.dir, `s3-${slug(endpoint.host)}.log`), "a");
-            const child = spawn(
-                path.join(this.bin, "gofakes3"),
-                ["-backend", "memory", "-autobucket", "-host", `127.0.0.1:${port}`, "-hostbucketbase", names.join(",")],
-                { stdio: ["ignore", log, log] },
-            );
+            const child = spawn(path.join(this.bin, "gofakes3"), ["-backend", "memory", "-autobucket", "-host", `127.0.0.1:${port}`, "-hostbucketbase", names.join(",")], { stdio: ["ignore", log, log] });
             this.children.push(child);
             if (endpoint.tls && certificate) {
                 const proxy = tls.createServer({ key: certificate.key, cert: certificate.cert }, (socket) => {
@@ -173,10 +169,17 @@ class ObjectStores {
                 this.proxies.push(proxy);
             }
             const deadline = Date.now() + 10_000;
-            while (!(await new Promise<boolean>((resolve) => net.connect(port, "127.0.0.1").on("connect", function (this: net.Socket) {
-                this.destroy();
-                resolve(true);
-            }).on("error", () => resolve(false))))) {
+            while (
+                !(await new Promise<boolean>((resolve) =>
+                    net
+                        .connect(port, "127.0.0.1")
+                        .on("connect", function (this: net.Socket) {
+                            this.destroy();
+                            resolve(true);
+                        })
+                        .on("error", () => resolve(false)),
+                ))
+            ) {
                 if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the S3 server for ${endpoint.host}:${endpoint.port} did not start (log in ${this.dir})`);
                 await sleep(200);
             }
@@ -268,10 +271,7 @@ export async function checkComponents(
     };
     fs.mkdirSync(options.workDir, { recursive: true });
     const stores = new ObjectStores(options.bin, options.workDir);
-    const objstoreDocuments = [
-        ...sidecarObjstores.map((d) => d.content),
-        ...containers.flatMap((c) => c.mounts.filter((m) => "." in m.files && objstoreEndpoint(m.files["."]) !== undefined).map((m) => m.files["."])),
-    ];
+    const objstoreDocuments = [...sidecarObjstores.map((d) => d.content), ...containers.flatMap((c) => c.mounts.filter((m) => "." in m.files && objstoreEndpoint(m.files["."]) !== undefined).map((m) => m.files["."]))];
     try {
         await stores.start(objstoreDocuments);
         const hostsFile = path.join(options.workDir, "hosts");
@@ -317,14 +317,7 @@ export async function checkComponents(
 }
 
 /** A command that must exit 0 with no warning about its settings. */
-async function runToCompletion(
-    what: { stack: string; name: string },
-    args: readonly string[],
-    binary: string,
-    env: Record<string, string>,
-    sandbox: Sandbox,
-    dir: string,
-): Promise<CheckOutcome> {
+async function runToCompletion(what: { stack: string; name: string }, args: readonly string[], binary: string, env: Record<string, string>, sandbox: Sandbox, dir: string): Promise<CheckOutcome> {
     const started = Date.now();
     const log = path.join(dir, `${slug(what.name)}.log`);
     const run = startSandboxed(binary, args, env, sandbox, log);
@@ -341,15 +334,7 @@ async function runToCompletion(
 }
 
 /** Starts a long-running component, waits for its readiness endpoint, listens a little longer, stops it. */
-async function startBriefly(
-    container: ContainerRun,
-    args: readonly string[],
-    binary: string,
-    env: Record<string, string>,
-    sandbox: Sandbox,
-    dir: string,
-    options: RunOptions,
-): Promise<CheckOutcome> {
+async function startBriefly(container: ContainerRun, args: readonly string[], binary: string, env: Record<string, string>, sandbox: Sandbox, dir: string, options: RunOptions): Promise<CheckOutcome> {
     const started = Date.now();
     const listen = readinessAddress(args);
     const log = path.join(dir, `${slug(container.name)}.log`);
@@ -385,7 +370,11 @@ async function startBriefly(
     const others = output.split("\n").filter((line) => warnOrWorse.test(line)).length;
     const note = others ? `; ${others} other warning or error lines (unreachable peers, no API server: see the log)` : "";
     if (healthyOnly) {
-        const reason = output.split("\n").find((line) => /status=not-ready/.test(line) && !/reason=null/.test(line))?.match(/reason="?(.*?)"?$/)?.[1] ?? "no reason logged";
+        const reason =
+            output
+                .split("\n")
+                .find((line) => /status=not-ready/.test(line) && !/reason=null/.test(line))
+                ?.match(/reason="?(.*?)"?$/)?.[1] ?? "no reason logged";
         return { ...what, ok: true, seconds, detail: `healthy; not ready, waiting on a peer that does not run here (${reason})${note}`, log };
     }
     return { ...what, ok: true, seconds, detail: `ready after ${readyAfter.toFixed(1)} s${note}`, log };

@@ -93,7 +93,11 @@ function daemon(name: string, binary: string, args: readonly string[], logs: str
     const child = spawn(binary, [...args], { stdio: ["ignore", log, log] });
     child.on("exit", (code, signal) => {
         if (!stopping()) {
-            const tail = fs.readFileSync(path.join(logs, `${name}.log`), "utf8").split("\n").slice(-15).join("\n");
+            const tail = fs
+                .readFileSync(path.join(logs, `${name}.log`), "utf8")
+                .split("\n")
+                .slice(-15)
+                .join("\n");
             process.stderr.write(`cluster: ${name} exited (${code ?? signal}); last lines of its log:\n${tail}\n`);
         }
     });
@@ -145,38 +149,50 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const isStopping = () => stopping;
 
     children.push(
-        daemon("etcd", bin("etcd"), [
-            "--name=e2e",
-            `--data-dir=${path.join(workDir, "etcd")}`,
-            `--listen-client-urls=http://127.0.0.1:${etcdClientPort}`,
-            `--advertise-client-urls=http://127.0.0.1:${etcdClientPort}`,
-            "--listen-peer-urls=http://127.0.0.1:2380",
-            "--initial-advertise-peer-urls=http://127.0.0.1:2380",
-            "--initial-cluster=e2e=http://127.0.0.1:2380",
-            // A throwaway cluster: fsync buys nothing and costs seconds per Helm release.
-            "--unsafe-no-fsync",
-            "--quota-backend-bytes=4294967296",
-            "--log-level=warn",
-        ], logs, isStopping),
+        daemon(
+            "etcd",
+            bin("etcd"),
+            [
+                "--name=e2e",
+                `--data-dir=${path.join(workDir, "etcd")}`,
+                `--listen-client-urls=http://127.0.0.1:${etcdClientPort}`,
+                `--advertise-client-urls=http://127.0.0.1:${etcdClientPort}`,
+                "--listen-peer-urls=http://127.0.0.1:2380",
+                "--initial-advertise-peer-urls=http://127.0.0.1:2380",
+                "--initial-cluster=e2e=http://127.0.0.1:2380",
+                // A throwaway cluster: fsync buys nothing and costs seconds per Helm release.
+                "--unsafe-no-fsync",
+                "--quota-backend-bytes=4294967296",
+                "--log-level=warn",
+            ],
+            logs,
+            isStopping,
+        ),
     );
     children.push(
-        daemon("kube-apiserver", bin("kube-apiserver"), [
-            `--etcd-servers=http://127.0.0.1:${etcdClientPort}`,
-            "--bind-address=127.0.0.1",
-            // Loopback is the only address here; the `kubernetes` Endpoints reject it, so nobody reconciles them.
-            "--advertise-address=127.0.0.1",
-            "--endpoint-reconciler-type=none",
-            `--secure-port=${apiServerPort}`,
-            `--tls-cert-file=${file("apiserver.crt")}`,
-            `--tls-private-key-file=${file("apiserver.key")}`,
-            `--client-ca-file=${file("ca.crt")}`,
-            `--service-account-key-file=${file("sa.pub")}`,
-            `--service-account-signing-key-file=${file("sa.key")}`,
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            `--service-cluster-ip-range=${serviceCidr}`,
-            "--authorization-mode=Node,RBAC",
-            "--allow-privileged=true",
-        ], logs, isStopping),
+        daemon(
+            "kube-apiserver",
+            bin("kube-apiserver"),
+            [
+                `--etcd-servers=http://127.0.0.1:${etcdClientPort}`,
+                "--bind-address=127.0.0.1",
+                // Loopback is the only address here; the `kubernetes` Endpoints reject it, so nobody reconciles them.
+                "--advertise-address=127.0.0.1",
+                "--endpoint-reconciler-type=none",
+                `--secure-port=${apiServerPort}`,
+                `--tls-cert-file=${file("apiserver.crt")}`,
+                `--tls-private-key-file=${file("apiserver.key")}`,
+                `--client-ca-file=${file("ca.crt")}`,
+                `--service-account-key-file=${file("sa.pub")}`,
+                `--service-account-signing-key-file=${file("sa.key")}`,
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                `--service-cluster-ip-range=${serviceCidr}`,
+                "--authorization-mode=Node,RBAC",
+                "--allow-privileged=true",
+            ],
+            logs,
+            isStopping,
+        ),
     );
     const kubectl = async (args: readonly string[], input?: string): Promise<string> => {
         const child = execFileAsync(bin("kubectl"), ["--kubeconfig", kubeconfig, ...args], { maxBuffer: 256 * 1024 * 1024 });
@@ -188,28 +204,34 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await waitFor("kube-apiserver", 90, async () => (await kubectl(["get", "--raw", "/readyz"])).trim() === "ok");
 
     children.push(
-        daemon("kube-controller-manager", bin("kube-controller-manager"), [
-            `--kubeconfig=${kubeconfig}`,
-            `--authentication-kubeconfig=${kubeconfig}`,
-            `--authorization-kubeconfig=${kubeconfig}`,
-            "--bind-address=127.0.0.1",
-            "--leader-elect=false",
-            `--service-account-private-key-file=${file("sa.key")}`,
-            `--root-ca-file=${file("ca.crt")}`,
-            `--cluster-signing-cert-file=${file("ca.crt")}`,
-            `--cluster-signing-key-file=${file("ca.key")}`,
-            "--use-service-account-credentials=true",
-            `--service-cluster-ip-range=${serviceCidr}`,
-        ], logs, isStopping),
+        daemon(
+            "kube-controller-manager",
+            bin("kube-controller-manager"),
+            [
+                `--kubeconfig=${kubeconfig}`,
+                `--authentication-kubeconfig=${kubeconfig}`,
+                `--authorization-kubeconfig=${kubeconfig}`,
+                "--bind-address=127.0.0.1",
+                "--leader-elect=false",
+                `--service-account-private-key-file=${file("sa.key")}`,
+                `--root-ca-file=${file("ca.crt")}`,
+                `--cluster-signing-cert-file=${file("ca.crt")}`,
+                `--cluster-signing-key-file=${file("ca.key")}`,
+                "--use-service-account-credentials=true",
+                `--service-cluster-ip-range=${serviceCidr}`,
+            ],
+            logs,
+            isStopping,
+        ),
     );
     children.push(
-        daemon("kube-scheduler", bin("kube-scheduler"), [
-            `--kubeconfig=${kubeconfig}`,
-            `--authentication-kubeconfig=${kubeconfig}`,
-            `--authorization-kubeconfig=${kubeconfig}`,
-            "--bind-address=127.0.0.1",
-            "--leader-elect=false",
-        ], logs, isStopping),
+        daemon(
+            "kube-scheduler",
+            bin("kube-scheduler"),
+            [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`, "--bind-address=127.0.0.1", "--leader-elect=false"],
+            logs,
+            isStopping,
+        ),
     );
     // kwok defaults its options only when it finds no configuration; with ours (the stages) it
     // takes them as given, so state the defaults it needs, node leases among them: without leases
@@ -227,28 +249,37 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     };
     fs.writeFileSync(kwokConfig, stringify({ apiVersion: "config.kwok.x-k8s.io/v1alpha1", kind: "KwokConfiguration", options: kwokOptions }));
     children.push(
-        daemon("kwok", bin("kwok"), [
-            `--kubeconfig=${kubeconfig}`,
-            `--config=${kwokConfig}`,
-            "--manage-all-nodes=false",
-            "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-            `--config=${options.kwokStages}`,
-            `--cidr=${podCidr}`,
-            "--node-ip=10.255.0.1",
-            "--node-port=10247",
-            "--server-address=127.0.0.1:10247",
-        ], logs, isStopping),
+        daemon(
+            "kwok",
+            bin("kwok"),
+            [
+                `--kubeconfig=${kubeconfig}`,
+                `--config=${kwokConfig}`,
+                "--manage-all-nodes=false",
+                "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+                `--config=${options.kwokStages}`,
+                `--cidr=${podCidr}`,
+                "--node-ip=10.255.0.1",
+                "--node-port=10247",
+                "--server-address=127.0.0.1:10247",
+            ],
+            logs,
+            isStopping,
+        ),
     );
 
     await kubectl(["apply", "-f", "-"], options.nodes.map((node) => stringify(nodeManifest(node))).join("---\n"));
-    await kubectl(["apply", "-f", "-"], stringify({
-        apiVersion: "storage.k8s.io/v1",
-        kind: "StorageClass",
-        metadata: { name: options.storageClass, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
-        provisioner: claimProvisioner,
-        reclaimPolicy: "Delete",
-        volumeBindingMode: "Immediate",
-    }));
+    await kubectl(
+        ["apply", "-f", "-"],
+        stringify({
+            apiVersion: "storage.k8s.io/v1",
+            kind: "StorageClass",
+            metadata: { name: options.storageClass, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+            provisioner: claimProvisioner,
+            reclaimPolicy: "Delete",
+            volumeBindingMode: "Immediate",
+        }),
+    );
     await waitFor("nodes Ready", 60, async () => {
         const nodes = JSON.parse(await kubectl(["get", "nodes", "-o", "json"])) as { items: { status?: { conditions?: { type: string; status: string }[] } }[] };
         return nodes.items.length === options.nodes.length && nodes.items.every((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));

@@ -46,10 +46,7 @@ async function run(request: HostRequest): Promise<HostResult> {
         return { ...require(path.join(request.projectDir, "index.ts")) };
     };
     const pulumiCommand = await PulumiCommand.get({ root: request.pulumiRoot });
-    const stack = await LocalWorkspace.createOrSelectStack(
-        { stackName: request.stack, projectName: "lgtm", program },
-        { workDir: request.projectDir, pulumiCommand },
-    );
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: request.stack, projectName: "lgtm", program }, { workDir: request.projectDir, pulumiCommand });
     let output = "";
     const onOutput = (text: string) => {
         output += text;

@@ -155,10 +155,7 @@ export class Suite {
             kwokStages: this.options.kwokStages,
         });
         this.stopClaims = provisionClaims(this.cluster, path.join(workDir, "volumes"));
-        this.pulumi = new PulumiCli(
-            { toolchainRoot: this.options.toolchainRoot, workDir: path.join(workDir, "pulumi") },
-            this.cluster.kubeconfig,
-        );
+        this.pulumi = new PulumiCli({ toolchainRoot: this.options.toolchainRoot, workDir: path.join(workDir, "pulumi") }, this.cluster.kubeconfig);
         const missing = await this.pulumi.installPlugins(requestedPlugins(path.join(this.options.projectDir, "node_modules")));
         const blocking = missing.filter((plugin) => plugin.name !== "random");
         expect(blocking.length === 0, `no built provider for ${blocking.map((p) => `${p.name} ${p.version} (built: ${p.built ?? "none"})`).join(", ")}: see toolchain/versions.env`);
@@ -237,7 +234,9 @@ export class Suite {
     private async helmReleases(): Promise<{ name: string; namespace: string; status: string }[]> {
         const helm = findHelm();
         const { execFileSync } = await import("child_process");
-        return JSON.parse(execFileSync(helm, ["list", "--all-namespaces", "--deployed", "--failed", "--pending", "--uninstalling", "--output", "json", "--kubeconfig", this.cluster!.kubeconfig], { encoding: "utf8" })) as { name: string; namespace: string; status: string }[];
+        return JSON.parse(
+            execFileSync(helm, ["list", "--all-namespaces", "--deployed", "--failed", "--pending", "--uninstalling", "--output", "json", "--kubeconfig", this.cluster!.kubeconfig], { encoding: "utf8" }),
+        ) as { name: string; namespace: string; status: string }[];
     }
 
     /** Objects that hold data, by UID: a replacement shows as a new UID. */
@@ -265,7 +264,10 @@ export class Suite {
         const leaks: string[] = [];
         for (const secret of this.secrets) {
             // Where, never what: the JSON paths of the values holding the secret.
-            for (const [place, json] of [["the exported state", deployment], ["a ConfigMap", configMaps]] as const) {
+            for (const [place, json] of [
+                ["the exported state", deployment],
+                ["a ConfigMap", configMaps],
+            ] as const) {
                 for (const at of jsonPathsContaining(JSON.parse(json), secret)) leaks.push(`${place} at ${at}`);
             }
             if (this.cliOutput.includes(secret)) leaks.push("the CLI's output");
@@ -320,7 +322,11 @@ export class Suite {
         });
         await this.step("dev 4: a config change updates without replacing", async () => {
             const before = await this.dataHolders();
-            for (const [key, value] of [["lgtm:metrics.retention", "3d"], ["lgtm:thanos.queryReplicas", "2"], ["lgtm:demo.enabled", "true"]]) {
+            for (const [key, value] of [
+                ["lgtm:metrics.retention", "3d"],
+                ["lgtm:thanos.queryReplicas", "2"],
+                ["lgtm:demo.enabled", "true"],
+            ]) {
                 await this.cli.cli(projectDir, ["config", "set", "--path", "--stack", stack, key, value]);
             }
             const up = succeeded(await this.program(projectDir, stack, "up"), "up");
@@ -368,7 +374,15 @@ export class Suite {
     async runProd(): Promise<void> {
         const stack = "prod";
         const zones = ["zone-a", "zone-b", "zone-c"];
-        if (!(await this.step("prod: cluster", () => this.startCluster(zones.map((zone, i) => ({ name: `kwok-node-${i}`, zone })), "prod-cluster")))) return;
+        if (
+            !(await this.step("prod: cluster", () =>
+                this.startCluster(
+                    zones.map((zone, i) => ({ name: `kwok-node-${i}`, zone })),
+                    "prod-cluster",
+                ),
+            ))
+        )
+            return;
         let projectDir = "";
         if (!(await this.step("prod: project", async () => ((projectDir = await this.project(stack, "prod")), `charts from ${this.repository!.url}`)))) return;
         const upOk = await this.step("prod 7: up on three zoned nodes", async () => {

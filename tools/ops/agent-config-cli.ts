@@ -20,11 +20,7 @@ const usage = `usage: npm run agent-config -- <member> (--central-outputs FILE |
   Exit: 0 written, 2 usage error, unknown member, or the outputs could not be read.`;
 
 function parseCommand(argv: string[]) {
-    const { values, positionals } = parseCommandLine(
-        argv,
-        { "central-outputs": { type: "string" }, stack: { type: "string" }, out: { type: "string" }, stdout: { type: "boolean" } },
-        usage,
-    );
+    const { values, positionals } = parseCommandLine(argv, { "central-outputs": { type: "string" }, stack: { type: "string" }, out: { type: "string" }, stdout: { type: "boolean" } }, usage);
     if (positionals.length !== 1) throw new UsageError(`${positionals.length ? `one fleet member, not ${positionals.join(" ")}` : "which fleet member?"}\n${usage}`);
     if ((values["central-outputs"] === undefined) === (values.stack === undefined)) throw new UsageError(`--central-outputs FILE or --stack STACK, one of them\n${usage}`);
     if (values.out !== undefined && values.stdout) throw new UsageError(`--out FILE or --stdout, not both\n${usage}`);
@@ -37,9 +33,7 @@ function main(): number {
     // Refused before the outputs are read: nothing secret is fetched only to be thrown away.
     if ("refused" in destination) throw new Error(destination.refused);
 
-    const fleet = args.stack === undefined
-        ? readFleetFile(args.centralOutputs!)
-        : fleetFromOutputs(readStackOutputs(path.resolve(__dirname, "..", ".."), args.stack), `the outputs of stack ${args.stack}`);
+    const fleet = args.stack === undefined ? readFleetFile(args.centralOutputs!) : fleetFromOutputs(readStackOutputs(path.resolve(__dirname, "..", ".."), args.stack), `the outputs of stack ${args.stack}`);
     const source = args.stack === undefined ? args.centralOutputs! : `stack ${args.stack}`;
     const config = buildServerAgentConfig(fleetMember(fleet, args.member, source));
 

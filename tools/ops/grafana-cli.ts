@@ -10,11 +10,7 @@ const usage = `usage: npm run grafana -- <stack> [--local-port N] [--port-forwar
   Exit: 0 done (Ctrl-C or SIGTERM included), 2 usage error, or the outputs or kubectl could not be read or run.`;
 
 function parseCommand(argv: string[]): { stack: string; mode: PortForwardMode; localPort: number } {
-    const { values, positionals } = parseCommandLine(
-        argv,
-        { "local-port": { type: "string" }, "port-forward": { type: "boolean" }, "no-port-forward": { type: "boolean" } },
-        usage,
-    );
+    const { values, positionals } = parseCommandLine(argv, { "local-port": { type: "string" }, "port-forward": { type: "boolean" }, "no-port-forward": { type: "boolean" } }, usage);
     if (values["port-forward"] && values["no-port-forward"]) throw new UsageError(`--port-forward or --no-port-forward, not both\n${usage}`);
     const mode: PortForwardMode = values["port-forward"] ? "always" : values["no-port-forward"] ? "never" : "auto";
     return { stack: stackArgument(positionals, usage), mode, localPort: portArgument(values["local-port"], 3000, usage) };

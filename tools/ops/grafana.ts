@@ -92,8 +92,6 @@ export function portForwardArgs(access: Required<Pick<GrafanaAccess, "portForwar
 
 /** What the command prints before it port-forwards (or instead of it). */
 export function describeAccess(stack: string, access: GrafanaAccess): string[] {
-    const via = access.portForward
-        ? `   (port-forward to service/${access.portForward.service.name} in ${access.portForward.service.namespace}; stack URL ${access.stackUrl})`
-        : "";
+    const via = access.portForward ? `   (port-forward to service/${access.portForward.service.name} in ${access.portForward.service.namespace}; stack URL ${access.stackUrl})` : "";
     return [`Grafana of stack ${stack}`, `  URL:      ${access.url}${via}`, `  user:     ${access.user}`, `  password: ${access.password}`];
 }

@@ -44,7 +44,12 @@ export interface ExportedDashboard {
 /** A dashboard that cannot be exported (missing, or not convertible); the others can still be. */
 export class DashboardNotExported extends Error {}
 
-type Resource = { metadata?: { name?: string; annotations?: Record<string, string>; continue?: string }; spec?: Record<string, unknown>; status?: { conversion?: { failed?: boolean; storedVersion?: string; error?: string } }; items?: Resource[] };
+type Resource = {
+    metadata?: { name?: string; annotations?: Record<string, string>; continue?: string };
+    spec?: Record<string, unknown>;
+    status?: { conversion?: { failed?: boolean; storedVersion?: string; error?: string } };
+    items?: Resource[];
+};
 
 async function getJson(get: GrafanaGet, apiPath: string, what: string): Promise<Resource> {
     const { status, body } = await get(apiPath);
@@ -83,7 +88,9 @@ export async function fetchDashboard(get: GrafanaGet, uid: string): Promise<Expo
     const resource = await getJson(get, `${dashboardsApiPath}/${encodeURIComponent(uid)}`, `dashboard ${uid}`);
     const conversion = resource.status?.conversion;
     if (conversion?.failed) {
-        throw new DashboardNotExported(`dashboard ${uid} is stored as ${conversion.storedVersion ?? "another schema"} and Grafana could not convert it to the classic JSON model (${conversion.error ?? "no reason given"}); export it from the UI instead`);
+        throw new DashboardNotExported(
+            `dashboard ${uid} is stored as ${conversion.storedVersion ?? "another schema"} and Grafana could not convert it to the classic JSON model (${conversion.error ?? "no reason given"}); export it from the UI instead`,
+        );
     }
     if (!resource.spec || typeof resource.spec !== "object") throw new Error(`dashboard ${uid}: Grafana's answer has no spec`);
     // `id` is the row number in this Grafana's database: provisioning matches dashboards by uid.
@@ -97,7 +104,11 @@ const maxConfigMapName = 63;
 
 /** `Checkout latency (p99)` → `checkout-latency-p99`, short enough for the ConfigMap name of `area`. */
 export function dashboardFileStem(title: string, uid: string, area: string): string {
-    const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    const slug = (s: string) =>
+        s
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, "-")
+            .replace(/^-+|-+$/g, "");
     const room = maxConfigMapName - `dashboard-${area}-`.length;
     const stem = (slug(title) || slug(uid)).slice(0, room).replace(/-+$/, "");
     return stem || "dashboard";
@@ -125,12 +136,7 @@ export interface ExportPlan {
  * `<area>/<title as a file name>.json`. A file name taken by another dashboard skips it rather than
  * overwrite. Then the whole directory as it will be is checked as `npm test` checks it.
  */
-export function planDashboardExport(
-    existing: readonly DashboardFile[],
-    area: string,
-    dashboards: readonly ExportedDashboard[],
-    folders: Readonly<Record<string, string>> = dashboardFolders,
-): ExportPlan {
+export function planDashboardExport(existing: readonly DashboardFile[], area: string, dashboards: readonly ExportedDashboard[], folders: Readonly<Record<string, string>> = dashboardFolders): ExportPlan {
     if (folders[area] === undefined) {
         throw new Error(`unknown area "${area}"; areas are ${Object.keys(folders).join(", ")} (a new one needs a folder in dashboardFolders, components/dashboards.ts)`);
     }
@@ -166,7 +172,10 @@ export function planDashboardExport(
     try {
         buildDashboardConfigMaps([...files.values()], folders);
     } catch (error) {
-        problems = (error as Error).message.split("\n").slice(1).map((line) => line.replace(/^\s*- /, ""));
+        problems = (error as Error).message
+            .split("\n")
+            .slice(1)
+            .map((line) => line.replace(/^\s*- /, ""));
     }
     return { writes, skipped, problems };
 }

@@ -124,7 +124,11 @@ export function validateSchema(schema: Schema, value: unknown): SchemaError[] {
         let message = describeError(error);
         if (error.keyword === "anyOf" || error.keyword === "oneOf") {
             const passing = error.params.passingSchemas as number[] | null | undefined;
-            const branches = errors.filter((e) => insideBranch(e, error)).map(describeError).slice(0, 3).join("; ");
+            const branches = errors
+                .filter((e) => insideBranch(e, error))
+                .map(describeError)
+                .slice(0, 3)
+                .join("; ");
             message = passing ? `${formatPath(path)}: matches ${passing.length} branches of oneOf, exactly one allowed` : `${formatPath(path)}: matches none of ${error.keyword} (${branches})`;
         }
         out.push({ path: error.keyword === "additionalProperties" ? [...path, String(error.params.additionalProperty)] : path, message });

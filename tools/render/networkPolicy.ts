@@ -68,7 +68,6 @@ export function networkPoliciesOf(objects: readonly K8sObject[], fallbackNamespa
         .map((o) => ({ metadata: { name: o.metadata.name, namespace: o.metadata.namespace ?? fallbackNamespace }, spec: o.spec as NetworkPolicy["spec"] }));
 }
 
-
 export const namespaceLabelsOf = (pod: PodEndpoint): Labels => pod.namespaceLabels ?? { "kubernetes.io/metadata.name": pod.namespace };
 
 /** The policy types a policy has: as listed, else Ingress always and Egress when it has egress rules. */
@@ -116,9 +115,7 @@ export function egressAllowed(policies: readonly NetworkPolicy[], source: PodEnd
     const isolating = policiesSelecting(policies, source).filter((p) => policyTypesOf(p).includes("Egress"));
     if (isolating.length === 0) return true;
     return isolating.some((p) =>
-        (p.spec.egress ?? []).some(
-            (rule) => (!rule.to || rule.to.length === 0 || rule.to.some((peer) => peerMatches(peer, p.metadata.namespace, destination))) && portMatches(rule.ports, destination, port, protocol),
-        ),
+        (p.spec.egress ?? []).some((rule) => (!rule.to || rule.to.length === 0 || rule.to.some((peer) => peerMatches(peer, p.metadata.namespace, destination))) && portMatches(rule.ports, destination, port, protocol)),
     );
 }
 
@@ -127,9 +124,7 @@ export function ingressAllowed(policies: readonly NetworkPolicy[], destination: 
     const isolating = policiesSelecting(policies, destination).filter((p) => policyTypesOf(p).includes("Ingress"));
     if (isolating.length === 0) return true;
     return isolating.some((p) =>
-        (p.spec.ingress ?? []).some(
-            (rule) => (!rule.from || rule.from.length === 0 || rule.from.some((peer) => peerMatches(peer, p.metadata.namespace, source))) && portMatches(rule.ports, destination, port, protocol),
-        ),
+        (p.spec.ingress ?? []).some((rule) => (!rule.from || rule.from.length === 0 || rule.from.some((peer) => peerMatches(peer, p.metadata.namespace, source))) && portMatches(rule.ports, destination, port, protocol)),
     );
 }
 

@@ -79,7 +79,10 @@ function manifestText(objects: readonly K8sObject[]): string {
 function kindCounts(objects: readonly K8sObject[]): string {
     const counts = new Map<string, number>();
     for (const object of objects) counts.set(object.kind, (counts.get(object.kind) ?? 0) + 1);
-    return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `${kind} ${n}`).join(", ");
+    return [...counts]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([kind, n]) => `${kind} ${n}`)
+        .join(", ");
 }
 
 /** The overview of a rendered stack: one row per release. */

@@ -13,8 +13,7 @@ import { CheckInput, CheckResult, FindingList } from "./types";
  * keeps a match from starting inside a longer label; a pod host name in front
  * (`pod-0.svc.ns.svc…`) is skipped, leaving the Service part.
  */
-const addressPattern =
-    /(?:(https?):\/\/)?(?:dnssrv(?:noa)?\+_([a-z0-9-]+)\._tcp\.|dns\+)?(?<![a-z0-9-])([a-z0-9]([a-z0-9-]*[a-z0-9])?)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?(?![a-z0-9-])(?::(\d+))?/g;
+const addressPattern = /(?:(https?):\/\/)?(?:dnssrv(?:noa)?\+_([a-z0-9-]+)\._tcp\.|dns\+)?(?<![a-z0-9-])([a-z0-9]([a-z0-9-]*[a-z0-9])?)\.([a-z0-9-]+)\.svc(?:\.cluster\.local)?(?![a-z0-9-])(?::(\d+))?/g;
 
 export interface InClusterAddress {
     text: string;
@@ -47,9 +46,7 @@ interface ServicePort {
 function servicePorts(service: K8sObject): ServicePort[] {
     const spec = isPlainObject(service.spec) ? service.spec : {};
     const ports = Array.isArray(spec.ports) ? spec.ports : [];
-    return ports
-        .filter(isPlainObject)
-        .map((p) => ({ name: typeof p.name === "string" ? p.name : undefined, port: Number(p.port), protocol: String(p.protocol ?? "TCP") }));
+    return ports.filter(isPlainObject).map((p) => ({ name: typeof p.name === "string" ? p.name : undefined, port: Number(p.port), protocol: String(p.protocol ?? "TCP") }));
 }
 
 function formatPorts(ports: ServicePort[]): string {
@@ -119,9 +116,7 @@ export function checkAddresses(input: CheckInput): CheckResult {
             } else if (address.srv) {
                 // Kubernetes publishes SRV records `_<port name>._<protocol>` only for named ports.
                 if (!ports.some((p) => p.name === address.srv && p.protocol.toUpperCase() === "TCP")) {
-                    findings.error(
-                        `${subject}: SRV lookup _${address.srv}._tcp needs a TCP port named "${address.srv}" on Service ${address.namespace}/${address.service}, which has ${formatPorts(ports)}`,
-                    );
+                    findings.error(`${subject}: SRV lookup _${address.srv}._tcp needs a TCP port named "${address.srv}" on Service ${address.namespace}/${address.service}, which has ${formatPorts(ports)}`);
                 }
             } else if (address.port !== undefined && !ports.some((p) => p.port === address.port)) {
                 const implied = /:\d+$/.test(address.text) ? "" : ` (implied by ${address.scheme}://)`;

@@ -99,9 +99,7 @@ export function checkDisruption(input: CheckInput): CheckResult {
             const spreading = terms.filter((t) => spreadKeys.includes(t.topologyKey) && (t.ownPods || groupLabels.some((labels) => selectorMatches(t.selector, labels))));
             if (spreading.length === 0) {
                 ok = false;
-                const near = terms.length
-                    ? `; it has ${terms.map((t) => `${t.what} on ${t.topologyKey} selecting ${formatSelector(t.selector)}`).join("; ")}, which does not spread its own pods over nodes or zones`
-                    : "";
+                const near = terms.length ? `; it has ${terms.map((t) => `${t.what} on ${t.topologyKey} selecting ${formatSelector(t.selector)}`).join("; ")}, which does not spread its own pods over nodes or zones` : "";
                 findings.error(`${subject}: no podAntiAffinity or topologySpreadConstraints on ${spreadKeys.join(" or ")} that selects its own pods: all replicas may land on one node${near}`);
             }
         }

@@ -98,7 +98,10 @@ function operatorContainers(object: K8sObject, reloader: Reloader): ContainerFoo
         containers.push(fromResources("thanos-sidecar", spec.thanos.resources, false, spec.thanos.image));
     }
     containers.push(reloaderContainer("init-config-reloader", true));
-    for (const [field, runOnce] of [["containers", false], ["initContainers", true]] as const) {
+    for (const [field, runOnce] of [
+        ["containers", false],
+        ["initContainers", true],
+    ] as const) {
         for (const patch of Array.isArray(spec[field]) ? spec[field].filter(isPlainObject) : []) {
             const existing = containers.find((c) => c.name === patch.name);
             const patched = fromResources(String(patch.name), patch.resources, runOnce, patch.image);
@@ -112,10 +115,7 @@ function operatorContainers(object: K8sObject, reloader: Reloader): ContainerFoo
 /** Every pod the rendered releases and the program's own objects run, with its containers' resources. */
 export function podFootprints(input: CheckInput): PodFootprint[] {
     const reloader = findReloader(input.rendered.flatMap((r) => r.objects));
-    const sources = [
-        ...input.rendered.map(({ release, objects }) => ({ group: release.releaseName, namespace: release.namespace, objects })),
-        { group: programGroup, namespace: "default", objects: input.model.objects },
-    ];
+    const sources = [...input.rendered.map(({ release, objects }) => ({ group: release.releaseName, namespace: release.namespace, objects })), { group: programGroup, namespace: "default", objects: input.model.objects }];
     const pods: PodFootprint[] = [];
     for (const { group, namespace, objects } of sources) {
         for (const object of objects) {
@@ -126,9 +126,7 @@ export function podFootprints(input: CheckInput): PodFootprint[] {
                 ? operatorContainers(object, reloader)
                 : containersOf(template.spec)
                       .filter((c) => c.field !== "ephemeralContainers")
-                      .map(({ container, field }) =>
-                          fromResources(String(container.name), container.resources, field === "initContainers" && container.restartPolicy !== "Always", container.image),
-                      );
+                      .map(({ container, field }) => fromResources(String(container.name), container.resources, field === "initContainers" && container.restartPolicy !== "Always", container.image));
             pods.push({ release: group, workload, replicas: template.replicas, runsToCompletion: template.runsToCompletion || isHook(object), containers });
         }
     }
@@ -166,7 +164,12 @@ function missingParts(c: ContainerFootprint): string[] {
 
 function table(rows: string[][]): string[] {
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ").trimEnd());
+    return rows.map((r) =>
+        r
+            .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+            .join("  ")
+            .trimEnd(),
+    );
 }
 
 export function checkFootprint(input: CheckInput): CheckResult {

@@ -28,10 +28,7 @@ function strictSchema(node: unknown): unknown {
     if (!isPlainObject(node)) return node;
     const out: Json = {};
     for (const [key, value] of Object.entries(node)) {
-        out[key] =
-            (key === "properties" || key === "patternProperties") && isPlainObject(value)
-                ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, strictSchema(schema)]))
-                : strictSchema(value);
+        out[key] = (key === "properties" || key === "patternProperties") && isPlainObject(value) ? Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, strictSchema(schema)])) : strictSchema(value);
     }
     if (isPlainObject(out.properties) && out.additionalProperties === undefined && out["x-kubernetes-preserve-unknown-fields"] !== true) out.additionalProperties = false;
     return out;
@@ -41,7 +38,11 @@ function strictSchema(node: unknown): unknown {
 function withoutNulls(value: unknown): unknown {
     if (Array.isArray(value)) return value.map(withoutNulls);
     if (!isPlainObject(value)) return value;
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+    return Object.fromEntries(
+        Object.entries(value)
+            .filter(([, v]) => v !== null)
+            .map(([k, v]) => [k, withoutNulls(v)]),
+    );
 }
 
 function splitApiVersion(apiVersion: string): { group: string; version: string } {
@@ -205,10 +206,9 @@ export function checkKubeSchema(input: CheckInput): CheckResult {
         }
     }
     const all = schemas.versions.map((v) => v.version);
-    for (const [message, versions] of problems) findings.error(`${message} (Kubernetes ${versions.length === all.length ? all.join(", ") : `${versions.join(", ")}; valid in ${all.filter((v) => !versions.includes(v)).join(", ")}`})`);
+    for (const [message, versions] of problems)
+        findings.error(`${message} (Kubernetes ${versions.length === all.length ? all.join(", ") : `${versions.join(", ")}; valid in ${all.filter((v) => !versions.includes(v)).join(", ")}`})`);
     const skipped = [...unknownKinds].map(([kind, n]) => `${kind} ×${n / schemas.versions.length}`);
     if (skipped.length) findings.info(`no schema (neither built in nor a CRD of the stack), not validated: ${skipped.join(", ")}`);
-    return findings.result(
-        `${validated / schemas.versions.length} object(s) validated against Kubernetes ${all.join(", ")} (${crds.length} CRD version schema(s) from the stack) from ${schemas.dir}`,
-    );
+    return findings.result(`${validated / schemas.versions.length} object(s) validated against Kubernetes ${all.join(", ")} (${crds.length} CRD version schema(s) from the stack) from ${schemas.dir}`);
 }

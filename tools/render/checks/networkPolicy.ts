@@ -28,9 +28,7 @@ function policyOf(object: K8sObject, namespace: string): Policy {
         Egress: Array.isArray(spec.egress) ? spec.egress : [],
     };
     // Kubernetes' default: Ingress always, Egress only when the policy has egress rules.
-    const types: Direction[] = Array.isArray(spec.policyTypes)
-        ? spec.policyTypes.filter((t): t is Direction => t === "Ingress" || t === "Egress")
-        : ["Ingress", ...(rules.Egress.length ? (["Egress"] as const) : [])];
+    const types: Direction[] = Array.isArray(spec.policyTypes) ? spec.policyTypes.filter((t): t is Direction => t === "Ingress" || t === "Egress") : ["Ingress", ...(rules.Egress.length ? (["Egress"] as const) : [])];
     return { name: object.metadata.name, namespace, podSelector: spec.podSelector, types, rules };
 }
 

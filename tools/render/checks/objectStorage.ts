@@ -56,7 +56,10 @@ function findObjstoreDocuments(input: CheckInput): ObjstoreDocument[] {
     const objects = allObjects(input.model, input.rendered);
     const referenced = new Set<string>();
     for (const { object, namespace } of objects) {
-        for (const selectorPath of [["spec", "thanos", "objectStorageConfig"], ["spec", "objectStorageConfig"]]) {
+        for (const selectorPath of [
+            ["spec", "thanos", "objectStorageConfig"],
+            ["spec", "objectStorageConfig"],
+        ]) {
             const selector = getPath(object, selectorPath);
             if (isPlainObject(selector) && selector.name && selector.key) referenced.add(`${namespace}/${selector.name}/${selector.key}`);
         }

@@ -164,10 +164,12 @@ export function restrictedViolations(workload: Workload): string[] {
 
 export function checkPodSecurity(input: CheckInput): CheckResult {
     const findings = new FindingList("podSecurity");
-    if (input.model.profile === "dev") return findings.result('not required by the dev profile (one namespace shared with the node agents)');
+    if (input.model.profile === "dev") return findings.result("not required by the dev profile (one namespace shared with the node agents)");
     const agents = input.model.namespaces.agents;
     if (agents) {
-        const sharing = Object.entries(input.model.namespaces).filter(([role, ns]) => role !== "agents" && ns === agents).map(([role]) => role);
+        const sharing = Object.entries(input.model.namespaces)
+            .filter(([role, ns]) => role !== "agents" && ns === agents)
+            .map(([role]) => role);
         if (sharing.length) {
             findings.error(
                 `namespaces.agents is "${agents}", shared with ${sharing.join(", ")}: Pod Security is enforced per namespace, and the node agents (hostPath, hostNetwork) cannot run "restricted", so they need a namespace of their own`,

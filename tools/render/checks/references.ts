@@ -101,7 +101,11 @@ function subPathReferences(spec: Record<string, unknown>): DataReference[] {
             const subPath = str(mount.subPath);
             const volume = volumes.get(String(mount.name));
             if (!subPath || !volume) continue;
-            const source = isPlainObject(volume.secret) ? { kind: "Secret" as const, selector: volume.secret, name: volume.secret.secretName } : isPlainObject(volume.configMap) ? { kind: "ConfigMap" as const, selector: volume.configMap, name: volume.configMap.name } : undefined;
+            const source = isPlainObject(volume.secret)
+                ? { kind: "Secret" as const, selector: volume.secret, name: volume.secret.secretName }
+                : isPlainObject(volume.configMap)
+                  ? { kind: "ConfigMap" as const, selector: volume.configMap, name: volume.configMap.name }
+                  : undefined;
             if (!source || source.selector.optional === true || !str(source.name)) continue;
             const file = subPath.split("/")[0];
             const items = Array.isArray(source.selector.items) ? source.selector.items.filter(isPlainObject) : undefined;

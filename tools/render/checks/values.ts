@@ -23,9 +23,7 @@ function isFreeForm(value: unknown): boolean {
 }
 
 function allowListed(chart: string, path: PathSegment[]): string | undefined {
-    const entry = freeFormValues.find(
-        (e) => e.chart === chart && e.path.length <= path.length && e.path.every((segment, i) => segment === "*" || segment === path[i]),
-    );
+    const entry = freeFormValues.find((e) => e.chart === chart && e.path.length <= path.length && e.path.every((segment, i) => segment === "*" || segment === path[i]));
     return entry && `${entry.chart}:${formatPath(entry.path)}`;
 }
 

@@ -52,7 +52,7 @@ export const freeFormValues: readonly FreeFormValues[] = [
     {
         chart: "minio",
         path: ["securityContext"],
-        why: "templates/statefulset.yaml and deployment.yaml render `{{ omit .Values.securityContext \"enabled\" | toYaml }}` as the pod's securityContext",
+        why: 'templates/statefulset.yaml and deployment.yaml render `{{ omit .Values.securityContext "enabled" | toYaml }}` as the pod\'s securityContext',
     },
     {
         chart: "minio",
@@ -62,7 +62,7 @@ export const freeFormValues: readonly FreeFormValues[] = [
     {
         chart: "minio",
         path: ["postJob", "securityContext"],
-        why: "templates/post-job.yaml renders `{{ omit .Values.postJob.securityContext \"enabled\" | toYaml }}` as the hook pod's securityContext",
+        why: 'templates/post-job.yaml renders `{{ omit .Values.postJob.securityContext "enabled" | toYaml }}` as the hook pod\'s securityContext',
     },
     {
         chart: "minio",
