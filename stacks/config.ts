@@ -10,11 +10,11 @@ import { profileDefaults, profileSizing } from "./profiles";
 import { PlatformConfig, platformSchema, probeTargets } from "./schema";
 
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
-const scalarKeys = ["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
+export const scalarKeys = ["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
-const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts", "fleet", "pushgateway"] as const;
+export const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts", "fleet", "pushgateway"] as const;
 /** List keys: a whole list that replaces the profile's default. */
-const listKeys = ["zones", "scrapeTargets", "probes"] as const;
+export const listKeys = ["zones", "scrapeTargets", "probes"] as const;
 /**
  * The object store's credentials: the external store's (required), or MinIO's root user and
  * password (optional: both set, or both generated).
