@@ -5,19 +5,7 @@ import { charts } from "./charts";
 import { CacheSizing, cacheValues } from "./memcached";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { chartPersistence, ComputeResources, Persistence } from "./resources";
-import {
-    TempoDistributedTarget,
-    tempoDistributedTargets,
-    tempoOverrideDefaults,
-    tempoPorts,
-    tempoRelease,
-    tempoS3Config,
-    TempoValuesOf,
-    TracePods,
-    TraceStore,
-    TraceStoreArgs,
-    traceEndpoints,
-} from "./traceStore";
+import { TempoDistributedTarget, tempoDistributedTargets, tempoOverrideDefaults, tempoPorts, tempoRelease, tempoS3Config, TempoValuesOf, TracePods, TraceStore, TraceStoreArgs, traceEndpoints } from "./traceStore";
 
 /** The chart's `app.kubernetes.io/component` of each part (kebab-case of our names). */
 const componentLabel = (target: string) => target.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
