@@ -4,6 +4,7 @@ import type { AlertedComponent } from "./alerting";
 import { zoneSpread, zoneTopologyKey } from "./availability";
 import { ChartSource, charts } from "./charts";
 import { lokiIngestLimits } from "./ingestLimits";
+import { CacheSizing, cacheValues } from "./memcached";
 import { credentialsSecret, ObjectStore } from "./objectStore";
 import { platformRelease, serviceUrl } from "./release";
 import { chartPersistence, ComputeResources, Persistence } from "./resources";
@@ -68,12 +69,6 @@ const componentLabel: Record<LokiDistributedTarget | "gateway", string> = {
 };
 
 /** A memcached cache: how much memory it may use for items, and its CPU. */
-export interface CacheSizing {
-    /** Item memory in MB (memcached `-m`); the pod requests 1.2 times that. */
-    readonly allocatedMemoryMb: number;
-    readonly cpu: string;
-}
-
 export interface LokiSizing {
     /** The single binary (Monolithic mode). */
     readonly singleBinary: ComputeResources;
@@ -136,16 +131,6 @@ export interface LokiValuesInput extends Omit<LokiArgs, "namespace" | "chartSour
     readonly rulerBucket: string;
     /** Secret with the S3 credentials as environment variables. */
     readonly credentialsSecretName: string;
-}
-
-/** memcached resources consistent with its item memory, so requests never undershoot what it uses. */
-export function cacheValues(c: CacheSizing) {
-    const memory = `${Math.ceil(c.allocatedMemoryMb * 1.2)}Mi`;
-    return {
-        allocatedMemory: c.allocatedMemoryMb,
-        allocatedCPU: c.cpu,
-        resources: { requests: { cpu: c.cpu, memory }, limits: { cpu: c.cpu, memory } },
-    };
 }
 
 /** Labels the chart gives the pods of a component (`app.kubernetes.io/name` is the chart's name, as no nameOverride is set). */

@@ -6,8 +6,7 @@ import { grafanaContainerPort, grafanaGossipPort, GrafanaPodSelectors } from "./
 import { LokiMode, lokiPodPorts, LokiPodSelectors } from "./loki";
 import { alertmanagerPort, metricsPodPorts, MetricsPodSelectors, nodeScrapePorts, prometheusPort, thanosSidecarGrpcPort } from "./metrics";
 import { minioApiPort, MinioPodSelectors } from "./minio";
-import { tempoDistributedTargets } from "./tempoDistributed";
-import { tempoInternalPorts, tempoPorts, TracePods } from "./traceStore";
+import { tempoDistributedTargets, tempoInternalPorts, tempoPorts, TracePods } from "./traceStore";
 import { thanosGrpcPort, thanosHttpPort, ThanosPodSelectors, thanosRemoteWritePort } from "./thanos";
 
 // ---------------------------------------------------------------------------------------------

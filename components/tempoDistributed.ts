@@ -2,14 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertedComponent } from "./alerting";
 import { charts } from "./charts";
-import { CacheSizing, cacheValues } from "./loki";
+import { CacheSizing, cacheValues } from "./memcached";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { chartPersistence, ComputeResources, Persistence } from "./resources";
-import { tempoOverrideDefaults, tempoPorts, tempoRelease, tempoS3Config, TempoValuesOf, TracePods, TraceStore, TraceStoreArgs, traceEndpoints } from "./traceStore";
-
-/** Tempo workloads of the tempo-distributed chart (2.x write path: ingesters, no Kafka) that we size. */
-export const tempoDistributedTargets = ["distributor", "ingester", "querier", "queryFrontend", "compactor", "metricsGenerator"] as const;
-export type TempoDistributedTarget = (typeof tempoDistributedTargets)[number];
+import { TempoDistributedTarget, tempoDistributedTargets, tempoOverrideDefaults, tempoPorts, tempoRelease, tempoS3Config, TempoValuesOf, TracePods, TraceStore, TraceStoreArgs, traceEndpoints } from "./traceStore";
 
 /** The chart's `app.kubernetes.io/component` of each part (kebab-case of our names). */
 const componentLabel = (target: string) => target.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -4,7 +4,6 @@ import { ChartRef, ChartSource } from "./charts";
 import { tempoIngestLimits } from "./ingestLimits";
 import { credentialsSecret, ObjectStore } from "./objectStore";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
-import type { TempoDistributedTarget } from "./tempoDistributed";
 
 /**
  * What the rest of the platform needs from the trace backend, whichever Tempo topology serves it
@@ -22,6 +21,10 @@ export interface TraceStore {
     /** Labels of its pods, by part (for NetworkPolicies). */
     readonly podSelectors: TracePods;
 }
+
+/** Tempo workloads of the tempo-distributed chart (2.x write path: ingesters, no Kafka) that we size. */
+export const tempoDistributedTargets = ["distributor", "ingester", "querier", "queryFrontend", "compactor", "metricsGenerator"] as const;
+export type TempoDistributedTarget = (typeof tempoDistributedTargets)[number];
 
 type Labels = Readonly<Record<string, string>>;
 /** Labels of Tempo's pods: one binary, or each microservice and the shared memcached. */

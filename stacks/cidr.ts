@@ -1,40 +1,25 @@
+import ipaddr from "ipaddr.js";
 import { isIPv4, isIPv6 } from "net";
 
-/** An address range: its family, the network address as a number, and the prefix length. */
+/** An address range: its family, the network address as ipaddr.js writes it (RFC 5952 for IPv6), and the prefix length. */
 export interface Cidr {
     readonly family: 4 | 6;
-    readonly network: bigint;
+    readonly network: string;
     readonly prefix: number;
 }
 
-function ipv4ToBigInt(address: string): bigint {
-    return address.split(".").reduce((n, octet) => (n << 8n) | BigInt(Number(octet)), 0n);
-}
-
-/** `::`-compressed and IPv4-suffixed forms included (both are valid IPv6 text). */
-function ipv6ToBigInt(address: string): bigint {
-    let text = address;
-    const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-    if (dotted) {
-        const v4 = ipv4ToBigInt(dotted[1]);
-        text = `${text.slice(0, dotted.index)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-    }
-    const [head, tail] = text.split("::");
-    const groups = (part: string | undefined) => (part ? part.split(":") : []);
-    const missing = 8 - groups(head).length - groups(tail).length;
-    const all = tail === undefined ? groups(head) : [...groups(head), ...Array(missing).fill("0"), ...groups(tail)];
-    return all.reduce((n, group) => (n << 16n) | BigInt(parseInt(group, 16)), 0n);
-}
-
-/** An IP address as a family and a number, or undefined when `address` is not one. */
-export function parseIp(address: string): { family: 4 | 6; value: bigint } | undefined {
-    if (isIPv4(address)) return { family: 4, value: ipv4ToBigInt(address) };
-    if (isIPv6(address)) return { family: 6, value: ipv6ToBigInt(address) };
+/**
+ * An IP address as a family and ipaddr.js's parsed form, or undefined when `address` is not one.
+ * Node's checks decide what an address is: ipaddr.js alone would also take `10` or `0xa.0.0.1`,
+ * forms no Kubernetes field accepts. ipaddr.js reads the deprecated IPv4-compatible form
+ * (`::1.2.3.4`) as IPv4-mapped (`::ffff:1.2.3.4`), and an address with a zone (`fe80::1%eth0`)
+ * is no range's network: no CIDR holds a zone.
+ */
+export function parseIp(address: string): { family: 4; address: ipaddr.IPv4 } | { family: 6; address: ipaddr.IPv6 } | undefined {
+    if (isIPv4(address)) return { family: 4, address: ipaddr.IPv4.parse(address) };
+    if (isIPv6(address)) return { family: 6, address: ipaddr.IPv6.parse(address) };
     return undefined;
 }
-
-const bits = (family: 4 | 6) => (family === 4 ? 32 : 128);
-const hostMask = (family: 4 | 6, prefix: number) => (1n << BigInt(bits(family) - prefix)) - 1n;
 
 /**
  * Parses `address/prefix`. Undefined for anything else, and for a range written with host bits set
@@ -45,14 +30,15 @@ export function parseCidr(text: string): Cidr | undefined {
     if (!match) return undefined;
     const ip = parseIp(match[1]);
     const prefix = Number(match[2]);
-    if (!ip || prefix > bits(ip.family)) return undefined;
-    if ((ip.value & hostMask(ip.family, prefix)) !== 0n) return undefined;
-    return { family: ip.family, network: ip.value, prefix };
+    if (!ip || prefix > (ip.family === 4 ? 32 : 128)) return undefined;
+    const network = ip.family === 4 ? ipaddr.IPv4.networkAddressFromCIDR(text) : ipaddr.IPv6.networkAddressFromCIDR(text);
+    if (network.toNormalizedString() !== ip.address.toNormalizedString()) return undefined;
+    return { family: ip.family, network: network.toString(), prefix };
 }
 
 /** Whether `address` lies in `cidr` (false across families). */
 export function cidrContains(cidr: Cidr, address: string): boolean {
     const ip = parseIp(address);
     if (!ip || ip.family !== cidr.family) return false;
-    return (ip.value & ~hostMask(cidr.family, cidr.prefix)) === cidr.network;
+    return ip.address.match(ipaddr.parse(cidr.network), cidr.prefix);
 }

@@ -10,11 +10,11 @@ import { profileDefaults, profileSizing } from "./profiles";
 import { PlatformConfig, platformSchema, probeTargets } from "./schema";
 
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
-const scalarKeys = ["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "protectData"] as const;
+export const scalarKeys = ["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "protectData"] as const;
 /** Structured keys: partial objects laid over the profile's defaults. */
-const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts", "fleet", "pushgateway"] as const;
+export const structuredKeys = ["namespaces", "objectStorage", "metrics", "thanos", "loki", "tempo", "grafana", "alerting", "demo", "network", "charts", "fleet", "pushgateway"] as const;
 /** List keys: a whole list that replaces the profile's default. */
-const listKeys = ["zones", "scrapeTargets", "probes"] as const;
+export const listKeys = ["zones", "scrapeTargets", "probes"] as const;
 /**
  * The object store's credentials: the external store's (required), or MinIO's root user and
  * password (optional: both set, or both generated).
@@ -68,11 +68,19 @@ export class ConfigError extends Error {
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Deep merge where `patch` wins; arrays and scalars replace, objects merge key by key. */
-export function deepMerge(base: unknown, patch: unknown): unknown {
+/**
+ * Deep merge where `patch` wins; arrays and scalars replace, objects merge key by key, and an
+ * `undefined` in `patch` keeps what `base` has. A `null` below the top is a value that replaces
+ * (`"keep"`, as in stack config, where zod then judges it), or removes the key (`"delete"`, as Helm
+ * coalesces chart values).
+ */
+export function deepMerge(base: unknown, patch: unknown, nulls: "keep" | "delete" = "keep"): unknown {
     if (!isPlainObject(base) || !isPlainObject(patch)) return patch === undefined ? base : patch;
     const merged: Record<string, unknown> = { ...base };
-    for (const [k, v] of Object.entries(patch)) merged[k] = deepMerge(base[k], v);
+    for (const [k, v] of Object.entries(patch)) {
+        if (v === null && nulls === "delete") delete merged[k];
+        else merged[k] = deepMerge(base[k], v, nulls);
+    }
     return merged;
 }
 

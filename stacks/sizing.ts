@@ -1,5 +1,5 @@
 import type { LokiDistributedTarget } from "../components/loki";
-import type { TempoDistributedTarget } from "../components/tempoDistributed";
+import type { TempoDistributedTarget } from "../components/traceStore";
 
 /**
  * Prod's replica counts of Loki's and Tempo's parts, derived from the ingest rates a stack declares

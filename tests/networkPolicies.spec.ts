@@ -488,7 +488,8 @@ describe("network policies: evaluator", () => {
 
 describe("CIDRs", () => {
     it("parses IPv4 and IPv6 ranges and refuses host bits, bad prefixes and non-addresses", () => {
-        assert.deepEqual(parseCidr("10.0.0.0/8"), { family: 4, network: 0x0a000000n, prefix: 8 });
+        assert.deepEqual(parseCidr("10.0.0.0/8"), { family: 4, network: "10.0.0.0", prefix: 8 });
+        assert.deepEqual(parseCidr("fd00:10:96:0:0::/112"), { family: 6, network: "fd00:10:96::", prefix: 112 });
         assert.ok(parseCidr("0.0.0.0/0"));
         assert.ok(parseCidr("172.18.0.2/32"));
         assert.ok(parseCidr("::/0"));

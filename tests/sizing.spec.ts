@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { lokiDistributedTargets } from "../components/loki";
-import { tempoDistributedTargets } from "../components/tempoDistributed";
+import { tempoDistributedTargets } from "../components/traceStore";
 import { parsePlatformConfig } from "../stacks/config";
 import { defaultIngestLoad, profileSizing } from "../stacks/profiles";
 import { lokiGuideReplicas, lokiGuideTiers, mbpsPerTbPerDay, prodLokiFloor, prodLokiReplicas, prodTempoFloor, prodTempoReplicas, tempoGuideMBpsPerReplica } from "../stacks/sizing";

@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Parser } from "tar";
 import { parse } from "yaml";
+import { deepMerge } from "../../stacks/config";
 import { isPlainObject } from "./paths";
 import { ChartInfo } from "./types";
 
@@ -86,17 +87,6 @@ function archiveChart(files: Map<string, Buffer>, root?: string): ChartFiles {
     };
 }
 
-/** Helm's coalescing of values: maps merge key by key, `null` deletes a key, everything else replaces. */
-export function mergeValues(base: unknown, override: unknown): unknown {
-    if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
-    const merged: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(override)) {
-        if (value === null) delete merged[key];
-        else merged[key] = mergeValues(base[key], value);
-    }
-    return merged;
-}
-
 function parseYaml(content: Buffer | undefined): any {
     return content ? parse(content.toString("utf8")) : undefined;
 }
@@ -106,7 +96,7 @@ function defaultValuesOf(chart: ChartFiles): Record<string, unknown> {
     const parsed = parseYaml(chart.read("values.yaml"));
     const values: Record<string, unknown> = isPlainObject(parsed) ? parsed : {};
     for (const subchart of chart.subcharts()) {
-        for (const key of subchartKeys(chart, subchart)) values[key] = mergeValues(defaultValuesOf(subchart), values[key]);
+        for (const key of subchartKeys(chart, subchart)) values[key] = deepMerge(defaultValuesOf(subchart), values[key], "delete");
     }
     return values;
 }

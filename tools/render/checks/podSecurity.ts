@@ -8,6 +8,7 @@
  * (v0.93: prometheus, alertmanager, thanos-sidecar, config-reloader, init-config-reloader) drop
  * ALL capabilities and disallow privilege escalation.
  */
+import { deepMerge } from "../../../stacks/config";
 import { containersOf, operatorMainContainer, operatorPodKinds, Workload, workloadsOf } from "../objects";
 import { isPlainObject } from "../paths";
 import { K8sObject } from "../types";
@@ -46,13 +47,6 @@ function asObj(value: unknown): Obj {
     return isPlainObject(value) ? value : {};
 }
 
-/** Deep merge for strategic-merge patches of a struct (patch wins, lists replaced). */
-function mergeStruct(base: Obj, patch: Obj): Obj {
-    const out: Obj = { ...base };
-    for (const [key, value] of Object.entries(patch)) out[key] = isPlainObject(value) && isPlainObject(base[key]) ? mergeStruct(base[key], value) : value;
-    return out;
-}
-
 /** The securityContext the Prometheus Operator v0.93 gives every container it builds. */
 const operatorContainerContext: Obj = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 
@@ -79,7 +73,7 @@ function containerViews(workload: Workload): ContainerView[] {
         const patches = Array.isArray(spec[field]) ? spec[field].filter(isPlainObject) : [];
         for (const name of built[field]) {
             const patch = patches.find((p: Obj) => p.name === name) ?? {};
-            out.push({ ...view(patch, field), name, securityContext: mergeStruct(operatorContainerContext, asObj(patch.securityContext)) });
+            out.push({ ...view(patch, field), name, securityContext: asObj(deepMerge(operatorContainerContext, asObj(patch.securityContext))) });
         }
         for (const patch of patches.filter((p: Obj) => !built[field].includes(String(p.name)))) out.push(view(patch, field));
     }

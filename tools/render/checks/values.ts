@@ -6,7 +6,7 @@
  * schema or a template (`.Values.a.b`) names it, or below an allow-listed path whose contents the
  * chart passes through verbatim. Values are also validated against values.schema.json.
  */
-import { mergeValues } from "../chartValues";
+import { deepMerge } from "../../../stacks/config";
 import { Schema, schemasForKey, validateSchema } from "../jsonSchema";
 import { closestMatch, formatPath, getPath, isPlainObject, PathSegment } from "../paths";
 import { CollectedRelease } from "../types";
@@ -108,7 +108,8 @@ function walk(ctx: WalkContext, program: Record<string, unknown>, defaults: unkn
 
 /** Schema errors of the merged values that concern something the program set (chart defaults are the chart's business). */
 function schemaFindings(release: CollectedRelease, defaults: unknown, schema: Schema, findings: FindingList): void {
-    const merged = mergeValues(defaults ?? {}, release.values);
+    // Helm coalesces: a null in the release values removes the chart default.
+    const merged = deepMerge(defaults ?? {}, release.values, "delete");
     for (const error of validateSchema(schema, merged)) {
         if (getPath(release.values, error.path) === undefined) continue;
         findings.error(`release ${release.releaseName} (chart ${release.chart.name} ${release.chart.version}): values.schema.json: ${error.message}`);
