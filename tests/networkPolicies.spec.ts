@@ -556,6 +556,7 @@ const expectedPods: Record<string, (p: RenderedPod) => boolean> = {
     "thanos-receive-router": (p) => p.name === "thanos-receive-router",
     "thanos-receive-ingestor": (p) => p.name === "thanos-receive-ingestor",
     "fleet-ingest": (p) => p.release === programRelease && p.name === "fleet-ingest",
+    "global-rules": (p) => p.release === programRelease && p.workloadKind === "ThanosRuler" && p.name === "global",
     loki: (p) => p.release === "loki" && /^loki(-(distributor|ingester(-zone-[abc])?|querier|query-frontend|query-scheduler|index-gateway|compactor|ruler))?$/.test(p.name),
     "loki-rollout-operator": (p) => p.name === "loki-rollout-operator",
     "loki-gateway": (p) => p.name === "loki-gateway",

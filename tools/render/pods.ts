@@ -36,9 +36,10 @@ function containerPorts(spec: Record<string, unknown>): ContainerPort[] {
 
 /**
  * Ports the Prometheus Operator (v0.9x: pkg/prometheus/server/statefulset.go,
- * pkg/alertmanager/statefulset.go) gives the pods of a Prometheus or Alertmanager resource: the web
- * port (9090/9093, named `portName`), the config reloader's `reloader-web` (8080), Alertmanager's
- * cluster ports and the Thanos sidecar's. Their labels are `podLabelsOf`'s.
+ * pkg/alertmanager/statefulset.go, pkg/thanos/statefulset.go) gives the pods of a Prometheus,
+ * PrometheusAgent, Alertmanager or ThanosRuler resource: the web port (9090/9093/10902, named
+ * `portName`), the config reloader's `reloader-web` (8080), Alertmanager's cluster ports, the Thanos
+ * sidecar's and the ruler's gRPC port. Their labels are `podLabelsOf`'s.
  */
 export function operatorPodPorts(object: K8sObject): ContainerPort[] {
     const spec = record(object.spec);
@@ -56,6 +57,11 @@ export function operatorPodPorts(object: K8sObject): ContainerPort[] {
     if (object.kind === "Alertmanager") {
         return [web(9093), { name: "mesh-tcp", containerPort: 9094, protocol: "TCP" }, { name: "mesh-udp", containerPort: 9094, protocol: "UDP" }, reloader];
     }
+    if (object.kind === "ThanosRuler") {
+        // pkg/thanos/statefulset.go: the ruler's gRPC and web ports, and the config reloader's.
+        return [{ name: "grpc", containerPort: 10901, protocol: "TCP" }, web(10902), reloader];
+    }
+    if (object.kind === "PrometheusAgent") return [web(9090), reloader];
     throw new Error(`pods: the operator's pods of kind ${object.kind} (${object.metadata.name}) are not modelled`);
 }
 
