@@ -3,14 +3,34 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeSpread, hostnameTopologyKey } from "./availability";
 import { alertmanagerPort, volumeClaim } from "./metrics";
 import { Flow, tcp, Workload } from "./networkPolicies";
+import { clusterDnsName } from "./release";
 import { thanosHttpPort } from "./thanos";
 import { restrictedPod } from "./podSecurity";
 import { ComputeResources, Persistence } from "./resources";
 
 /** The Thanos image the rule evaluator runs: the Thanos chart's (1.24.1, appVersion 0.42.4), so one Thanos version runs everywhere. */
 export const thanosImage = "quay.io/thanos/thanos:v0.42.4";
-/** The operator's default HTTP port of a ThanosRuler (its API, UI and metrics). */
-export const globalRulesHttpPort = 10902;
+/** The operator's ports of a ThanosRuler: its Store API (gRPC), and its API, UI and metrics (HTTP). */
+export const globalRulesPorts = { grpc: 10901, http: 10902 } as const;
+
+/**
+ * The Store API of the ThanosRuler `name`, for Thanos Query: a headless Service of its pods' gRPC
+ * port, and its `dnssrv+` address (from the Service). It is made before the ruler, apart from the
+ * component, because the ruler queries Thanos Query and Thanos Query reads the ruler: each needs the
+ * other's address, and only this one can exist first.
+ */
+export function globalRulesStore(name: string, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): { service: k8s.core.v1.Service; endpoint: pulumi.Output<string> } {
+    const service = new k8s.core.v1.Service(
+        `${name}-store`,
+        {
+            metadata: { name: `${name}-thanos-ruler-grpc`, namespace },
+            spec: { clusterIP: "None", selector: { ...globalRulesPodSelector(name) }, ports: [{ name: "grpc", port: globalRulesPorts.grpc, targetPort: globalRulesPorts.grpc, protocol: "TCP" }] },
+        },
+        opts,
+    );
+    const endpoint = pulumi.all([service.metadata.name, service.metadata.namespace]).apply(([n, ns]) => `dnssrv+_grpc._tcp.${clusterDnsName({ name: n, namespace: ns })}`);
+    return { service, endpoint };
+}
 
 /** Labels the operator puts on a ThanosRuler's pods (`app.kubernetes.io/name`, and `thanos-ruler: <name>`). */
 export function globalRulesPodSelector(name: string) {
@@ -25,6 +45,7 @@ export function globalRulesNetwork<N>(namespace: N, name: string): { workloads: 
         flows: [
             { from: workload, to: "thanos-query", ports: tcp(thanosHttpPort), why: "evaluate every rule over the global view" },
             { from: workload, to: "alertmanager", ports: tcp(alertmanagerPort), why: "send alerts" },
+            { from: "thanos-query", to: workload, ports: tcp(globalRulesPorts.grpc), why: "Store API of the global rule evaluator (recording rules' results)" },
         ],
     };
 }

@@ -75,6 +75,8 @@ export interface ThanosArgs {
     readonly objectStore: ObjectStore;
     /** Store API of the Prometheus sidecars (`dnssrv+…`), from the metrics component. */
     readonly sidecarEndpoint: pulumi.Input<string>;
+    /** Store API of a fleet's global rule evaluator (`dnssrv+…`), so queries see its recording rules' results; unset without a fleet. */
+    readonly ruleEndpoint?: pulumi.Input<string>;
     /** Alertmanager the ruler sends alerts to, from the metrics component. */
     readonly alertmanagerUrl: pulumi.Input<string>;
     /** `job` label of Prometheus' own scrape, for the meta-monitoring rule. */
@@ -164,7 +166,7 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
         // One ServiceMonitor per component; jobs are `<release>-<component>` as alerts/rules/thanos.yaml expects.
         serviceMonitor: { enabled: true },
         objstoreConfig: { create: false, name: v.objstoreSecretName, key: objstoreSecretKey },
-        additionalEndpoints: [v.sidecarEndpoint],
+        additionalEndpoints: [v.sidecarEndpoint, ...(v.ruleEndpoint ? [v.ruleEndpoint] : [])],
         additionalReplicaLabels: ["prometheus_replica"],
         query: { enabled: true, replicas: v.queryReplicas, resources: sizing.query, ...highlyAvailable(v.releaseName, "query", v.queryReplicas, v.zones, v.nodeSpread) },
         queryFrontend: {
@@ -248,8 +250,10 @@ export class Thanos extends pulumi.ComponentResource implements AlertedComponent
         const objstoreSecretName = `${args.releaseName}-objstore`;
         const objstore = thanosObjstoreSecret(objstoreSecretName, args.objectStore, args.namespace, { parent: this });
         const values = pulumi
-            .all([args.sidecarEndpoint, args.alertmanagerUrl, args.prometheusJob, args.prometheusNamespace])
-            .apply(([sidecarEndpoint, alertmanagerUrl, prometheusJob, prometheusNamespace]) => buildThanosValues({ ...args, objstoreSecretName, sidecarEndpoint, alertmanagerUrl, prometheusJob, prometheusNamespace }));
+            .all([args.sidecarEndpoint, args.ruleEndpoint, args.alertmanagerUrl, args.prometheusJob, args.prometheusNamespace])
+            .apply(([sidecarEndpoint, ruleEndpoint, alertmanagerUrl, prometheusJob, prometheusNamespace]) =>
+                buildThanosValues({ ...args, objstoreSecretName, sidecarEndpoint, ruleEndpoint, alertmanagerUrl, prometheusJob, prometheusNamespace }),
+            );
         this.release = platformRelease(name, { chart: charts.thanos, chartSource: args.chartSource, releaseName: args.releaseName, namespace: args.namespace, values }, { parent: this, dependsOn: [objstore, args.crds] });
 
         this.queryFrontendUrl = serviceUrl(this.release, "query-frontend", thanosHttpPort);

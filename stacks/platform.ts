@@ -6,7 +6,7 @@ import { Demo } from "../components/demo";
 import { ExternalObjectStore } from "../components/externalObjectStore";
 import type { FleetAccess } from "../components/fleetAccess";
 import { FleetIngest } from "../components/fleetIngest";
-import { GlobalRules, globalRulesNetwork } from "../components/globalRules";
+import { GlobalRules, globalRulesNetwork, globalRulesStore } from "../components/globalRules";
 
 /** The ThanosRuler of a fleet's centre (its pods' `thanos-ruler` label). */
 const globalRulesName = "global";
@@ -218,6 +218,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         stateful,
     );
 
+    const globalRulesStoreService = fleetOn ? globalRulesStore(globalRulesName, metrics.namespace, { provider }) : undefined;
     const thanos = new Thanos(
         "thanos",
         {
@@ -227,6 +228,8 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             crds: crds.release,
             objectStore: objectStorage,
             sidecarEndpoint: metrics.sidecarDiscoveryEndpoint,
+            // The fleet's rule evaluator runs beside Prometheus (below); its recording rules' results are read here.
+            ruleEndpoint: globalRulesStoreService?.endpoint,
             alertmanagerUrl: metrics.alertmanagerUrl,
             prometheusJob: metrics.prometheusServiceName,
             prometheusNamespace: metrics.namespace,

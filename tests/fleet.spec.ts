@@ -218,6 +218,9 @@ describe("fleet: central platform under mocks", function () {
         assert.deepEqual(ruler.inputs.spec.queryEndpoints, ["http://thanos-query.monitoring.svc.cluster.local:10902"]);
         assert.deepEqual(ruler.inputs.spec.alertmanagersUrl, ["http://kps-alertmanager.monitoring.svc.cluster.local:9093"]);
         assert.deepEqual([ruler.inputs.spec.ruleSelector, ruler.inputs.spec.ruleNamespaceSelector], [{}, {}]);
+        // Thanos Query reads what it records (kube-prometheus-stack's dashboards use recording rules).
+        const thanos = central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "thanos")?.inputs.values;
+        assert.ok(thanos.additionalEndpoints.includes("dnssrv+_grpc._tcp.global-thanos-ruler-grpc.monitoring.svc.cluster.local"), thanos.additionalEndpoints.join(", "));
         const prometheus = central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kps")?.inputs.values.prometheus.prometheusSpec;
         assert.deepEqual(prometheus.ruleSelector, { matchLabels: { [rulesOnPrometheusLabel]: "true" } });
         const rules = central.resources.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
