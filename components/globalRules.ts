@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { NodeSpread, hostnameTopologyKey } from "./availability";
+import { NodeSpread, onePerNode } from "./availability";
 import { alertmanagerPort, volumeClaim } from "./metrics";
 import { Flow, tcp, Workload } from "./networkPolicies";
 import { clusterDnsName } from "./release";
@@ -70,7 +70,7 @@ export interface GlobalRulesArgs {
     readonly operator: pulumi.Resource;
 }
 
-export interface GlobalRulesSpecInput extends Omit<GlobalRulesArgs, "namespace" | "queryUrl" | "alertmanagerUrl" | "operator" | "name"> {
+export interface GlobalRulesSpecInput extends Omit<GlobalRulesArgs, "namespace" | "queryUrl" | "alertmanagerUrl" | "operator"> {
     readonly queryUrl: string;
     readonly alertmanagerUrl: string;
 }
@@ -80,6 +80,7 @@ export interface GlobalRulesSpecInput extends Omit<GlobalRulesArgs, "namespace" 
  * The operator drops the replica label from alerts, so several replicas notify once.
  */
 export function buildGlobalRulesSpec(v: GlobalRulesSpecInput): Record<string, unknown> {
+    // The operator's default user for a ThanosRuler; restrictedPod adds what Pod Security "restricted" needs.
     const uid = 1000;
     return {
         image: thanosImage,
@@ -92,20 +93,7 @@ export function buildGlobalRulesSpec(v: GlobalRulesSpecInput): Record<string, un
         resources: v.resources,
         securityContext: restrictedPod(uid),
         ...(v.storage.enabled ? { storage: volumeClaim(v.storage) } : {}),
-        ...(v.replicas > 1
-            ? {
-                  affinity: {
-                      podAntiAffinity:
-                          v.nodeSpread === "required"
-                              ? { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: hostnameTopologyKey, labelSelector: { matchLabels: { "app.kubernetes.io/name": "thanos-ruler" } } }] }
-                              : {
-                                    preferredDuringSchedulingIgnoredDuringExecution: [
-                                        { weight: 100, podAffinityTerm: { topologyKey: hostnameTopologyKey, labelSelector: { matchLabels: { "app.kubernetes.io/name": "thanos-ruler" } } } },
-                                    ],
-                                },
-                  },
-              }
-            : {}),
+        ...(v.replicas > 1 ? { affinity: onePerNode(globalRulesPodSelector(v.name), v.nodeSpread) } : {}),
     };
 }
 

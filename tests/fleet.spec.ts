@@ -4,6 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { charts } from "../components/charts";
+import { thanosImage } from "../components/globalRules";
 import { rulesOnPrometheusLabel } from "../components/metrics";
 import { buildIngestGatewayConfig, htpasswdLine, ingestGatewayImage, ingestPaths, memberEndpoints } from "../components/fleetIngest";
 import { ConfigError, parsePlatformConfig } from "../stacks/config";
@@ -137,6 +139,17 @@ describe("fleet: ingest gateway", () => {
             lokiPushUrl: "https://ingest.example.com/loki/api/v1/push",
             otlpHttpEndpoint: "https://ingest.example.com/otlp",
         });
+    });
+
+    it("runs the global rule evaluator on the Thanos version of the pinned Thanos chart", function () {
+        const dir = process.env.LGTM_CHARTS_DIR;
+        const chart = dir && path.join(dir, charts.thanos.name, charts.thanos.version, "Chart.yaml");
+        if (!chart || !fs.existsSync(chart)) {
+            if (process.env.CI === "true") assert.fail("LGTM_CHARTS_DIR with the pinned thanos chart is needed under CI");
+            this.skip();
+        }
+        const { appVersion } = parse(fs.readFileSync(chart, "utf8")) as { appVersion: string };
+        assert.equal(thanosImage, `quay.io/thanos/thanos:v${appVersion}`);
     });
 
     it("runs the nginx image the pinned Loki chart's gateway runs", function () {
