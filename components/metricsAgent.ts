@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { goDuration } from "./alloyBlocks";
-import { ChartSource, charts } from "./charts";
+import { charts } from "./charts";
 import { memberCredentialKeys, memberCredentialsSecret, MemberDelivery, MemberLogin } from "./fleetAccess";
-import { collectorValues, metricsPodSelectors, MetricsSizing, prometheusExternalLabels, selectEveryMonitor, volumeClaim } from "./metrics";
+import { collectorValues, MetricsArgs, metricsPodSelectors, MetricsSizing, prometheusExternalLabels, selectEveryMonitor, volumeClaim } from "./metrics";
 import { platformRelease } from "./release";
 import { ComputeResources, Persistence } from "./resources";
 
@@ -24,21 +24,12 @@ export function metricsAgentPodSelectors(releaseName: string) {
 }
 export type MetricsAgentPodSelectors = ReturnType<typeof metricsAgentPodSelectors>;
 
-export interface MetricsAgentArgs {
-    /** Namespace of the Prometheus agent and the operator. */
-    readonly namespace: pulumi.Input<string>;
-    /** Where the chart comes from instead of its upstream repository (`lgtm:charts`); unset: upstream. */
-    readonly chartSource?: ChartSource;
-    /** Namespace of node-exporter (Pod Security "privileged": it reads the host). */
-    readonly agentsNamespace: pulumi.Input<string>;
-    /** Helm release name (also the fullname). */
-    readonly releaseName: string;
-    /** The CRDs release; the operator, the PrometheusAgent and every monitor need it first. */
-    readonly crds: pulumi.Resource;
-    /** `cluster` external label on every series: the member's name at the central platform. */
-    readonly clusterName: string;
-    /** Default scrape interval. */
-    readonly scrapeInterval: string;
+/**
+ * Where and how the edge's kube-prometheus-stack runs, as the platform's (`MetricsArgs`): its
+ * namespaces, chart source, release name, the CRDs release, the `cluster` label (here the member's
+ * name at the central platform) and the scrape interval.
+ */
+export interface MetricsAgentArgs extends Pick<MetricsArgs, "namespace" | "chartSource" | "agentsNamespace" | "releaseName" | "crds" | "clusterName" | "scrapeInterval"> {
     /** The central ingest gateway's remote-write URL (from the central stack's `fleet` output). */
     readonly remoteWriteUrl: pulumi.Input<string>;
     /** The member's login at the gateway (a secret); it reaches the cluster only as a Secret. */
