@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AlertedComponent } from "./alerting";
-import { AlloyBlock, alloyExpression, alloyString, lokiWriteBlock, otlpHttpExporterBlocks, prometheusRemoteWriteBlock, renderAlloyBlock, renderAlloyConfig } from "./alloyBlocks";
+import { AlloyBlock, alloyExpression, alloyString, lokiWriteBlock, centralTraceBlocks, prometheusRemoteWriteBlock, renderAlloyBlock, renderAlloyConfig } from "./alloyBlocks";
 import { ChartSource, charts } from "./charts";
-import { memberCredentialKeys, memberCredentialsSecret, MemberDelivery, MemberLogin } from "./fleetAccess";
+import { memberCredentialKeys, memberCredentialsSecret, memberCredentialsSecretName, MemberDelivery, MemberLogin } from "./fleetAccess";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources } from "./resources";
 
@@ -85,24 +85,7 @@ function destinationBlocks(c: AlloyConfigInput): { logs: string; applications: s
         // The login stays in its Secret: the config names the environment variables the chart sets from it.
         const fromEnv = (name: string) => alloyExpression(`sys.env(${alloyString(name)})`);
         const basicAuth = { username: fromEnv(centralLoginEnv.username), password: fromEnv(centralLoginEnv.password) };
-        const traces: AlloyBlock[] = [
-            {
-                name: "otelcol.processor.transform",
-                label: "cluster",
-                comments: ["cluster on every span's resource, whatever the application set: its traces are the member's."],
-                attributes: { error_mode: "ignore" },
-                blocks: [
-                    { name: "trace_statements", attributes: { context: "resource", statements: [`set(attributes["cluster"], ${JSON.stringify(c.clusterName)})`] } },
-                    { name: "output", attributes: { traces: [alloyExpression("otelcol.processor.batch.default.input")] } },
-                ],
-            },
-            {
-                name: "otelcol.processor.batch",
-                label: "default",
-                blocks: [{ name: "output", attributes: { traces: [alloyExpression("otelcol.exporter.otlphttp.central.input")] } }],
-            },
-            ...otlpHttpExporterBlocks({ label: "central", endpoint: otlpHttpEndpoint, basicAuth, delivery: delivery.traces }),
-        ];
+        const traces = centralTraceBlocks(c.clusterName, otlpHttpEndpoint, basicAuth, delivery.traces);
         return {
             logs: renderAlloyBlock({
                 ...lokiWriteBlock({ label: "default", url: lokiPushUrl, basicAuth, externalLabels: { cluster: c.clusterName }, retry: delivery.logs }),
@@ -438,8 +421,8 @@ export class Alloy extends pulumi.ComponentResource implements AlertedComponent 
     constructor(name: string, args: AlloyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:collect:Alloy", name, {}, opts);
 
-        const credentialsSecretName = args.centralLogin === undefined ? undefined : `${args.releaseName}-central-login`;
-        const credentials = args.centralLogin === undefined || credentialsSecretName === undefined ? [] : [memberCredentialsSecret(credentialsSecretName, args.namespace, args.centralLogin, { parent: this })];
+        const credentialsSecretName = args.centralLogin === undefined ? undefined : memberCredentialsSecretName(args.releaseName);
+        const credentials = args.centralLogin === undefined ? [] : [memberCredentialsSecret(memberCredentialsSecretName(args.releaseName), args.namespace, args.centralLogin, { parent: this })];
         const values = pulumi.output(args.destination).apply((destination) => buildAlloyValues({ ...args, destination, credentialsSecretName }));
         this.release = platformRelease(
             name,

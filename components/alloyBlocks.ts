@@ -301,3 +301,30 @@ export function otlpHttpExporterBlocks(e: OtlpHttpExport): AlloyBlock[] {
     };
     return [...auth, exporter];
 }
+
+/**
+ * What a fleet member sends its traces through, from `input`: `cluster=<member>` set on every span's
+ * resource, whatever the application set (its traces are the member's), a batch, and the OTLP/HTTP
+ * exporter to the central gateway (`otelcol.exporter.otlphttp "central"`). `input` is
+ * `otelcol.processor.transform.cluster.input`.
+ */
+export function centralTraceBlocks(cluster: string, endpoint: string, basicAuth: BasicAuth, delivery: OtlpDelivery): AlloyBlock[] {
+    return [
+        {
+            name: "otelcol.processor.transform",
+            label: "cluster",
+            comments: ["cluster on every span's resource, whatever the application set: its traces are the member's."],
+            attributes: { error_mode: "ignore" },
+            blocks: [
+                { name: "trace_statements", attributes: { context: "resource", statements: [`set(attributes["cluster"], ${JSON.stringify(cluster)})`] } },
+                { name: "output", attributes: { traces: [alloyExpression("otelcol.processor.batch.default.input")] } },
+            ],
+        },
+        {
+            name: "otelcol.processor.batch",
+            label: "default",
+            blocks: [{ name: "output", attributes: { traces: [alloyExpression("otelcol.exporter.otlphttp.central.input")] } }],
+        },
+        ...otlpHttpExporterBlocks({ label: "central", endpoint, basicAuth, delivery }),
+    ];
+}

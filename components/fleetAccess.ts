@@ -107,6 +107,9 @@ export function outageTolerance(d: MemberDelivery = memberDelivery): OutageToler
 /** Keys of the Secret an edge cluster keeps its ingest login in; Prometheus' `basicAuth` and Alloy's environment reference them. */
 export const memberCredentialKeys = { username: "username", password: "password" } as const;
 
+/** The Secret holding the member's login beside the release `releaseName` (the Prometheus agent's, Alloy's). */
+export const memberCredentialsSecretName = (releaseName: string) => `${releaseName}-central-login`;
+
 /**
  * The member's login at the central ingest gateway as a Secret in `namespace`: the only place the
  * password reaches the cluster, so no chart value or config file carries it.

@@ -211,6 +211,7 @@ export class FleetIngest extends pulumi.ComponentResource {
                                     name: "nginx",
                                     image: ingestGatewayImage,
                                     ports: [{ name: "http", containerPort: ingestGatewayPort, protocol: "TCP" }],
+                                    // capabilities copied: the Kubernetes types take no read-only tuple.
                                     securityContext: { ...restrictedContainer, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
                                     readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
                                     livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 20 },

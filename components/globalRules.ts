@@ -4,14 +4,13 @@ import { NodeSpread, onePerNode } from "./availability";
 import { alertmanagerPort, volumeClaim } from "./metrics";
 import { Flow, tcp, Workload } from "./networkPolicies";
 import { clusterDnsName } from "./release";
-import { thanosHttpPort } from "./thanos";
+// The operator gives a ThanosRuler the Thanos ports the chart's components use.
+import { thanosGrpcPort, thanosHttpPort } from "./thanos";
 import { restrictedPod } from "./podSecurity";
 import { ComputeResources, Persistence } from "./resources";
 
 /** The Thanos image the rule evaluator runs: the Thanos chart's (1.24.1, appVersion 0.42.4), so one Thanos version runs everywhere. */
 export const thanosImage = "quay.io/thanos/thanos:v0.42.4";
-/** The operator's ports of a ThanosRuler: its Store API (gRPC), and its API, UI and metrics (HTTP). */
-export const globalRulesPorts = { grpc: 10901, http: 10902 } as const;
 
 /**
  * The Store API of the ThanosRuler `name`, for Thanos Query: a headless Service of its pods' gRPC
@@ -24,7 +23,7 @@ export function globalRulesStore(name: string, namespace: pulumi.Input<string>, 
         `${name}-store`,
         {
             metadata: { name: `${name}-thanos-ruler-grpc`, namespace },
-            spec: { clusterIP: "None", selector: { ...globalRulesPodSelector(name) }, ports: [{ name: "grpc", port: globalRulesPorts.grpc, targetPort: globalRulesPorts.grpc, protocol: "TCP" }] },
+            spec: { clusterIP: "None", selector: { ...globalRulesPodSelector(name) }, ports: [{ name: "grpc", port: thanosGrpcPort, targetPort: thanosGrpcPort, protocol: "TCP" }] },
         },
         opts,
     );
@@ -45,7 +44,7 @@ export function globalRulesNetwork<N>(namespace: N, name: string): { workloads: 
         flows: [
             { from: workload, to: "thanos-query", ports: tcp(thanosHttpPort), why: "evaluate every rule over the global view" },
             { from: workload, to: "alertmanager", ports: tcp(alertmanagerPort), why: "send alerts" },
-            { from: "thanos-query", to: workload, ports: tcp(globalRulesPorts.grpc), why: "Store API of the global rule evaluator (recording rules' results)" },
+            { from: "thanos-query", to: workload, ports: tcp(thanosGrpcPort), why: "Store API of the global rule evaluator (recording rules' results)" },
         ],
     };
 }

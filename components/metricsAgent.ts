@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { goDuration } from "./alloyBlocks";
 import { charts } from "./charts";
-import { memberCredentialKeys, memberCredentialsSecret, MemberDelivery, MemberLogin } from "./fleetAccess";
+import { memberCredentialKeys, memberCredentialsSecret, memberCredentialsSecretName, MemberDelivery, MemberLogin } from "./fleetAccess";
 import { collectorValues, MetricsArgs, metricsPodSelectors, MetricsSizing, prometheusExternalLabels, selectEveryMonitor, volumeClaim } from "./metrics";
 import { platformRelease } from "./release";
 import { ComputeResources, Persistence } from "./resources";
@@ -110,7 +110,7 @@ export class MetricsAgent extends pulumi.ComponentResource {
     constructor(name: string, args: MetricsAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("lgtm:metrics:MetricsAgent", name, {}, opts);
 
-        const credentialsSecretName = `${args.releaseName}-central-login`;
+        const credentialsSecretName = memberCredentialsSecretName(args.releaseName);
         const credentials = memberCredentialsSecret(credentialsSecretName, args.namespace, args.login, { parent: this });
         const values = pulumi.all([args.agentsNamespace, args.remoteWriteUrl]).apply(([agentsNamespace, remoteWriteUrl]) => buildMetricsAgentValues({ ...args, agentsNamespace, remoteWriteUrl, credentialsSecretName }));
         this.release = platformRelease(

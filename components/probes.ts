@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartSource, charts } from "./charts";
-import { runtimeDefaultSeccomp } from "./podSecurity";
+import { restrictedPod } from "./podSecurity";
 import { platformRelease, serviceHost } from "./release";
 import { ComputeResources } from "./resources";
 import { collectionObjectLabels, staticLabels } from "./scrapeTargets";
@@ -65,10 +65,7 @@ export function buildBlackboxValues(v: BlackboxValuesInput): Record<string, unkn
         config: { modules: blackboxModules },
         resources: v.resources,
         podSecurityContext: {
-            runAsNonRoot: true,
-            runAsUser: blackboxUid,
-            runAsGroup: blackboxUid,
-            seccompProfile: runtimeDefaultSeccomp,
+            ...restrictedPod(blackboxUid),
             ...(v.icmp ? { sysctls: [{ name: "net.ipv4.ping_group_range", value: `${blackboxUid} ${blackboxUid}` }] } : {}),
         },
         // Its own metrics (probe counts, config reloads); the probes themselves are Probe objects.

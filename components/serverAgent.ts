@@ -6,7 +6,7 @@
  * the agent only authenticates. Pure: the only addresses and credentials in it are the member's.
  */
 import { nonEmptyLabelValue } from "../stacks/grammar";
-import { AlloyBlock, alloyExpression, goDuration, humanDuration, lokiWriteBlock, otlpHttpExporterBlocks, prometheusRemoteWriteBlock, renderAlloyConfig } from "./alloyBlocks";
+import { AlloyBlock, alloyExpression, goDuration, humanDuration, lokiWriteBlock, centralTraceBlocks, prometheusRemoteWriteBlock, renderAlloyConfig } from "./alloyBlocks";
 import { EdgeAccess, MemberDelivery, memberDelivery, outageTolerance } from "./fleetAccess";
 
 /** Where the agent receives OTLP: this host only, on OTLP's registered ports, which SDKs default to. */
@@ -108,22 +108,7 @@ export function buildServerAgentConfig(member: EdgeAccess, delivery: MemberDeliv
                 { name: "output", attributes: { traces: [alloyExpression("otelcol.processor.transform.cluster.input")] } },
             ],
         },
-        {
-            name: "otelcol.processor.transform",
-            label: "cluster",
-            comments: ["cluster on every span's resource, whatever the application set: its traces are the member's."],
-            attributes: { error_mode: "ignore" },
-            blocks: [
-                { name: "trace_statements", attributes: { context: "resource", statements: [`set(attributes["cluster"], "${cluster}")`] } },
-                { name: "output", attributes: { traces: [alloyExpression("otelcol.processor.batch.default.input")] } },
-            ],
-        },
-        {
-            name: "otelcol.processor.batch",
-            label: "default",
-            blocks: [{ name: "output", attributes: { traces: [alloyExpression("otelcol.exporter.otlphttp.central.input")] } }],
-        },
-        ...otlpHttpExporterBlocks({ label: "central", endpoint: member.otlpHttpEndpoint, basicAuth, delivery: traces }),
+        ...centralTraceBlocks(cluster, member.otlpHttpEndpoint, basicAuth, traces),
     ];
     return renderAlloyConfig(blocks);
 }

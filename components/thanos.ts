@@ -5,6 +5,7 @@ import { stringify } from "yaml";
 import type { AlertedComponent } from "./alerting";
 import { NodeSpread, spreadValues } from "./availability";
 import { ChartSource, charts } from "./charts";
+import { prometheusExternalLabels } from "./metrics";
 import { ObjectStore } from "./objectStore";
 import { platformRelease, serviceUrl } from "./release";
 import { chartPersistence, ComputeResources, Persistence } from "./resources";
@@ -167,7 +168,7 @@ export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown>
         serviceMonitor: { enabled: true },
         objstoreConfig: { create: false, name: v.objstoreSecretName, key: objstoreSecretKey },
         additionalEndpoints: [v.sidecarEndpoint, ...(v.ruleEndpoint ? [v.ruleEndpoint] : [])],
-        additionalReplicaLabels: ["prometheus_replica"],
+        additionalReplicaLabels: [prometheusExternalLabels.replica],
         query: { enabled: true, replicas: v.queryReplicas, resources: sizing.query, ...highlyAvailable(v.releaseName, "query", v.queryReplicas, v.zones, v.nodeSpread) },
         queryFrontend: {
             enabled: true,

@@ -216,18 +216,18 @@ function protectDataValue(text: string | undefined): unknown {
     return text === "true" ? true : text === "false" ? false : text;
 }
 
-/**
- * What an edge stack may set: where it runs and what it collects. Everything else is the central
- * platform's (storage, Thanos, Loki, Tempo, Grafana, alerting, the fleet itself) and would be
- * silently ignored here, so it is refused.
- */
-const edgeKeys = new Set<string>(["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "protectData", "namespaces", "metrics", "network", "charts"]);
 /** The settings of a structured key an edge uses, and why the others do not apply there. */
 const edgeNestedKeys: Record<string, { readonly accepted: readonly string[]; readonly why: string }> = {
     metrics: { accepted: ["scrapeInterval", "volumeSize"], why: "Prometheus runs in agent mode there: it keeps no queryable data, only its WAL on metrics.volumeSize" },
     namespaces: { accepted: ["metrics", "agents"], why: "an edge runs only the Prometheus agent with its operator, and the host agents" },
     network: { accepted: ["policies", "apiServerCidrs"], why: "an edge's pods reach only the API server, the nodes, applications and the central ingest host" },
 };
+/**
+ * What an edge stack may set: where it runs (every scalar key, the chart source) and what it
+ * collects. Everything else is the central platform's (storage, Thanos, Loki, Tempo, Grafana,
+ * alerting, the fleet itself) and would be silently ignored here, so it is refused.
+ */
+const edgeKeys = new Set<string>([...scalarKeys, "charts", ...Object.keys(edgeNestedKeys)]);
 
 /** The rules of an edge stack: a central platform named, and no setting that only a platform uses. */
 function edgeProblems(c: PlatformConfig, raw: RawConfig, overrides: Record<string, Json>): string[] {

@@ -7,9 +7,6 @@ import { ExternalObjectStore } from "../components/externalObjectStore";
 import type { FleetAccess } from "../components/fleetAccess";
 import { FleetIngest } from "../components/fleetIngest";
 import { GlobalRules, globalRulesNetwork, globalRulesStore } from "../components/globalRules";
-
-/** The ThanosRuler of a fleet's centre (its pods' `thanos-ruler` label). */
-const globalRulesName = "global";
 import { Grafana, grafanaDatabasePort, GrafanaArgs, grafanaReleaseName } from "../components/grafana";
 import { IngressExposure, IngressTls } from "../components/ingress";
 import { Loki } from "../components/loki";
@@ -31,6 +28,9 @@ import { deployCollectionExtras } from "./collection";
 import type { PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
 import { PlatformConfig } from "./schema";
+
+/** The ThanosRuler of a fleet's centre (its pods' `thanos-ruler` label). */
+const globalRulesName = "global";
 
 /** The object store as the stack reports it: what operators need to check it and its buckets. */
 export interface ObjectStorageSummary {
@@ -408,6 +408,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         stateful,
     });
     const { network: collectionNetwork, ...collected } = collection;
+    const globalRulesFlows = globalRules ? globalRulesNetwork(metrics.namespace, globalRulesName) : undefined;
 
     // Last: the policies need every release's namespace and pod labels. They exist only after the
     // releases, so a first install's hook Jobs run before any policy; later upgrades are allowed theirs.
@@ -439,8 +440,8 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                       ...(fleetIngest ? { fleet: { namespace: fleetIngest.service.metadata.namespace, pods: fleetIngest.podSelectors } } : {}),
                       alertNotifications: alerting.secret !== undefined,
                       optional: {
-                          workloads: [...(collectionNetwork?.workloads ?? []), ...(globalRules ? globalRulesNetwork(metrics.namespace, globalRulesName).workloads : [])],
-                          flows: [...(collectionNetwork?.flows ?? []), ...(globalRules ? globalRulesNetwork(metrics.namespace, globalRulesName).flows : [])],
+                          workloads: [...(collectionNetwork?.workloads ?? []), ...(globalRulesFlows?.workloads ?? [])],
+                          flows: [...(collectionNetwork?.flows ?? []), ...(globalRulesFlows?.flows ?? [])],
                       },
                   },
               },

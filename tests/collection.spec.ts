@@ -258,7 +258,7 @@ describe("collection: the platform under mocks", function () {
     it("the blackbox exporter, pinned, and one Probe per job sent to its Service, labelled as declared", () => {
         const release = releaseNamed(all, "blackbox-exporter")!;
         assert.deepEqual([release.inputs.chart, release.inputs.version, release.inputs.namespace], ["prometheus-blackbox-exporter", "11.17.2", "metrics"]);
-        assert.ok(release.inputs.values.podSecurityContext.sysctls, "an ICMP probe is declared");
+        assert.deepEqual(release.inputs.values.podSecurityContext.sysctls, [{ name: "net.ipv4.ping_group_range", value: "1000 1000" }], "an ICMP probe is declared");
         const probes = sortedByName(byType(all, "kubernetes:monitoring.coreos.com/v1:Probe"));
         assert.deepEqual(
             probes.map((p) => [p.inputs.metadata.name, p.inputs.spec.jobName, p.inputs.spec.module, p.inputs.spec.prober.url, p.inputs.spec.targets.staticConfig]),

@@ -19,7 +19,7 @@ describe("configuration reference and JSON Schema (npm run config-reference)", (
         const stackFile = (config: Record<string, unknown>) => ({ config });
 
         it("accepts both stack files of the repository", () => {
-            for (const stack of ["dev", "prod"]) {
+            for (const stack of ["dev", "prod", "edge"]) {
                 const file = parse(fs.readFileSync(path.join(projectDir, `Pulumi.${stack}.yaml`), "utf8"));
                 assert.ok(validate(file), `Pulumi.${stack}.yaml: ${JSON.stringify(validate.errors)}`);
             }

@@ -889,7 +889,7 @@ describe("network policies against the rendered charts", function () {
                         ),
                     ].sort();
                 // Grafana queries, Alloy and the fleet's gateway push, the canary pushes and reads back.
-                assert.deepEqual(who(one("loki-gateway")!, lokiPodPorts.gateway), ["alloy", "grafana", "loki-canary", ...(one("fleet-ingest") ? ["fleet-ingest"] : [])].sort());
+                assert.deepEqual(who(one("loki-gateway")!, lokiPodPorts.gateway), ["alloy", "grafana", "loki-canary", ...(extra.fleet ? ["fleet-ingest"] : [])].sort());
                 // Alloy and Tempo's metrics generator remote-write; Prometheus scrapes itself.
                 assert.deepEqual(who(prometheus, prometheusPort), ["alloy", prometheus.name, one("tempo") ? "tempo" : "tempo-metrics-generator"].sort());
                 assert.ok(!connectionAllowed(s.policies, app("shop"), one("alloy")!, alloyPorts.http), "no application reaches the agent's /-/reload");

@@ -67,8 +67,14 @@ describe("docs/security.md", function () {
         assert.equal(current, table, "docs/security.md is out of date: run LGTM_WRITE_DOCS=1 npx mocha --no-config -r ts-node/register/transpile-only --extension ts tests/security.spec.ts");
     });
 
-    it("the table has a row for each flow, and applications appear only as senders to the agent's receivers", () => {
-        const rows = flowTable(model).split("\n").slice(2);
+    it("the page's table has a row for each flow, and applications appear only as senders to the agent's receivers", () => {
+        const text = fs.readFileSync(page, "utf8");
+        const rows = text
+            .slice(text.indexOf(begin) + begin.length, text.indexOf(end))
+            .trim()
+            .split("\n")
+            .slice(2);
+        assert.ok(model.flows.length > 0);
         assert.equal(rows.length, model.flows.length);
         const fromApplications = model.flows.filter((f) => typeof f.from !== "string" && f.from.kind === "outsidePlatform");
         assert.deepEqual(

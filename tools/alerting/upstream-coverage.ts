@@ -10,9 +10,9 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
 import { parse } from "yaml";
 import { z } from "zod";
+import { exitCodes, parseCommandLine, runCommand } from "../cli";
 import { defaultRulesDir, loadRuleFiles } from "../../components/alerting";
 
 /** The coverage table's file. */
@@ -100,9 +100,17 @@ export function coverageMarkdown(now: readonly CoverageRow[], before?: { readonl
     return lines.join("\n");
 }
 
+const usage = `usage: npx ts-node --transpile-only tools/alerting/upstream-coverage.ts [--before REV]
+  prints the coverage of the upstream mixins' applicable alerts by our rules (docs/runbooks/README.md)
+  --before REV   also the coverage at git revision REV
+  -h, --help     this text`;
+
 if (require.main === module) {
-    const { values } = parseArgs({ options: { before: { type: "string" } } });
-    const table = loadUpstreamCoverage();
-    const before = values.before === undefined ? undefined : { revision: values.before, rows: coverageRows(table, ourAlertNamesAt(values.before)) };
-    console.log(coverageMarkdown(coverageRows(table, ourAlertNames()), before));
+    runCommand("upstream-coverage", () => {
+        const { values } = parseCommandLine(process.argv.slice(2), { before: { type: "string" } }, usage);
+        const table = loadUpstreamCoverage();
+        const before = values.before === undefined ? undefined : { revision: values.before, rows: coverageRows(table, ourAlertNamesAt(values.before)) };
+        console.log(coverageMarkdown(coverageRows(table, ourAlertNames()), before));
+        return exitCodes.passed;
+    });
 }

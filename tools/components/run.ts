@@ -23,6 +23,7 @@ import * as net from "net";
 import * as path from "path";
 import * as tls from "tls";
 import { promisify } from "util";
+import { thanosHttpPort } from "../../components/thanos";
 import { ContainerRun, flagValue, ObjstoreDocument, objstoreEndpoint } from "./extract";
 
 const execFileAsync = promisify(execFile);
@@ -380,7 +381,7 @@ async function startBriefly(container: ContainerRun, args: readonly string[], bi
     return { ...what, ok: true, seconds, detail: `ready after ${readyAfter.toFixed(1)} s${note}`, log };
 }
 
-/** The HTTP address whose /-/ready and /-/healthy Thanos serves (its --http-address). */
+/** The HTTP address whose /-/ready and /-/healthy Thanos serves (its --http-address; unset, Thanos' default port, which the chart keeps). */
 function readinessAddress(args: readonly string[]): string {
-    return flagValue(args, "http-address") ?? "0.0.0.0:10902";
+    return flagValue(args, "http-address") ?? `0.0.0.0:${thanosHttpPort}`;
 }

@@ -5,7 +5,7 @@
  * a Service of the metrics release. An address a template turned into another host would otherwise
  * ship the cluster's logs and traces elsewhere while every other check passes.
  */
-import { AlloyBlock, parseAlloy, walk } from "../alloySyntax";
+import { AlloyBlock, parseAlloy, stringsOf, walk } from "../alloySyntax";
 import { dataEntries, describeObject, namespaceOf } from "../objects";
 import { isPlainObject } from "../paths";
 import { RenderedRelease, StackModel } from "../types";
@@ -54,11 +54,6 @@ function checkAgentRemoteWrite(input: CheckInput, central: CentralEndpoints, fin
     return checked;
 }
 
-/** String values of `attribute` in the `block` children of `component`. */
-function targets(component: AlloyBlock, block: string, attribute: string): string[] {
-    return component.blocks.filter((b) => b.name === block).flatMap((b) => (b.attributes.get(attribute) ?? []).filter((t) => t.kind === "string").map((t) => JSON.parse(t.text) as string));
-}
-
 /** Services (`namespace/name`) each chart's releases render. */
 function servicesByChart(rendered: readonly RenderedRelease[]): Map<string, Set<string>> {
     const out = new Map<string, Set<string>>();
@@ -92,7 +87,7 @@ export function checkAgentSinks(input: CheckInput): CheckResult {
                 if (!sink) return;
                 const central = input.model.central;
                 if (central) {
-                    for (const target of targets(component, sink.block, sink.attribute)) {
+                    for (const target of stringsOf(component, [sink.block], sink.attribute)) {
                         checked++;
                         if (target !== central[sink.central]) {
                             findings.error(
@@ -103,7 +98,7 @@ export function checkAgentSinks(input: CheckInput): CheckResult {
                     return;
                 }
                 const allowed = new Set(sink.charts.flatMap((chart) => [...(services.get(chart) ?? [])]));
-                for (const target of targets(component, sink.block, sink.attribute)) {
+                for (const target of stringsOf(component, [sink.block], sink.attribute)) {
                     checked++;
                     const at = `${where} ${component.name} "${component.label ?? ""}" ${sink.block}.${sink.attribute} ${JSON.stringify(target)}`;
                     const [address] = findAddresses(target);
