@@ -30,6 +30,14 @@ work="$(mktemp -d)"
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+    # A sidecar whose Prometheus never answered can hang in its shutdown: 10 s, then SIGKILL.
+    for _ in $(seq 1 20); do
+        alive=0
+        for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+        [ "$alive" = 0 ] && break
+        sleep 0.5
+    done
+    for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null; done
     wait 2>/dev/null
     rm -rf "$work"
 }
