@@ -121,7 +121,7 @@ no_url_literals() {
 
 amdir="$work/alertmanager"
 mkdir -p "$amdir"
-if check "generate Alertmanager configurations" node_modules/.bin/ts-node --transpile-only tools/alerting/write-alertmanager-configs.ts "$amdir"; then
+if check "generate Alertmanager configurations" node_modules/.bin/ts-node --swc tools/alerting/write-alertmanager-configs.ts "$amdir"; then
     cp "$work/out" "$work/configs"
     while read -r variant config receiver; do
         check "amtool check-config ($variant)" "$AMTOOL" check-config "$config"
@@ -137,7 +137,7 @@ fi
 
 dashdir="$work/dashboards"
 mkdir -p "$dashdir"
-if check "write the dashboards' PromQL as rules" node_modules/.bin/ts-node --transpile-only tools/dashboards/write-promql-rules.ts "$dashdir"; then
+if check "write the dashboards' PromQL as rules" node_modules/.bin/ts-node --swc tools/dashboards/write-promql-rules.ts "$dashdir"; then
     cp "$work/out" "$work/dashboard-rules"
     while read -r rules; do
         check "promtool parses the queries of $(basename "$rules" .rules.yml)" "$PROMTOOL" check rules "$rules"

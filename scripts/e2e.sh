@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/netns.sh
 source scripts/netns.sh
 for arg in "$@"; do
-  case $arg in -h | --help) exec npx ts-node --transpile-only tools/e2e/cli.ts --help ;; esac
+  case $arg in -h | --help) exec npx ts-node --swc tools/e2e/cli.ts --help ;; esac
 done
 require_netns e2e
 
@@ -15,4 +15,4 @@ bin=$(bash toolchain/build.sh | tail -n1)
 # Helm packages the pinned charts into the loopback mirror and lists the releases.
 ensure_helm e2e "$bin"
 use_shared_charts
-in_netns lgtm-e2e npx ts-node --transpile-only tools/e2e/cli.ts --toolchain "$(dirname "$bin")" "$@"
+in_netns lgtm-e2e npx ts-node --swc tools/e2e/cli.ts --toolchain "$(dirname "$bin")" "$@"

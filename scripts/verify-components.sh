@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/netns.sh
 source scripts/netns.sh
 for arg in "$@"; do
-  case $arg in -h | --help) exec npx ts-node --transpile-only tools/components/cli.ts --help ;; esac
+  case $arg in -h | --help) exec npx ts-node --swc tools/components/cli.ts --help ;; esac
 done
 require_netns verify-components
 command -v unshare >/dev/null || { echo "verify-components: needs unshare (util-linux) to give each program its own mounts" >&2; exit 2; }
@@ -16,4 +16,4 @@ bin=$(bash toolchain/build.sh s3-server thanos | tail -n1)
 # Helm renders the stacks.
 ensure_helm verify-components "$bin"
 use_shared_charts
-in_netns lgtm-components npx ts-node --transpile-only tools/components/cli.ts --toolchain "$bin" "$@"
+in_netns lgtm-components npx ts-node --swc tools/components/cli.ts --toolchain "$bin" "$@"

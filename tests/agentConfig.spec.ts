@@ -21,7 +21,7 @@ const fleet: FleetAccess = {
 const centralOutputs = { grafanaUrl: "https://grafana.example.com", grafanaAdminPassword: "admin-pass", fleet };
 
 function agentConfig(args: string[], env: NodeJS.ProcessEnv = {}) {
-    return spawnSync(tsNode, ["--transpile-only", "tools/ops/agent-config-cli.ts", ...args], { cwd: projectDir, encoding: "utf8", env: { ...process.env, ...env } });
+    return spawnSync(tsNode, ["--swc", "tools/ops/agent-config-cli.ts", ...args], { cwd: projectDir, encoding: "utf8", env: { ...process.env, ...env } });
 }
 
 describe("agent-config: reading the central outputs", () => {

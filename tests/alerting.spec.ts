@@ -421,13 +421,13 @@ describe("alerting: rule files", () => {
         });
     });
 
-    it("every rule file has a promtool test file that loads it", () => {
-        for (const f of files) {
-            const testFile = path.join(testsDir, `${f.stem}.test.yaml`);
-            assert.ok(fs.existsSync(testFile), testFile);
-            const doc = parse(fs.readFileSync(testFile, "utf8"));
+    it("every rule file has a promtool test file that loads it; more test files of a rule file (<stem>.days.test.yaml) load it alone", () => {
+        for (const f of files) assert.ok(fs.existsSync(path.join(testsDir, `${f.stem}.test.yaml`)), `${f.stem}.test.yaml`);
+        for (const testFile of fs.readdirSync(testsDir).filter((t) => t.endsWith(".test.yaml"))) {
+            const doc = parse(fs.readFileSync(path.join(testsDir, testFile), "utf8"));
             const loaded = (doc.rule_files as string[]).map((r) => path.resolve(testsDir, r));
-            assert.deepEqual(loaded, [f.path]);
+            const stem = testFile.replace(/(\.[a-z]+)?\.test\.yaml$/, "");
+            assert.deepEqual(loaded, [path.join(defaultRulesDir(), `${stem}.yaml`)], testFile);
         }
     });
 

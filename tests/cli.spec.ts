@@ -33,7 +33,7 @@ describe("commands: arguments, --help and exit codes", () => {
 
     it("verify answers --help on stdout with 0, an unknown option and an invalid config with 2", function () {
         this.timeout(120_000);
-        const verify = (...args: string[]) => spawnSync(tsNode, ["--transpile-only", "tools/render/cli.ts", "verify", ...args], { cwd: projectDir, encoding: "utf8" });
+        const verify = (...args: string[]) => spawnSync(tsNode, ["--swc", "tools/render/cli.ts", "verify", ...args], { cwd: projectDir, encoding: "utf8" });
         const help = verify("--help");
         assert.equal(help.status, 0, help.stderr);
         assert.match(help.stdout, /^usage: npm run render -- <stack>[^]*Exit: 0 passed, 1 a check failed/);

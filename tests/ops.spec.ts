@@ -35,7 +35,7 @@ async function terminateDuringPortForward([script, ...args]: string[]): Promise<
     try {
         fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\ncase "$*" in *"stack output"*) echo '${JSON.stringify(inCluster)}' ;; esac\n`, { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "$*" > ${bin}/kubectl.args\necho $$ > ${bin}/kubectl.pid\nexec sleep 60\n`, { mode: 0o755 });
-        const command = spawn(tsNode, ["--transpile-only", script, stack, ...args], {
+        const command = spawn(tsNode, ["--swc", script, stack, ...args], {
             cwd: projectDir,
             stdio: "ignore",
             env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "a passphrase" },
@@ -174,7 +174,7 @@ describe("ops: npm run grafana", () => {
         const log = path.join(bin, "calls.log");
         fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "pulumi $*" >> ${log}\ncase "$*" in *"stack output"*) echo '${JSON.stringify(inCluster)}' ;; esac\n`, { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "kubectl"), `#!/bin/sh\necho "kubectl $*" >> ${log}\n`, { mode: 0o755 });
-        const result = spawnSync(tsNode, ["--transpile-only", "tools/ops/grafana-cli.ts", "dev", "--local-port", "3300"], {
+        const result = spawnSync(tsNode, ["--swc", "tools/ops/grafana-cli.ts", "dev", "--local-port", "3300"], {
             cwd: projectDir,
             encoding: "utf8",
             env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "" },
@@ -285,7 +285,7 @@ describe("ops: CI stack secrets (npm run ci:stack)", () => {
         const run = (env: Record<string, string>, ...args: string[]) => {
             for (const f of Object.values(files)) fs.writeFileSync(f, "");
             const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^PULUMI_|^KUBECONFIG/.test(k)));
-            return spawnSync(tsNode, ["--transpile-only", "tools/ops/ci-stack-cli.ts", ...args], { cwd: projectDir, encoding: "utf8", env: { ...clean, ...files, RUNNER_TEMP: dir, ...env } });
+            return spawnSync(tsNode, ["--swc", "tools/ops/ci-stack-cli.ts", ...args], { cwd: projectDir, encoding: "utf8", env: { ...clean, ...files, RUNNER_TEMP: dir, ...env } });
         };
         const ok = run({ PULUMI_ACCESS_TOKEN: "t", KUBECONFIG_DATA: Buffer.from(kubeconfig).toString("base64") }, "dev");
         assert.equal(ok.status, 0, ok.stdout + ok.stderr);
@@ -444,7 +444,7 @@ describe("ops: npm run grafana-export", () => {
         const run = (...args: string[]) =>
             new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
                 // Asynchronous: the mock Grafana answers from this process.
-                const child = spawn(tsNode, ["--transpile-only", "tools/ops/grafana-export-cli.ts", "dev", ...args, "--dir", out, "--local-port", String(port)], {
+                const child = spawn(tsNode, ["--swc", "tools/ops/grafana-export-cli.ts", "dev", ...args, "--dir", out, "--local-port", String(port)], {
                     cwd: projectDir,
                     env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "" },
                 });

@@ -64,7 +64,7 @@ describe("docs/security.md", function () {
             fs.writeFileSync(page, `${text.slice(0, start + begin.length)}\n${table}\n${text.slice(stop)}`);
             return;
         }
-        assert.equal(current, table, "docs/security.md is out of date: run LGTM_WRITE_DOCS=1 npx mocha --no-config -r ts-node/register/transpile-only --extension ts tests/security.spec.ts");
+        assert.equal(current, table, "docs/security.md is out of date: run LGTM_WRITE_DOCS=1 npx mocha --no-config -r ./tests/support/register.js --extension ts tests/security.spec.ts");
     });
 
     it("the page's table has a row for each flow, and applications appear only as senders to the agent's receivers", () => {

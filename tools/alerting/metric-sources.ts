@@ -2,7 +2,7 @@
  * The metric names our alert rules and dashboard queries read, against `alerts/metric-sources.yaml`,
  * the table of where each is defined in the source of the program that exposes it:
  *
- *   ts-node --transpile-only tools/alerting/metric-sources.ts
+ *   ts-node --swc tools/alerting/metric-sources.ts
  *
  * Prints every used metric without an entry and every entry no rule or query uses, and exits
  * non-zero if there is any (tests/alerting.spec.ts runs the same check).

@@ -2,7 +2,7 @@
  * How many of the upstream mixins' alerts that apply to what we deploy our rule files cover, per
  * component, from `alerts/upstream-coverage.yaml`:
  *
- *   ts-node --transpile-only tools/alerting/upstream-coverage.ts [--before <git revision>]
+ *   ts-node --swc tools/alerting/upstream-coverage.ts [--before <git revision>]
  *
  * Prints the Markdown table of docs/runbooks/README.md. With `--before`, the "before" column counts
  * the upstream alerts whose mapped alert of ours already existed in the rule files at that revision.
@@ -100,7 +100,7 @@ export function coverageMarkdown(now: readonly CoverageRow[], before?: { readonl
     return lines.join("\n");
 }
 
-const usage = `usage: npx ts-node --transpile-only tools/alerting/upstream-coverage.ts [--before REV]
+const usage = `usage: npx ts-node --swc tools/alerting/upstream-coverage.ts [--before REV]
   prints the coverage of the upstream mixins' applicable alerts by our rules (docs/runbooks/README.md)
   --before REV   also the coverage at git revision REV
   -h, --help     this text`;

@@ -1,7 +1,7 @@
 /**
  * Writes the Alertmanager configurations the stack can generate, for `amtool` to check:
  *
- *   ts-node --transpile-only tools/alerting/write-alertmanager-configs.ts <dir>
+ *   ts-node --swc tools/alerting/write-alertmanager-configs.ts <dir>
  *
  * One `<dir>/<variant>.yml` per variant (none, slack, webhook, both), built exactly as the stack
  * builds them, except that the Secret's mount folder is `<dir>/secrets` (holding placeholder

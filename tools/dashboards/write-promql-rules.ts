@@ -2,7 +2,7 @@
  * Writes every PromQL query of the project's dashboards as recording rules, for `promtool check
  * rules` to parse:
  *
- *   ts-node --transpile-only tools/dashboards/write-promql-rules.ts <dir>
+ *   ts-node --swc tools/dashboards/write-promql-rules.ts <dir>
  *
  * One `<dir>/<area>-<name>.rules.yml` per dashboard, one rule group per panel (named after the
  * dashboard and the panel, so promtool's errors point at them) and one for the template variables.
