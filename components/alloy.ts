@@ -4,6 +4,7 @@ import type { AlertedComponent } from "./alerting";
 import { AlloyBlock, alloyExpression, alloyString, lokiWriteBlock, centralTraceBlocks, prometheusRemoteWriteBlock, renderAlloyBlock, renderAlloyConfig } from "./alloyBlocks";
 import { ChartSource, charts } from "./charts";
 import { memberCredentialKeys, memberCredentialsSecret, memberCredentialsSecretName, MemberDelivery, MemberLogin } from "./fleetAccess";
+import { lokiPushPath } from "./loki";
 import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources } from "./resources";
 
@@ -15,7 +16,7 @@ import { ComputeResources } from "./resources";
  */
 export const alloyPorts = { http: 12345, otlpGrpc: 4317, otlpHttp: 4318, lokiPush: 3500, remoteWrite: 9009 } as const;
 /** Where applications push: the paths the receivers serve, under their ports. */
-export const alloyPushPaths = { lokiPush: "/loki/api/v1/push", remoteWrite: "/api/v1/metrics/write" } as const;
+export const alloyPushPaths = { lokiPush: lokiPushPath, remoteWrite: "/api/v1/metrics/write" } as const;
 
 /** Labels of the Alloy agent pods. */
 export function alloyPodSelectors(releaseName: string) {

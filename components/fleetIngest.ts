@@ -5,8 +5,10 @@ import * as random from "@pulumi/random";
 import { NodeSpread, spreadValues } from "./availability";
 import type { EdgeAccess, FleetAccess } from "./fleetAccess";
 import { certManagerAnnotations, IngressExposure, tlsSecretName } from "./ingress";
+import { lokiPushPath } from "./loki";
 import { restrictedContainer, restrictedPod } from "./podSecurity";
 import { ComputeResources } from "./resources";
+import { thanosReceivePath } from "./thanos";
 
 /**
  * The gateway's image: the one the pinned Loki chart runs its own nginx gateway with (a test keeps
@@ -19,7 +21,7 @@ const nginxUid = 101;
 export const ingestGatewayPort = 8080;
 
 /** Paths members send to, under the ingest host; the gateway maps each to its receiver. */
-export const ingestPaths = { remoteWrite: "/api/v1/receive", lokiPush: "/loki/api/v1/push", otlpTraces: "/otlp/v1/traces" } as const;
+export const ingestPaths = { remoteWrite: thanosReceivePath, lokiPush: lokiPushPath, otlpTraces: "/otlp/v1/traces" } as const;
 
 /** A member of the fleet, as the central stack lists it (`lgtm:fleet.edges`). */
 export interface FleetMember {

@@ -11,6 +11,8 @@ import { chartPersistence, ComputeResources, Persistence } from "./resources";
 
 /** Gateway Service port (the chart's default; nginx in front of every Loki target). */
 export const lokiGatewayPort = 80;
+/** Loki's push API. Alloy's receiver for applications and the fleet's ingest gateway serve it too: both speak Loki's API. */
+export const lokiPushPath = "/loki/api/v1/push";
 /** Container ports of Loki's pods (the chart's defaults), for NetworkPolicies. */
 export const lokiPodPorts = {
     /** nginx in the gateway pod, behind the gateway Service's port 80. */
@@ -289,7 +291,7 @@ export class Loki extends pulumi.ComponentResource implements AlertedComponent {
         this.podSelectors = lokiPodSelectors(args.releaseName);
         this.alertRuleFiles = ["loki", args.mode === "Distributed" ? "loki-distributed" : "loki-monolithic"];
         this.queryUrl = serviceUrl(this.release, "gateway", lokiGatewayPort);
-        this.pushUrl = serviceUrl(this.release, "gateway", lokiGatewayPort, "/loki/api/v1/push");
+        this.pushUrl = serviceUrl(this.release, "gateway", lokiGatewayPort, lokiPushPath);
         this.registerOutputs({ queryUrl: this.queryUrl, pushUrl: this.pushUrl });
     }
 }

@@ -17,6 +17,8 @@ export const thanosHttpPort = 10902;
 export const thanosGrpcPort = 10901;
 /** Remote-write port of the receive router and ingestors (the chart's default). */
 export const thanosRemoteWritePort = 19291;
+/** Thanos Receive's remote-write path (the fleet's ingest gateway serves members the same one). */
+export const thanosReceivePath = "/api/v1/receive";
 
 /** Labels of each Thanos component's pods: the release and the chart's component name. */
 export function thanosPodSelectors(releaseName: string) {
@@ -260,7 +262,7 @@ export class Thanos extends pulumi.ComponentResource implements AlertedComponent
         this.queryFrontendUrl = serviceUrl(this.release, "query-frontend", thanosHttpPort);
         this.queryUrl = serviceUrl(this.release, "query", thanosHttpPort);
         this.alertRuleFiles = args.receive ? ["thanos", "thanos-receive"] : ["thanos"];
-        this.remoteWriteUrl = args.receive ? serviceUrl(this.release, "receive-router", thanosRemoteWritePort, "/api/v1/receive") : undefined;
+        this.remoteWriteUrl = args.receive ? serviceUrl(this.release, "receive-router", thanosRemoteWritePort, thanosReceivePath) : undefined;
         this.podSelectors = thanosPodSelectors(args.releaseName);
         this.registerOutputs({ queryFrontendUrl: this.queryFrontendUrl, queryUrl: this.queryUrl, remoteWriteUrl: this.remoteWriteUrl });
     }
