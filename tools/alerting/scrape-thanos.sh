@@ -5,7 +5,7 @@
 # bucket holding two blocks that promtool writes (so the compactor plans, compacts and
 # downsamples), sends instant and range queries through query, then reads each /metrics.
 #
-#   tools/alerting/scrape-thanos.sh [THANOS_BIN]     (default: the newest toolchain build)
+#   tools/alerting/scrape-thanos.sh [THANOS_BIN]     (default: the toolchain's build at toolchain/versions.env's pin)
 #
 # Everything listens on 127.0.0.1 inside a network namespace of its own (unshare -n; needs root).
 # Ends with "thanos metrics: N of M scraped"; exits non-zero when one is missing.
@@ -17,13 +17,8 @@ if [ "${LGTM_SCRAPE_IN_NETNS:-}" != 1 ]; then
 fi
 ip link set lo up || exit 2
 
-thanos="${1:-}"
-if [ -z "$thanos" ]; then
-    for candidate in "${XDG_CACHE_HOME:-$HOME/.cache}"/lgtm-stack/toolchain/*/bin/thanos; do
-        if [ -x "$candidate" ] && { [ -z "$thanos" ] || [ "$candidate" -nt "$thanos" ]; }; then thanos="$candidate"; fi
-    done
-fi
-[ -x "$thanos" ] || { echo "scrape-thanos: no thanos binary (build it with toolchain/build.sh)" >&2; exit 2; }
+thanos="${1:-$(bash toolchain/build.sh --print-dir)/thanos}"
+[ -x "$thanos" ] || { echo "scrape-thanos: no thanos binary at $thanos (build it with toolchain/build.sh s3-server thanos)" >&2; exit 2; }
 command -v promtool >/dev/null || { echo "scrape-thanos: promtool is needed to write blocks (scripts/check-alerting.sh installs it)" >&2; exit 2; }
 
 work="$(mktemp -d)"
@@ -92,9 +87,10 @@ done
 # Every Thanos entry of the table (a histogram by its _count series), and where it was scraped.
 # shellcheck disable=SC2016 # JavaScript: its ${…} are template literals, not shell expansions.
 node -e '
-const fs = require("fs"), path = require("path"), { parse } = require("yaml");
-const [table, dir] = process.argv.slice(1);
-const expected = Object.entries(parse(fs.readFileSync(table, "utf8"))).filter(([, e]) => e.component === "thanos").map(([m]) => m);
+require("ts-node").register({ swc: true });
+const fs = require("fs"), path = require("path"), { loadMetricSources } = require("./tools/alerting/metric-sources");
+const [dir] = process.argv.slice(1);
+const expected = Object.entries(loadMetricSources()).filter(([, e]) => e.component === "thanos").map(([m]) => m);
 const seen = new Map();
 for (const file of fs.readdirSync(dir)) {
     for (const line of fs.readFileSync(path.join(dir, file), "utf8").split("\n")) {
@@ -110,4 +106,4 @@ for (const metric of expected) {
 }
 console.log(`thanos metrics: ${found} of ${expected.length} scraped`);
 process.exit(found === expected.length ? 0 : 1);
-' alerts/metric-sources.yaml "$work/metrics"
+' "$work/metrics"
