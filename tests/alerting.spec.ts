@@ -340,6 +340,8 @@ describe("alerting: rule files", () => {
         }
     });
 
+    // PromQL's aggregation operators (prometheus/promql/parser/lex.go), called without a grouping clause before their arguments.
+    const aggregationWithoutGrouping = /\b(?:sum|min|max|avg|group|stddev|stdvar|count|count_values|bottomk|topk|quantile|limitk|limit_ratio)\s*\(/;
     // A fleet's members write into the central platform with cluster=<name>: an aggregation that
     // dropped the label would merge clusters and leave the alert without the cluster it concerns.
     it("every aggregation keeps the cluster label", () => {
@@ -353,7 +355,10 @@ describe("alerting: rule files", () => {
                     `${file}: ${rule.alert}: ${clause} drops the cluster label`,
                 );
             }
-            assert.doesNotMatch(rule.expr, /\b(?:sum|min|max|avg|count)\s*\(/, `${file}: ${rule.alert}: an aggregation without "by" drops the cluster label`);
+            assert.doesNotMatch(rule.expr, aggregationWithoutGrouping, `${file}: ${rule.alert}: an aggregation without "by" drops the cluster label`);
+            for (const [clause, labels] of rule.expr.matchAll(/\bwithout\s*\(([^)]*)\)/g)) {
+                assert.ok(!labels.split(",").some((l) => l.trim() === "cluster"), `${file}: ${rule.alert}: ${clause} drops the cluster label`);
+            }
         }
     });
 
