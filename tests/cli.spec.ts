@@ -1,7 +1,10 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseCommandLine, portArgument, stackArgument, UsageError } from "../tools/cli";
+import { exampleServerMember } from "./support/fleet";
 
 const projectDir = path.resolve(__dirname, "..");
 const tsNode = path.join(projectDir, "node_modules", ".bin", "ts-node");
@@ -43,5 +46,25 @@ describe("commands: arguments, --help and exit codes", () => {
         const invalid = verify("dev", "--set", "profile=staging");
         assert.equal(invalid.status, 2);
         assert.match(invalid.stderr, /^verify dev: evaluating the program\nverify: Invalid stack configuration[^]*lgtm:profile = "staging": expected one of dev, prod/);
+        const both = verify("edge", "--central-outputs", "central.json", "--central-stack", "prod");
+        assert.equal(both.status, 2);
+        assert.match(both.stderr, /^verify: --central-outputs FILE or --central-stack STACK, not both\nusage:/);
+    });
+
+    it("verify --central-stack reads the central's outputs through scripts/stack.sh and hands its fleet to the edge's StackReference", function () {
+        this.timeout(120_000);
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "lgtm-central-"));
+        try {
+            // A central whose fleet lists only a server: the edge's evaluation fails naming the central's members, before any chart is rendered.
+            const outputs = { fleet: { ingestHost: "ingest.example.com", edges: { [exampleServerMember.name]: exampleServerMember } } };
+            fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\ncase "$*" in *"stack output"*) echo '${JSON.stringify(outputs)}' ;; esac\n`, { mode: 0o755 });
+            const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, PULUMI_BACKEND_URL: `file://${bin}`, PULUMI_CONFIG_PASSPHRASE: "test-passphrase" };
+            const run = spawnSync(tsNode, ["--swc", "tools/render/cli.ts", "verify", "edge", "--central-stack", "prod"], { cwd: projectDir, encoding: "utf8", env });
+            assert.equal(run.status, 2, run.stderr);
+            assert.match(run.stderr, /no fleet member "edge-a" in the central stack organization\/lgtm\/prod \(lgtm:fleet\.edges\); its members: web-eu \(server\)/);
+            assert.doesNotMatch(run.stderr + run.stdout, new RegExp(exampleServerMember.password));
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
     });
 });

@@ -2,8 +2,7 @@ import * as path from "path";
 import { fleetMember } from "../../components/fleetAccess";
 import { buildServerAgentConfig } from "../../components/serverAgent";
 import { exitCodes, parseCommandLine, runCommand, UsageError } from "../cli";
-import { centralOutputsCommand, configDestination, fleetFromOutputs, readFleetFile, writePrivateFile } from "./agentConfig";
-import { readStackOutputs } from "./stackAccess";
+import { CentralOutputs, centralOutputsCommand, configDestination, readCentralFleet, writePrivateFile } from "./agentConfig";
 
 const usage = `usage: npm run agent-config -- <member> (--central-outputs FILE | --stack STACK) [--out FILE | --stdout]
   Prints the Grafana Alloy configuration (Alloy 1.18) for the servers of fleet member <member> of a
@@ -25,7 +24,8 @@ function parseCommand(argv: string[]) {
     if (positionals.length !== 1) throw new UsageError(`${positionals.length ? `one fleet member, not ${positionals.join(" ")}` : "which fleet member?"}\n${usage}`);
     if ((values["central-outputs"] === undefined) === (values.stack === undefined)) throw new UsageError(`--central-outputs FILE or --stack STACK, one of them\n${usage}`);
     if (values.out !== undefined && values.stdout) throw new UsageError(`--out FILE or --stdout, not both\n${usage}`);
-    return { member: positionals[0], centralOutputs: values["central-outputs"], stack: values.stack, out: values.out, stdout: values.stdout };
+    const central: CentralOutputs = values.stack === undefined ? { file: values["central-outputs"]! } : { stack: values.stack };
+    return { member: positionals[0], central, out: values.out, stdout: values.stdout };
 }
 
 function main(): number {
@@ -34,8 +34,7 @@ function main(): number {
     // Refused before the outputs are read: nothing secret is fetched only to be thrown away.
     if ("refused" in destination) throw new Error(destination.refused);
 
-    const fleet = args.stack === undefined ? readFleetFile(args.centralOutputs!) : fleetFromOutputs(readStackOutputs(path.resolve(__dirname, "..", ".."), args.stack), `the outputs of stack ${args.stack}`);
-    const source = args.stack === undefined ? args.centralOutputs! : `stack ${args.stack}`;
+    const { fleet, source } = readCentralFleet(path.resolve(__dirname, "..", ".."), args.central);
     const config = buildServerAgentConfig(fleetMember(fleet, args.member, source));
 
     if ("file" in destination) {

@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import { z } from "zod";
 import type { FleetAccess } from "../../components/fleetAccess";
+import { readStackOutputs } from "./stackAccess";
 
 // Checks the JSON against the FleetAccess contract; `satisfies` keeps the two in step.
 const edgeAccessSchema = z.object({
@@ -53,6 +54,16 @@ export function readFleetFile(file: string): FleetAccess {
         throw new Error(`${file} is not JSON; write it with ${centralOutputsCommand} (without --silent, npm adds its own lines)`);
     }
     return fleetFromOutputs(outputs, file);
+}
+
+/** Where a command takes a central stack's outputs from: a file they were written to, or the stack itself. */
+export type CentralOutputs = { readonly file: string } | { readonly stack: string };
+
+/** The fleet of a central stack, from a file of its outputs or read from the stack (`npm run outputs`); `source` names it in messages. */
+export function readCentralFleet(projectDir: string, from: CentralOutputs): { readonly fleet: FleetAccess; readonly source: string } {
+    if ("file" in from) return { fleet: readFleetFile(from.file), source: from.file };
+    const source = `stack ${from.stack}`;
+    return { fleet: fleetFromOutputs(readStackOutputs(projectDir, from.stack), `the outputs of ${source}`), source };
 }
 
 /** Where the config goes: a file, stdout, or nowhere (why not, to tell the user). */

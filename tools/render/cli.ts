@@ -1,16 +1,18 @@
 import * as path from "path";
 import { exitCodes, parseCommandLine, runCommand, UsageError } from "../cli";
-import { readFleetFile } from "../ops/agentConfig";
+import { CentralOutputs, readCentralFleet } from "../ops/agentConfig";
 import { collectStack } from "./collect";
 import { renderAndVerify, renderModel, writeRenderOutput } from "./render";
 import { countFindings } from "./report";
 import { configAssignments, readStackConfig } from "./stackConfig";
 
-const usage = `usage: npm run render -- <stack> [--set KEY=VALUE]... [--central-outputs FILE] [--out DIR] [--charts DIR]
-       npm run verify -- <stack> [--json] [--set KEY=VALUE]... [--central-outputs FILE] [--out DIR] [--charts DIR] [--schemas DIR]
+const usage = `usage: npm run render -- <stack> [--set KEY=VALUE]... [--central-outputs FILE | --central-stack STACK] [--out DIR] [--charts DIR]
+       npm run verify -- <stack> [--json] [--set KEY=VALUE]... [--central-outputs FILE | --central-stack STACK] [--out DIR] [--charts DIR] [--schemas DIR]
   <stack>        dev, prod, edge, … (a Pulumi.<stack>.yaml); --stack <stack> is the same
   --central-outputs FILE  an edge stack (lgtm:role edge): its central stack's outputs, which its
                  StackReference reads (npm run --silent outputs -- <central> --json --show-secrets > FILE)
+  --central-stack STACK   the same, read from the central stack itself (your backend, as npm run outputs),
+                 so no file holds the members' passwords
   --set KEY=VALUE  config as if set on the stack, without editing its file: a key (profile=prod),
                  or one field of a structured key (loki.expectedIngestMBps=40); repeatable
   --charts DIR   local charts as <DIR>/<chart>/<version>/ or <DIR>/<chart>-<version>.tgz
@@ -34,6 +36,7 @@ function parseCommand(argv: string[]) {
             schemas: { type: "string" },
             json: { type: "boolean", default: false },
             "central-outputs": { type: "string" },
+            "central-stack": { type: "string" },
         },
         usage,
     );
@@ -43,7 +46,9 @@ function parseCommand(argv: string[]) {
     if (values.stack !== undefined) stacks.push(values.stack);
     if (stacks.length !== 1) throw new UsageError(`${stacks.length ? `one stack, not ${stacks.join(" and ")}` : "which stack?"}\n${usage}`);
     if (values.json && command !== "verify") throw new UsageError(`--json is for verify\n${usage}`);
-    return { command, stack: stacks[0], ...values, sets: values.set ?? [] };
+    if (values["central-outputs"] !== undefined && values["central-stack"] !== undefined) throw new UsageError(`--central-outputs FILE or --central-stack STACK, not both\n${usage}`);
+    const central: CentralOutputs | undefined = values["central-stack"] !== undefined ? { stack: values["central-stack"] } : values["central-outputs"] !== undefined ? { file: values["central-outputs"] } : undefined;
+    return { command, stack: stacks[0], ...values, central, sets: values.set ?? [] };
 }
 
 async function main(): Promise<number> {
@@ -53,7 +58,7 @@ async function main(): Promise<number> {
     const projectDir = path.resolve(__dirname, "..", "..");
     const overrides = configAssignments(readStackConfig(projectDir, args.stack).raw, args.sets);
     progress("evaluating the program");
-    const centralFleet = args["central-outputs"] === undefined ? undefined : readFleetFile(args["central-outputs"]);
+    const centralFleet = args.central === undefined ? undefined : readCentralFleet(projectDir, args.central).fleet;
     const model = await collectStack(projectDir, args.stack, overrides, centralFleet);
     const options = { chartsDir: args.charts, outDir: args.out, kubeSchemasDir: args.schemas, progress };
     const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
