@@ -192,7 +192,7 @@ describe("render check: disruption", () => {
         });
 
         it("knows every chart part the policy pack's replica rule knew", () => {
-            // prod-ha-replicas (removed) held these to 2 or more, MinIO to 4; each must stay somewhere in the table.
+            // What docs/prod.md promises to keep highly available (the policy pack checked these on values before this check owned the rule).
             const roles = redundantParts.map((p) => `${p.chart}/${p.role}/${p.minimum}`);
             for (const role of [
                 "kube-prometheus-stack/Prometheus/2",
