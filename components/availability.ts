@@ -4,6 +4,13 @@
  * upgrade takes down at most one of them at a time.
  */
 
+/**
+ * Fewest replicas of a part the prod profile makes highly available: with one pod or node lost,
+ * another still serves. Config refuses fewer where the stack file sets the count; `npm run verify`
+ * holds the rendered workloads to it (tools/render/checks/disruption.ts).
+ */
+export const haMinimumReplicas = 2;
+
 export const hostnameTopologyKey = "kubernetes.io/hostname";
 /** The node label carrying a node's availability zone (set by the cloud provider or the installer). */
 export const zoneTopologyKey = "topology.kubernetes.io/zone";

@@ -90,6 +90,9 @@ function hookJob(resources: ComputeResources) {
     return { resources, securityContext: { enabled: true, runAsUser: minioUid, runAsGroup: minioUid }, containerSecurityContext: restrictedContainer };
 }
 
+/** Fewest pods (one drive each) of distributed MinIO: its erasure coding needs 4 drives. */
+export const minioErasureMinimumDrives = 4;
+
 /** Values of the MinIO chart. Credentials reach it only as the name of an existing Secret. */
 export function buildMinioValues(v: MinioValuesInput): Record<string, unknown> {
     const distributed = v.mode === "distributed";

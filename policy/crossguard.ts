@@ -5,8 +5,8 @@
  */
 import { ResourceValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { ReleaseInputs, releaseType, toPlain } from "./inputs";
-import { stackChartSource } from "./chartRules";
-import { profileConfigSchema, ReleasePolicy, resolveProfile } from "./policies";
+import { stackChartSource } from "./provenance";
+import { ReleasePolicy } from "./policies";
 
 // The stack config does not change while the pack runs: read it once.
 const chartSource = stackChartSource();
@@ -16,7 +16,6 @@ function toCrossGuard(policy: ReleasePolicy): ResourceValidationPolicy {
         name: policy.name,
         description: policy.description,
         enforcementLevel: policy.enforcementLevel,
-        ...(policy.profileDependent ? { configSchema: profileConfigSchema } : {}),
         validateResource: (args, reportViolation) => {
             if (args.type !== releaseType) {
                 args.notApplicable(`applies to ${releaseType} only`);
@@ -25,8 +24,7 @@ function toCrossGuard(policy: ReleasePolicy): ResourceValidationPolicy {
             // The SDK's props throw on reading a value unknown during preview, which would skip the
             // whole policy for the release; copying them first marks just those values unknown.
             const release = toPlain(args.props, (error) => error instanceof UnknownValueError) as ReleaseInputs;
-            const profile = resolveProfile(args.getConfig<{ profile?: string }>(), args.urn);
-            for (const message of policy.check(release, { profile, chartSource })) reportViolation(message);
+            for (const message of policy.check(release, { chartSource })) reportViolation(message);
         },
     };
 }

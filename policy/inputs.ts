@@ -6,7 +6,7 @@
 
 /** Stands for a value that is not known until the update runs (an output of a resource not yet created). */
 export const unknownValue: unique symbol = Symbol("unknown during preview");
-export type Unknown = typeof unknownValue;
+type Unknown = typeof unknownValue;
 
 /** Plain data as the engine sends it (JSON), where any part may be unknown. */
 export type Plain = null | boolean | number | string | Unknown | Plain[] | { [key: string]: Plain };

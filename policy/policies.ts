@@ -2,56 +2,27 @@
  * The platform's policies on Helm releases, as pure checks: each takes a release's inputs (plain
  * data, unknown values marked) and returns its violations as messages. `crossguard.ts` turns them
  * into CrossGuard policies; the tests call them directly on the inputs the program produces.
+ * They judge only what the engine sees before it installs a release: where the chart comes from
+ * and at which version, the release's name and namespace, and the values it stores. What the
+ * charts render (volumes, replicas, container sizes) is checked on the manifests by
+ * `npm run verify` (docs/render-and-verify.md, "Where each production rule lives").
  */
 import * as path from "path";
 import { ChartSource } from "../components/charts";
-import { allowedChartSources, chartRules, ChartRules, compareVersions, isExactVersion, normalizeRepository, Requirement, unmet, verifiedVersions } from "./chartRules";
+import { allowedChartSources, compareVersions, isExactVersion, normalizeRepository, verifiedVersions } from "./provenance";
 import { chartName, chartSource, formatPath, isUnknown, leaves, objects, Plain, ReleaseInputs } from "./inputs";
 
-export type Profile = "dev" | "prod";
-export const profiles: readonly Profile[] = ["dev", "prod"];
-
-export interface CheckContext {
-    /** Which profile's promises the stack must keep. */
-    readonly profile: Profile;
+interface CheckContext {
     /** The stack's `lgtm:charts`: a mirror or directory replaces the upstream repositories. */
     readonly chartSource?: ChartSource;
 }
 
 export interface ReleasePolicy {
-    /** CrossGuard policy name (what `--policy-pack-config` files are keyed by). */
+    /** CrossGuard policy name. */
     readonly name: string;
     readonly description: string;
     readonly enforcementLevel: "mandatory" | "advisory";
-    /** Whether the policy depends on the profile (and so takes the `profile` policy config). */
-    readonly profileDependent: boolean;
     check(release: ReleaseInputs, context: CheckContext): string[];
-}
-
-/** CrossGuard config schema of the profile-dependent policies. */
-export const profileConfigSchema = {
-    properties: {
-        profile: {
-            type: "string" as const,
-            enum: [...profiles],
-            description: "Profile the stack deploys (its lgtm:profile). When unset, a stack named prod is prod and any other stack dev.",
-        },
-    },
-};
-
-/** The stack name in a resource URN (`urn:pulumi:<stack>::<project>::<type>::<name>`). */
-export function stackOfUrn(urn: string): string | undefined {
-    return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1];
-}
-
-/**
- * The profile to hold a stack to: the `profile` policy config when given, else the stack's name
- * (`prod` is prod, anything else dev). The pack cannot read the program's own `lgtm:profile`:
- * CrossGuard hands a policy its resource, its URN and its policy config, not the stack config.
- */
-export function resolveProfile(config: { readonly profile?: unknown }, urn: string): Profile {
-    if (config.profile === "dev" || config.profile === "prod") return config.profile;
-    return stackOfUrn(urn) === "prod" ? "prod" : "dev";
 }
 
 const nonEmpty = (v: Plain | undefined) => typeof v === "string" && v.trim() !== "";
@@ -188,19 +159,6 @@ function checkCredentials(r: ReleaseInputs): string[] {
     return problems;
 }
 
-function prodCheck(pick: (rules: ChartRules) => readonly Requirement[], what: string) {
-    return (r: ReleaseInputs, context: CheckContext): string[] => {
-        if (context.profile !== "prod") return [];
-        const chart = chartName(r);
-        if (chart === undefined) return [];
-        const rules = chartRules[chart];
-        if (!rules) return [`chart "${chart}" has no rules in policy/chartRules.ts, so its ${what} cannot be checked; add them`];
-        return pick(rules)
-            .map((requirement) => unmet(requirement, r.values))
-            .filter((m): m is string => m !== undefined);
-    };
-}
-
 function checkVersionVerified(r: ReleaseInputs): string[] {
     const chart = chartName(r);
     const verified = chart === undefined ? undefined : verifiedVersions[chart];
@@ -214,63 +172,36 @@ export const releasePolicies: readonly ReleasePolicy[] = [
         name: "helm-release-name-and-namespace",
         description: "Every Helm release sets an explicit release name and namespace.",
         enforcementLevel: "mandatory",
-        profileDependent: false,
         check: checkNameAndNamespace,
     },
     {
         name: "helm-chart-version-pinned",
         description: "Every Helm release pins an exact chart version.",
         enforcementLevel: "mandatory",
-        profileDependent: false,
         check: checkVersionPinned,
     },
     {
         name: "helm-chart-repository-allowed",
         description: "Every chart comes from an allow-listed repository (those of components/charts.ts, or the stack's lgtm:charts mirror or directory); no Bitnami charts.",
         enforcementLevel: "mandatory",
-        profileDependent: false,
         check: checkRepository,
     },
     {
         name: "helm-images-allowed",
         description: "No image set in chart values is a Bitnami image or a Docker Hub MinIO image.",
         enforcementLevel: "mandatory",
-        profileDependent: false,
         check: checkImages,
     },
     {
         name: "helm-values-no-plaintext-credentials",
         description: "No credential-looking values key (password, secretKey, accessKey, token, …) holds a literal; credentials reach charts as Secret references.",
         enforcementLevel: "mandatory",
-        profileDependent: false,
         check: checkCredentials,
-    },
-    {
-        name: "prod-persistent-state",
-        description: "prod: every stateful part keeps its state on a PersistentVolumeClaim.",
-        enforcementLevel: "mandatory",
-        profileDependent: true,
-        check: prodCheck((rules) => rules.persistence, "persistence"),
-    },
-    {
-        name: "prod-ha-replicas",
-        description: "prod: every part the profile makes highly available runs at least 2 replicas (MinIO: distributed, 4 or more).",
-        enforcementLevel: "mandatory",
-        profileDependent: true,
-        check: prodCheck((rules) => rules.replicas, "replica counts"),
-    },
-    {
-        name: "prod-containers-sized",
-        description: "prod: every container a chart runs has CPU and memory requests and limits.",
-        enforcementLevel: "mandatory",
-        profileDependent: true,
-        check: prodCheck((rules) => rules.resources, "container resources"),
     },
     {
         name: "helm-chart-version-verified",
         description: "Chart versions are not older than the set this project has verified (components/charts.ts).",
         enforcementLevel: "advisory",
-        profileDependent: false,
         check: checkVersionVerified,
     },
 ];

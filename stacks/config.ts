@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { charts, localChartPath } from "../components/charts";
+import { haMinimumReplicas } from "../components/availability";
 import { awsS3EndpointRegion } from "../components/externalObjectStore";
 import { grafanaDatabaseSslModes, grafanaOwnSecretNames, grafanaReleaseName } from "../components/grafana";
+import { minioErasureMinimumDrives } from "../components/minio";
 import type { ObjectStoreCredentials } from "../components/objectStore";
 import { collectionReleaseNames } from "./collection";
 import { durationSeconds, Endpoint, namespaceName, parseHostPort, quantityBytes, sizeBytes, templateDelimiters } from "./grammar";
@@ -194,6 +196,7 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
     } else {
         problems.push(
             ...crossFieldProblems(config),
+            ...availabilityProblems(config),
             ...fleetProblems(config),
             ...grafanaProblems(config, overrides.grafana),
             ...secretKeyProblems(config, raw, prefix, options),
@@ -443,6 +446,35 @@ function grafanaProblems(c: PlatformConfig, explicit: Json | undefined): string[
     return problems;
 }
 
+/**
+ * What the prod profile keeps available through the loss of a pod or node, where the stack file
+ * decides it: the replica counts it sets, Loki's mode (its single binary is one pod) and
+ * Grafana's volume (its SQLite database otherwise dies with the pod). What the profile decides
+ * itself (the replicas of Loki's and Tempo's parts, every volume and container size) is checked
+ * on the rendered workloads by `npm run verify` (docs/render-and-verify.md).
+ */
+function availabilityProblems(c: PlatformConfig): string[] {
+    if (c.profile !== "prod") return [];
+    const counts: [string, number, string][] = [
+        ["metrics.prometheusReplicas", c.metrics.prometheusReplicas, "metrics stop being scraped"],
+        ["metrics.alertmanagerReplicas", c.metrics.alertmanagerReplicas, "alerts stop being sent"],
+        ["thanos.queryReplicas", c.thanos.queryReplicas, "Grafana's metric queries fail"],
+        ["thanos.storeGatewayReplicas", c.thanos.storeGatewayReplicas, "metrics older than Prometheus' retention cannot be queried"],
+    ];
+    const problems = counts
+        .filter(([, replicas]) => replicas < haMinimumReplicas)
+        .map(([key, replicas, loss]) => `${key} = ${replicas}: expected at least ${haMinimumReplicas} in the prod profile (with its one pod down, e.g. during a node drain, ${loss})`);
+    if (c.loki.mode === "Monolithic") {
+        problems.push(`loki.mode = "Monolithic": expected Distributed in the prod profile (the single binary is one pod: with it down, e.g. during a node drain, logs are neither written nor queried)`);
+    }
+    if (!c.grafana.database && !c.grafana.persistence) {
+        problems.push(
+            `grafana.persistence = false: expected true in the prod profile without grafana.database (Grafana's SQLite database, with its users, dashboards and alert state, would be lost whenever its pod moves)`,
+        );
+    }
+    return problems;
+}
+
 /** Rules that span several keys or depend on the profile. */
 function crossFieldProblems(c: PlatformConfig): string[] {
     const problems: string[] = [];
@@ -685,8 +717,8 @@ function objectStorageProblems(c: PlatformConfig): string[] {
     const problems: string[] = [];
     const { minio, external, region } = c.objectStorage;
     if (c.objectStorage.type === "minio") {
-        if (minio.mode === "distributed" && minio.replicas < 4) {
-            problems.push(`objectStorage.minio.replicas = ${minio.replicas}: expected at least 4 in distributed mode (erasure coding needs 4 drives)`);
+        if (minio.mode === "distributed" && minio.replicas < minioErasureMinimumDrives) {
+            problems.push(`objectStorage.minio.replicas = ${minio.replicas}: expected at least ${minioErasureMinimumDrives} in distributed mode (erasure coding needs ${minioErasureMinimumDrives} drives)`);
         }
         if (c.profile === "prod" && minio.mode !== "distributed") {
             problems.push(`objectStorage.minio.mode = "${minio.mode}": expected distributed in the prod profile (one MinIO pod would hold every signal's data on one volume)`);

@@ -261,6 +261,16 @@ describe("config validation", () => {
             { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { mode: "standalone" } }), ...noCredentials() },
             ['lgtm:objectStorage.minio.mode = "standalone"', "distributed in the prod profile"],
         ],
+        ["one Prometheus in prod", { ...prod, metrics: JSON.stringify({ prometheusReplicas: 1 }) }, ["lgtm:metrics.prometheusReplicas = 1: expected at least 2 in the prod profile", "stop being scraped"]],
+        ["one Alertmanager in prod", { ...prod, metrics: JSON.stringify({ alertmanagerReplicas: 1 }) }, ["lgtm:metrics.alertmanagerReplicas = 1: expected at least 2 in the prod profile"]],
+        ["one Thanos query in prod", { ...prod, thanos: JSON.stringify({ queryReplicas: 1 }) }, ["lgtm:thanos.queryReplicas = 1: expected at least 2 in the prod profile"]],
+        ["one Thanos store gateway in prod", { ...prod, thanos: JSON.stringify({ storeGatewayReplicas: 1 }) }, ["lgtm:thanos.storeGatewayReplicas = 1: expected at least 2 in the prod profile"]],
+        ["Monolithic Loki in prod", { ...prod, loki: JSON.stringify({ mode: "Monolithic", replicationFactor: 1 }) }, ['lgtm:loki.mode = "Monolithic": expected Distributed in the prod profile']],
+        [
+            "Grafana on SQLite without its volume in prod",
+            { ...prod, grafana: JSON.stringify({ ingress: prodIngress, persistence: false }) },
+            ["lgtm:grafana.persistence = false: expected true in the prod profile without grafana.database"],
+        ],
         [
             "unversioned MinIO in prod",
             { ...prod, objectStorage: JSON.stringify({ type: "minio", minio: { versioning: false } }), ...noCredentials() },

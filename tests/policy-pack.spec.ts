@@ -1,5 +1,4 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
 import * as path from "path";
 import { releasePolicies } from "../policy/policies";
 import { evaluatePlatform } from "../tools/render/evaluate";
@@ -22,14 +21,13 @@ describe("policy pack, running", function () {
         pack = await RunningPack.start();
     });
     after(() => pack?.stop());
-    afterEach(async () => pack?.configure({}));
 
-    it("serves every policy with its enforcement level, and the profile config on the prod ones", async () => {
+    it("serves every policy with its enforcement level", async () => {
         const info = await pack!.info();
         assert.equal(info.name, "lgtm-platform");
         assert.deepEqual(
-            info.policies.map((p) => [p.name, p.enforcementLevel, p.configSchema ? Object.keys(p.configSchema) : []]),
-            releasePolicies.map((p) => [p.name, p.enforcementLevel, p.profileDependent ? ["profile"] : []]),
+            info.policies.map((p) => [p.name, p.enforcementLevel]),
+            releasePolicies.map((p) => [p.name, p.enforcementLevel]),
         );
     });
 
@@ -76,29 +74,15 @@ describe("policy pack, running", function () {
         assert.deepEqual(await pack!.analyze(releaseType, "prod", "grafana", preview), []);
         assert.deepEqual(await pack!.analyze(releaseType, "prod", "grafana", { ...preview, values: unknown.object }), []);
         // What is known is still checked.
-        const resources = { requests: { cpu: "1", memory: unknown.string }, limits: { cpu: "1" } };
-        const known = await pack!.analyze(releaseType, "prod", "grafana", { ...preview, values: { ...preview.values, token: "abc", resources } });
+        const known = await pack!.analyze(releaseType, "prod", "grafana", {
+            ...preview,
+            values: { ...preview.values, token: "abc", initChownData: { image: { repository: "docker.io/bitnami/os-shell", tag: unknown.string } } },
+        });
         assert.deepEqual(
             known.map((d) => d.policy),
-            ["helm-values-no-plaintext-credentials", "prod-containers-sized"],
+            ["helm-images-allowed", "helm-values-no-plaintext-credentials"],
         );
-        assert.match(known[1].message, /values\.resources lacks limits\.memory$/);
-    });
-
-    it("takes the profile from --policy-pack-config (policy/config/prod.json), else from the stack name", async () => {
-        const evaluation = await evaluatePlatform(offlineStackConfig(projectDir, "dev").raw, "dev");
-        const tempo = evaluation.resources.find((r) => r.type === releaseType && r.inputs.name === "tempo")!;
-        const prodPersistence = ["prod-persistent-state"];
-        assert.deepEqual(await pack!.analyze(releaseType, "staging", "tempo", tempo.inputs), []);
-        assert.deepEqual(
-            (await pack!.analyze(releaseType, "prod", "tempo", tempo.inputs)).map((d) => d.policy),
-            prodPersistence,
-        );
-        await pack!.configure(JSON.parse(fs.readFileSync(path.join(projectDir, "policy", "config", "prod.json"), "utf8")));
-        assert.deepEqual(
-            (await pack!.analyze(releaseType, "staging", "tempo", tempo.inputs)).map((d) => d.policy),
-            prodPersistence,
-        );
+        assert.match(known[1].message, /values\.token holds a literal credential/);
     });
 
     it("leaves resources other than Helm releases alone", async () => {

@@ -1,10 +1,8 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
 import * as path from "path";
-import { charts } from "../components/charts";
-import { allowedRepositories, chartRules, compareVersions, Requirement, stackChartSource, unmet } from "../policy/chartRules";
-import { at, chartSource, isObject, isUnknown, leaves, Plain, ReleaseInputs, releaseType, toPlain, unknownValue } from "../policy/inputs";
-import { dockerHubPath, isCredentialKey, Profile, releasePolicies, resolveProfile, violations } from "../policy/policies";
+import { at, isObject, isUnknown, Plain, ReleaseInputs, releaseType, toPlain, unknownValue } from "../policy/inputs";
+import { dockerHubPath, isCredentialKey, releasePolicies, violations } from "../policy/policies";
+import { allowedRepositories, compareVersions, stackChartSource } from "../policy/provenance";
 import { evaluatePlatform } from "../tools/render/evaluate";
 import { offlineStackConfig } from "../tools/render/collect";
 
@@ -30,13 +28,13 @@ function mutate(release: ReleaseInputs, dotted: string, value: unknown): Release
 }
 
 /** Violations as `policy: message`, for readable assertion failures. */
-const found = (release: ReleaseInputs, profile: Profile) => violations(release, { profile }).map((v) => `${v.policy}: ${v.message}`);
+const found = (release: ReleaseInputs) => violations(release, {}).map((v) => `${v.policy}: ${v.message}`);
 
 describe("policy pack", function () {
     this.timeout(60_000);
     let dev: Record<string, ReleaseInputs>;
     let prod: Record<string, ReleaseInputs>;
-    /** The prod stack keeping MinIO instead of external S3, so that MinIO's release is judged as prod too. */
+    /** The prod stack keeping MinIO instead of external S3, so that MinIO's release is judged too. */
     let prodMinio: Record<string, ReleaseInputs>;
     /** The prod stack with two Grafanas on an external database (the password gets a stand-in). */
     let prodGrafanaHa: Record<string, ReleaseInputs>;
@@ -56,50 +54,37 @@ describe("policy pack", function () {
     describe("the project's own stacks pass every policy", () => {
         it("dev: all eight releases, no violation (mandatory or advisory)", () => {
             assert.equal(Object.keys(dev).length, 8);
-            for (const [name, release] of Object.entries(dev)) assert.deepEqual(found(release, "dev"), [], name);
+            for (const [name, release] of Object.entries(dev)) assert.deepEqual(found(release), [], name);
         });
         it("prod: all seven releases (object storage is external), no violation (mandatory or advisory)", () => {
             assert.equal(Object.keys(prod).length, 7);
-            for (const [name, release] of Object.entries(prod)) assert.deepEqual(found(release, "prod"), [], name);
+            for (const [name, release] of Object.entries(prod)) assert.deepEqual(found(release), [], name);
         });
         it("prod keeping MinIO: all eight releases, no violation", () => {
             assert.equal(Object.keys(prodMinio).length, 8);
-            for (const [name, release] of Object.entries(prodMinio)) assert.deepEqual(found(release, "prod"), [], name);
+            for (const [name, release] of Object.entries(prodMinio)) assert.deepEqual(found(release), [], name);
         });
-        it("prod with two Grafanas on an external database: no violation, though Grafana has no volume", () => {
+        it("prod with two Grafanas on an external database: no violation (its password reaches Grafana from a Secret)", () => {
             assert.equal(at(prodGrafanaHa.grafana.values, ["persistence", "enabled"]), false);
             assert.equal(at(prodGrafanaHa.grafana.values, ["replicas"]), 2);
-            for (const [name, release] of Object.entries(prodGrafanaHa)) assert.deepEqual(found(release, "prod"), [], name);
+            for (const [name, release] of Object.entries(prodGrafanaHa)) assert.deepEqual(found(release), [], name);
         });
-        it("prod with probes (an ICMP one) and the Pushgateway: their releases have no violation; the Pushgateway needs its volume", async () => {
+        it("prod with probes (an ICMP one) and the Pushgateway: their releases have no violation", async () => {
             const collecting = await stackReleases("prod", {
                 probes: JSON.stringify([{ name: "gateway-ping", module: "icmp", targets: ["192.0.2.1"] }]),
                 pushgateway: JSON.stringify({ enabled: true }),
             });
-            for (const name of ["blackbox-exporter", "pushgateway"]) assert.deepEqual(found(collecting[name], "prod"), [], name);
-            assert.deepEqual(found(mutate(collecting.pushgateway, "values.persistentVolume.enabled", false), "prod"), [
-                "prod-persistent-state: Pushgateway pushed groups: values.persistentVolume.enabled must be true, is false",
-            ]);
-        });
-        it("prod: Grafana on SQLite still needs its volume", () => {
-            const grafana = prodGrafanaHa.grafana;
-            const ini = (grafana.values as any)["grafana.ini"];
-            const onSqlite = { ...grafana, values: { ...(grafana.values as object), "grafana.ini": { ...ini, database: { ...ini.database, type: "sqlite3" } } } } as ReleaseInputs;
-            assert.deepEqual(found(onSqlite, "prod"), ["prod-persistent-state: Grafana database (SQLite): values.persistence.enabled must be true, is false"]);
+            for (const name of ["blackbox-exporter", "pushgateway"]) assert.deepEqual(found(collecting[name]), [], name);
         });
         it("prod with zones: the zone-aware Loki release (rollout-operator included) has no violation", async () => {
             const zoned = await stackReleases("prod", { zones: JSON.stringify(["eu-west-1a", "eu-west-1b", "eu-west-1c"]) });
             assert.equal(at(zoned.loki.values, ["rollout_operator", "enabled"]), true);
-            assert.deepEqual(found(zoned.loki, "prod"), []);
-        });
-        it("the prod policies only bite in prod: dev's releases held to prod fail them", () => {
-            const policies = new Set(Object.values(dev).flatMap((r) => violations(r, { profile: "prod" }).map((v) => v.policy)));
-            assert.deepEqual([...policies].sort(), ["prod-ha-replicas", "prod-persistent-state"]);
+            assert.deepEqual(found(zoned.loki), []);
         });
     });
 
     /** Each case: a release of the prod stack, one change, and the one violation it must cause. */
-    const cases: { policy: string; release: string; change: [string, unknown][]; message: RegExp; alsoViolates?: string }[] = [
+    const cases: { policy: string; release: string; change: [string, unknown][]; message: RegExp }[] = [
         { policy: "helm-release-name-and-namespace", release: "minio", change: [["name", undefined]], message: /sets no release name/ },
         { policy: "helm-release-name-and-namespace", release: "loki", change: [["namespace", ""]], message: /sets no namespace/ },
         { policy: "helm-chart-version-pinned", release: "kps", change: [["version", undefined]], message: /sets no chart version/ },
@@ -163,52 +148,6 @@ describe("policy pack", function () {
             ],
             message: /^values\.tempo\.extraEnv\.1\.value holds a literal credential/,
         },
-        { policy: "prod-persistent-state", release: "minio", change: [["values.persistence.enabled", false]], message: /MinIO data: values\.persistence\.enabled must be true, is false/ },
-        { policy: "prod-persistent-state", release: "kps", change: [["values.prometheus.prometheusSpec.storageSpec", undefined]], message: /Prometheus TSDB: .*volumeClaimTemplate must be set, is not set/ },
-        { policy: "prod-persistent-state", release: "kps", change: [["values.alertmanager.alertmanagerSpec.storage", { emptyDir: {} }]], message: /Alertmanager state/ },
-        { policy: "prod-persistent-state", release: "thanos", change: [["values.compact.persistence.enabled", false]], message: /Thanos compactor/ },
-        { policy: "prod-persistent-state", release: "loki", change: [["values.ingester.persistence", undefined]], message: /Loki ingester WAL: values\.ingester\.persistence\.enabled must be true, is not set/ },
-        { policy: "prod-persistent-state", release: "tempo", change: [["values.ingester.persistence.enabled", false]], message: /Tempo ingester WAL: values\.ingester\.persistence\.enabled must be true, is false/ },
-        {
-            policy: "prod-persistent-state",
-            release: "tempo",
-            change: [["values.metricsGenerator.kind", undefined]],
-            message: /Tempo metrics generator: values\.metricsGenerator\.kind must be "StatefulSet", is "Deployment" \(the chart's default\)/,
-        },
-        { policy: "prod-persistent-state", release: "grafana", change: [["values.persistence.enabled", false]], message: /Grafana database/ },
-        { policy: "prod-ha-replicas", release: "kps", change: [["values.prometheus.prometheusSpec.replicas", 1]], message: /Prometheus: values\.prometheus\.prometheusSpec\.replicas must be at least 2, is 1/ },
-        { policy: "prod-ha-replicas", release: "kps", change: [["values.alertmanager.alertmanagerSpec.replicas", undefined]], message: /Alertmanager: .* is not set/ },
-        { policy: "prod-ha-replicas", release: "thanos", change: [["values.query.replicas", 1]], message: /Thanos query: values\.query\.replicas/ },
-        { policy: "prod-ha-replicas", release: "loki", change: [["values.querier.replicas", 1]], message: /Loki querier: values\.querier\.replicas must be at least 2, is 1/ },
-        {
-            // A mode the rules do not know leaves both its persistence and its replicas unjudged: both policies say so.
-            policy: "prod-ha-replicas",
-            release: "loki",
-            change: [["values.deploymentMode", "SimpleScalable"]],
-            message: /values\.deploymentMode must be "Monolithic" or "Distributed", is "SimpleScalable"/,
-            alsoViolates: "prod-persistent-state",
-        },
-        { policy: "prod-ha-replicas", release: "tempo", change: [["values.ingester.replicas", 1]], message: /Tempo ingester: values\.ingester\.replicas must be at least 2, is 1/ },
-        { policy: "prod-ha-replicas", release: "minio", change: [["values.mode", "standalone"]], message: /MinIO: values\.mode must be "distributed", is "standalone"/ },
-        { policy: "prod-ha-replicas", release: "minio", change: [["values.replicas", 2]], message: /MinIO: values\.replicas must be at least 4, is 2/ },
-        {
-            policy: "prod-containers-sized",
-            release: "loki",
-            change: [["values.querier.resources", undefined]],
-            message: /Loki querier: values\.querier\.resources lacks requests\.cpu, requests\.memory, limits\.cpu, limits\.memory/,
-        },
-        { policy: "prod-containers-sized", release: "loki", change: [["values.rollout_operator", { enabled: true }]], message: /Loki rollout-operator: values\.rollout_operator\.resources lacks/ },
-        { policy: "prod-containers-sized", release: "kps", change: [["values.prometheus-node-exporter.resources.limits.cpu", undefined]], message: /node-exporter: .* lacks limits\.cpu$/ },
-        { policy: "prod-containers-sized", release: "grafana", change: [["values.sidecar.resources", {}]], message: /Grafana sidecar/ },
-        { policy: "prod-containers-sized", release: "minio", change: [["values.makeBucketJob", undefined]], message: /MinIO makeBucketJob/ },
-        { policy: "prod-containers-sized", release: "thanos", change: [["values.compact.resources.requests.memory", ""]], message: /Thanos compactor: .* lacks requests\.memory/ },
-        {
-            policy: "prod-containers-sized",
-            release: "tempo",
-            change: [["values.metricsGenerator.resources.limits", undefined]],
-            message: /Tempo metrics generator: values\.metricsGenerator\.resources lacks limits\.cpu, limits\.memory/,
-        },
-        { policy: "prod-containers-sized", release: "alloy", change: [["values.alloy.resources", undefined]], message: /Alloy: values\.alloy\.resources lacks/ },
         { policy: "helm-chart-version-verified", release: "minio", change: [["version", "5.3.0"]], message: /chart "minio" 5\.3\.0 is older than 5\.4\.0/ },
         { policy: "helm-chart-version-verified", release: "loki", change: [["version", "18.11.0-rc.1"]], message: /older than 18\.11\.0/ },
     ];
@@ -219,8 +158,12 @@ describe("policy pack", function () {
             it(`${c.policy}: ${c.release} with ${change}`, () => {
                 let release = prodMinio[c.release];
                 for (const [key, value] of c.change) release = mutate(release, key, value);
-                const all = violations(release, { profile: "prod" });
-                assert.deepEqual(all.map((x) => x.policy).sort(), [c.policy, ...(c.alsoViolates ? [c.alsoViolates] : [])].sort(), found(release, "prod").join("\n"));
+                const all = violations(release, {});
+                assert.deepEqual(
+                    all.map((x) => x.policy),
+                    [c.policy],
+                    found(release).join("\n"),
+                );
                 const v = all.filter((x) => x.policy === c.policy);
                 assert.match(v[0].message, c.message);
                 assert.equal(v[0].enforcementLevel, c.policy === "helm-chart-version-verified" ? "advisory" : "mandatory");
@@ -248,31 +191,16 @@ describe("policy pack", function () {
                 createSecret: true,
                 token: null,
             });
-            assert.deepEqual(found(release, "prod"), []);
+            assert.deepEqual(found(release), []);
         });
         it("quay.io MinIO images and other Docker Hub images", () => {
             let release = mutate(prodMinio.minio, "values.image", { repository: "quay.io/minio/minio", tag: "RELEASE.2025-01-01T00-00-00Z" });
             release = mutate(release, "values.mcImage", { registry: "quay.io", repository: "minio/mc" });
             release = mutate(release, "values.extraImage", "grafana/tempo-query:2.8.0");
-            assert.deepEqual(found(release, "prod"), []);
+            assert.deepEqual(found(release), []);
         });
         it("a newer chart than the verified one is not flagged by the advisory policy", () => {
-            assert.deepEqual(found(mutate(prodMinio.minio, "version", "5.4.1"), "prod"), []);
-        });
-        it("disabled parts need no persistence, replicas or resources", () => {
-            let release = mutate(prod.kps, "values.alertmanager", { enabled: false });
-            assert.deepEqual(found(release, "prod"), []);
-            release = mutate(prod.thanos, "values.rule", { enabled: false });
-            assert.deepEqual(found(release, "prod"), []);
-        });
-        it("a chart with no prod rules is reported by each prod policy instead of passing silently", () => {
-            // Every chart of components/charts.ts has rules; another chart from an allowed repository has none.
-            const release = mutate(mutate(prod.tempo, "chart", "mimir-distributed"), "version", "5.8.0");
-            assert.deepEqual(
-                violations(release, { profile: "prod" }).map((v) => v.policy),
-                ["prod-persistent-state", "prod-ha-replicas", "prod-containers-sized"],
-            );
-            assert.deepEqual(found(release, "dev"), []);
+            assert.deepEqual(found(mutate(prodMinio.minio, "version", "5.4.1")), []);
         });
     });
 
@@ -288,31 +216,13 @@ describe("policy pack", function () {
             ["valueYamlFiles", "valueYamlFiles"],
         ];
         for (const [what, key] of unknownEverywhere) {
-            it(`${what} unknown: no violation in dev or prod`, () => {
-                for (const release of Object.values(prod)) {
-                    const r = mutate(release, key, unknownValue);
-                    assert.deepEqual(found(r, "prod"), [], `${release.name as string}`);
-                    assert.deepEqual(found(r, "dev"), [], `${release.name as string}`);
-                }
+            it(`${what} unknown: no violation`, () => {
+                for (const release of Object.values(prod)) assert.deepEqual(found(mutate(release, key, unknownValue)), [], `${release.name as string}`);
             });
         }
-        it("an unknown credential, persistence flag, replica count, resources block or resource field", () => {
-            let grafana = mutate(prod.grafana, "values.adminPassword", unknownValue);
-            grafana = mutate(grafana, "values.persistence.enabled", unknownValue);
-            grafana = mutate(grafana, "values.resources", unknownValue);
-            grafana = mutate(grafana, "values.sidecar.resources.limits.cpu", unknownValue);
-            assert.deepEqual(found(grafana, "prod"), []);
-            assert.deepEqual(found(mutate(prod.kps, "values.prometheus.prometheusSpec.replicas", unknownValue), "prod"), []);
-        });
-        it("an unknown switch skips the rules that depend on it, and only those", () => {
-            // Loki's mode decides which workloads must persist and replicate: unknown, none of those rules can be judged.
-            const loki = mutate(mutate(prod.loki, "values.deploymentMode", unknownValue), "values.ingester.persistence.enabled", false);
-            assert.deepEqual(found(loki, "prod"), []);
-            // The gateway does not depend on the mode.
-            assert.deepEqual(
-                violations(mutate(loki, "values.gateway.replicas", 1), { profile: "prod" }).map((v) => v.policy),
-                ["prod-ha-replicas"],
-            );
+        it("an unknown credential is not a literal one", () => {
+            assert.deepEqual(found(mutate(prod.grafana, "values.adminPassword", unknownValue)), []);
+            assert.deepEqual(found(mutate(prod.grafana, "values.extraEnv", [{ name: "GF_SECURITY_TOKEN", value: unknownValue }])), []);
         });
         it("toPlain marks exactly the values whose reading throws the SDK's unknown error", () => {
             class Unknown extends Error {}
@@ -349,23 +259,6 @@ describe("policy pack", function () {
         });
     });
 
-    describe("profile", () => {
-        it("comes from the policy config when given, else from the stack name in the URN", () => {
-            const urn = (stack: string) => `urn:pulumi:${stack}::lgtm::lgtm:ui:Grafana$${releaseType}::grafana`;
-            assert.equal(resolveProfile({}, urn("prod")), "prod");
-            assert.equal(resolveProfile({}, urn("dev")), "dev");
-            assert.equal(resolveProfile({}, urn("production")), "dev");
-            assert.equal(resolveProfile({ profile: "prod" }, urn("staging")), "prod");
-            assert.equal(resolveProfile({ profile: "dev" }, urn("prod")), "dev");
-        });
-        it("policy/config/prod.json configures exactly the profile-dependent policies", () => {
-            const config = JSON.parse(fs.readFileSync(path.join(projectDir, "policy", "config", "prod.json"), "utf8"));
-            const dependent = releasePolicies.filter((p) => p.profileDependent).map((p) => p.name);
-            assert.deepEqual(Object.keys(config).sort(), [...dependent].sort());
-            for (const name of dependent) assert.deepEqual(config[name], { profile: "prod" });
-        });
-    });
-
     it("prod with Alertmanager receivers passes: the Secrets Alertmanager mounts are named, not literal credentials", async () => {
         const releases = await stackReleases("prod", {
             slackWebhookUrl: "https://hooks.slack.com/services/T000/B000/policysecret",
@@ -373,15 +266,15 @@ describe("policy pack", function () {
         });
         const secrets = (releases.kps.values as any).alertmanager.alertmanagerSpec.secrets as string[];
         assert.ok(secrets.length > 0, "the receivers' Secret is mounted by name");
-        for (const [name, release] of Object.entries(releases)) assert.deepEqual(found(release, "prod"), [], name);
+        for (const [name, release] of Object.entries(releases)) assert.deepEqual(found(release), [], name);
         const literal = mutate(releases.kps, "values.alertmanager.alertmanagerSpec.webhookSecret", "hunter2");
-        assert.match(found(literal, "prod").join(), /alertmanagerSpec\.webhookSecret holds a literal credential/);
+        assert.match(found(literal).join(), /alertmanagerSpec\.webhookSecret holds a literal credential/);
     });
 
     describe("a stack's own chart source (lgtm:charts)", () => {
         const mirror = "http://127.0.0.1:8879/";
         const repositoryViolations = (release: ReleaseInputs, chartSource?: { mirror: string } | { directory: string }) =>
-            violations(release, { profile: "dev", chartSource })
+            violations(release, { chartSource })
                 .filter((v) => v.policy === "helm-chart-repository-allowed")
                 .map((v) => v.message);
 
@@ -416,7 +309,7 @@ describe("policy pack", function () {
         });
     });
 
-    describe("chart rules", () => {
+    describe("chart provenance", () => {
         it("the allow-list is the upstream repositories of components/charts.ts, without trailing slashes", () => {
             assert.deepEqual(allowedRepositories, [
                 "https://charts.min.io",
@@ -425,42 +318,6 @@ describe("policy pack", function () {
                 "https://prometheus-community.github.io/helm-charts",
                 "oci://ghcr.io/stevehipwell/helm-charts",
             ]);
-        });
-        it("every chart the project deploys has prod rules", () => {
-            assert.deepEqual(
-                Object.values(charts)
-                    .map((c) => c.name)
-                    .filter((n) => !chartRules[n]),
-                [],
-            );
-        });
-        for (const stack of ["dev", "prod"]) {
-            // In prod every block must be checked by a rule that applies; dev also sizes parts it does not
-            // run (Grafana's init-chown without persistence), whose rules then only need to exist.
-            it(`${stack}: every resources block in the values is one the sizing rules check`, () => {
-                const releases = stack === "dev" ? dev : prod;
-                const uncovered: string[] = [];
-                for (const release of Object.values(releases)) {
-                    const source = chartSource(release);
-                    assert.equal(source.kind, "repository");
-                    const rules = chartRules[(source as { chart: string }).chart.split("/").pop()!];
-                    const applies = (r: Requirement) => stack === "dev" || r.when === undefined || r.when(release.values) === true;
-                    const checked = new Set(rules.resources.filter(applies).map((r) => r.path.join(".")));
-                    for (const { path: p } of leaves(release.values)) {
-                        const i = p.lastIndexOf("resources");
-                        // Container resources, not a volume claim's storage request.
-                        if (i < 0 || p.includes("volumeClaimTemplate") || !isObject(at(release.values, p.slice(0, i + 1)))) continue;
-                        const block = p.slice(0, i + 1).join(".");
-                        if (!checked.has(block)) uncovered.push(`${release.name as string}: values.${block}`);
-                    }
-                }
-                assert.deepEqual([...new Set(uncovered)], []);
-            });
-        }
-        it("a requirement whose condition is unknown is skipped", () => {
-            const r: Requirement = { kind: "true", label: "x", path: ["a"], when: () => unknownValue };
-            assert.equal(unmet(r, { a: false }), undefined);
-            assert.match(unmet({ ...r, when: () => true }, { a: false }) ?? "", /x: values\.a must be true, is false/);
         });
     });
 

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { allowedDisruptions, checkDisruption } from "../../tools/render/checks/disruption";
-import { K8sObject } from "../../tools/render/types";
+import { allowedDisruptions, checkDisruption, redundantParts } from "../../tools/render/checks/disruption";
+import { K8sObject, RenderedRelease } from "../../tools/render/types";
 import { checkInput, container, messages, ns, operatorResource, release, stackModel, workload } from "./fixtures";
 
 function pdb(name: string, selector: Record<string, unknown>, budget: Record<string, unknown> = { maxUnavailable: 1 }): K8sObject {
@@ -25,7 +25,7 @@ describe("render check: disruption", () => {
     it("passes a replicated workload with one PodDisruptionBudget and anti-affinity on the node", () => {
         const result = verify([web(), pdb("web", { matchLabels: { app: "web" } }), workload("Deployment", "single", { containers: [container("single")] }, { replicas: 1 })]);
         assert.deepEqual(messages(result), []);
-        assert.equal(result.summary, "1 of 1 multi-replica workload(s) have a PodDisruptionBudget and spread over nodes; 1 PodDisruptionBudget(s)");
+        assert.equal(result.summary, "0 of 0 highly available part(s) run enough replicas; 1 of 1 multi-replica workload(s) have a PodDisruptionBudget and spread over nodes; 1 PodDisruptionBudget(s)");
     });
 
     it("fails without a PodDisruptionBudget, or with one whose selector does not match the pods", () => {
@@ -111,7 +111,7 @@ describe("render check: disruption", () => {
         const budget = pdb("ingester-rollout", { matchLabels: { "rollout-group": "ingester" } });
         const result = verify([...zones, budget]);
         assert.deepEqual(messages(result), []);
-        assert.match(result.summary, /^1 of 1 multi-replica workload/);
+        assert.match(result.summary, /; 1 of 1 multi-replica workload/);
         const errors = messages(verify(zones));
         assert.equal(errors.length, 3, errors.join("\n"));
         ["a", "b", "c"].forEach((z, i) => assert.match(errors[i], new RegExp(`StatefulSet monitoring/ingester-zone-${z} \\(3 replicas in rollout-group ingester\\): no PodDisruptionBudget`)));
@@ -123,6 +123,94 @@ describe("render check: disruption", () => {
         assert.equal(allowedDisruptions(budget({ maxUnavailable: "34%" }), 3), 2);
         assert.equal(allowedDisruptions(budget({ minAvailable: "50%" }), 3), 1);
         assert.equal(allowedDisruptions(budget({ minAvailable: 3 }), 3), 0);
+    });
+
+    describe("replicas of the parts prod makes highly available", () => {
+        /** One release of `chart`: each of its workloads given as [name, container, replicas] (Prometheus Operator kinds by kind). */
+        function chartRelease(name: string, chart: string, workloads: [string, string, number][], values: Record<string, unknown> = {}): RenderedRelease {
+            const objects = workloads.map(([object, c, replicas]) =>
+                ["Prometheus", "Alertmanager"].includes(c) ? operatorResource(c, object, { replicas }) : workload("StatefulSet", object, { containers: [container(c)] }, { replicas }),
+            );
+            return { release: release(name, values, chart), objects };
+        }
+        const replicaErrors = (rendered: RenderedRelease[], profile = "prod") =>
+            messages(checkDisruption(checkInput(stackModel({ profile, releases: rendered.map((r) => r.release) }), rendered))).filter((m) => !/PodDisruptionBudget|podAntiAffinity/.test(m));
+        const thanos = (queryReplicas: number) =>
+            chartRelease("thanos", "thanos", [
+                ["thanos-query", "thanos-query", queryReplicas],
+                ["thanos-store-gateway", "thanos-store-gateway", 2],
+            ]);
+
+        it("fails a part that runs fewer than 2 pods in prod, and says why", () => {
+            assert.deepEqual(replicaErrors([thanos(2)]), []);
+            assert.deepEqual(replicaErrors([thanos(1)]), ["release thanos: Thanos query runs 1 pod(s) (thanos-query); prod needs at least 2: with its one pod down, e.g. during a node drain, nothing serves"]);
+            const kps = chartRelease("kps", "kube-prometheus-stack", [
+                ["kps-prometheus", "Prometheus", 1],
+                ["kps-alertmanager", "Alertmanager", 3],
+            ]);
+            assert.deepEqual(replicaErrors([kps]), ["release kps: Prometheus runs 1 pod(s) (kps-prometheus); prod needs at least 2: with its one pod down, e.g. during a node drain, nothing serves"]);
+            assert.deepEqual(replicaErrors([thanos(1), kps], "dev"), []);
+        });
+
+        it("holds MinIO to its erasure set of 4 pods", () => {
+            assert.deepEqual(replicaErrors([chartRelease("minio", "minio", [["minio", "minio", 4]])]), []);
+            assert.deepEqual(replicaErrors([chartRelease("minio", "minio", [["minio", "minio", 1]])]), [
+                "release minio: MinIO runs 1 pod(s) (minio); prod needs at least 4: distributed MinIO erasure-codes objects over 4 drives, one per pod",
+            ]);
+        });
+
+        it("counts the zone StatefulSets of one part together, and the parts of Loki's mode only", () => {
+            const distributed = ["ingester", "distributor", "querier", "query-frontend", "query-scheduler", "index-gateway", "ruler"];
+            const zones: [string, string, number][] = ["a", "b", "c"].map((z) => [`loki-ingester-zone-${z}`, "ingester", 1]);
+            const loki = chartRelease("loki", "loki", [...zones, ...distributed.slice(1).map((t): [string, string, number] => [`loki-${t}`, t, 2]), ["loki-gateway", "nginx", 2]], { deploymentMode: "Distributed" });
+            assert.deepEqual(replicaErrors([loki]), []);
+            const oneZone = chartRelease("loki", "loki", [zones[0], ...distributed.slice(1).map((t): [string, string, number] => [`loki-${t}`, t, 2]), ["loki-gateway", "nginx", 2]], { deploymentMode: "Distributed" });
+            assert.deepEqual(replicaErrors([oneZone]), ["release loki: Loki ingester runs 1 pod(s) (loki-ingester-zone-a); prod needs at least 2: with its one pod down, e.g. during a node drain, nothing serves"]);
+            const monolithic = chartRelease(
+                "loki",
+                "loki",
+                [
+                    ["loki", "loki", 1],
+                    ["loki-gateway", "nginx", 2],
+                ],
+                { deploymentMode: "Monolithic" },
+            );
+            assert.deepEqual(replicaErrors([monolithic]), ["release loki: Loki single binary runs 1 pod(s) (loki); prod needs at least 2: with its one pod down, e.g. during a node drain, nothing serves"]);
+        });
+
+        it("reports a part the chart should render and does not; optional parts only when rendered", () => {
+            const noStore = chartRelease("thanos", "thanos", [["thanos-query", "thanos-query", 2]]);
+            assert.deepEqual(replicaErrors([noStore]), [
+                'release thanos (chart thanos 1.0.0): Thanos store gateway: no workload with a container "thanos-store-gateway" in the render (chart changed? the check cannot find how many replicas it runs)',
+            ]);
+            const withRuler = chartRelease("thanos", "thanos", [
+                ["thanos-query", "thanos-query", 2],
+                ["thanos-store-gateway", "thanos-store-gateway", 2],
+                ["thanos-rule", "thanos-rule", 1],
+            ]);
+            assert.deepEqual(replicaErrors([withRuler]), ["release thanos: Thanos ruler runs 1 pod(s) (thanos-rule); prod needs at least 2: with its one pod down, e.g. during a node drain, nothing serves"]);
+        });
+
+        it("knows every chart part the policy pack's replica rule knew", () => {
+            // What docs/prod.md promises to keep highly available (the policy pack checked these on values before this check owned the rule).
+            const roles = redundantParts.map((p) => `${p.chart}/${p.role}/${p.minimum}`);
+            for (const role of [
+                "kube-prometheus-stack/Prometheus/2",
+                "kube-prometheus-stack/Alertmanager/2",
+                "minio/MinIO/4",
+                "thanos/Thanos query/2",
+                "thanos/Thanos query frontend/2",
+                "thanos/Thanos store gateway/2",
+                "thanos/Thanos ruler/2",
+                "loki/Loki single binary/2",
+                "loki/Loki gateway/2",
+                "tempo-distributed/Tempo memcached/2",
+                ...["ingester", "distributor", "querier", "query frontend", "query scheduler", "index gateway", "ruler"].map((t) => `loki/Loki ${t}/2`),
+                ...["distributor", "ingester", "querier", "query frontend"].map((t) => `tempo-distributed/Tempo ${t}/2`),
+            ]) {
+                assert.ok(roles.includes(role), role);
+            }
+        });
     });
 
     it("requires nothing in dev", () => {

@@ -42,7 +42,7 @@ describe("render check: footprint", () => {
     it("counts replicas, operator pods with sidecar and config-reloader, and leaves hook Jobs out of the total", () => {
         const daemon = deployment("agent", { containers: [container("agent")] }, undefined, "DaemonSet");
         const app = deployment("app", { initContainers: [container("init", { resources: { requests: { cpu: "1", memory: "64Mi" }, limits: { cpu: "1", memory: "64Mi" } } })], containers: [container("app")] }, 2);
-        const hook = job("make-bucket", { containers: [{ name: "mc", image: "mc" }] });
+        const hook = job("make-bucket", { containers: [container("mc", { image: "mc" })] });
         const result = verify([operator, prometheus, daemon, app, hook]);
         // operator 100m + prometheus 2×(200m+10m+50m) + daemon 100m + app 2×max(100m, init 1000m) = 2720m: over the dev budget.
         assert.match(result.summary, /6 steady-state pod\(s\) request 2720m CPU/);
@@ -82,7 +82,7 @@ describe("render check: footprint", () => {
         assert.deepEqual(errors, ["dev profile requests 2.54Gi memory in total, over the budget of 2.50Gi"]);
     });
 
-    it("counts the program's own workloads in a row of their own, held to the same dev rules", () => {
+    it("counts the program's own workloads in a row of their own, held to the same rules", () => {
         const own = { ...deployment("demo-app", { containers: [container("demo-app")] }), metadata: { name: "demo-app", namespace: "demo" } };
         const bare = { ...deployment("bare", { containers: [{ name: "bare", image: "x" }] }), metadata: { name: "bare", namespace: "demo" } };
         const input = (objects: K8sObject[]) => checkInput(stackModel({ releases: [release("app")], objects }), [{ release: release("app"), objects: [operator] }]);
@@ -94,16 +94,24 @@ describe("render check: footprint", () => {
             result.details!.join("\n"),
         );
         assert.deepEqual(messages(checkFootprint(input([bare]))), [
-            'program objects: Deployment demo/bare container "bare" has no cpu request, memory request, cpu limit, memory limit (the dev profile needs requests and limits on every container)',
+            'program objects: Deployment demo/bare container "bare" has no cpu request, memory request, cpu limit, memory limit (every container needs CPU and memory requests and limits)',
         ]);
         assert.ok(!checkFootprint(input([])).details!.some((line) => line.startsWith("(program)")), "no row without program workloads");
     });
 
-    it("only warns about missing requests outside dev, and reports unknown config-reloader resources", () => {
-        const result = verify([prometheus, deployment("app", { containers: [{ name: "bare", image: "x" }] })], "prod");
-        assert.deepEqual(messages(result), []);
-        const warnings = messages(result, "warning");
-        assert.ok(warnings.some((w) => /container "bare" has no cpu request, memory request/.test(w)));
-        assert.ok(warnings.some((w) => /config-reloader are unknown/.test(w)));
+    it("fails in prod too, on run-once containers as well, and warns about unknown config-reloader resources", () => {
+        const bare = deployment("app", { containers: [{ name: "bare", image: "x" }] });
+        const hook = job("make-bucket", { containers: [container("mc", { resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m" } } })] });
+        const result = verify([prometheus, bare, hook], "prod");
+        assert.deepEqual(messages(result), [
+            'release app: Deployment monitoring/app container "bare" has no cpu request, memory request, cpu limit, memory limit (every container needs CPU and memory requests and limits)',
+            'release app: Job monitoring/make-bucket container "mc" has no memory limit (every container needs CPU and memory requests and limits)',
+        ]);
+        assert.ok(messages(result, "warning").some((w) => /config-reloader are unknown/.test(w)));
+        assert.match(
+            result.details!.find((line) => line.startsWith("app "))!,
+            /\s2$/,
+            "both gaps counted in the release's row",
+        );
     });
 });

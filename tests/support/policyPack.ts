@@ -27,7 +27,6 @@ export interface Diagnostic {
 export interface PolicyInfo {
     readonly name: string;
     readonly enforcementLevel: string;
-    readonly configSchema?: Record<string, unknown>;
 }
 
 /** Sentinels the engine sends for values unknown during preview, as the policy SDK defines them. */
@@ -92,22 +91,8 @@ export class RunningPack {
             policies: r.getPoliciesList().map((p: any) => ({
                 name: p.getName(),
                 enforcementLevel: levels[p.getEnforcementlevel()],
-                ...(p.getConfigschema() ? { configSchema: p.getConfigschema().getProperties().toJavaScript() } : {}),
             })),
         };
-    }
-
-    /** What `--policy-pack-config` would hand the pack: policy name → its config properties. */
-    async configure(config: Record<string, Record<string, unknown>>): Promise<void> {
-        const request = new this.proto.analyzer.ConfigureAnalyzerRequest();
-        const map = request.getPolicyconfigMap();
-        for (const [policy, properties] of Object.entries(config)) {
-            const c = new this.proto.analyzer.PolicyConfig();
-            c.setEnforcementlevel(levels.indexOf("mandatory"));
-            c.setProperties(this.proto.struct.Struct.fromJavaScript(properties));
-            map.set(policy, c);
-        }
-        await this.call("configure", request);
     }
 
     /** Analyzes one resource as the engine does before registering it. */

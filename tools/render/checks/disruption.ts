@@ -1,18 +1,80 @@
 /**
- * Replicas protect against losing a node only if they are on different nodes and a drain cannot
- * take them all at once (prod). Every workload that runs two or more pods must be selected by
- * exactly one PodDisruptionBudget that still allows an eviction, and spread its pods with
- * podAntiAffinity or topologySpreadConstraints on the node or zone label. Zone-aware StatefulSets
- * that form one group (the `rollout-group` label of the Loki and Tempo charts: one StatefulSet per
- * zone) count as one workload.
+ * Replicas protect against losing a node only if there are enough of them, they are on different
+ * nodes and a drain cannot take them all at once (prod). Each part the prod profile makes highly
+ * available must run at least `haMinimumReplicas` pods (MinIO: its erasure set). Every workload
+ * that runs two or more pods must be selected by exactly one PodDisruptionBudget that still allows
+ * an eviction, and spread its pods with podAntiAffinity or topologySpreadConstraints on the node or
+ * zone label. Zone-aware StatefulSets that form one group (the `rollout-group` label of the Loki
+ * and Tempo charts: one StatefulSet per zone) count as one workload.
  */
+import { haMinimumReplicas, hostnameTopologyKey, zoneTopologyKey } from "../../../components/availability";
+import { minioErasureMinimumDrives } from "../../../components/minio";
 import { allObjects, formatSelector, selectorMatches, Workload, workloadsOf } from "../objects";
 import { isPlainObject } from "../paths";
 import { K8sObject } from "../types";
+import { always, lokiMode, missingPart, notAgentMode, optional, Part, partWorkloads } from "./parts";
 import { CheckInput, CheckResult, FindingList } from "./types";
 
 /** Topology keys that put replicas on different failure domains. */
-export const spreadKeys = ["kubernetes.io/hostname", "topology.kubernetes.io/zone"];
+export const spreadKeys = [hostnameTopologyKey, zoneTopologyKey];
+
+/** A part prod runs redundantly, and the fewest pods that keep it serving with one of them lost. */
+export interface RedundantPart extends Part {
+    minimum: number;
+    /** Why it needs that many, when it is more than `haMinimumReplicas`. */
+    because?: string;
+}
+
+const redundant = (chart: string, expected: Part["expected"], containers: Record<string, string>): RedundantPart[] =>
+    Object.entries(containers).map(([container, role]) => ({ role, chart, container, expected, minimum: haMinimumReplicas }));
+
+/**
+ * What the prod profile makes highly available. Compactors stay single (tools/render/checks/singletons.ts);
+ * Grafana on SQLite, monolithic Tempo, Loki's caches, the operator and the agents' exporters run one
+ * pod by design, and DaemonSets one per node.
+ */
+export const redundantParts: readonly RedundantPart[] = [
+    { role: "Prometheus", chart: "kube-prometheus-stack", kind: "Prometheus", expected: notAgentMode, minimum: haMinimumReplicas },
+    { role: "Alertmanager", chart: "kube-prometheus-stack", kind: "Alertmanager", expected: notAgentMode, minimum: haMinimumReplicas },
+    { role: "MinIO", chart: "minio", container: "minio", expected: always, minimum: minioErasureMinimumDrives, because: `distributed MinIO erasure-codes objects over ${minioErasureMinimumDrives} drives, one per pod` },
+    ...redundant("thanos", always, { "thanos-query": "Thanos query", "thanos-store-gateway": "Thanos store gateway" }),
+    ...redundant("thanos", optional, { "thanos-query-frontend": "Thanos query frontend", "thanos-rule": "Thanos ruler" }),
+    ...redundant("loki", lokiMode("Monolithic"), { loki: "Loki single binary" }),
+    ...redundant("loki", lokiMode("Distributed"), {
+        ingester: "Loki ingester",
+        distributor: "Loki distributor",
+        querier: "Loki querier",
+        "query-frontend": "Loki query frontend",
+        "query-scheduler": "Loki query scheduler",
+        "index-gateway": "Loki index gateway",
+        ruler: "Loki ruler",
+    }),
+    ...redundant("loki", always, { nginx: "Loki gateway" }),
+    ...redundant("tempo-distributed", always, { distributor: "Tempo distributor", ingester: "Tempo ingester", querier: "Tempo querier", "query-frontend": "Tempo query frontend", memcached: "Tempo memcached" }),
+];
+
+/** Each redundant part the releases render, with its pods (zone StatefulSets summed); a missing expected part is an error. */
+function checkReplicas(input: CheckInput, workloads: Workload[], findings: FindingList): { checked: number; enough: number } {
+    let checked = 0;
+    let enough = 0;
+    for (const release of input.model.releases) {
+        for (const part of redundantParts.filter((p) => p.chart === release.chart.name)) {
+            const matches = partWorkloads(workloads, release, part);
+            if (matches.length === 0) {
+                if (part.expected(release)) findings.error(missingPart(input, release, part, "how many replicas it runs"));
+                continue;
+            }
+            checked++;
+            const pods = matches.reduce((n, w) => n + w.template.replicas, 0);
+            if (pods >= part.minimum) enough++;
+            else {
+                const why = part.because ?? "with its one pod down, e.g. during a node drain, nothing serves";
+                findings.error(`release ${release.releaseName}: ${part.role} runs ${pods} pod(s) (${matches.map((w) => w.object.metadata.name).join(", ")}); prod needs at least ${part.minimum}: ${why}`);
+            }
+        }
+    }
+    return { checked, enough };
+}
 
 const scaledKinds = new Set(["Deployment", "StatefulSet", "ReplicaSet", "Prometheus", "Alertmanager", "ThanosRuler", "PrometheusAgent"]);
 
@@ -73,6 +135,7 @@ export function checkDisruption(input: CheckInput): CheckResult {
     const pdbs = allObjects(input.model, input.rendered).filter(({ object }) => object.kind === "PodDisruptionBudget");
     const groups = replicatedGroups(workloads);
     const steady = workloads.filter((w) => !w.runsToCompletion);
+    const replicas = checkReplicas(input, workloads, findings);
     let covered = 0;
     for (const group of groups) {
         let ok = true;
@@ -105,7 +168,9 @@ export function checkDisruption(input: CheckInput): CheckResult {
         }
         if (ok) covered++;
     }
-    return findings.result(`${covered} of ${groups.length} multi-replica workload(s) have a PodDisruptionBudget and spread over nodes; ${pdbs.length} PodDisruptionBudget(s)`);
+    return findings.result(
+        `${replicas.enough} of ${replicas.checked} highly available part(s) run enough replicas; ${covered} of ${groups.length} multi-replica workload(s) have a PodDisruptionBudget and spread over nodes; ${pdbs.length} PodDisruptionBudget(s)`,
+    );
 }
 
 function formatLabels(labels: Record<string, string>): string {

@@ -1,39 +1,26 @@
 /**
  * Durable state on volumes that outlive the pod (prod): a TSDB, a write-ahead log, a compactor's
  * bookkeeping or Grafana's database on an emptyDir is lost whenever its pod is rescheduled, which
- * in a cluster with node upgrades is "regularly". Each stateful part is found by the chart that
- * renders it and the name of its container, and its data directory must be mounted from a
- * PersistentVolumeClaim, unless the values move that state out of the pod (Grafana on an external
- * database). A part the chart should have rendered but did not is an error too, so a
- * chart upgrade that renames a container cannot turn this check into a silent pass.
+ * in a cluster with node upgrades is "regularly". Each stateful part (found as parts.ts says) must
+ * mount its data directory from a PersistentVolumeClaim, unless the values move that state out of
+ * the pod (Grafana on an external database).
  */
 import { containersOf, Workload, workloadsOf } from "../objects";
 import { isPlainObject } from "../paths";
 import { CollectedRelease } from "../types";
+import { agentMode, always, lokiMode, missingPart, notAgentMode, optional, Part, partWorkloads } from "./parts";
 import { CheckInput, CheckResult, FindingList } from "./types";
 
 /** A part of the platform that keeps durable state, and where its chart puts it. */
-export interface StatefulPart {
+export interface StatefulPart extends Part {
     /** What is lost without a volume. */
     role: string;
-    chart: string;
-    /** Operator CR kind (data volume from `spec.storage`), or the container that writes the data. */
-    kind?: "Prometheus" | "PrometheusAgent" | "Alertmanager";
-    container?: string;
-    /** Data directory of that container. */
+    /** Data directory of `container`. */
     path?: string;
-    /** Whether a release of `chart` with these values must render the part. */
-    expected: (release: CollectedRelease) => boolean;
     /** Where the state lives instead when these values move it out of the pod (then no volume is needed), else undefined. */
     keptElsewhere?: (release: CollectedRelease) => string | undefined;
 }
 
-const always = () => true;
-const optional = () => false;
-const lokiMode = (mode: string) => (release: CollectedRelease) => release.values.deploymentMode === mode;
-/** kube-prometheus-stack with Prometheus in agent mode (an edge): a PrometheusAgent, no Prometheus, no Alertmanager. */
-const agentMode = (release: CollectedRelease) => isPlainObject(release.values.prometheus) && release.values.prometheus.agentMode === true;
-const notAgentMode = (release: CollectedRelease) => !agentMode(release);
 /** Grafana with a database other than its own SQLite file keeps its state there. */
 const grafanaDatabase = (release: CollectedRelease): string | undefined => {
     const ini = release.values["grafana.ini"];
@@ -100,17 +87,6 @@ function dataVolume(workload: Workload, part: StatefulPart): { ok: boolean; text
     return { ok: false, text: `${where} is on ${type} volume "${covering.name}": ${why}` };
 }
 
-function isPart(workload: Workload, part: StatefulPart): boolean {
-    if (workload.release.chart.name !== part.chart || workload.runsToCompletion) return false;
-    if (part.kind) return workload.object.kind === part.kind && workload.object.apiVersion.startsWith("monitoring.coreos.com/");
-    if (workload.object.kind === "DaemonSet") return false;
-    return containersOf(workload.template.spec).some((c) => c.field === "containers" && c.container.name === part.container);
-}
-
-function renderFailed(input: CheckInput, release: CollectedRelease): boolean {
-    return input.rendered.some((r) => r.release.releaseName === release.releaseName && r.error);
-}
-
 export function checkDurableState(input: CheckInput): CheckResult {
     const findings = new FindingList("durableState");
     const prod = input.model.profile !== "dev";
@@ -125,13 +101,9 @@ export function checkDurableState(input: CheckInput): CheckResult {
                 details.push(`EXTERNAL ${part.role}: release ${release.releaseName} keeps it ${elsewhere}, not in the pod: no volume needed`);
                 continue;
             }
-            const matches = workloads.filter((w) => w.release.releaseName === release.releaseName && isPart(w, part));
+            const matches = partWorkloads(workloads, release, part);
             if (matches.length === 0) {
-                if (prod && part.expected(release)) {
-                    const what = part.kind ? `${part.kind} resource` : `workload with a container "${part.container}"`;
-                    const note = renderFailed(input, release) ? " (the release did not render)" : " (chart changed? the check cannot find where it keeps its data)";
-                    findings.error(`release ${release.releaseName} (chart ${part.chart} ${release.chart.version}): ${part.role}: no ${what} in the render${note}`);
-                }
+                if (prod && part.expected(release)) findings.error(missingPart(input, release, part, "where it keeps its data"));
                 continue;
             }
             for (const workload of matches) {

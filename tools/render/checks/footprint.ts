@@ -3,8 +3,10 @@
  * workloads the program creates itself, outside any release), in steady
  * state (hook Jobs run once and are listed apart). Pod totals follow Kubernetes' own rule: the
  * larger of the sum of the long-running containers and the largest run-once init container, since
- * init containers finish before the others start. The dev profile must fit a small laptop cluster,
- * so there every container needs requests and limits and the total has a budget.
+ * init containers finish before the others start. Every container the stack runs, run-once ones
+ * included, needs CPU and memory requests (so the scheduler places it where they fit) and limits
+ * (so one part cannot starve the others of a node), in every profile; the dev profile must also fit
+ * a small laptop cluster, so its total has a budget.
  */
 import { containersOf, describeObject, isHook, namespaceOf, operatorMainContainer, operatorPodKinds, podTemplateOf } from "../objects";
 import { isPlainObject } from "../paths";
@@ -190,6 +192,8 @@ export function checkFootprint(input: CheckInput): CheckResult {
             for (const kind of ["requests", "limits"] as const) {
                 for (const resource of ["cpu", "memory"] as const) sum[kind][resource] += totals[kind][resource] * pod.replicas;
             }
+        }
+        for (const pod of [...steady, ...jobs].filter((p) => p.release === release)) {
             for (const container of pod.containers) {
                 const missing = missingParts(container);
                 if (container.unknown) {
@@ -200,9 +204,7 @@ export function checkFootprint(input: CheckInput): CheckResult {
                 }
                 if (!missing.length) continue;
                 sum.gaps++;
-                const message = `${groupLabel(release)}: ${pod.workload} container "${container.name}" has no ${missing.join(", ")}`;
-                if (dev) findings.error(`${message} (the dev profile needs requests and limits on every container)`);
-                else if (missing.some((m) => m.endsWith("request"))) findings.warning(message);
+                findings.error(`${groupLabel(release)}: ${pod.workload} container "${container.name}" has no ${missing.join(", ")} (every container needs CPU and memory requests and limits)`);
             }
         }
         rows.push([release, String(sum.pods), formatCpu(sum.requests.cpu), formatCpu(sum.limits.cpu), formatMemory(sum.requests.memory), formatMemory(sum.limits.memory), String(sum.gaps)]);
@@ -220,7 +222,7 @@ export function checkFootprint(input: CheckInput): CheckResult {
     }
 
     const details = table(rows);
-    details.push("(gaps: containers without a cpu/memory request or limit; limits count only the containers that set one)");
+    details.push("(gaps: containers, run-once ones included, without a cpu/memory request or limit; limits count only the containers that set one)");
     if (jobs.length) {
         details.push("run-once pods (Jobs, Helm hooks), not in the total:");
         for (const job of jobs) {
@@ -228,10 +230,6 @@ export function checkFootprint(input: CheckInput): CheckResult {
             details.push(`  ${job.release}: ${job.workload} requests ${formatCpu(t.requests.cpu)}/${formatMemory(t.requests.memory)}, limits ${formatCpu(t.limits.cpu)}/${formatMemory(t.limits.memory)}`);
         }
     }
-    const withoutRequests = [...steady, ...jobs].flatMap((p) =>
-        p.containers.filter((c) => !c.unknown && (c.requests.cpu === undefined || c.requests.memory === undefined)).map((c) => `  ${p.release}: ${p.workload} "${c.name}"`),
-    );
-    if (withoutRequests.length) details.push("containers without requests:", ...withoutRequests);
     const images = [...new Set(pods.flatMap((p) => p.containers.map((c) => c.image).filter((i): i is string => Boolean(i))))].sort();
     details.push(`images (${images.length}):`, ...images.map((i) => `  ${i}`));
 
