@@ -10,7 +10,7 @@ import { platformRelease, serviceHost, serviceUrl } from "./release";
 import { ComputeResources, Persistence } from "./resources";
 import { objstoreSecretKey, thanosObjstoreSecret } from "./thanosObjstore";
 
-/** Ports kube-prometheus-stack gives its Services (its defaults, which we do not change). */
+/** Ports kube-prometheus-stack gives its Services (its defaults, which we do not change): the container ports the operator gives the pods behind them. */
 export const prometheusPort = 9090;
 export const alertmanagerPort = 9093;
 export const thanosSidecarGrpcPort = 10901;

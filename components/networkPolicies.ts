@@ -99,6 +99,9 @@ export interface NetworkPolicyPlan {
 /** The label Kubernetes (1.21+) puts on every namespace, with the namespace's name. */
 export const namespaceNameLabel = "kubernetes.io/metadata.name";
 
+/** The port DNS answers on, UDP and TCP: the cluster DNS Service's and its pods'. */
+export const dnsPort = 53;
+
 /**
  * The cluster's DNS: the CoreDNS (or kube-dns) pods, labelled `k8s-app: kube-dns` in kube-system
  * by kubeadm, kind, minikube, EKS, GKE and AKS alike. Selecting the pods (not the Service address)
@@ -106,7 +109,7 @@ export const namespaceNameLabel = "kubernetes.io/metadata.name";
  */
 export const clusterDns = {
     peer: { namespaceSelector: { matchLabels: { [namespaceNameLabel]: "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
-    ports: [...udp(53), ...tcp(53)],
+    ports: [...udp(dnsPort), ...tcp(dnsPort)],
 } as const;
 
 /** Labels on every policy this module creates, so they can be listed together. */

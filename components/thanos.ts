@@ -11,9 +11,9 @@ import { platformRelease, serviceUrl } from "./release";
 import { chartPersistence, ComputeResources, Persistence } from "./resources";
 import { objstoreSecretKey, thanosObjstoreSecret } from "./thanosObjstore";
 
-/** HTTP port of every Thanos Service in the stevehipwell chart (its default; we do not change it). */
+/** HTTP port of every Thanos Service in the stevehipwell chart (its default; we do not change it), and of the operator's ThanosRuler pods. */
 export const thanosHttpPort = 10902;
-/** gRPC (Store API) port of the query, store gateway and ruler (the chart's default). */
+/** gRPC (Store API) port of the query, store gateway and ruler (the chart's default), and of the operator's ThanosRuler pods. */
 export const thanosGrpcPort = 10901;
 /** Remote-write port of the receive router and ingestors (the chart's default). */
 export const thanosRemoteWritePort = 19291;

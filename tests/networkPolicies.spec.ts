@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { alertmanagerPort, metricsPodPorts, metricsPodSelectors, prometheusPort, thanosSidecarGrpcPort } from "../components/metrics";
+import { alertmanagerPort, metricsPodPorts, metricsPodSelectors, nodeScrapePorts, prometheusPort, thanosSidecarGrpcPort } from "../components/metrics";
 import { alloyPodSelectors, alloyPorts } from "../components/alloy";
 import { grafanaContainerPort, grafanaGossipPort, grafanaPodSelectors } from "../components/grafana";
 import { lokiPodPorts, lokiPodSelectors } from "../components/loki";
@@ -28,22 +28,10 @@ import { thanosGrpcPort, thanosHttpPort, thanosPodSelectors, thanosRemoteWritePo
 import { ingestGatewayPodSelectors, ingestGatewayPort } from "../components/fleetIngest";
 import { cidrContains, parseCidr } from "../stacks/cidr";
 import type { RawConfig } from "../stacks/config";
+import { checkNetworkPolicy } from "../tools/render/checks/networkPolicy";
 import { collectStackEvaluation } from "../tools/render/collect";
 import { evaluatePlatform, Evaluation, valueOf } from "../tools/render/evaluate";
-import {
-    connectionAllowed,
-    egressAllowed,
-    Endpoint,
-    ingressAllowed,
-    NetworkPolicy,
-    networkPoliciesOf,
-    peerMatches,
-    PodEndpoint,
-    policiesSelecting,
-    policyTypesOf,
-    portMatches,
-    Protocol,
-} from "../tools/render/networkPolicy";
+import { connectionAllowed, egressAllowed, Endpoint, ingressAllowed, NetworkPolicy, networkPoliciesOf, peerMatches, PodEndpoint, policiesSelecting, policyTypesOf, portMatches } from "../tools/render/networkPolicy";
 import { allObjects, containersOf, selectorMatches } from "../tools/render/objects";
 import { configuredTargets, programRelease, RenderedPod, renderedPods, serviceTargets } from "../tools/render/pods";
 import { renderModel } from "../tools/render/render";
@@ -422,7 +410,7 @@ describe("network policies: PlatformNetworkPolicies under mocks", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The evaluator the render test relies on
+// The evaluator the verify check (tools/render/checks/networkPolicy.ts) relies on
 // ---------------------------------------------------------------------------------------------
 
 describe("network policies: evaluator", () => {
@@ -510,8 +498,8 @@ describe("CIDRs", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Against the real charts: the selectors and ports match the rendered pods, and every connection
-// the rendered configuration makes gets through
+// Against the real charts: the selectors and ports match the rendered pods, the verify check passes
+// (every connection the rendered configuration makes gets through), and what nothing needs is denied
 // ---------------------------------------------------------------------------------------------
 
 interface RenderedStack {
@@ -533,7 +521,7 @@ async function renderStack(stack: string, extra: RawConfig): Promise<RenderedSta
     );
     const component = evaluation.outputs.components.network;
     assert.ok(component, "network policies are on");
-    return { model, rendered, pods: renderedPods(rendered, model), policies: networkPoliciesOf(model.objects), network: await valueOf(component.model) };
+    return { model, rendered, pods: renderedPods(rendered, model), policies: networkPoliciesOf(allObjects(model, rendered)), network: await valueOf(component.model) };
 }
 
 /**
@@ -596,21 +584,8 @@ const fleetCentral: RawConfig = {
     fleet: JSON.stringify({ edges: [{ name: "edge-a" }, { name: "lab-servers", kind: "server" }], ingress: { host: "ingest.example.com", className: "nginx", tlsSecretName: "ingest-tls" } }),
 };
 
-/** Mentions of a Service in a pod's configuration that are not connections. */
-const notConnections: { pod: RegExp; service: string; why: string }[] = [
-    { pod: /^kps-admission-create$/, service: "kps-operator", why: "host names written into the webhook's certificate" },
-    // tempo-distributed mounts one config in every part; each part runs only its own section of it.
-    { pod: /^tempo-(distributor|ingester|querier|query-frontend|compactor)$/, service: "kps-prometheus", why: "remote write is the metrics generator's section" },
-    { pod: /^tempo-(distributor|metrics-generator)$/, service: "minio", why: "distributors and the generator keep no blocks" },
-    { pod: /^thanos-receive-ingestor$/, service: "thanos-receive-ingestor-headless", why: "its own address, which it finds itself by in the hashring (--receive.local-endpoint)" },
-];
-
-/** Connections a pod's configuration names by a short name (`minio`), which no address pattern can find. */
-const shortNameTargets: { pod: string; service: string; port: number; where: string }[] = [{ pod: "minio-post-job", service: "minio", port: minioApiPort, where: "env MINIO_ENDPOINT=minio, MINIO_PORT" }];
-
 const apiServer = address("10.96.0.1");
 const node = address("192.168.10.7");
-const asEndpoint = (pod: RenderedPod): Endpoint => (pod.hostNetwork ? node : pod);
 
 describe("network policies against the rendered charts", function () {
     this.timeout(180_000);
@@ -742,96 +717,26 @@ describe("network policies against the rendered charts", function () {
                 assert.ok(checked > 40, `${checked} connections checked`);
             });
 
-            it("every pod resolves names through the cluster DNS", () => {
-                for (const pod of podNetwork()) {
-                    for (const protocol of ["UDP", "TCP"] as const) assert.ok(connectionAllowed(s.policies, pod, dnsPod, 53, protocol), `${pod.id} DNS ${protocol}`);
-                }
-            });
-
-            it("every Service a pod's rendered configuration points it at is reachable on that port", () => {
-                const failures: string[] = [];
-                let checked = 0;
-                for (const pod of podNetwork()) {
-                    const targets = [
-                        ...configuredTargets(pod, s.model, s.rendered),
-                        ...shortNameTargets.filter((t) => t.pod === pod.name).map((t) => ({ namespace: pod.namespace, service: t.service, port: t.port, where: t.where })),
-                    ];
-                    for (const t of targets) {
-                        if (notConnections.some((n) => n.pod.test(pod.name) && n.service === t.service)) continue;
-                        if (t.namespace === "kube-system" && t.service === "kube-dns") {
-                            if (!connectionAllowed(s.policies, pod, dnsPod, 53, "UDP")) failures.push(`${pod.id} → DNS (${t.where})`);
-                            continue;
-                        }
-                        const leadsTo = serviceTargets(t, s.model, s.rendered, s.pods);
-                        // A Service the render does not have belongs to a feature the charts leave off (Loki's bloom components).
-                        if (leadsTo === undefined) continue;
-                        if (leadsTo.length === 0) failures.push(`${pod.id} → ${t.namespace}/${t.service}: the Service selects no rendered pod (${t.where})`);
-                        for (const { pod: dst, containerPort, protocol } of leadsTo) {
-                            checked++;
-                            if (!connectionAllowed(s.policies, pod, asEndpoint(dst), containerPort, protocol)) failures.push(`${pod.id} → ${dst.id} ${protocol}/${containerPort} (${t.where})`);
-                        }
-                    }
-                }
-                assert.deepEqual(failures, []);
-                assert.ok(checked > 30, `${checked} connections checked`);
-            });
-
-            it("Prometheus can scrape every target of every ServiceMonitor and Probe", () => {
-                const prometheus = s.pods.filter((p) => p.workloadKind === "Prometheus");
-                const services = allObjects(s.model, s.rendered).filter((o) => o.object.kind === "Service");
-                const monitors = allObjects(s.model, s.rendered).filter((o) => ["ServiceMonitor", "PodMonitor", "Probe"].includes(o.object.kind));
+            it("passes the verify check: default deny, every pod selected, every Service its configuration names, every scrape target and the DNS reached", () => {
+                const result = checkNetworkPolicy({ model: s.model, rendered: s.rendered, charts: new Map() });
                 assert.deepEqual(
-                    monitors.filter((m) => m.object.kind === "PodMonitor").map((m) => m.object.metadata.name),
+                    result.findings.map((f) => `${f.severity}: ${f.message}`),
                     [],
-                    "PodMonitors are not evaluated here",
                 );
-                // Services of the cluster, not of any release: the kubelet's (made by the operator) and the API server's.
-                const outsideRender: Record<string, { to: Endpoint; port: number }> = {
-                    "kps-kubelet": { to: node, port: 10250 },
-                    "kps-apiserver": { to: apiServer, port: 6443 },
-                };
-                const failures: string[] = [];
-                const check = (to: Endpoint, port: number, protocol: Protocol, what: string) => {
-                    for (const prom of prometheus) if (!connectionAllowed(s.policies, prom, to, port, protocol)) failures.push(`${what}: ${protocol}/${port}`);
-                };
-                for (const { object: monitor, namespace } of monitors) {
-                    const spec = monitor.spec as Record<string, any>;
-                    const what = `${monitor.kind} ${namespace}/${monitor.metadata.name}`;
-                    if (monitor.kind === "Probe") {
-                        const url = /^([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?:(\d+)$/.exec(spec.prober?.url ?? "");
-                        assert.ok(url, `${what}: prober ${spec.prober?.url}`);
-                        const leadsTo = serviceTargets({ namespace: url[2], service: url[1], port: Number(url[3]) }, s.model, s.rendered, s.pods) ?? [];
-                        assert.ok(leadsTo.length > 0, `${what} reaches pods`);
-                        for (const t of leadsTo) check(asEndpoint(t.pod), t.containerPort, t.protocol, `${what} → ${t.pod.id}`);
-                        continue;
-                    }
-                    const names: string[] | undefined = spec.namespaceSelector?.any ? undefined : (spec.namespaceSelector?.matchNames ?? [namespace]);
-                    const selected = services.filter((svc) => (!names || names.includes(svc.namespace)) && selectorMatches(spec.selector ?? {}, svc.object.metadata.labels ?? {}));
-                    if (selected.length === 0) {
-                        const outside = outsideRender[monitor.metadata.name];
-                        assert.ok(outside, `${what} selects no rendered Service`);
-                        check(outside.to, outside.port, "TCP", what);
-                        continue;
-                    }
-                    for (const svc of selected) {
-                        for (const endpoint of spec.endpoints as { port?: string; targetPort?: number | string }[]) {
-                            const leadsTo = serviceTargets({ namespace: svc.namespace, service: svc.object.metadata.name, portName: endpoint.port }, s.model, s.rendered, s.pods) ?? [];
-                            if (leadsTo.length > 0) {
-                                for (const t of leadsTo) check(asEndpoint(t.pod), t.containerPort, t.protocol, `${what} → ${t.pod.id}`);
-                                continue;
-                            }
-                            const svcSpec = svc.object.spec as Record<string, any>;
-                            const port = (svcSpec.ports as { name: string; targetPort: number }[]).find((p) => p.name === endpoint.port);
-                            // A selected Service without the endpoint's port yields no target (Loki's memberlist Service).
-                            if (!port) continue;
-                            // kube-system Services for pods no release renders: CoreDNS is a pod, the control plane and kube-proxy run on the host network.
-                            assert.ok(svc.namespace === "kube-system" && typeof port.targetPort === "number", `${what}: ${svc.namespace}/${svc.object.metadata.name} port ${endpoint.port} leads to no rendered pod`);
-                            const coreDns = selectorMatches({ matchLabels: svcSpec.selector }, dnsPod.labels) && svc.namespace === dnsPod.namespace;
-                            check(coreDns ? dnsPod : node, port.targetPort, "TCP", `${what} → ${svc.namespace}/${svc.object.metadata.name}`);
-                        }
-                    }
+                const [, covered, wired, scraped, resolving] =
+                    /^(\d+) of \d+ pod template\(s\) covered .*; (\d+) wired connection\(s\) allowed, (\d+) scrape target\(s\) reachable.*, (\d+) pod template\(s\) reach the cluster DNS/.exec(result.summary) ?? [];
+                assert.equal(Number(covered), podNetwork().length, result.summary);
+                assert.equal(Number(resolving), podNetwork().length, result.summary);
+                assert.ok(Number(wired) > 20 && Number(scraped) > 20, result.summary);
+            });
+
+            it("lets Prometheus reach the kubelet and the API server, whose Services the render does not have", () => {
+                const monitors = allObjects(s.model, s.rendered).filter((o) => o.object.kind === "ServiceMonitor" && ["kps-kubelet", "kps-apiserver"].includes(o.object.metadata.name));
+                assert.deepEqual(monitors.map((m) => m.object.metadata.name).sort(), ["kps-apiserver", "kps-kubelet"]);
+                for (const prometheus of s.pods.filter((p) => p.workloadKind === "Prometheus")) {
+                    assert.ok(connectionAllowed(s.policies, prometheus, node, nodeScrapePorts.kubelet), "kubelet");
+                    assert.ok(connectionAllowed(s.policies, prometheus, apiServer, 6443), "API server");
                 }
-                assert.deepEqual(failures, []);
             });
 
             it("gives the API server to exactly the pods that use it, and lets it call the operator's webhook", () => {

@@ -3,10 +3,10 @@
  * labels and ports: which policies isolate a pod, and whether a connection is allowed. Pure; it
  * reads policies as rendered manifests (named ports, `endPort`, `ipBlock.except` included).
  */
+import { namespaceNameLabel } from "../../components/networkPolicies";
 import { cidrContains, parseCidr } from "../../stacks/cidr";
-import { selectorMatches } from "./objects";
+import { selectorMatches, SourcedObject } from "./objects";
 import { isPlainObject } from "./paths";
-import { K8sObject } from "./types";
 
 export type Labels = Readonly<Record<string, string>>;
 export type Protocol = "TCP" | "UDP" | "SCTP";
@@ -33,10 +33,14 @@ export interface PodEndpoint {
     ports?: readonly ContainerPort[];
 }
 
-/** Anything addressed by IP outside the pod network: the API server, a node, the internet. */
+/**
+ * Anything addressed by IP outside the pod network: the API server, a node, the internet. Without
+ * `ip`, an address the caller does not know (a node's, from a render): only a rule that admits
+ * every address is sure to admit it.
+ */
 export interface AddressEndpoint {
     kind: "address";
-    ip: string;
+    ip?: string;
 }
 
 export type Endpoint = PodEndpoint | AddressEndpoint;
@@ -61,19 +65,19 @@ export interface NetworkPolicy {
     };
 }
 
-/** The NetworkPolicies among `objects`, each with its effective namespace. */
-export function networkPoliciesOf(objects: readonly K8sObject[], fallbackNamespace = "default"): NetworkPolicy[] {
+/** The NetworkPolicies among `objects`, each in its effective namespace. */
+export function networkPoliciesOf(objects: readonly SourcedObject[]): NetworkPolicy[] {
     return objects
-        .filter((o) => o.kind === "NetworkPolicy" && o.apiVersion === "networking.k8s.io/v1" && isPlainObject(o.spec))
-        .map((o) => ({ metadata: { name: o.metadata.name, namespace: o.metadata.namespace ?? fallbackNamespace }, spec: o.spec as NetworkPolicy["spec"] }));
+        .filter(({ object }) => object.kind === "NetworkPolicy" && object.apiVersion === "networking.k8s.io/v1" && isPlainObject(object.spec))
+        .map(({ object, namespace }) => ({ metadata: { name: object.metadata.name, namespace }, spec: object.spec as NetworkPolicy["spec"] }));
 }
 
-export const namespaceLabelsOf = (pod: PodEndpoint): Labels => pod.namespaceLabels ?? { "kubernetes.io/metadata.name": pod.namespace };
+const namespaceLabelsOf = (pod: PodEndpoint): Labels => pod.namespaceLabels ?? { [namespaceNameLabel]: pod.namespace };
 
-/** The policy types a policy has: as listed, else Ingress always and Egress when it has egress rules. */
+/** The policy types a policy has: as listed, else (the API server's default) Ingress always and Egress when it has egress rules. */
 export function policyTypesOf(policy: NetworkPolicy): readonly ("Ingress" | "Egress")[] {
     if (policy.spec.policyTypes && policy.spec.policyTypes.length > 0) return policy.spec.policyTypes;
-    return policy.spec.egress ? ["Ingress", "Egress"] : ["Ingress"];
+    return policy.spec.egress && policy.spec.egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
 }
 
 /** Policies that select `pod` (its namespace, its labels), whatever their type. */
@@ -87,10 +91,13 @@ export function peerMatches(peer: PolicyPeer, policyNamespace: string, endpoint:
         // ipBlock is meant for addresses outside the pod network; for pod IPs the result is CNI-specific, so never rely on it.
         if (endpoint.kind !== "address") return false;
         const cidr = parseCidr(peer.ipBlock.cidr);
-        if (!cidr || !cidrContains(cidr, endpoint.ip)) return false;
+        if (!cidr) return false;
+        const { ip } = endpoint;
+        if (ip === undefined) return cidr.prefix === 0 && (peer.ipBlock.except ?? []).length === 0;
+        if (!cidrContains(cidr, ip)) return false;
         return !(peer.ipBlock.except ?? []).some((e) => {
             const except = parseCidr(e);
-            return except !== undefined && cidrContains(except, endpoint.ip);
+            return except !== undefined && cidrContains(except, ip);
         });
     }
     if (endpoint.kind !== "pod") return false;

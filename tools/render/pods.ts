@@ -3,10 +3,12 @@
  * and the Services their configuration points them at. Pods the Prometheus Operator builds from a
  * Prometheus or Alertmanager resource are modelled after the operator's code, since no chart renders them.
  */
+import { alertmanagerPort, metricsPodPorts, prometheusPort, thanosSidecarGrpcPort } from "../../components/metrics";
+import { thanosGrpcPort, thanosHttpPort } from "../../components/thanos";
 import { findAddresses } from "./checks/addresses";
 import { podSpecReferences } from "./checks/references";
 import { ContainerPort, PodEndpoint, Protocol } from "./networkPolicy";
-import { allObjects, containersOf, dataEntries, isHook, isOperatorPod, namespaceOf, podLabelsOf, podTemplateOf, selectorMatches, SourcedObject, workloadsOf } from "./objects";
+import { allObjects, containersOf, dataEntries, isHook, isOperatorPod, namespaceOf, podLabelsOf, PodTemplate, podTemplateOf, selectorMatches, SourcedObject, workloadsOf } from "./objects";
 import { isPlainObject } from "./paths";
 import { K8sObject, RenderedRelease, StackModel } from "./types";
 
@@ -19,8 +21,8 @@ export interface RenderedPod extends PodEndpoint {
     name: string;
     ports: ContainerPort[];
     hostNetwork: boolean;
-    /** A Helm hook (runs around install and upgrade). */
-    hook: boolean;
+    /** A Job or a Helm hook: it runs to completion, so no Service routes to it. */
+    runsToCompletion: boolean;
     /** The pod spec (for operator pods, the custom resource's spec, which has the same fields). */
     spec: Record<string, unknown>;
 }
@@ -37,35 +39,34 @@ function containerPorts(spec: Record<string, unknown>): ContainerPort[] {
 /**
  * Ports the Prometheus Operator (v0.9x: pkg/prometheus/server/statefulset.go,
  * pkg/alertmanager/statefulset.go, pkg/thanos/statefulset.go) gives the pods of a Prometheus,
- * PrometheusAgent, Alertmanager or ThanosRuler resource: the web port (9090/9093/10902, named
- * `portName`), the config reloader's `reloader-web` (8080), Alertmanager's cluster ports, the Thanos
- * sidecar's and the ruler's gRPC port. Their labels are `podLabelsOf`'s.
+ * PrometheusAgent, Alertmanager or ThanosRuler resource: the web port (named `portName`), the
+ * config reloader's `reloader-web`, Alertmanager's cluster ports, the Thanos sidecar's and the
+ * ruler's gRPC port. The numbers are the components' constants, which the NetworkPolicies use too.
+ * Their labels are `podLabelsOf`'s.
  */
-export function operatorPodPorts(object: K8sObject): ContainerPort[] {
+function operatorPodPorts(object: K8sObject): ContainerPort[] {
     const spec = record(object.spec);
     const web = (port: number): ContainerPort => ({ name: typeof spec.portName === "string" ? spec.portName : "web", containerPort: port, protocol: "TCP" });
-    const reloader: ContainerPort = { name: "reloader-web", containerPort: 8080, protocol: "TCP" };
+    const reloader: ContainerPort = { name: "reloader-web", containerPort: metricsPodPorts.configReloader, protocol: "TCP" };
     if (object.kind === "Prometheus") {
         const sidecar: ContainerPort[] = isPlainObject(spec.thanos)
             ? [
-                  { name: "grpc", containerPort: 10901, protocol: "TCP" },
-                  { name: "http", containerPort: 10902, protocol: "TCP" },
+                  { name: "grpc", containerPort: thanosSidecarGrpcPort, protocol: "TCP" },
+                  { name: "http", containerPort: metricsPodPorts.thanosSidecarHttp, protocol: "TCP" },
               ]
             : [];
-        return [web(9090), reloader, ...sidecar];
+        return [web(prometheusPort), reloader, ...sidecar];
     }
     if (object.kind === "Alertmanager") {
-        return [web(9093), { name: "mesh-tcp", containerPort: 9094, protocol: "TCP" }, { name: "mesh-udp", containerPort: 9094, protocol: "UDP" }, reloader];
+        const cluster = metricsPodPorts.alertmanagerCluster;
+        return [web(alertmanagerPort), { name: "mesh-tcp", containerPort: cluster, protocol: "TCP" }, { name: "mesh-udp", containerPort: cluster, protocol: "UDP" }, reloader];
     }
-    if (object.kind === "ThanosRuler") {
-        // pkg/thanos/statefulset.go: the ruler's gRPC and web ports, and the config reloader's.
-        return [{ name: "grpc", containerPort: 10901, protocol: "TCP" }, web(10902), reloader];
-    }
-    if (object.kind === "PrometheusAgent") return [web(9090), reloader];
+    if (object.kind === "ThanosRuler") return [{ name: "grpc", containerPort: thanosGrpcPort, protocol: "TCP" }, web(thanosHttpPort), reloader];
+    if (object.kind === "PrometheusAgent") return [web(prometheusPort), reloader];
     throw new Error(`pods: the operator's pods of kind ${object.kind} (${object.metadata.name}) are not modelled`);
 }
 
-function podOf(object: K8sObject, namespace: string, release: string, template: { spec: Record<string, unknown> }, labels: Record<string, string>): RenderedPod {
+function podOf(object: K8sObject, namespace: string, release: string, template: PodTemplate, labels: Record<string, string>): RenderedPod {
     return {
         kind: "pod",
         id: `${object.kind} ${namespace}/${object.metadata.name} (${release === programRelease ? "the program" : `release ${release}`})`,
@@ -76,7 +77,7 @@ function podOf(object: K8sObject, namespace: string, release: string, template: 
         labels,
         ports: isOperatorPod(object) ? operatorPodPorts(object) : containerPorts(template.spec),
         hostNetwork: template.spec.hostNetwork === true,
-        hook: isHook(object),
+        runsToCompletion: template.runsToCompletion || isHook(object),
         spec: template.spec,
     };
 }
@@ -116,8 +117,9 @@ export interface ConfiguredTarget {
 
 /**
  * The in-cluster Services a pod's configuration names: in its containers' args, command and env
- * values, in every Secret and ConfigMap it mounts or reads, and (for a Prometheus) the
- * Alertmanagers its resource lists. Each is a connection the pod will try to open.
+ * values, in every Secret and ConfigMap it mounts or reads, the MinIO chart's short names, and
+ * (for a Prometheus) the Alertmanagers its resource lists. Each is a connection the pod will try
+ * to open, but for the mentions tools/render/checks/networkPolicy.ts knows are not.
  */
 export function configuredTargets(pod: RenderedPod, model: StackModel, rendered: readonly RenderedRelease[]): ConfiguredTarget[] {
     const sources: { text: string; where: string }[] = [];
@@ -144,6 +146,7 @@ export function configuredTargets(pod: RenderedPod, model: StackModel, rendered:
             targets.push({ namespace: a.namespace, service: a.service, ...(a.srv ? { portName: a.srv } : a.port !== undefined ? { port: a.port } : {}), where: `${where}: ${a.text}` });
         }
     }
+    targets.push(...minioClientTargets(pod));
     if (pod.workloadKind === "Prometheus") {
         const alertmanagers = record(pod.spec.alerting).alertmanagers;
         for (const am of Array.isArray(alertmanagers) ? alertmanagers.filter(isPlainObject) : []) {
@@ -157,6 +160,20 @@ export function configuredTargets(pod: RenderedPod, model: StackModel, rendered:
         }
     }
     return targets;
+}
+
+/**
+ * The MinIO chart's jobs name its Service by its short name (`MINIO_ENDPOINT=minio`, resolved in
+ * the pod's namespace) and port (`MINIO_PORT`), which no address pattern can find.
+ */
+function minioClientTargets(pod: RenderedPod): ConfiguredTarget[] {
+    return containersOf(pod.spec).flatMap(({ container }) => {
+        const env = Array.isArray(container.env) ? container.env.filter(isPlainObject) : [];
+        const value = (name: string) => env.find((v) => v.name === name && typeof v.value === "string")?.value as string | undefined;
+        const [service, port] = [value("MINIO_ENDPOINT"), Number(value("MINIO_PORT"))];
+        if (!service || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(service) || !Number.isInteger(port)) return [];
+        return [{ namespace: pod.namespace, service, port, where: `container "${container.name}" env MINIO_ENDPOINT=${service}, MINIO_PORT=${port}` }];
+    });
 }
 
 /**

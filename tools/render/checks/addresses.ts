@@ -3,6 +3,7 @@
  * Service that the stack actually creates, on a port it actually exposes. A typo here surfaces
  * only at runtime as a connection error, often minutes after a "successful" deploy.
  */
+import { dnsPort } from "../../../components/networkPolicies";
 import { allObjects, dataEntries, describeObject, namespaceOf, renderFailureNote } from "../objects";
 import { closestMatch, forEachString, formatPath, isPlainObject } from "../paths";
 import { K8sObject } from "../types";
@@ -79,8 +80,8 @@ const clusterServices: { namespace: string; name: string; ports: ServicePort[] }
         namespace: "kube-system",
         name: "kube-dns",
         ports: [
-            { name: "dns", port: 53, protocol: "UDP" },
-            { name: "dns-tcp", port: 53, protocol: "TCP" },
+            { name: "dns", port: dnsPort, protocol: "UDP" },
+            { name: "dns-tcp", port: dnsPort, protocol: "TCP" },
             { name: "metrics", port: 9153, protocol: "TCP" },
         ],
     },
