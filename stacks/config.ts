@@ -7,7 +7,7 @@ import type { ObjectStoreCredentials } from "../components/objectStore";
 import { collectionReleaseNames } from "./collection";
 import { durationSeconds, Endpoint, namespaceName, parseHostPort, quantityBytes, sizeBytes, templateDelimiters } from "./grammar";
 import { profileDefaults, profileSizing } from "./profiles";
-import { PlatformConfig, platformSchema, probeTargets } from "./schema";
+import { ObjectStorageConfig, PlatformConfig, platformSchema, probeTargets } from "./schema";
 
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
 export const scalarKeys = ["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "protectData"] as const;
@@ -35,7 +35,7 @@ export const secretKeys = [...objectStorageSecretKeys, ...notificationSecretKeys
 export type SecretKey = (typeof secretKeys)[number];
 
 /** What each object storage secret key holds with each store type, for messages. */
-const secretKeyMeaning: Record<PlatformConfig["objectStorage"]["type"], Record<ObjectStorageSecretKey, string>> = {
+const secretKeyMeaning: Record<ObjectStorageConfig["type"], Record<ObjectStorageSecretKey, string>> = {
     external: {
         objectStorageAccessKeyId: "the access key id of the external S3 service",
         objectStorageSecretAccessKey: "the secret access key of the external S3 service",
@@ -683,8 +683,9 @@ function metricsStorageProblems(c: PlatformConfig): string[] {
 /** The store's settings that only matter for the chosen type, and what prod demands of each. */
 function objectStorageProblems(c: PlatformConfig): string[] {
     const problems: string[] = [];
-    const { minio, external, region } = c.objectStorage;
-    if (c.objectStorage.type === "minio") {
+    const storage = c.objectStorage;
+    if (storage.type === "minio") {
+        const { minio } = storage;
         if (minio.mode === "distributed" && minio.replicas < 4) {
             problems.push(`objectStorage.minio.replicas = ${minio.replicas}: expected at least 4 in distributed mode (erasure coding needs 4 drives)`);
         }
@@ -696,10 +697,11 @@ function objectStorageProblems(c: PlatformConfig): string[] {
         }
         return problems;
     }
+    const { external, region } = storage;
     if (c.profile === "prod" && !external.tls) {
         problems.push(`objectStorage.external.tls = false: expected true in the prod profile (credentials and data would cross the network in clear text)`);
     }
-    const endpointRegion = external.endpoint === undefined ? undefined : awsS3EndpointRegion(external.endpoint);
+    const endpointRegion = awsS3EndpointRegion(external.endpoint);
     if (endpointRegion !== undefined && endpointRegion !== region) {
         problems.push(`objectStorage.region = "${region}": expected "${endpointRegion}", the region of objectStorage.external.endpoint ${external.endpoint} (AWS refuses requests signed for another region)`);
     }

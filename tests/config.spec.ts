@@ -192,7 +192,11 @@ describe("config validation", () => {
         ["two consumers sharing a bucket", { objectStorage: JSON.stringify({ buckets: { tempo: "loki-chunks" } }) }, ["lgtm:objectStorage.buckets", "four distinct bucket names"]],
         ["distributed MinIO with too few pods", { objectStorage: JSON.stringify({ minio: { mode: "distributed", replicas: 2 } }) }, ["lgtm:objectStorage.minio.replicas = 2", "at least 4"]],
         ["unknown object storage type", { objectStorage: JSON.stringify({ type: "s3" }) }, ['lgtm:objectStorage.type = "s3"', "one of minio", "external"]],
-        ["external storage without an endpoint", { objectStorage: JSON.stringify({ type: "external" }), ...credentials }, ["lgtm:objectStorage.external.endpoint = (missing)", "when objectStorage.type is external"]],
+        [
+            "external storage without an endpoint",
+            { objectStorage: JSON.stringify({ type: "external" }), ...credentials },
+            ["lgtm:objectStorage.external.endpoint = (missing)", "the S3 endpoint when objectStorage.type is external", "host or host:port"],
+        ],
         [
             "an endpoint with a scheme",
             { ...prod, objectStorage: s3({ endpoint: "https://s3.us-east-1.amazonaws.com" }) },
