@@ -738,13 +738,18 @@ export function chartDirectoryProblems(c: PlatformConfig): string[] {
     ];
 }
 
+/**
+ * The object store's settings with the credentials its type takes: an external service's, always;
+ * MinIO's root user and password when the stack sets them (else MinIO's are generated). One value,
+ * so that the settings and the credentials cannot disagree on the type.
+ */
+export type ObjectStorageAccess =
+    (Extract<ObjectStorageConfig, { type: "minio" }> & { readonly rootCredentials?: ObjectStoreCredentials }) | (Extract<ObjectStorageConfig, { type: "external" }> & { readonly credentials: ObjectStoreCredentials });
+
 /** Secret config the platform hands to its components, as Pulumi secrets. */
 export interface PlatformSecrets {
-    /**
-     * Credentials of the object store: the external store's (present exactly when `objectStorage.type`
-     * is external), or MinIO's root user and password when the stack sets them (else MinIO's are generated).
-     */
-    readonly objectStorage?: ObjectStoreCredentials;
+    /** The object store (`objectStorage` of the config) with its credentials. */
+    readonly objectStorage: ObjectStorageAccess;
     /** Slack incoming-webhook URL for Alertmanager. */
     readonly slackWebhookUrl?: pulumi.Output<string>;
     /** Generic webhook URL Alertmanager posts every notification to. */
@@ -775,10 +780,14 @@ export function platformSecrets(config: PlatformConfig, secret: (key: SecretKey)
         }
         return undefined;
     };
-    const objectStorage = config.objectStorage.type === "external" ? { accessKeyId: required("objectStorageAccessKeyId"), secretAccessKey: required("objectStorageSecretAccessKey") } : minioRoot();
+    const storage = config.objectStorage;
+    const objectStorage: ObjectStorageAccess =
+        storage.type === "external"
+            ? { ...storage, credentials: { accessKeyId: required("objectStorageAccessKeyId"), secretAccessKey: required("objectStorageSecretAccessKey") } }
+            : { ...storage, rootCredentials: minioRoot() };
     const optionalKeys = [...notificationSecretKeys, grafanaAdminPasswordKey] as const;
     return {
-        ...(objectStorage ? { objectStorage } : {}),
+        objectStorage,
         ...Object.fromEntries(
             optionalKeys.flatMap((key) => {
                 const value = secret(key);

@@ -449,11 +449,12 @@ describe("config validation", () => {
         const read = (key: string) => (key.startsWith("objectStorage") ? (asked.push(key), pulumi.secret(`value of ${key}`)) : undefined);
         const secrets = platformSecrets(parsePlatformConfig(prod), read);
         assert.deepEqual(asked, ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"]);
-        assert.equal(await pulumi.isSecret(secrets.objectStorage!.secretAccessKey), true);
-        assert.deepEqual(
-            platformSecrets(parsePlatformConfig({}), () => undefined),
-            {},
-        );
+        assert.ok(secrets.objectStorage.type === "external");
+        assert.equal(secrets.objectStorage.external.endpoint, "s3.us-east-1.amazonaws.com", "with the settings of its type");
+        assert.equal(await pulumi.isSecret(secrets.objectStorage.credentials.secretAccessKey), true);
+        const { objectStorage, ...others } = platformSecrets(parsePlatformConfig({}), () => undefined);
+        assert.ok(objectStorage.type === "minio");
+        assert.deepEqual([objectStorage.rootCredentials, others], [undefined, {}], "nothing set: MinIO's root credentials are generated");
     });
 
     it("takes MinIO's root credentials and Grafana's admin password from the operator, as Pulumi secrets, or none to generate them", async () => {
@@ -463,10 +464,13 @@ describe("config validation", () => {
         assert.equal(config.objectStorage.type, "minio");
         assert.deepEqual(requiredSecretKeys(config), [], "optional: generated when unset");
         const secrets = platformSecrets(config, (key) => (raw[key] === undefined ? undefined : pulumi.secret(raw[key]!)));
-        for (const output of [secrets.objectStorage!.accessKeyId, secrets.objectStorage!.secretAccessKey, secrets.grafanaAdminPassword!]) {
+        assert.ok(secrets.objectStorage.type === "minio");
+        const root = secrets.objectStorage.rootCredentials;
+        assert.ok(root);
+        for (const output of [root.accessKeyId, root.secretAccessKey, secrets.grafanaAdminPassword!]) {
             assert.equal(await pulumi.isSecret(output), true);
         }
-        assert.deepEqual(await new Promise((resolve) => pulumi.all([secrets.objectStorage!.accessKeyId, secrets.objectStorage!.secretAccessKey, secrets.grafanaAdminPassword!]).apply(resolve)), [
+        assert.deepEqual(await new Promise((resolve) => pulumi.all([root.accessKeyId, root.secretAccessKey, secrets.grafanaAdminPassword!]).apply(resolve)), [
             minioRoot.objectStorageAccessKeyId,
             minioRoot.objectStorageSecretAccessKey,
             grafanaAdminPassword,
