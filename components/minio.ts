@@ -164,6 +164,8 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore, Aler
     public readonly release: k8s.helm.v3.Release;
     /** Labels of the server and hook pods (for NetworkPolicies). */
     public readonly podSelectors: MinioPodSelectors;
+    /** Whether its pods form one distributed store (and so talk to each other). */
+    public readonly distributed: boolean;
     /** Its rule files in alerts/rules. */
     public readonly alertRuleFiles: readonly string[] = ["minio"];
 
@@ -206,6 +208,7 @@ export class Minio extends pulumi.ComponentResource implements ObjectStore, Aler
         );
 
         this.podSelectors = minioPodSelectors(args.releaseName);
+        this.distributed = args.mode === "distributed";
         this.endpoint = pulumi.interpolate`${serviceHost(this.release)}:${minioApiPort}`;
         this.region = pulumi.output(args.region);
         // Buckets exist once the release (and its post-install hook) has finished.

@@ -13,21 +13,38 @@ export function clusterProvider(config: Pick<PlatformConfig, "kubeconfig" | "kub
     });
 }
 
+/** What a stack's Namespaces are for: the keys of `namespaces` in config, each naming one. */
+type NamespaceRole = keyof PlatformConfig["namespaces"];
+
+/** The Namespaces a stack created: each role's name (an output of its Namespace, so what goes in it waits for it), and the Namespaces by name. */
+interface StackNamespaces<Roles> {
+    readonly ns: { readonly [R in keyof Roles]: pulumi.Output<string> };
+    readonly byName: ReadonlyMap<string, k8s.core.v1.Namespace>;
+}
+
 /**
- * The Namespaces a stack creates, each once, on first use: the agents' namespace gets Pod Security
- * "privileged" (node-exporter and Alloy read the host), every other one "restricted". With `protect`,
- * a destroy refuses them, and those in `holdingVolumes` also stay in the cluster when the stack
- * deletes them (`retainOnDelete`), with their PersistentVolumeClaims.
+ * Creates the Namespaces of the roles a stack uses (`roles`: each role, and whether its Namespace
+ * holds PersistentVolumeClaims), one per name: roles may share one. The agents' namespace gets Pod
+ * Security "privileged" (node-exporter and Alloy read the host), every other one "restricted". With
+ * `protect`, a destroy refuses them, and a name that any role holding volumes uses also stays in the
+ * cluster when the stack deletes it (`retainOnDelete`), with its PersistentVolumeClaims. A role
+ * absent from `roles` gets no Namespace. Each Namespace's resource name is its own name, never the
+ * role's: stacks that exist have them under these names, and another name would replace them.
  */
-export function namespaceRegistry(config: Pick<PlatformConfig, "namespaces">, provider: k8s.Provider, protect: boolean, holdingVolumes: ReadonlySet<string>) {
-    const namespaces = new Map<string, k8s.core.v1.Namespace>();
-    const namespace = (name: string): pulumi.Output<string> => {
-        if (!namespaces.has(name)) {
-            const level = name === config.namespaces.agents ? "privileged" : "restricted";
-            const retainOnDelete = protect && holdingVolumes.has(name);
-            namespaces.set(name, new k8s.core.v1.Namespace(name, { metadata: { name, labels: podSecurityLabels(level) } }, { provider, protect, retainOnDelete }));
-        }
-        return namespaces.get(name)!.metadata.name;
-    };
-    return { namespaces, namespace };
+export function createNamespaces<Roles extends Partial<Record<NamespaceRole, boolean>>>(config: Pick<PlatformConfig, "namespaces">, roles: Roles, provider: k8s.Provider, protect: boolean): StackNamespaces<Roles> {
+    const used = Object.entries(roles) as [NamespaceRole, boolean][];
+    const holdingVolumes = new Set(used.filter(([, holds]) => holds).map(([role]) => config.namespaces[role]));
+    const byName = new Map<string, k8s.core.v1.Namespace>();
+    const ns = Object.fromEntries(
+        used.map(([role]) => {
+            const name = config.namespaces[role];
+            if (!byName.has(name)) {
+                const level = name === config.namespaces.agents ? "privileged" : "restricted";
+                const retainOnDelete = protect && holdingVolumes.has(name);
+                byName.set(name, new k8s.core.v1.Namespace(name, { metadata: { name, labels: podSecurityLabels(level) } }, { provider, protect, retainOnDelete }));
+            }
+            return [role, byName.get(name)!.metadata.name];
+        }),
+    ) as StackNamespaces<Roles>["ns"];
+    return { ns, byName };
 }

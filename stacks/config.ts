@@ -9,7 +9,7 @@ import type { ObjectStoreCredentials } from "../components/objectStore";
 import { collectionReleaseNames } from "./collection";
 import { durationSeconds, Endpoint, namespaceName, parseHostPort, quantityBytes, sizeBytes, templateDelimiters } from "./grammar";
 import { profileDefaults, profileSizing } from "./profiles";
-import { PlatformConfig, platformSchema, probeTargets } from "./schema";
+import { ObjectStorageConfig, PlatformConfig, platformSchema, probeTargets } from "./schema";
 
 /** Scalar keys (declared with type, default and description in Pulumi.yaml). */
 export const scalarKeys = ["profile", "role", "central", "clusterName", "kubeconfig", "kubeContext", "storageClass", "namespace", "protectData"] as const;
@@ -37,7 +37,7 @@ export const secretKeys = [...objectStorageSecretKeys, ...notificationSecretKeys
 export type SecretKey = (typeof secretKeys)[number];
 
 /** What each object storage secret key holds with each store type, for messages. */
-const secretKeyMeaning: Record<PlatformConfig["objectStorage"]["type"], Record<ObjectStorageSecretKey, string>> = {
+const secretKeyMeaning: Record<ObjectStorageConfig["type"], Record<ObjectStorageSecretKey, string>> = {
     external: {
         objectStorageAccessKeyId: "the access key id of the external S3 service",
         objectStorageSecretAccessKey: "the secret access key of the external S3 service",
@@ -715,8 +715,9 @@ function metricsStorageProblems(c: PlatformConfig): string[] {
 /** The store's settings that only matter for the chosen type, and what prod demands of each. */
 function objectStorageProblems(c: PlatformConfig): string[] {
     const problems: string[] = [];
-    const { minio, external, region } = c.objectStorage;
-    if (c.objectStorage.type === "minio") {
+    const storage = c.objectStorage;
+    if (storage.type === "minio") {
+        const { minio } = storage;
         if (minio.mode === "distributed" && minio.replicas < minioErasureMinimumDrives) {
             problems.push(`objectStorage.minio.replicas = ${minio.replicas}: expected at least ${minioErasureMinimumDrives} in distributed mode (erasure coding needs ${minioErasureMinimumDrives} drives)`);
         }
@@ -728,10 +729,11 @@ function objectStorageProblems(c: PlatformConfig): string[] {
         }
         return problems;
     }
+    const { external, region } = storage;
     if (c.profile === "prod" && !external.tls) {
         problems.push(`objectStorage.external.tls = false: expected true in the prod profile (credentials and data would cross the network in clear text)`);
     }
-    const endpointRegion = external.endpoint === undefined ? undefined : awsS3EndpointRegion(external.endpoint);
+    const endpointRegion = awsS3EndpointRegion(external.endpoint);
     if (endpointRegion !== undefined && endpointRegion !== region) {
         problems.push(`objectStorage.region = "${region}": expected "${endpointRegion}", the region of objectStorage.external.endpoint ${external.endpoint} (AWS refuses requests signed for another region)`);
     }
@@ -768,13 +770,18 @@ export function chartDirectoryProblems(c: PlatformConfig): string[] {
     ];
 }
 
+/**
+ * The object store's settings with the credentials its type takes: an external service's, always;
+ * MinIO's root user and password when the stack sets them (else MinIO's are generated). One value,
+ * so that the settings and the credentials cannot disagree on the type.
+ */
+export type ObjectStorageAccess =
+    (Extract<ObjectStorageConfig, { type: "minio" }> & { readonly rootCredentials?: ObjectStoreCredentials }) | (Extract<ObjectStorageConfig, { type: "external" }> & { readonly credentials: ObjectStoreCredentials });
+
 /** Secret config the platform hands to its components, as Pulumi secrets. */
 export interface PlatformSecrets {
-    /**
-     * Credentials of the object store: the external store's (present exactly when `objectStorage.type`
-     * is external), or MinIO's root user and password when the stack sets them (else MinIO's are generated).
-     */
-    readonly objectStorage?: ObjectStoreCredentials;
+    /** The object store (`objectStorage` of the config) with its credentials. */
+    readonly objectStorage: ObjectStorageAccess;
     /** Slack incoming-webhook URL for Alertmanager. */
     readonly slackWebhookUrl?: pulumi.Output<string>;
     /** Generic webhook URL Alertmanager posts every notification to. */
@@ -805,10 +812,14 @@ export function platformSecrets(config: PlatformConfig, secret: (key: SecretKey)
         }
         return undefined;
     };
-    const objectStorage = config.objectStorage.type === "external" ? { accessKeyId: required("objectStorageAccessKeyId"), secretAccessKey: required("objectStorageSecretAccessKey") } : minioRoot();
+    const storage = config.objectStorage;
+    const objectStorage: ObjectStorageAccess =
+        storage.type === "external"
+            ? { ...storage, credentials: { accessKeyId: required("objectStorageAccessKeyId"), secretAccessKey: required("objectStorageSecretAccessKey") } }
+            : { ...storage, rootCredentials: minioRoot() };
     const optionalKeys = [...notificationSecretKeys, grafanaAdminPasswordKey] as const;
     return {
-        ...(objectStorage ? { objectStorage } : {}),
+        objectStorage,
         ...Object.fromEntries(
             optionalKeys.flatMap((key) => {
                 const value = secret(key);

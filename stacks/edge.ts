@@ -4,7 +4,7 @@ import { EdgeNetworkPolicies } from "../components/edgeNetworkPolicies";
 import { centralFleetOutput, edgeEntry, FleetAccess, memberDelivery } from "../components/fleetAccess";
 import { MetricsAgent } from "../components/metricsAgent";
 import { PrometheusCrds } from "../components/prometheusCrds";
-import { clusterProvider, namespaceRegistry } from "./cluster";
+import { clusterProvider, createNamespaces } from "./cluster";
 import { profileSizing } from "./profiles";
 import { PlatformConfig } from "./schema";
 
@@ -32,8 +32,9 @@ export function deployEdge(config: PlatformConfig): EdgeOutputs {
     const sizing = profileSizing(config.profile).edge;
     const provider = clusterProvider(config);
     const inCluster: pulumi.ComponentResourceOptions = { providers: { kubernetes: provider } };
-    // The agent's WAL is the only data an edge holds: its namespace and release are protected as a platform's are (lgtm:protectData).
-    const { namespaces, namespace } = namespaceRegistry(config, provider, config.protectData, new Set([config.namespaces.metrics]));
+    // Both Namespaces, before anything goes in them. The agent's WAL is the only data an edge holds:
+    // its Namespace (true: holds volumes) and release are protected as a platform's are (lgtm:protectData).
+    const { ns, byName: namespaces } = createNamespaces(config, { metrics: true, agents: false }, provider, config.protectData);
     const chartSource = config.charts;
 
     const centralStack = new pulumi.StackReference(config.central);
@@ -43,13 +44,13 @@ export function deployEdge(config: PlatformConfig): EdgeOutputs {
     const endpoints = pulumi.unsecret(entry.apply(({ remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint }) => ({ remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint })));
     const login = pulumi.secret(entry.apply(({ username, password }) => ({ username, password })));
 
-    const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds", chartSource }, inCluster);
+    const crds = new PrometheusCrds("prometheus-crds", { namespace: ns.metrics, releaseName: "prometheus-crds", chartSource }, inCluster);
 
     const metrics = new MetricsAgent(
         "metrics",
         {
-            namespace: namespace(config.namespaces.metrics),
-            agentsNamespace: namespace(config.namespaces.agents),
+            namespace: ns.metrics,
+            agentsNamespace: ns.agents,
             releaseName: "kps",
             chartSource,
             crds: crds.release,
@@ -68,7 +69,7 @@ export function deployEdge(config: PlatformConfig): EdgeOutputs {
     const collect = new Alloy(
         "collect",
         {
-            namespace: namespace(config.namespaces.agents),
+            namespace: ns.agents,
             releaseName: "alloy",
             chartSource,
             clusterName: config.clusterName,

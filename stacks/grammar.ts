@@ -51,14 +51,17 @@ const validPort = (value: string) => {
     const port = /:(\d+)$/.exec(value)?.[1];
     return port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
 };
-/** host or host:port, never a scheme nor a path: an RFC 1123 host name and an optional port. */
-export const hostPort = (accepted: string) =>
+/**
+ * host or host:port, never a scheme nor a path: an RFC 1123 host name and an optional port.
+ * `typeMessage` is what a missing value (or one that is no string) is told; by default `accepted`.
+ */
+export const hostPort = (accepted: string, typeMessage = accepted) =>
     grammar(
         [
             [matches(new RegExp(`^(?=[^:]{1,253}(:|$))${dnsLabelPattern}(\\.${dnsLabelPattern})*(:\\d{1,5})?$`)), accepted],
             [validPort, "a port between 1 and 65535"],
         ],
-        accepted,
+        typeMessage,
     );
 
 /** A Kubernetes object name (DNS subdomain), such as the name of a cert-manager issuer. */

@@ -1,3 +1,4 @@
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { alertmanagerWiring, PlatformAlerts } from "../components/alerting";
 import { Alloy } from "../components/alloy";
@@ -23,24 +24,31 @@ import { Thanos } from "../components/thanos";
 import { BlackboxProbes } from "../components/probes";
 import { Pushgateway } from "../components/pushgateway";
 import { StaticScrapeTargets } from "../components/scrapeTargets";
-import { clusterProvider, namespaceRegistry } from "./cluster";
+import { clusterProvider, createNamespaces } from "./cluster";
 import { deployCollectionExtras } from "./collection";
-import type { PlatformSecrets } from "./config";
+import type { ObjectStorageAccess, PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
-import { PlatformConfig } from "./schema";
+import { ObjectStorageConfig, PlatformConfig } from "./schema";
 
 /** The ThanosRuler of a fleet's centre (its pods' `thanos-ruler` label). */
 const globalRulesName = "global";
 
 /** The object store as the stack reports it: what operators need to check it and its buckets. */
 export interface ObjectStorageSummary {
-    readonly type: PlatformConfig["objectStorage"]["type"];
+    readonly type: ObjectStorageConfig["type"];
     readonly endpoint: string;
     readonly region: string;
     readonly tls: boolean;
     readonly forcePathStyle: boolean;
     readonly buckets: BucketNames;
 }
+
+/**
+ * The object store the platform deployed, by type: the one value that tells MinIO from an external
+ * service. Consumers take `store` as an `ObjectStore` either way; what depends on the type (its
+ * NetworkPolicy peer, the summary) reads `type`.
+ */
+type DeployedObjectStore = { readonly type: "minio"; readonly store: Minio } | { readonly type: "external"; readonly store: ExternalObjectStore };
 
 /** What the stack exports: where people and applications reach the platform. */
 export interface PlatformOutputs {
@@ -108,6 +116,36 @@ function grafanaDatabase(settings: PlatformConfig["grafana"]["database"], passwo
 }
 
 /**
+ * Every Namespace the platform uses, by role, created in one step before any component: its own
+ * parts' always; the demo's and the fleet's only when `deploys` says they are deployed; MinIO's only
+ * with MinIO, handed back with the store (`store.namespace`) so that its type says it exists exactly
+ * then. Where PersistentVolumeClaims live, deleting a Namespace deletes its claims, and `protect` is
+ * one `pulumi state unprotect --all` away: those Namespaces (`true` below) also stay in the cluster
+ * when the stack deletes them, so the volumes outlive a destroy that was not meant (the releases still go).
+ */
+function platformNamespaces(config: PlatformConfig, store: ObjectStorageAccess, deploys: { readonly demo: boolean; readonly fleet: boolean }, provider: k8s.Provider) {
+    const protect = config.protectData;
+    const roles = {
+        metrics: true,
+        agents: false,
+        thanos: true,
+        logs: true,
+        traces: true,
+        grafana: true,
+        ...(deploys.demo ? { demo: false } : {}),
+        ...(deploys.fleet ? { fleet: false } : {}),
+    };
+    if (store.type === "minio") {
+        const {
+            ns: { objectStorage, ...ns },
+            byName,
+        } = createNamespaces(config, { ...roles, objectStorage: true }, provider, protect);
+        return { ns, byName, store: { ...store, namespace: objectStorage } };
+    }
+    return { ...createNamespaces(config, roles, provider, protect), store };
+}
+
+/**
  * The platform, wired in one place. It reads like the architecture diagram: object storage feeds
  * metrics, Thanos, logs and traces; Thanos reads the Prometheus sidecars; traces write RED metrics
  * into Prometheus; Grafana reads them all. Every address passed along is a component output.
@@ -131,74 +169,59 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const tenants = (own: string) => [own, ...fleet.edges.map((e) => e.name)].join("|");
     const volume = (volumeSize: string, enabled = sizing.persistentState): Persistence => ({ enabled, size: volumeSize, storageClass });
 
-    // Where PersistentVolumeClaims live. Deleting a Namespace deletes its claims, and `protect` is one
-    // `pulumi state unprotect --all` away: these Namespaces also stay in the cluster when the stack
-    // deletes them, so the volumes outlive a destroy that was not meant (the releases still go).
-    const dataNamespaces = new Set([
-        ...(config.objectStorage.type === "minio" ? [config.namespaces.objectStorage] : []),
-        config.namespaces.metrics,
-        config.namespaces.thanos,
-        config.namespaces.logs,
-        config.namespaces.traces,
-        config.namespaces.grafana,
-    ]);
-    const { namespaces, namespace } = namespaceRegistry(config, provider, protectState, dataNamespaces);
+    // The demo's sample workloads, only where the profile sizes them (dev) and config enables them.
+    const demoSizing = config.demo.enabled ? sizing.demo : undefined;
+    const { ns, byName: namespaces, store } = platformNamespaces(config, secrets.objectStorage, { demo: demoSizing !== undefined, fleet: fleetOn }, provider);
 
     // First: every release after it ships a ServiceMonitor or PrometheusRule.
-    const crds = new PrometheusCrds("prometheus-crds", { namespace: namespace(config.namespaces.metrics), releaseName: "prometheus-crds", chartSource }, stateful);
+    const crds = new PrometheusCrds("prometheus-crds", { namespace: ns.metrics, releaseName: "prometheus-crds", chartSource }, stateful);
 
-    const storage = config.objectStorage;
-    // Both stores implement ObjectStore; nothing below depends on which one is chosen.
-    const chooseObjectStore = (): Minio | ExternalObjectStore => {
-        if (storage.type === "minio") {
-            return new Minio(
-                "object-storage",
-                {
-                    namespace: namespace(config.namespaces.objectStorage),
-                    releaseName: "minio",
-                    chartSource,
-                    crds: crds.release,
-                    mode: storage.minio.mode,
-                    replicas: storage.minio.replicas,
-                    buckets: storage.buckets,
-                    versioning: storage.minio.versioning,
-                    region: storage.region,
-                    // MinIO's data is the platform's data: always on PersistentVolumeClaims, one per pod.
-                    persistence: volume(storage.minio.volumeSize, true),
-                    resources: sizing.minio.server,
-                    jobResources: sizing.minio.jobs,
-                    zones: config.zones,
-                    // With type minio, the object store's secret keys are MinIO's root user and password (when set).
-                    rootCredentials: secrets.objectStorage && { user: secrets.objectStorage.accessKeyId, password: secrets.objectStorage.secretAccessKey },
-                },
-                stateful,
-            );
-        }
-        const { endpoint } = storage.external;
-        const credentials = secrets.objectStorage;
-        if (endpoint === undefined || credentials === undefined) {
-            // parsePlatformConfig and readPlatformSecrets guarantee both; reaching this is a programming error.
-            throw new Error("external object storage needs objectStorage.external.endpoint and the credentials from readPlatformSecrets");
-        }
-        const { tls, forcePathStyle } = storage.external;
-        return new ExternalObjectStore("object-storage", { endpoint, region: storage.region, tls, forcePathStyle, buckets: storage.buckets, credentials }, inCluster);
-    };
-    const objectStorage = chooseObjectStore();
+    const objectStore: DeployedObjectStore =
+        store.type === "minio"
+            ? {
+                  type: "minio",
+                  store: new Minio(
+                      "object-storage",
+                      {
+                          namespace: store.namespace,
+                          releaseName: "minio",
+                          chartSource,
+                          crds: crds.release,
+                          mode: store.minio.mode,
+                          replicas: store.minio.replicas,
+                          buckets: store.buckets,
+                          versioning: store.minio.versioning,
+                          region: store.region,
+                          // MinIO's data is the platform's data: always on PersistentVolumeClaims, one per pod.
+                          persistence: volume(store.minio.volumeSize, true),
+                          resources: sizing.minio.server,
+                          jobResources: sizing.minio.jobs,
+                          zones: config.zones,
+                          rootCredentials: store.rootCredentials && { user: store.rootCredentials.accessKeyId, password: store.rootCredentials.secretAccessKey },
+                      },
+                      stateful,
+                  ),
+              }
+            : {
+                  type: "external",
+                  store: new ExternalObjectStore("object-storage", { ...store.external, region: store.region, buckets: store.buckets, credentials: store.credentials }, inCluster),
+              };
+    const objectStorage = objectStore.store;
 
     // Notification URLs reach Alertmanager only as files of a Secret (never in values or config).
     const alerting = alertmanagerWiring(
         "alertmanager-notifications",
-        { namespace: namespace(config.namespaces.metrics), slackChannel: config.alerting.slackChannel, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.alertWebhookUrl },
+        { namespace: ns.metrics, slackChannel: config.alerting.slackChannel, slackWebhookUrl: secrets.slackWebhookUrl, webhookUrl: secrets.alertWebhookUrl },
         { provider },
     );
 
     const metrics = new Metrics(
         "metrics",
         {
-            namespace: namespace(config.namespaces.metrics),
+            namespace: ns.metrics,
             releaseName: "kps",
             chartSource,
-            agentsNamespace: namespace(config.namespaces.agents),
+            agentsNamespace: ns.agents,
             crds: crds.release,
             objectStore: objectStorage,
             clusterName: config.clusterName,
@@ -222,7 +245,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const thanos = new Thanos(
         "thanos",
         {
-            namespace: namespace(config.namespaces.thanos),
+            namespace: ns.thanos,
             releaseName: "thanos",
             chartSource,
             crds: crds.release,
@@ -270,7 +293,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const logs = new Loki(
         "logs",
         {
-            namespace: namespace(config.namespaces.logs),
+            namespace: ns.logs,
             releaseName: "loki",
             chartSource,
             crds: crds.release,
@@ -291,7 +314,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
 
     // Traces: one binary, or microservices with replicated ingesters; the same outputs either way.
     const tracesCommon = {
-        namespace: namespace(config.namespaces.traces),
+        namespace: ns.traces,
         releaseName: "tempo",
         chartSource,
         crds: crds.release,
@@ -321,7 +344,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const collect = new Alloy(
         "collect",
         {
-            namespace: namespace(config.namespaces.agents),
+            namespace: ns.agents,
             releaseName: "alloy",
             chartSource,
             clusterName: config.clusterName,
@@ -340,15 +363,15 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     );
 
     // The platform's own dashboards, beside Grafana; its sidecar loads them with kube-prometheus-stack's.
-    const dashboards = new PlatformDashboards("dashboards", { namespace: namespace(config.namespaces.grafana), directory: projectDashboardsDirectory }, inCluster);
+    const dashboards = new PlatformDashboards("dashboards", { namespace: ns.grafana, directory: projectDashboardsDirectory }, inCluster);
     // Sample logs and traces for a first look; the config allows it only where the profile sizes it (dev).
-    const demo = config.demo.enabled && sizing.demo ? new Demo("demo", { namespace: namespace(config.namespaces.demo), otlpHttpEndpoint: collect.otlpHttpEndpoint, sizing: sizing.demo }, inCluster) : undefined;
+    const demo = ns.demo && demoSizing ? new Demo("demo", { namespace: ns.demo, otlpHttpEndpoint: collect.otlpHttpEndpoint, sizing: demoSizing }, inCluster) : undefined;
 
     const ingress = grafanaIngress(config.grafana.ingress);
     const grafana = new Grafana(
         "grafana",
         {
-            namespace: namespace(config.namespaces.grafana),
+            namespace: ns.grafana,
             releaseName: grafanaReleaseName,
             chartSource,
             crds: crds.release,
@@ -380,11 +403,11 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const fleetIngestHost = fleet.ingress.host;
     if (fleetOn && fleetIngestHost === undefined) throw new Error("fleet.edges needs fleet.ingress.host (validation should have said so)");
     const fleetIngest =
-        fleetOn && fleetIngestHost !== undefined && thanos.remoteWriteUrl !== undefined
+        ns.fleet && fleetIngestHost !== undefined && thanos.remoteWriteUrl !== undefined
             ? new FleetIngest(
                   "fleet-ingest",
                   {
-                      namespace: namespace(config.namespaces.fleet),
+                      namespace: ns.fleet,
                       name: "fleet-ingest",
                       members: fleet.edges,
                       ingress: ingressExposure({ host: fleetIngestHost, ...fleet.ingress }),
@@ -420,9 +443,9 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                   namespaces: Object.fromEntries([...namespaces].filter(([name]) => !(demo && name === config.namespaces.demo)).map(([name, ns]) => [name, ns.metadata.name])),
                   platform: {
                       objectStorage:
-                          objectStorage instanceof Minio
-                              ? { kind: "minio", namespace: objectStorage.release.status.namespace, pods: objectStorage.podSelectors, distributed: storage.minio.mode === "distributed" }
-                              : { kind: "external", cidrs: config.network.objectStorageCidrs, port: objectStorage.port },
+                          objectStore.type === "minio"
+                              ? { kind: "minio", namespace: objectStore.store.release.status.namespace, pods: objectStore.store.podSelectors, distributed: objectStore.store.distributed }
+                              : { kind: "external", cidrs: config.network.objectStorageCidrs, port: objectStore.store.port },
                       metrics: { namespace: metrics.namespace, pods: metrics.podSelectors },
                       thanos: { namespace: thanos.release.status.namespace, pods: thanos.podSelectors, receive: thanos.remoteWriteUrl !== undefined },
                       logs: { namespace: logs.release.status.namespace, pods: logs.podSelectors, mode: config.loki.mode, zoneAware: config.zones.length > 0 },
@@ -470,7 +493,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const alerts = new PlatformAlerts(
         "platform-alerts",
         {
-            namespace: namespace(config.namespaces.metrics),
+            namespace: ns.metrics,
             crds: crds.release,
             ruleFiles: Object.values(deployed).flatMap((component) => ("alertRuleFiles" in component ? component.alertRuleFiles : [])),
         },
@@ -491,7 +514,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         objectStorage: pulumi
             .all([objectStorage.endpoint, objectStorage.region, objectStorage.buckets.lokiChunks, objectStorage.buckets.lokiRuler, objectStorage.buckets.tempo, objectStorage.buckets.thanos])
             .apply(([endpoint, region, lokiChunks, lokiRuler, tempo, thanos]) => ({
-                type: storage.type,
+                type: objectStore.type,
                 endpoint,
                 region,
                 tls: objectStorage.tls,

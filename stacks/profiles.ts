@@ -61,8 +61,17 @@ const edgeSizing: EdgeSizing = {
     alloy: { alloy: size("55m", "128Mi", "500m", "512Mi"), configReloader: size("5m", "16Mi", "50m", "64Mi") },
 };
 
+/**
+ * What a profile states: every key but the scalars Pulumi.yaml declares, and of the object store
+ * every setting but the external endpoint, which only the stack can name (validation asks for it
+ * when the type is external).
+ */
+type ProfileDefaults = Omit<PlatformConfigInput, "profile" | "role" | "central" | "kubeconfig" | "kubeContext" | "storageClass" | "protectData" | "objectStorage"> & {
+    readonly objectStorage: Omit<PlatformConfigInput["objectStorage"], "external"> & { readonly external: Omit<PlatformConfigInput["objectStorage"]["external"], "endpoint"> };
+};
+
 /** Config defaults of each profile; a stack file only states where it differs (tanka: env = lib + patch). */
-export function profileDefaults(profile: ProfileName, namespace: string): Omit<PlatformConfigInput, "profile" | "role" | "central" | "kubeconfig" | "kubeContext" | "storageClass" | "protectData"> {
+export function profileDefaults(profile: ProfileName, namespace: string): ProfileDefaults {
     // Which zones a cluster has is a fact about the cluster, not the profile: none unless the stack lists them.
     const zones: string[] = [];
     // Addresses outside the pod network (API server, external store, Grafana's database) are the cluster's: any, on their ports only, until narrowed.

@@ -58,12 +58,10 @@ const replicas = z.number().int("a whole number").min(1, "at least 1").max(100, 
  * its own, and Thanos refuses a scheme outright) nor a path. A scheme is rejected rather than
  * stripped, so that `http://` can never silently become TLS or the other way round.
  */
-const s3Endpoint = hostPort("host or host:port without a scheme or path, such as s3.eu-west-1.amazonaws.com or minio.example.com:9000 (TLS is objectStorage.external.tls)");
+const s3EndpointAccepted = "host or host:port without a scheme or path, such as s3.eu-west-1.amazonaws.com or minio.example.com:9000 (TLS is objectStorage.external.tls)";
+const s3Endpoint = hostPort(s3EndpointAccepted);
 /** An availability zone as nodes carry it in their `topology.kubernetes.io/zone` label: a label value, not empty. */
 const zoneName = nonEmptyLabelValue("a zone name as nodes carry it in the label topology.kubernetes.io/zone, such as eu-west-1a (letters, digits, '-', '_', '.', at most 63)");
-
-/** Where the platform's buckets live: MinIO deployed with the platform, or an S3 service run elsewhere. */
-export const objectStorageTypes = ["minio", "external"] as const;
 
 const cidr = z.string().refine((v) => parseCidr(v) !== undefined, "an IPv4 or IPv6 CIDR such as 10.0.0.0/16 or 172.18.0.2/32 (no host bits after the prefix: 10.0.0.0/24, not 10.0.0.1/24)");
 
@@ -80,29 +78,43 @@ export const namespacesSchema = z.strictObject({
     fleet: namespaceName,
 });
 
-export const objectStorageSchema = z
-    .strictObject({
-        type: z.enum(objectStorageTypes, "one of minio (deployed with the platform), external (an S3 service you provide)"),
-        region: s3Region,
-        buckets: z
-            .strictObject({ lokiChunks: bucketName, lokiRuler: bucketName, tempo: bucketName, thanos: bucketName })
-            .refine((b) => new Set(Object.values(b)).size === 4, "four distinct bucket names (each consumer owns its bucket)"),
-        minio: z.strictObject({
-            mode: z.enum(["standalone", "distributed"], "one of standalone, distributed"),
-            replicas,
-            volumeSize: volumeQuantity,
-            versioning: z.boolean("true or false"),
+const minioSettings = z.strictObject({
+    mode: z.enum(["standalone", "distributed"], "one of standalone, distributed"),
+    replicas,
+    volumeSize: volumeQuantity,
+    versioning: z.boolean("true or false"),
+});
+const externalSettings = <Endpoint extends z.ZodType>(endpoint: Endpoint) => z.strictObject({ endpoint, tls: z.boolean("true or false"), forcePathStyle: z.boolean("true or false") });
+const storageCommon = {
+    region: s3Region,
+    buckets: z
+        .strictObject({ lokiChunks: bucketName, lokiRuler: bucketName, tempo: bucketName, thanos: bucketName })
+        .refine((b) => new Set(Object.values(b)).size === 4, "four distinct bucket names (each consumer owns its bucket)"),
+    minio: minioSettings,
+};
+
+/**
+ * Where the platform's buckets live, by `type`: MinIO deployed with the platform, or an S3 service
+ * run elsewhere, whose endpoint the external variant requires. Both variants keep both `minio` and
+ * `external`: the profiles state defaults for both (the stack's values are merged over them before
+ * parsing), so a stack that switches `type` keeps every default it had and need not remove the other
+ * type's settings; those are still checked for form, and nothing reads them.
+ */
+export const objectStorageSchema = z.discriminatedUnion(
+    "type",
+    [
+        z.strictObject({ type: z.literal("minio"), ...storageCommon, external: externalSettings(s3Endpoint.optional()) }),
+        z.strictObject({
+            type: z.literal("external"),
+            ...storageCommon,
+            external: externalSettings(hostPort(s3EndpointAccepted, `the S3 endpoint when objectStorage.type is external: ${s3EndpointAccepted}`)),
         }),
-        external: z.strictObject({
-            endpoint: s3Endpoint.optional(),
-            tls: z.boolean("true or false"),
-            forcePathStyle: z.boolean("true or false"),
-        }),
-    })
-    .refine((o) => o.type !== "external" || o.external.endpoint !== undefined, {
-        message: "the S3 endpoint, such as s3.eu-west-1.amazonaws.com, when objectStorage.type is external",
-        path: ["external", "endpoint"],
-    });
+    ],
+    // A type outside the union; any other issue keeps zod's own message.
+    { error: (issue) => (issue.code === "invalid_union" ? "one of minio (deployed with the platform), external (an S3 service you provide)" : undefined) },
+);
+/** The validated object store settings: the type and what it needs. */
+export type ObjectStorageConfig = z.infer<typeof objectStorageSchema>;
 
 export const metricsSchema = z.strictObject({
     retention: promDuration,

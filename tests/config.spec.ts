@@ -192,7 +192,11 @@ describe("config validation", () => {
         ["two consumers sharing a bucket", { objectStorage: JSON.stringify({ buckets: { tempo: "loki-chunks" } }) }, ["lgtm:objectStorage.buckets", "four distinct bucket names"]],
         ["distributed MinIO with too few pods", { objectStorage: JSON.stringify({ minio: { mode: "distributed", replicas: 2 } }) }, ["lgtm:objectStorage.minio.replicas = 2", "at least 4"]],
         ["unknown object storage type", { objectStorage: JSON.stringify({ type: "s3" }) }, ['lgtm:objectStorage.type = "s3"', "one of minio", "external"]],
-        ["external storage without an endpoint", { objectStorage: JSON.stringify({ type: "external" }), ...credentials }, ["lgtm:objectStorage.external.endpoint = (missing)", "when objectStorage.type is external"]],
+        [
+            "external storage without an endpoint",
+            { objectStorage: JSON.stringify({ type: "external" }), ...credentials },
+            ["lgtm:objectStorage.external.endpoint = (missing)", "the S3 endpoint when objectStorage.type is external", "host or host:port"],
+        ],
         [
             "an endpoint with a scheme",
             { ...prod, objectStorage: s3({ endpoint: "https://s3.us-east-1.amazonaws.com" }) },
@@ -455,11 +459,12 @@ describe("config validation", () => {
         const read = (key: string) => (key.startsWith("objectStorage") ? (asked.push(key), pulumi.secret(`value of ${key}`)) : undefined);
         const secrets = platformSecrets(parsePlatformConfig(prod), read);
         assert.deepEqual(asked, ["objectStorageAccessKeyId", "objectStorageSecretAccessKey"]);
-        assert.equal(await pulumi.isSecret(secrets.objectStorage!.secretAccessKey), true);
-        assert.deepEqual(
-            platformSecrets(parsePlatformConfig({}), () => undefined),
-            {},
-        );
+        assert.ok(secrets.objectStorage.type === "external");
+        assert.equal(secrets.objectStorage.external.endpoint, "s3.us-east-1.amazonaws.com", "with the settings of its type");
+        assert.equal(await pulumi.isSecret(secrets.objectStorage.credentials.secretAccessKey), true);
+        const { objectStorage, ...others } = platformSecrets(parsePlatformConfig({}), () => undefined);
+        assert.ok(objectStorage.type === "minio");
+        assert.deepEqual([objectStorage.rootCredentials, others], [undefined, {}], "nothing set: MinIO's root credentials are generated");
     });
 
     it("takes MinIO's root credentials and Grafana's admin password from the operator, as Pulumi secrets, or none to generate them", async () => {
@@ -469,10 +474,13 @@ describe("config validation", () => {
         assert.equal(config.objectStorage.type, "minio");
         assert.deepEqual(requiredSecretKeys(config), [], "optional: generated when unset");
         const secrets = platformSecrets(config, (key) => (raw[key] === undefined ? undefined : pulumi.secret(raw[key]!)));
-        for (const output of [secrets.objectStorage!.accessKeyId, secrets.objectStorage!.secretAccessKey, secrets.grafanaAdminPassword!]) {
+        assert.ok(secrets.objectStorage.type === "minio");
+        const root = secrets.objectStorage.rootCredentials;
+        assert.ok(root);
+        for (const output of [root.accessKeyId, root.secretAccessKey, secrets.grafanaAdminPassword!]) {
             assert.equal(await pulumi.isSecret(output), true);
         }
-        assert.deepEqual(await new Promise((resolve) => pulumi.all([secrets.objectStorage!.accessKeyId, secrets.objectStorage!.secretAccessKey, secrets.grafanaAdminPassword!]).apply(resolve)), [
+        assert.deepEqual(await new Promise((resolve) => pulumi.all([root.accessKeyId, root.secretAccessKey, secrets.grafanaAdminPassword!]).apply(resolve)), [
             minioRoot.objectStorageAccessKeyId,
             minioRoot.objectStorageSecretAccessKey,
             grafanaAdminPassword,

@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { configReferenceFiles, stackFileJsonSchema } from "../tools/docs/configReference";
+import { configReferenceFiles, configReferenceMarkdown, stackFileJsonSchema } from "../tools/docs/configReference";
 import { projectDir } from "./support/charts";
 
 describe("configuration reference and JSON Schema (npm run config-reference)", () => {
@@ -12,6 +12,13 @@ describe("configuration reference and JSON Schema (npm run config-reference)", (
             const committed = fs.existsSync(path.join(projectDir, file)) ? fs.readFileSync(path.join(projectDir, file), "utf8") : "(missing)";
             assert.ok(committed === generated, `${file} is stale: run npm run config-reference and commit the result`);
         }
+    });
+
+    it("tables a union's variants as one: the discriminator with every value, and what only some variants require", () => {
+        const markdown = configReferenceMarkdown(projectDir);
+        assert.match(markdown, /\| `type` \| one of "minio", "external" \| `"minio"` \| `"external"` \|/);
+        assert.match(markdown, /\| `external\.endpoint` \| required when type is "external"; string \|/);
+        assert.match(markdown, /\| `external\.tls` \| boolean \|/);
     });
 
     describe("the JSON Schema", () => {
@@ -28,6 +35,15 @@ describe("configuration reference and JSON Schema (npm run config-reference)", (
         it("takes structured keys as partial objects, and lists' items whole", () => {
             assert.ok(validate(stackFile({ "lgtm:metrics": { retention: "12h" }, "lgtm:thanos": { retention: { raw: "40h" } } })), JSON.stringify(validate.errors));
             assert.ok(!validate(stackFile({ "lgtm:scrapeTargets": [{ name: "lab" }] })), "a scrape job without targets");
+        });
+
+        it("takes the object store's variants partially too: a stack may leave the type to its profile", () => {
+            for (const objectStorage of [{ region: "eu-west-1" }, { type: "external", external: { endpoint: "s3.eu-west-1.amazonaws.com" } }, { type: "minio", minio: { replicas: 4 } }]) {
+                assert.ok(validate(stackFile({ "lgtm:objectStorage": objectStorage })), `${JSON.stringify(objectStorage)}: ${JSON.stringify(validate.errors)}`);
+            }
+            for (const objectStorage of [{ type: "s3" }, { type: "external", external: { endpoint: 443 } }, { external: { pathStyle: true } }]) {
+                assert.ok(!validate(stackFile({ "lgtm:objectStorage": objectStorage })), JSON.stringify(objectStorage));
+            }
         });
 
         it("refuses a wrong type, an unknown field, a value out of range and a secret in clear text", () => {

@@ -17,6 +17,7 @@ import { docPage } from "./support/readme";
 import type { EdgeOutputs } from "../stacks/edge";
 import { parseAlloy, stringsOf } from "../tools/render/alloySyntax";
 import { rejects } from "./support/config";
+import { stackNamespaces } from "./support/namespaces";
 
 const central = "organization/lgtm/prod";
 const edgeConfig = (clusterName: string) => ({ role: "edge", central, clusterName });
@@ -82,6 +83,12 @@ describe("edge: an edge stack evaluated with the central's outputs fed to its St
         assert.equal(reference?.name, central);
         const releases = edge.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart);
         assert.deepEqual(releases.sort(), ["alloy", "kube-prometheus-stack", "prometheus-operator-crds"]);
+    });
+
+    it("creates exactly its two Namespaces, as ever: the agent's WAL in a protected one that a destroy leaves behind, the agents' privileged", async () => {
+        assert.deepEqual(stackNamespaces(edge), ["monitoring restricted protected retained", "monitoring-agents privileged protected"]);
+        const moved = await evaluateEdge({ ...edgeConfig("edge-a"), profile: "prod", namespaces: JSON.stringify({ metrics: "obs", agents: "obs-agents" }) }, "edge", outputs.fleet);
+        assert.deepEqual(stackNamespaces(moved), ["obs restricted protected retained", "obs-agents privileged protected"]);
     });
 
     it("runs Prometheus in agent mode, labelled cluster=<clusterName>, writing to the ingest host with the login from a Secret", () => {

@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { defaultRulesDir, loadRuleFiles } from "../components/alerting";
 import { ChartRef, charts } from "../components/charts";
 import { Evaluation, evaluatePlatform, mockedCredential, RegisteredResource, valueOf } from "../tools/render/evaluate";
+import { stackNamespaces } from "./support/namespaces";
 
 const releaseType = "kubernetes:helm.sh/v3:Release";
 const secretType = "kubernetes:core/v1:Secret";
@@ -111,6 +112,34 @@ describe("platform under mocks", function () {
                 .sort();
             assert.deepEqual(names, ["agents", "logs", "metrics", "storage", "thanos", "traces", "ui"]);
         });
+    });
+
+    describe("Namespaces", () => {
+        const fleetMembers = JSON.stringify({ edges: [{ name: "edge-a" }], ingress: { host: "ingest.example.com", tlsSecretName: "ingest-tls" } });
+        // Pinned as the stacks that exist have them: another resource name or option would replace a
+        // Namespace (and delete what it holds) or change what a destroy leaves behind.
+        const cases: [string, Record<string, string>, string, string[]][] = [
+            ["dev", {}, "dev", ["monitoring restricted protected retained", "monitoring-agents privileged protected"]],
+            ["dev with the demo", { demo: JSON.stringify({ enabled: true }) }, "dev", ["demo restricted protected", "monitoring restricted protected retained", "monitoring-agents privileged protected"]],
+            ["prod", { profile: "prod", grafana: prodGrafana, objectStorage: s3Storage, ...s3Credentials }, "prod", ["monitoring restricted protected retained", "monitoring-agents privileged protected"]],
+            [
+                "prod with a fleet, its gateway in a namespace of its own",
+                { profile: "prod", grafana: prodGrafana, objectStorage: s3Storage, ...s3Credentials, loki: JSON.stringify({ multiTenancy: true }), fleet: fleetMembers, namespaces: JSON.stringify({ fleet: "ingest" }) },
+                "prod",
+                ["ingest restricted protected", "monitoring restricted protected retained", "monitoring-agents privileged protected"],
+            ],
+            [
+                "prod with MinIO in a namespace of its own",
+                { profile: "prod", grafana: prodGrafana, objectStorage: JSON.stringify({ type: "minio" }), namespaces: JSON.stringify({ objectStorage: "storage" }) },
+                "prod",
+                ["monitoring restricted protected retained", "monitoring-agents privileged protected", "storage restricted protected retained"],
+            ],
+        ];
+        for (const [title, raw, stack, expected] of cases) {
+            it(`${title}: exactly the Namespaces it uses, each under its own name, with its Pod Security level, protection and retention`, async () => {
+                assert.deepEqual(stackNamespaces(await evaluatePlatform(raw, stack)), expected);
+            });
+        }
     });
 
     describe("chart source (lgtm:charts)", () => {

@@ -36,13 +36,16 @@ function toJsonSchema(schema: z.ZodType): JsonSchema {
 
 /**
  * A structured key is a partial object laid over the profile's defaults (deepMerge), at every
- * depth; a list replaces the default whole, so its items keep their required fields.
+ * depth; a list replaces the default whole, so its items keep their required fields. A union's
+ * variants (`oneOf`, such as the object store's types) become `anyOf`: partial, they no longer
+ * exclude each other, as a stack may leave the discriminating field to the profile.
  */
 function partial(schema: JsonSchema): JsonSchema {
-    const out: JsonSchema = { ...schema };
+    const { oneOf, ...out } = schema;
     delete out.required;
     if (isPlainObject(out.properties)) out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, isPlainObject(v) ? partial(v) : v]));
-    for (const union of ["anyOf", "oneOf", "allOf"]) {
+    if (oneOf !== undefined) out.anyOf = oneOf;
+    for (const union of ["anyOf", "allOf"]) {
         if (Array.isArray(out[union])) out[union] = (out[union] as unknown[]).map((v) => (isPlainObject(v) ? partial(v) : v));
     }
     return out;
@@ -77,9 +80,15 @@ interface FieldRow {
     readonly schema: JsonSchema;
     /** Required in its object (said of a list item's fields only: structured keys are partial). */
     readonly required: boolean;
+    /** In a union of objects, the variants that require the field when the others do not, as `<field> is "<value>"`. */
+    readonly requiredWhen?: string;
 }
 
 function fieldRows(schema: JsonSchema, path: PathSegment[] = [], shown = "", required = false): FieldRow[] {
+    const variants = schema.oneOf ?? schema.anyOf;
+    if (Array.isArray(variants) && variants.length > 0 && variants.every((v) => isPlainObject(v) && isPlainObject(v.properties))) {
+        return variantRows((variants as JsonSchema[]).map((v) => fieldRows(v, path, shown, required)));
+    }
     const rows: FieldRow[] = [];
     if (isPlainObject(schema.properties)) {
         const requiredHere = Array.isArray(schema.required) ? schema.required : [];
@@ -91,6 +100,29 @@ function fieldRows(schema: JsonSchema, path: PathSegment[] = [], shown = "", req
     // A list of objects: the list, then its items' fields as `<list>[].<field>` (defaults are the list's).
     if (schema.type === "array" && isPlainObject(schema.items) && isPlainObject(schema.items.properties)) return [{ path, shown, schema, required }, ...fieldRows(schema.items, path, `${shown}[]`)];
     return [{ path, shown, schema, required }];
+}
+
+/**
+ * One table for a union of objects (a discriminated union such as the object store's): its
+ * discriminator, the field every variant fixes to another constant, as one row of all its values;
+ * every other field as its variants agree on it, and where they differ only in requiring it, with
+ * the values of the discriminator that require it. The generator refuses variants that differ
+ * further: this table could not say how.
+ */
+function variantRows(variants: FieldRow[][]): FieldRow[] {
+    const shownOf = (rows: FieldRow[]) => rows.map((r) => r.shown).join(", ");
+    const [first, ...others] = variants;
+    if (others.some((rows) => shownOf(rows) !== shownOf(first))) throw new Error(`variants of a union have different fields: ${variants.map(shownOf).join(" | ")}`);
+    const discriminator = first.findIndex((_, i) => variants.every((rows) => "const" in rows[i].schema));
+    if (discriminator < 0) throw new Error(`a union without a field that tells its variants apart: ${shownOf(first)}`);
+    const values = variants.map((rows) => rows[discriminator].schema.const);
+    return first.map((row, i) => {
+        if (i === discriminator) return { ...row, schema: { enum: values } };
+        const schemas = new Set(variants.map((rows) => JSON.stringify(rows[i].schema)));
+        if (schemas.size > 1) throw new Error(`variants of a union take ${row.shown} differently: ${[...schemas].join(" | ")}`);
+        const requiring = variants.flatMap((rows, v) => (rows[i].required ? [`${first[discriminator].shown} is ${JSON.stringify(values[v])}`] : []));
+        return requiring.length > 0 && requiring.length < variants.length ? { ...row, required: false, requiredWhen: requiring.join(" or ") } : row;
+    });
 }
 
 /** The type and limits a JSON Schema states, in a few words. */
@@ -168,7 +200,8 @@ export function configReferenceMarkdown(projectDir: string): string {
             "| --- | --- | --- | --- |",
             ...rows.map((r) => {
                 const at = (profile: "dev" | "prod") => (r.shown.includes("[]") ? "" : shownDefault(getPath(defaults[profile][key], r.path)));
-                const takes = `${r.required && r.shown.includes("[]") ? "required; " : ""}${describeSchema(r.schema)}`;
+                const required = r.requiredWhen !== undefined ? `required when ${r.requiredWhen}; ` : r.required && r.shown.includes("[]") ? "required; " : "";
+                const takes = `${required}${describeSchema(r.schema)}`;
                 return `| ${r.shown ? `\`${r.shown}\`` : "(the list)"} | ${cell(takes)} | ${at("dev")} | ${at("prod")} |`;
             }),
         ];
