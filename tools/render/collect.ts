@@ -1,4 +1,5 @@
 import { parsePlatformConfig, RawConfig, requiredSecretKeys } from "../../stacks/config";
+import { charts } from "../../components/charts";
 import type { FleetAccess } from "../../components/fleetAccess";
 import { edgeEntry } from "../../components/fleetAccess";
 import type { PlatformConfig } from "../../stacks/schema";
@@ -60,32 +61,28 @@ export function offlineStackConfig(projectDir: string, stack: string, overrides:
  * `--central-outputs FILE`), as its StackReference would.
  */
 export async function collectStack(projectDir: string, stack: string, overrides: RawConfig = {}, centralFleet?: FleetAccess): Promise<StackModel> {
-    const { raw, role } = offlineStackConfig(projectDir, stack, overrides);
-    if (role !== "edge") return (await collectStackEvaluation(projectDir, stack, overrides)).model;
+    const offline = offlineStackConfig(projectDir, stack, overrides);
+    if (offline.role !== "edge") return (await collectPlatform(stack, offline)).model;
     if (centralFleet === undefined) {
-        throw new Error(`stack ${stack} is an edge (lgtm:role edge): its central stack's outputs are needed (--central-outputs FILE, written by ${centralOutputsCommand})`);
+        throw new Error(`stack ${stack} is an edge (lgtm:role edge): its central stack's outputs are needed (--central-stack STACK, or --central-outputs FILE written by ${centralOutputsCommand})`);
     }
-    const evaluation = await evaluateEdge(raw, stack, centralFleet);
+    const evaluation = await evaluateEdge(offline.raw, stack, centralFleet);
     const { lokiPushUrl, remoteWriteUrl, otlpHttpEndpoint } = edgeEntry(centralFleet, evaluation.config.clusterName, evaluation.config.central);
     // An edge stores nothing (no object store, no bucket); it sends to its entry's endpoints only.
-    return { ...modelOf(stack, raw, evaluation, { buckets: [] }), central: { lokiPushUrl, remoteWriteUrl, otlpHttpEndpoint } };
+    return { ...modelOf(stack, offline.raw, evaluation, { buckets: [] }), central: { lokiPushUrl, remoteWriteUrl, otlpHttpEndpoint } };
 }
 
 /** Like `collectStack` for a platform stack; also returns the evaluation (the program's outputs and components). */
 export async function collectStackEvaluation(projectDir: string, stack: string, overrides: RawConfig = {}): Promise<{ model: StackModel; evaluation: Evaluation }> {
-    const { raw, prefix, unsetSecretKeys } = offlineStackConfig(projectDir, stack, overrides);
+    return collectPlatform(stack, offlineStackConfig(projectDir, stack, overrides));
+}
+
+async function collectPlatform(stack: string, { raw, prefix, unsetSecretKeys }: OfflineStackConfig): Promise<{ model: StackModel; evaluation: Evaluation }> {
     const evaluation = await evaluatePlatform(raw, stack);
-    const releases = releasesOf(evaluation);
-    const store = evaluation.outputs.components.objectStorage;
     const described = await valueOf(evaluation.outputs.objectStorage);
-    let buckets: string[];
-    if ("release" in store) {
-        // The buckets MinIO's release creates (its post-install hook), as opposed to those consumers expect.
-        const storeRelease = await valueOf(store.release.name);
-        buckets = ((releases.find((r) => r.releaseName === storeRelease)?.values.buckets ?? []) as { name: string }[]).map((b) => b.name);
-    } else {
-        buckets = Object.values(described.buckets);
-    }
+    // With MinIO, the buckets its release creates (its post-install hook), as opposed to those consumers expect.
+    const buckets =
+        described.type === "minio" ? ((releasesOf(evaluation).find((r) => r.chart.name === charts.minio.name)?.values.buckets ?? []) as { name: string }[]).map((b) => b.name) : Object.values(described.buckets);
     const objectStore = {
         type: described.type,
         endpoint: described.endpoint,
