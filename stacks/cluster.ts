@@ -48,3 +48,10 @@ export function createNamespaces<Roles extends Partial<Record<NamespaceRole, boo
     ) as StackNamespaces<Roles>["ns"];
     return { ns, byName };
 }
+
+/**
+ * The Helm release names of the parts both a platform and an edge stack deploy. A release's name
+ * names its Services, so what other releases are told derives from it; it never changes, since a
+ * renamed release is a new release (and new volumes).
+ */
+export const sharedReleaseNames = { crds: "prometheus-crds", metrics: "kps", agents: "alloy" } as const;

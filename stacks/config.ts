@@ -119,6 +119,9 @@ export interface ParseOptions {
     readonly allowUnsetSecrets?: boolean;
 }
 
+/** The namespace of every component unless `namespaces` places one elsewhere (Pulumi.yaml declares the same default for `lgtm:namespace`). */
+export const defaultNamespace = "monitoring";
+
 /**
  * Turns raw stack config into a validated `PlatformConfig`: the profile's defaults, overlaid with the
  * stack's values, checked as a whole. Pure, so every rule is unit-tested without Pulumi.
@@ -160,7 +163,7 @@ export function parsePlatformConfig(raw: RawConfig, prefix = "lgtm:", options: P
     }
     if (problems.length > 0) throw new ConfigError(problems, prefix);
 
-    const namespace = raw.namespace ?? "monitoring";
+    const namespace = raw.namespace ?? defaultNamespace;
     // The default of every namespaces.* key: refused here, under its own name, rather than once per key it fills.
     const namespaceIssue = namespaceName.safeParse(namespace).error?.issues[0];
     if (namespaceIssue) throw new ConfigError([`namespace = ${show(namespace)}: expected ${namespaceIssue.message}`], prefix);

@@ -4,7 +4,7 @@ import { EdgeNetworkPolicies } from "../components/edgeNetworkPolicies";
 import { centralFleetOutput, edgeEntry, FleetAccess, memberDelivery } from "../components/fleetAccess";
 import { MetricsAgent } from "../components/metricsAgent";
 import { PrometheusCrds } from "../components/prometheusCrds";
-import { clusterProvider, createNamespaces } from "./cluster";
+import { clusterProvider, createNamespaces, sharedReleaseNames } from "./cluster";
 import { profileSizing } from "./profiles";
 import { PlatformConfig } from "./schema";
 
@@ -44,14 +44,14 @@ export function deployEdge(config: PlatformConfig): EdgeOutputs {
     const endpoints = pulumi.unsecret(entry.apply(({ remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint }) => ({ remoteWriteUrl, lokiPushUrl, otlpHttpEndpoint })));
     const login = pulumi.secret(entry.apply(({ username, password }) => ({ username, password })));
 
-    const crds = new PrometheusCrds("prometheus-crds", { namespace: ns.metrics, releaseName: "prometheus-crds", chartSource }, inCluster);
+    const crds = new PrometheusCrds("prometheus-crds", { namespace: ns.metrics, releaseName: sharedReleaseNames.crds, chartSource }, inCluster);
 
     const metrics = new MetricsAgent(
         "metrics",
         {
             namespace: ns.metrics,
             agentsNamespace: ns.agents,
-            releaseName: "kps",
+            releaseName: sharedReleaseNames.metrics,
             chartSource,
             crds: crds.release,
             clusterName: config.clusterName,
@@ -70,7 +70,7 @@ export function deployEdge(config: PlatformConfig): EdgeOutputs {
         "collect",
         {
             namespace: ns.agents,
-            releaseName: "alloy",
+            releaseName: sharedReleaseNames.agents,
             chartSource,
             clusterName: config.clusterName,
             destination: endpoints.apply(({ lokiPushUrl, otlpHttpEndpoint, remoteWriteUrl }) => ({ central: { lokiPushUrl, otlpHttpEndpoint, remoteWriteUrl, delivery: memberDelivery } })),

@@ -24,7 +24,7 @@ import { Thanos } from "../components/thanos";
 import { BlackboxProbes } from "../components/probes";
 import { Pushgateway } from "../components/pushgateway";
 import { StaticScrapeTargets } from "../components/scrapeTargets";
-import { clusterProvider, createNamespaces } from "./cluster";
+import { clusterProvider, createNamespaces, sharedReleaseNames } from "./cluster";
 import { deployCollectionExtras } from "./collection";
 import type { ObjectStorageAccess, PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
@@ -174,7 +174,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     const { ns, byName: namespaces, store } = platformNamespaces(config, secrets.objectStorage, { demo: demoSizing !== undefined, fleet: fleetOn }, provider);
 
     // First: every release after it ships a ServiceMonitor or PrometheusRule.
-    const crds = new PrometheusCrds("prometheus-crds", { namespace: ns.metrics, releaseName: "prometheus-crds", chartSource }, stateful);
+    const crds = new PrometheusCrds("prometheus-crds", { namespace: ns.metrics, releaseName: sharedReleaseNames.crds, chartSource }, stateful);
 
     const objectStore: DeployedObjectStore =
         store.type === "minio"
@@ -219,7 +219,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         "metrics",
         {
             namespace: ns.metrics,
-            releaseName: "kps",
+            releaseName: sharedReleaseNames.metrics,
             chartSource,
             agentsNamespace: ns.agents,
             crds: crds.release,
@@ -345,7 +345,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         "collect",
         {
             namespace: ns.agents,
-            releaseName: "alloy",
+            releaseName: sharedReleaseNames.agents,
             chartSource,
             clusterName: config.clusterName,
             destination: pulumi.all([logs.pushUrl, metrics.remoteWriteUrl, traces.otlpGrpcEndpoint]).apply(([lokiPushUrl, prometheusRemoteWriteUrl, tempoOtlpGrpcEndpoint]) => ({

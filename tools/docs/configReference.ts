@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { z } from "zod";
-import { listKeys, scalarKeys, secretKeys, structuredKeys } from "../../stacks/config";
+import { defaultNamespace, listKeys, scalarKeys, secretKeys, structuredKeys } from "../../stacks/config";
 import { namespaceName } from "../../stacks/grammar";
 import { profileDefaults } from "../../stacks/profiles";
 import { platformSchema } from "../../stacks/schema";
@@ -171,7 +171,7 @@ function scalarDeclarations(projectDir: string): Record<string, { default?: unkn
 export function configReferenceMarkdown(projectDir: string): string {
     const project = projectName(projectDir);
     const scalars = scalarDeclarations(projectDir);
-    const namespace = typeof scalars.namespace?.default === "string" ? scalars.namespace.default : "monitoring";
+    const namespace = typeof scalars.namespace?.default === "string" ? scalars.namespace.default : defaultNamespace;
     const defaults = { dev: profileDefaults("dev", namespace) as Record<string, unknown>, prod: profileDefaults("prod", namespace) as Record<string, unknown> };
     const lines = [
         "# Configuration reference",
