@@ -68,47 +68,6 @@ function checkRepository(r: ReleaseInputs, context: CheckContext): string[] {
     return [];
 }
 
-const dockerHubHosts = ["docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"];
-
-/** The image path on Docker Hub (`minio/minio`), or undefined when the image lives in another registry. */
-export function dockerHubPath(image: string): string | undefined {
-    const parts = image.split("@")[0].split("/");
-    const explicitRegistry = parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === "localhost");
-    const registry = explicitRegistry ? parts[0].toLowerCase() : "docker.io";
-    if (!dockerHubHosts.includes(registry)) return undefined;
-    const path = explicitRegistry ? parts.slice(1) : parts;
-    path[path.length - 1] = path[path.length - 1].split(":")[0];
-    return path.join("/").toLowerCase();
-}
-
-/** Image references in values: `image: "repo:tag"`, `{ registry?, repository }` objects, and bare registry settings. */
-function imageReferences(values: Plain | undefined): { path: string[]; image: string }[] {
-    const found: { path: string[]; image: string }[] = [];
-    for (const { path, value } of objects(values)) {
-        for (const [key, v] of Object.entries(value)) {
-            if (typeof v !== "string" || v === "") continue;
-            if (/^image$/i.test(key) || /registry$/i.test(key)) found.push({ path: [...path, key], image: v });
-            else if (key === "repository") {
-                const registry = value.registry;
-                found.push({ path: [...path, key], image: typeof registry === "string" && registry !== "" ? `${registry.replace(/\/+$/, "")}/${v}` : v });
-            }
-        }
-    }
-    return found;
-}
-
-function checkImages(r: ReleaseInputs): string[] {
-    const problems: string[] = [];
-    for (const { path, image } of imageReferences(r.values)) {
-        const where = `values.${formatPath(path)}`;
-        if (/bitnami/i.test(image)) problems.push(`${where} = "${image}" is a Bitnami image, which the platform does not use`);
-        else if (/^minio\//.test(dockerHubPath(image) ?? "")) {
-            problems.push(`${where} = "${image}" pulls MinIO from Docker Hub, where MinIO no longer publishes; use quay.io/minio/…`);
-        }
-    }
-    return problems;
-}
-
 /** Words that make a values key look like it holds a credential. */
 const credentialWords = /(password|passwd|passphrase|secret|accesskey|apikey|privatekey|token|credential)/;
 
@@ -185,12 +144,6 @@ export const releasePolicies: readonly ReleasePolicy[] = [
         description: "Every chart comes from an allow-listed repository (those of components/charts.ts, or the stack's lgtm:charts mirror or directory); no Bitnami charts.",
         enforcementLevel: "mandatory",
         check: checkRepository,
-    },
-    {
-        name: "helm-images-allowed",
-        description: "No image set in chart values is a Bitnami image or a Docker Hub MinIO image.",
-        enforcementLevel: "mandatory",
-        check: checkImages,
     },
     {
         name: "helm-values-no-plaintext-credentials",

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { at, isObject, isUnknown, Plain, ReleaseInputs, releaseType, toPlain, unknownValue } from "../policy/inputs";
-import { dockerHubPath, isCredentialKey, releasePolicies, violations } from "../policy/policies";
+import { isCredentialKey, releasePolicies, violations } from "../policy/policies";
 import { allowedRepositories, compareVersions, stackChartSource } from "../policy/provenance";
 import { evaluatePlatform } from "../tools/render/evaluate";
 import { offlineStackConfig } from "../tools/render/collect";
@@ -117,16 +117,6 @@ describe("policy pack", function () {
             message: /without repositoryOpts\.repo/,
         },
         { policy: "helm-chart-repository-allowed", release: "tempo", change: [["repositoryOpts", undefined]], message: /names chart "tempo-distributed" without repositoryOpts\.repo/ },
-        {
-            policy: "helm-images-allowed",
-            release: "minio",
-            change: [["values.image", { repository: "minio/minio", tag: "RELEASE.2025-01-01T00-00-00Z" }]],
-            message: /values\.image\.repository = "minio\/minio" pulls MinIO from Docker Hub/,
-        },
-        { policy: "helm-images-allowed", release: "minio", change: [["values.mcImage", { repository: "docker.io/minio/mc" }]], message: /"docker\.io\/minio\/mc" pulls MinIO from Docker Hub/ },
-        { policy: "helm-images-allowed", release: "minio", change: [["values.image", { registry: "docker.io", repository: "minio/minio" }]], message: /"docker\.io\/minio\/minio" pulls MinIO from Docker Hub/ },
-        { policy: "helm-images-allowed", release: "grafana", change: [["values.initChownData.image", { repository: "docker.io/bitnami/os-shell" }]], message: /is a Bitnami image/ },
-        { policy: "helm-images-allowed", release: "kps", change: [["values.global.imageRegistry", "registry-1.docker.io/bitnamicharts"]], message: /values\.global\.imageRegistry = .* is a Bitnami image/ },
         { policy: "helm-values-no-plaintext-credentials", release: "grafana", change: [["values.adminPassword", "hunter2"]], message: /^values\.adminPassword holds a literal credential/ },
         { policy: "helm-values-no-plaintext-credentials", release: "minio", change: [["values.rootPassword", "minio123"]], message: /^values\.rootPassword holds a literal/ },
         { policy: "helm-values-no-plaintext-credentials", release: "loki", change: [["values.loki.storage.s3.secretAccessKey", "wJalrXUtnFEMI"]], message: /^values\.loki\.storage\.s3\.secretAccessKey holds a literal/ },
@@ -330,14 +320,6 @@ describe("policy pack", function () {
             assert.ok(compareVersions("1.2.3-alpha", "1.2.3-alpha.1") < 0);
             assert.equal(compareVersions("v1.2.3", "1.2.3+build.5"), 0);
             assert.throws(() => compareVersions("^1.2.3", "1.2.3"), /not an exact version/);
-        });
-        it("dockerHubPath tells Docker Hub images from others", () => {
-            assert.equal(dockerHubPath("minio/minio:RELEASE.2025"), "minio/minio");
-            assert.equal(dockerHubPath("docker.io/minio/mc@sha256:abc"), "minio/mc");
-            assert.equal(dockerHubPath("registry-1.docker.io/minio/minio"), "minio/minio");
-            assert.equal(dockerHubPath("busybox"), "busybox");
-            assert.equal(dockerHubPath("quay.io/minio/minio"), undefined);
-            assert.equal(dockerHubPath("localhost:5000/minio/minio"), undefined);
         });
         it("isCredentialKey tells credentials from references to them", () => {
             for (const k of [

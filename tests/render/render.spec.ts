@@ -66,7 +66,7 @@ describe("render: renderAndVerify", () => {
 
         assert.equal(outcome.ok, true, outcome.report);
         assert.match(outcome.report, /WARN {2}no Kubernetes schemas in .*no-schemas: objects not validated/);
-        assert.match(outcome.report, /verify dev: 14 checks, 0 errors, 1 warnings\n$/);
+        assert.match(outcome.report, /verify dev: 15 checks, 0 errors, 1 warnings\n$/);
         const files = fs.readdirSync(path.join(outDir, "dev")).sort();
         assert.deepEqual(files, ["app.yaml", "index.md", "program-objects.yaml", "verify.txt"]);
         assert.match(fs.readFileSync(path.join(outDir, "dev", "index.md"), "utf8"), /\| app \| app \| 1\.0\.0 \| https:\/\/charts\.example\.com \| monitoring \| 2 \| Deployment 1, Service 1 \|/);
@@ -80,7 +80,7 @@ describe("render: report", () => {
         const model = stackModel({ releases: [release("app", { url: "http://missing.monitoring.svc" })] });
         const objects = [service("app", [["http", 80]]), deployment("app", { containers: [container("app")] })];
         const results = verifyModel(model, [{ release: model.releases[0], objects }], new Map());
-        assert.equal(summaryLine("dev", results), "verify dev: 14 checks, 1 errors, 2 warnings");
+        assert.equal(summaryLine("dev", results), "verify dev: 15 checks, 1 errors, 2 warnings");
         const report = formatReport("dev", results);
         assert.match(report, /^\[ok\] render: 1 of 1 release\(s\) rendered, 2 object\(s\)$/m);
         assert.match(report, /^\[FAIL\] addresses: 1 error\(s\), 0 warning\(s\); /m);

@@ -3,6 +3,7 @@ import { checkAgentSinks } from "./agentSinks";
 import { checkDisruption } from "./disruption";
 import { checkDurableState } from "./durableState";
 import { checkFootprint } from "./footprint";
+import { checkImages } from "./images";
 import { checkKubeSchema } from "./kubeSchema";
 import { checkNetworkPolicy } from "./networkPolicy";
 import { checkObjectStorage } from "./objectStorage";
@@ -21,6 +22,7 @@ export {
     checkDisruption,
     checkDurableState,
     checkFootprint,
+    checkImages,
     checkKubeSchema,
     checkNetworkPolicy,
     checkObjectStorage,
@@ -47,5 +49,6 @@ export const allChecks: readonly Check[] = [
     checkPodSecurity,
     checkNetworkPolicy,
     checkFootprint,
+    checkImages,
     checkPlaintext,
 ];
