@@ -12,6 +12,11 @@ import { ComputeResources, Persistence } from "./resources";
 /** The Thanos image the rule evaluator runs: the Thanos chart's (1.24.1, appVersion 0.42.4), so one Thanos version runs everywhere. */
 export const thanosImage = "quay.io/thanos/thanos:v0.42.4";
 
+/** The `job` label the ThanosRuler `name` is scraped as (its PodMonitor sets it). */
+export function globalRulesJob(name: string): string {
+    return `${name}-thanos-ruler`;
+}
+
 /**
  * The Store API of the ThanosRuler `name`, for Thanos Query: a headless Service of its pods' gRPC
  * port, and its `dnssrv+` address (from the Service). It is made before the ruler, apart from the
@@ -45,6 +50,7 @@ export function globalRulesNetwork<N>(namespace: N, name: string): { workloads: 
             { from: workload, to: "thanos-query", ports: tcp(thanosHttpPort), why: "evaluate every rule over the global view" },
             { from: workload, to: "alertmanager", ports: tcp(alertmanagerPort), why: "send alerts" },
             { from: "thanos-query", to: workload, ports: tcp(thanosGrpcPort), why: "Store API of the global rule evaluator (recording rules' results)" },
+            { from: "prometheus", to: workload, ports: tcp(thanosHttpPort), why: "scrape the global rule evaluator" },
         ],
     };
 }
@@ -96,6 +102,14 @@ export function buildGlobalRulesSpec(v: GlobalRulesSpecInput): Record<string, un
     };
 }
 
+/** The PodMonitor of the ThanosRuler `name`: its pods' web port, as job `globalRulesJob(name)`. */
+export function buildGlobalRulesPodMonitorSpec(name: string): Record<string, unknown> {
+    return {
+        selector: { matchLabels: { ...globalRulesPodSelector(name) } },
+        podMetricsEndpoints: [{ port: "web", relabelings: [{ targetLabel: "job", replacement: globalRulesJob(name) }] }],
+    };
+}
+
 /**
  * Alert and recording rules over the whole fleet: a ThanosRuler (run by the Prometheus Operator of
  * kube-prometheus-stack) evaluates every PrometheusRule over Thanos Query, which reads the
@@ -117,6 +131,13 @@ export class GlobalRules extends pulumi.ComponentResource {
             { parent: this, dependsOn: [args.operator] },
         );
         this.podSelector = globalRulesPodSelector(args.name);
+        // Scraped like every other Thanos component, so its health and rule failures are seen (and the
+        // Thanos chart's ruler alerts when it is gone: components/thanos.ts).
+        new k8s.apiextensions.CustomResource(
+            `${name}-scrape`,
+            { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: globalRulesJob(args.name), namespace: args.namespace }, spec: buildGlobalRulesPodMonitorSpec(args.name) },
+            { parent: this, dependsOn: [args.operator] },
+        );
         // The operator gives a ThanosRuler no PodDisruptionBudget: at most one replica down at a time.
         if (args.replicas > 1) {
             new k8s.policy.v1.PodDisruptionBudget(

@@ -80,6 +80,8 @@ export interface ThanosArgs {
     readonly sidecarEndpoint: pulumi.Input<string>;
     /** Store API of a fleet's global rule evaluator (`dnssrv+…`), so queries see its recording rules' results; unset without a fleet. */
     readonly ruleEndpoint?: pulumi.Input<string>;
+    /** The `job` the fleet's global rule evaluator is scraped as (in Prometheus' namespace): this ruler alerts when it is gone, since no other rule is evaluated then. Unset without a fleet. */
+    readonly ruleEvaluatorJob?: string;
     /** Alertmanager the ruler sends alerts to, from the metrics component. */
     readonly alertmanagerUrl: pulumi.Input<string>;
     /** `job` label of Prometheus' own scrape, for the meta-monitoring rule. */
@@ -124,8 +126,11 @@ export function buildAlertmanagersConfig(alertmanagerUrl: string): string {
     });
 }
 
-/** Rules the ruler evaluates over the global view: alert when no Prometheus reports in. */
-export function buildMetaMonitoringRules(prometheusJob: string, prometheusNamespace: string): string {
+/**
+ * Rules the ruler evaluates over the global view: alert when no Prometheus reports in, and, at a
+ * fleet's centre, when the global rule evaluator (which evaluates every other rule) is gone.
+ */
+export function buildMetaMonitoringRules(prometheusJob: string, prometheusNamespace: string, ruleEvaluatorJob?: string): string {
     return stringify({
         groups: [
             {
@@ -141,6 +146,20 @@ export function buildMetaMonitoringRules(prometheusJob: string, prometheusNamesp
                             description: `Thanos has seen no healthy Prometheus (job ${prometheusJob} in ${prometheusNamespace}) for 5 minutes: metrics are not being collected or shipped.`,
                         },
                     },
+                    ...(ruleEvaluatorJob === undefined
+                        ? []
+                        : [
+                              {
+                                  alert: "GlobalRulesAbsent",
+                                  expr: `absent(up{job="${ruleEvaluatorJob}",namespace="${prometheusNamespace}"} == 1)`,
+                                  for: "5m",
+                                  labels: { severity: "critical" },
+                                  annotations: {
+                                      summary: "The fleet's rule evaluator is down",
+                                      description: `No healthy global rule evaluator (job ${ruleEvaluatorJob} in ${prometheusNamespace}) for 5 minutes: no alert of the platform or of any fleet member is evaluated.`,
+                                  },
+                              },
+                          ]),
                 ],
             },
         ],
@@ -163,7 +182,7 @@ function highlyAvailable(releaseName: string, component: string, replicas: numbe
 /** Values of the stevehipwell Thanos chart. */
 export function buildThanosValues(v: ThanosValuesInput): Record<string, unknown> {
     const { sizing, retention } = v;
-    const rules = buildMetaMonitoringRules(v.prometheusJob, v.prometheusNamespace);
+    const rules = buildMetaMonitoringRules(v.prometheusJob, v.prometheusNamespace, v.ruleEvaluatorJob);
     return {
         fullnameOverride: v.releaseName,
         // One ServiceMonitor per component; jobs are `<release>-<component>` as alerts/rules/thanos.yaml expects.

@@ -7,7 +7,7 @@ import { Demo } from "../components/demo";
 import { ExternalObjectStore } from "../components/externalObjectStore";
 import type { FleetAccess } from "../components/fleetAccess";
 import { FleetIngest } from "../components/fleetIngest";
-import { GlobalRules, globalRulesNetwork, globalRulesStore } from "../components/globalRules";
+import { GlobalRules, globalRulesJob, globalRulesNetwork, globalRulesStore } from "../components/globalRules";
 import { Grafana, grafanaDatabasePort, GrafanaArgs, grafanaReleaseName } from "../components/grafana";
 import { IngressExposure, IngressTls } from "../components/ingress";
 import { Loki } from "../components/loki";
@@ -253,6 +253,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
             sidecarEndpoint: metrics.sidecarDiscoveryEndpoint,
             // The fleet's rule evaluator runs beside Prometheus (below); its recording rules' results are read here.
             ruleEndpoint: globalRulesStoreService?.endpoint,
+            ...(fleetOn ? { ruleEvaluatorJob: globalRulesJob(globalRulesName) } : {}),
             alertmanagerUrl: metrics.alertmanagerUrl,
             prometheusJob: metrics.prometheusServiceName,
             prometheusNamespace: metrics.namespace,

@@ -240,6 +240,25 @@ describe("fleet: central platform under mocks", function () {
         assert.ok(rules.length > 0);
         for (const rule of rules) assert.equal(rule.inputs.metadata.labels?.[rulesOnPrometheusLabel], undefined, rule.name);
     });
+
+    it("scrapes the global rule evaluator, and the Thanos chart's ruler alerts when it is gone (no other rule is evaluated then)", () => {
+        const ruler = central.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:ThanosRuler");
+        const monitor = central.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PodMonitor" && r.inputs.metadata.name === "global-thanos-ruler");
+        assert.ok(monitor, "no PodMonitor of the global rule evaluator");
+        assert.equal(monitor.inputs.metadata.namespace, ruler!.inputs.metadata.namespace);
+        // The labels the operator gives the ruler's pods (app.kubernetes.io/name, thanos-ruler: <name>), and its web port.
+        assert.deepEqual(monitor.inputs.spec.selector.matchLabels, { "app.kubernetes.io/name": "thanos-ruler", "thanos-ruler": ruler!.inputs.metadata.name });
+        assert.deepEqual(monitor.inputs.spec.podMetricsEndpoints, [{ port: "web", relabelings: [{ targetLabel: "job", replacement: "global-thanos-ruler" }] }]);
+        const thanos = central.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "thanos")?.inputs.values;
+        const metaRules = parse(thanos.rule.rules.value).groups[0].rules as { alert: string; expr: string }[];
+        assert.deepEqual(
+            metaRules.map((r) => [r.alert, r.expr]),
+            [
+                ["PrometheusAbsent", 'absent(up{job="kps-prometheus",namespace="monitoring"} == 1)'],
+                ["GlobalRulesAbsent", 'absent(up{job="global-thanos-ruler",namespace="monitoring"} == 1)'],
+            ],
+        );
+    });
 });
 
 describe("fleet: docs/fleet.md's growth table", () => {

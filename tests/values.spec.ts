@@ -299,10 +299,23 @@ describe("Thanos values", () => {
             alertmanagers: [{ static_configs: ["kps-alertmanager.m.svc.cluster.local:9093"], scheme: "http", api_version: "v2" }],
         });
     });
-    it("alerts when no Prometheus is up", () => {
-        const rule = parse(buildMetaMonitoringRules("kps-prometheus", "m")).groups[0].rules[0];
-        assert.equal(rule.alert, "PrometheusAbsent");
-        assert.equal(rule.expr, 'absent(up{job="kps-prometheus",namespace="m"} == 1)');
+    it("alerts when no Prometheus is up, and, only at a fleet's centre, when the global rule evaluator is gone", () => {
+        const rules = parse(buildMetaMonitoringRules("kps-prometheus", "m")).groups[0].rules;
+        assert.deepEqual(
+            rules.map((r: { alert: string; expr: string }) => [r.alert, r.expr]),
+            [["PrometheusAbsent", 'absent(up{job="kps-prometheus",namespace="m"} == 1)']],
+        );
+        const centre = parse(buildMetaMonitoringRules("kps-prometheus", "m", "global-thanos-ruler")).groups[0].rules;
+        assert.deepEqual(centre[1], {
+            alert: "GlobalRulesAbsent",
+            expr: 'absent(up{job="global-thanos-ruler",namespace="m"} == 1)',
+            for: "5m",
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "The fleet's rule evaluator is down",
+                description: "No healthy global rule evaluator (job global-thanos-ruler in m) for 5 minutes: no alert of the platform or of any fleet member is evaluated.",
+            },
+        });
     });
 });
 
