@@ -131,8 +131,8 @@ export class GlobalRules extends pulumi.ComponentResource {
             { parent: this, dependsOn: [args.operator] },
         );
         this.podSelector = globalRulesPodSelector(args.name);
-        // Scraped like every other Thanos component, so its health and rule failures are seen (and the
-        // Thanos chart's ruler alerts when it is gone: components/thanos.ts).
+        // Scraped like every other Thanos component; the Thanos chart's ruler alerts when it is gone,
+        // fails its evaluations or drops alerts (buildMetaMonitoringRules in components/thanos.ts).
         new k8s.apiextensions.CustomResource(
             `${name}-scrape`,
             { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: globalRulesJob(args.name), namespace: args.namespace }, spec: buildGlobalRulesPodMonitorSpec(args.name) },

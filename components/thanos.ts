@@ -128,7 +128,8 @@ export function buildAlertmanagersConfig(alertmanagerUrl: string): string {
 
 /**
  * Rules the ruler evaluates over the global view: alert when no Prometheus reports in, and, at a
- * fleet's centre, when the global rule evaluator (which evaluates every other rule) is gone.
+ * fleet's centre, when the global rule evaluator (which evaluates every other rule, so nothing else
+ * would say so) is gone, fails its evaluations or drops its alerts.
  */
 export function buildMetaMonitoringRules(prometheusJob: string, prometheusNamespace: string, ruleEvaluatorJob?: string): string {
     return stringify({
@@ -157,6 +158,26 @@ export function buildMetaMonitoringRules(prometheusJob: string, prometheusNamesp
                                   annotations: {
                                       summary: "The fleet's rule evaluator is down",
                                       description: `No healthy global rule evaluator (job ${ruleEvaluatorJob} in ${prometheusNamespace}) for 5 minutes: no alert of the platform or of any fleet member is evaluated.`,
+                                  },
+                              },
+                              {
+                                  alert: "GlobalRulesFailing",
+                                  expr: `sum by (cluster, namespace, job) (rate(prometheus_rule_evaluation_failures_total{job="${ruleEvaluatorJob}",namespace="${prometheusNamespace}"}[5m])) > 0`,
+                                  for: "15m",
+                                  labels: { severity: "critical" },
+                                  annotations: {
+                                      summary: "The fleet's rule evaluator fails to evaluate rules",
+                                      description: `The global rule evaluator (job ${ruleEvaluatorJob} in ${prometheusNamespace}) has failed rule evaluations for 15 minutes: alerts of the platform and of the fleet's members may not fire (is Thanos Query reachable from it?).`,
+                                  },
+                              },
+                              {
+                                  alert: "GlobalRulesAlertsDropped",
+                                  expr: `sum by (cluster, namespace, job) (rate(thanos_alert_sender_alerts_dropped_total{job="${ruleEvaluatorJob}",namespace="${prometheusNamespace}"}[5m])) > 0`,
+                                  for: "5m",
+                                  labels: { severity: "critical" },
+                                  annotations: {
+                                      summary: "The fleet's rule evaluator cannot send alerts",
+                                      description: `The global rule evaluator (job ${ruleEvaluatorJob} in ${prometheusNamespace}) has dropped alerts for 5 minutes: they do not reach Alertmanager.`,
                                   },
                               },
                           ]),

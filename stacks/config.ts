@@ -781,7 +781,11 @@ export function chartDirectoryProblems(c: PlatformConfig): string[] {
 export type ObjectStorageAccess =
     (Extract<ObjectStorageConfig, { type: "minio" }> & { readonly rootCredentials?: ObjectStoreCredentials }) | (Extract<ObjectStorageConfig, { type: "external" }> & { readonly credentials: ObjectStoreCredentials });
 
-/** Secret config the platform hands to its components, as Pulumi secrets. */
+/**
+ * Secret config the platform hands to its components, as Pulumi secrets, and the object store it
+ * belongs to: `platformSecrets(config, …)` is its one producer, so the store's settings here are
+ * `config.objectStorage`'s, joined to the credentials of its type.
+ */
 export interface PlatformSecrets {
     /** The object store (`objectStorage` of the config) with its credentials. */
     readonly objectStorage: ObjectStorageAccess;

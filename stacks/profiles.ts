@@ -62,7 +62,8 @@ const edgeSizing: EdgeSizing = {
 };
 
 /**
- * What a profile states: every key but the scalars Pulumi.yaml declares, and of the object store
+ * What a profile states: every key but the scalars Pulumi.yaml declares (clusterName excepted: its
+ * default is the profile's), and of the object store
  * every setting but the external endpoint, which only the stack can name (validation asks for it
  * when the type is external).
  */

@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { charts } from "../components/charts";
-import { chartDirectoryProblems, ConfigError, parsePlatformConfig, platformSecrets, RawConfig, requiredSecretKeys } from "../stacks/config";
+import { chartDirectoryProblems, ConfigError, defaultNamespace, parsePlatformConfig, platformSecrets, RawConfig, requiredSecretKeys } from "../stacks/config";
+import { parse } from "yaml";
 import { durationSeconds } from "../stacks/grammar";
 import { chartMirrorProblem } from "../stacks/schema";
 import { readStackConfig } from "../tools/render/stackConfig";
@@ -39,6 +40,11 @@ function setting(key: string, value: unknown): RawConfig {
 }
 
 describe("config validation", () => {
+    it("takes the default namespace Pulumi.yaml declares for lgtm:namespace (defaultNamespace), so the two cannot drift", () => {
+        const declared = parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")).config.namespace.default;
+        assert.equal(declared, defaultNamespace);
+        assert.equal(parsePlatformConfig({}).namespaces.metrics, declared);
+    });
     it("dev with no config at all takes the dev profile", () => {
         const c = parsePlatformConfig({});
         assert.equal(c.profile, "dev");

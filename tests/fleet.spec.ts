@@ -241,7 +241,7 @@ describe("fleet: central platform under mocks", function () {
         for (const rule of rules) assert.equal(rule.inputs.metadata.labels?.[rulesOnPrometheusLabel], undefined, rule.name);
     });
 
-    it("scrapes the global rule evaluator, and the Thanos chart's ruler alerts when it is gone (no other rule is evaluated then)", () => {
+    it("scrapes the global rule evaluator, and the Thanos chart's ruler alerts when it is gone, fails or drops alerts (nothing else would say so)", () => {
         const ruler = central.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:ThanosRuler");
         const monitor = central.resources.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PodMonitor" && r.inputs.metadata.name === "global-thanos-ruler");
         assert.ok(monitor, "no PodMonitor of the global rule evaluator");
@@ -256,6 +256,8 @@ describe("fleet: central platform under mocks", function () {
             [
                 ["PrometheusAbsent", 'absent(up{job="kps-prometheus",namespace="monitoring"} == 1)'],
                 ["GlobalRulesAbsent", 'absent(up{job="global-thanos-ruler",namespace="monitoring"} == 1)'],
+                ["GlobalRulesFailing", 'sum by (cluster, namespace, job) (rate(prometheus_rule_evaluation_failures_total{job="global-thanos-ruler",namespace="monitoring"}[5m])) > 0'],
+                ["GlobalRulesAlertsDropped", 'sum by (cluster, namespace, job) (rate(thanos_alert_sender_alerts_dropped_total{job="global-thanos-ruler",namespace="monitoring"}[5m])) > 0'],
             ],
         );
     });

@@ -76,7 +76,7 @@ describe("policy pack, running", function () {
         // What is known is still checked.
         const known = await pack!.analyze(releaseType, "prod", "grafana", {
             ...preview,
-            values: { ...preview.values, token: "abc", initChownData: { image: { repository: "docker.io/bitnami/os-shell", tag: unknown.string } } },
+            values: { ...preview.values, token: "abc", sidecar: { dashboards: { label: unknown.string } } },
         });
         assert.deepEqual(
             known.map((d) => d.policy),

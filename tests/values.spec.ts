@@ -299,13 +299,17 @@ describe("Thanos values", () => {
             alertmanagers: [{ static_configs: ["kps-alertmanager.m.svc.cluster.local:9093"], scheme: "http", api_version: "v2" }],
         });
     });
-    it("alerts when no Prometheus is up, and, only at a fleet's centre, when the global rule evaluator is gone", () => {
+    it("alerts when no Prometheus is up, and, only at a fleet's centre, when the global rule evaluator is gone, fails or drops alerts", () => {
         const rules = parse(buildMetaMonitoringRules("kps-prometheus", "m")).groups[0].rules;
         assert.deepEqual(
             rules.map((r: { alert: string; expr: string }) => [r.alert, r.expr]),
             [["PrometheusAbsent", 'absent(up{job="kps-prometheus",namespace="m"} == 1)']],
         );
         const centre = parse(buildMetaMonitoringRules("kps-prometheus", "m", "global-thanos-ruler")).groups[0].rules;
+        assert.deepEqual(
+            centre.map((r: { alert: string }) => r.alert),
+            ["PrometheusAbsent", "GlobalRulesAbsent", "GlobalRulesFailing", "GlobalRulesAlertsDropped"],
+        );
         assert.deepEqual(centre[1], {
             alert: "GlobalRulesAbsent",
             expr: 'absent(up{job="global-thanos-ruler",namespace="m"} == 1)',

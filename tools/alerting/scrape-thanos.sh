@@ -18,7 +18,7 @@ fi
 ip link set lo up || exit 2
 
 thanos="${1:-$(bash toolchain/build.sh --print-dir)/thanos}"
-[ -x "$thanos" ] || { echo "scrape-thanos: no thanos binary at $thanos (build it with toolchain/build.sh s3-server thanos)" >&2; exit 2; }
+[ -x "$thanos" ] || { echo "scrape-thanos: no thanos binary at $thanos (build it with toolchain/build.sh thanos)" >&2; exit 2; }
 command -v promtool >/dev/null || { echo "scrape-thanos: promtool is needed to write blocks (scripts/check-alerting.sh installs it)" >&2; exit 2; }
 
 work="$(mktemp -d)"

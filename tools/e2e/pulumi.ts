@@ -130,7 +130,7 @@ export class PulumiCli {
         const resultFile = path.join(this.setup.workDir, `host-${id}-result.json`);
         const request: HostRequest = { operation, stack, projectDir, pulumiRoot: this.setup.toolchainRoot, ...extra };
         fs.writeFileSync(requestFile, JSON.stringify(request));
-        const host = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "host.ts"), requestFile, resultFile], {
+        const host = spawn(process.execPath, ["-r", path.join(__dirname, "..", "..", "tests", "support", "register.js"), path.join(__dirname, "host.ts"), requestFile, resultFile], {
             cwd: projectDir,
             env: this.env,
             stdio: ["ignore", "pipe", "pipe"],

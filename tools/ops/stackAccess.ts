@@ -19,7 +19,8 @@ export function readStackOutputs(projectDir: string, stack: string): Record<stri
     try {
         return JSON.parse(result.stdout || "{}");
     } catch {
-        throw new Error(`pulumi stack output --json printed something other than JSON:\n${result.stdout}`);
+        // Not echoed: the output holds the stack's secrets in clear (--show-secrets).
+        throw new Error(`pulumi stack output --json printed something other than JSON (${result.stdout.length} characters, not shown: they may hold the stack's secrets)`);
     }
 }
 

@@ -58,8 +58,8 @@ async function main(): Promise<number> {
     const projectDir = path.resolve(__dirname, "..", "..");
     const overrides = configAssignments(readStackConfig(projectDir, args.stack).raw, args.sets);
     progress("evaluating the program");
-    const centralFleet = args.central === undefined ? undefined : readCentralFleet(projectDir, args.central).fleet;
-    const model = await collectStack(projectDir, args.stack, overrides, centralFleet);
+    const { central } = args;
+    const model = await collectStack(projectDir, args.stack, overrides, central && (() => readCentralFleet(projectDir, central).fleet));
     const options = { chartsDir: args.charts, outDir: args.out, kubeSchemasDir: args.schemas, progress };
     const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
     if (args.command === "render") {

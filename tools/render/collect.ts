@@ -60,9 +60,14 @@ export function offlineStackConfig(projectDir: string, stack: string, overrides:
  * (role edge) reads its central stack's `fleet` output from `centralFleet` (verify's
  * `--central-outputs FILE`), as its StackReference would.
  */
-export async function collectStack(projectDir: string, stack: string, overrides: RawConfig = {}, centralFleet?: FleetAccess): Promise<StackModel> {
+export async function collectStack(projectDir: string, stack: string, overrides: RawConfig = {}, central?: FleetAccess | (() => FleetAccess)): Promise<StackModel> {
     const offline = offlineStackConfig(projectDir, stack, overrides);
-    if (offline.role !== "edge") return (await collectPlatform(stack, offline)).model;
+    if (offline.role !== "edge") {
+        // Refused before a central stack's outputs are read: they hold every member's password.
+        if (central !== undefined) throw new Error(`stack ${stack} is no edge (lgtm:role is ${offline.role}): it reads no central stack's outputs; leave out --central-stack and --central-outputs`);
+        return (await collectPlatform(stack, offline)).model;
+    }
+    const centralFleet = typeof central === "function" ? central() : central;
     if (centralFleet === undefined) {
         throw new Error(`stack ${stack} is an edge (lgtm:role edge): its central stack's outputs are needed (--central-stack STACK, or --central-outputs FILE written by ${centralOutputsCommand})`);
     }

@@ -23,7 +23,7 @@ export function dockerHubPath(image: string): string | undefined {
 }
 
 /** Why an image may not run, or undefined. */
-export function imageProblem(image: string): string | undefined {
+function imageProblem(image: string): string | undefined {
     if (/bitnami/i.test(image)) return `"${image}" is a Bitnami image, which the platform does not use`;
     if (/^minio\//.test(dockerHubPath(image) ?? "")) return `"${image}" pulls MinIO from Docker Hub, where MinIO no longer publishes; use quay.io/minio/…`;
     return undefined;

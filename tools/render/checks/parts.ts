@@ -30,7 +30,7 @@ export const agentMode = (release: CollectedRelease) => isPlainObject(release.va
 export const notAgentMode = (release: CollectedRelease) => !agentMode(release);
 
 /** Whether `workload` runs `part`: long-running, of the part's chart, and its operator kind or a workload with its container. */
-export function isPartOf(workload: Workload, part: Part): boolean {
+function isPartOf(workload: Workload, part: Part): boolean {
     if (workload.release.chart.name !== part.chart || workload.runsToCompletion) return false;
     if (part.kind) return workload.object.kind === part.kind && workload.object.apiVersion.startsWith("monitoring.coreos.com/");
     if (workload.object.kind === "DaemonSet") return false;
