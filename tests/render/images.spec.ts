@@ -35,9 +35,14 @@ describe("render check: images", () => {
     });
 
     it("judges the images the operator is told (a Prometheus' Thanos sidecar), and counts apart those it picks itself", () => {
-        const prometheus = operatorResource("Prometheus", "kps-prometheus", { thanos: { image: "docker.io/bitnami/thanos:0.42" } });
+        const prometheus = operatorResource("Prometheus", "kps-prometheus", { version: "v3.5.0", thanos: { image: "docker.io/bitnami/thanos:0.42" } });
         const result = verify([prometheus]);
         assert.deepEqual(messages(result), ['app: Prometheus monitoring/kps-prometheus, container thanos-sidecar: "docker.io/bitnami/thanos:0.42" is a Bitnami image, which the platform does not use']);
-        assert.match(result.summary, /container\(s\) run the image their operator picks, not judged$/);
+        // Prometheus (the operator's default for v3.5.0) and its two config reloaders (no operator Deployment tells their image).
+        assert.match(result.summary, /; 1 image\(s\) in 1 container\(s\); 3 container\(s\) run the image their operator picks, not judged$/);
+    });
+
+    it("refuses a container without an image", () => {
+        assert.deepEqual(messages(verify([deployment("app", { containers: [container("app", { image: undefined })] })])), ["app: Deployment monitoring/app, container app: no image"]);
     });
 });

@@ -28,6 +28,8 @@ export interface ContainerFootprint {
     limits: Amounts;
     /** Resources the operator decides and we could not find out. */
     unknown?: boolean;
+    /** The Prometheus Operator picks the image (its default for the resource's version): `image` is then only a label. */
+    imageByOperator?: boolean;
 }
 
 /** The group of the pods the program creates itself; parentheses keep it apart from any release name. */
@@ -91,13 +93,14 @@ function operatorContainers(object: K8sObject, reloader: Reloader): ContainerFoo
         runOnce,
         requests: reloader.requests,
         limits: reloader.limits,
-        ...(reloader.image ? { image: reloader.image } : {}),
+        ...(reloader.image ? { image: reloader.image } : { imageByOperator: true }),
         ...(reloader.known ? {} : { unknown: true }),
     });
-    const image = spec.image ?? (spec.version ? `${operatorMainContainer[object.kind]}:${spec.version}` : undefined);
-    const containers = [fromResources(operatorMainContainer[object.kind], spec.resources, false, image), reloaderContainer("config-reloader", false)];
+    const main = fromResources(operatorMainContainer[object.kind], spec.resources, false, spec.image ?? (spec.version ? `${operatorMainContainer[object.kind]}:${spec.version}` : undefined));
+    const containers = [spec.image === undefined ? { ...main, imageByOperator: true } : main, reloaderContainer("config-reloader", false)];
     if (object.kind === "Prometheus" && isPlainObject(spec.thanos)) {
-        containers.push(fromResources("thanos-sidecar", spec.thanos.resources, false, spec.thanos.image));
+        const sidecar = fromResources("thanos-sidecar", spec.thanos.resources, false, spec.thanos.image);
+        containers.push(spec.thanos.image === undefined ? { ...sidecar, imageByOperator: true } : sidecar);
     }
     containers.push(reloaderContainer("init-config-reloader", true));
     for (const [field, runOnce] of [

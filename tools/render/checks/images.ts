@@ -4,7 +4,8 @@
  * which a look at the values alone would miss. No image is a Bitnami one (the platform uses none;
  * Bitnami's free images are gone), and no MinIO image comes from Docker Hub, where MinIO no longer
  * publishes (quay.io/minio/… is where it does). A container whose image the operator picks itself
- * is counted apart: the render cannot tell it.
+ * (its default for the resource's version) is counted apart: the render cannot tell it. Any other
+ * container without an image is an error: Kubernetes would refuse its pod.
  */
 import { podFootprints } from "./footprint";
 import { CheckInput, CheckResult, FindingList } from "./types";
@@ -36,8 +37,12 @@ export function checkImages(input: CheckInput): CheckResult {
     let operatorPicked = 0;
     for (const pod of podFootprints(input)) {
         for (const container of pod.containers) {
-            if (container.image === undefined) {
+            if (container.imageByOperator) {
                 operatorPicked++;
+                continue;
+            }
+            if (container.image === undefined) {
+                findings.error(`${pod.release}: ${pod.workload}, container ${container.name}: no image`);
                 continue;
             }
             containers++;
