@@ -157,6 +157,24 @@ describe("render check: networkPolicy", () => {
                 'Prometheus monitoring/kps-prometheus (release app) → Service monitoring/web (Deployment monitoring/web (release app)) TCP/8080 (a target of ServiceMonitor monitoring/web): refused by the egress of namespace "monitoring"\'s policies selecting the source (default-deny, prometheus)',
             ]);
             assert.deepEqual(messages(check([prometheus, prometheusEgress(9100), webFromPrometheus, monitor({ release: "other" })])), []);
+            // A monitor whose Services the render does not have is named as not evaluated; a Probe whose prober is no in-cluster Service is warned about.
+            const elsewhere: K8sObject = {
+                ...monitor({ release: "kps" }),
+                metadata: { name: "kubelet", namespace: ns, labels: { release: "kps" } },
+                spec: { selector: { matchLabels: { k8s: "kubelet" } }, endpoints: [{ port: "https-metrics" }] },
+            };
+            const probe: K8sObject = {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "Probe",
+                metadata: { name: "ping", namespace: ns, labels: { release: "kps" } },
+                spec: { prober: { url: "http://blackbox.example.com:9115" } },
+            };
+            const prometheusAll = operatorResource("Prometheus", "kps-prometheus", { serviceMonitorSelector: {}, serviceMonitorNamespaceSelector: {}, probeSelector: {}, probeNamespaceSelector: {} });
+            const outside = check([prometheusAll, prometheusEgress(8080), webFromPrometheus, elsewhere, probe]);
+            assert.match(outside.summary, /\(not evaluated, their Services are not in the render: ServiceMonitor monitoring\/kubelet\)/);
+            assert.deepEqual(messages(outside, "warning"), [
+                'Probe monitoring/ping: prober "http://blackbox.example.com:9115" is no in-cluster Service\'s <name>.<namespace>:<port>, so whether Prometheus reaches it cannot be evaluated',
+            ]);
         });
 
         it("evaluates a host-network destination as a node, whose address only a rule to every address is sure to reach", () => {

@@ -147,14 +147,17 @@ class Reachability {
         return [];
     }
 
-    /** The targets of one ServiceMonitor, PodMonitor or Probe; undefined when they lie outside the render (Services it does not have, a prober elsewhere). */
+    /** The targets of one ServiceMonitor, PodMonitor or Probe; undefined when a ServiceMonitor selects no Service of the render (the kubelet's, the API server's). A prober that is no in-cluster Service is warned about. */
     monitorTargets({ object, namespace }: SourcedObject): Target[] | undefined {
         const spec = record(object.spec);
         const what = `${object.kind} ${namespace}/${object.metadata.name}`;
         if (object.kind === "Probe") {
             // The prober's `host:port`, the host a Service's `name.namespace[.svc[.cluster.local]]` (the MinIO chart writes `minio.monitoring:9000`).
-            const prober = /^([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?:(\d+)$/.exec(String(record(spec.prober).url ?? ""));
-            return prober ? this.serviceTargets(prober[2], prober[1], { port: Number(prober[3]) }, what) : undefined;
+            const url = String(record(spec.prober).url ?? "");
+            const prober = /^([a-z0-9-]+)\.([a-z0-9-]+)(?:\.svc(?:\.cluster\.local)?)?:(\d+)$/.exec(url);
+            if (prober) return this.serviceTargets(prober[2], prober[1], { port: Number(prober[3]) }, what);
+            this.findings.warning(`${what}: prober "${url}" is no in-cluster Service's <name>.<namespace>:<port>, so whether Prometheus reaches it cannot be evaluated`);
+            return [];
         }
         const namespaces = monitoredNamespaces(spec, namespace);
         const inScope = (ns: string) => !namespaces || namespaces.includes(ns);
@@ -249,16 +252,16 @@ export function checkNetworkPolicy(input: CheckInput): CheckResult {
     const monitors = objects.filter((o) => o.object.kind in monitorFields && o.object.apiVersion.startsWith("monitoring.coreos.com/"));
     const scraped = new Set<string>();
     let scrapeAllowed = 0;
-    let outside = 0;
+    const outside: string[] = [];
     for (const monitor of monitors) {
         const takers = scrapers.filter((p) => scrapes(p, monitor));
         if (takers.length === 0) continue;
         const targets = reach.monitorTargets(monitor);
+        const what = `${monitor.object.kind} ${monitor.namespace}/${monitor.object.metadata.name}`;
         if (targets === undefined) {
-            outside++;
+            outside.push(what);
             continue;
         }
-        const what = `${monitor.object.kind} ${monitor.namespace}/${monitor.object.metadata.name}`;
         for (const prometheus of takers) for (const target of targets) scrapeAllowed += connect(scraped, prometheus, target, `a target of ${what}`);
     }
 
@@ -273,7 +276,7 @@ export function checkNetworkPolicy(input: CheckInput): CheckResult {
     }
 
     const exempt = hostNetwork ? `; ${hostNetwork} host-network pod template(s) exempt` : "";
-    const unevaluated = outside ? ` (${outside} monitor(s) pointing outside the render not evaluated)` : "";
+    const unevaluated = outside.length ? ` (not evaluated, their Services are not in the render: ${outside.join(", ")})` : "";
     return findings.result(
         `${covered} of ${pods.length} pod template(s) covered by allow policies in ${namespaces.length} namespace(s); ${wiredAllowed} wired connection(s) allowed, ${scrapeAllowed} scrape target(s) reachable${unevaluated}, ${resolving} pod template(s) reach the cluster DNS; ${policies.length} NetworkPolicy(ies)${exempt}`,
     );
