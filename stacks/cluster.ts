@@ -55,3 +55,6 @@ export function createNamespaces<Roles extends Partial<Record<NamespaceRole, boo
  * renamed release is a new release (and new volumes).
  */
 export const sharedReleaseNames = { crds: "prometheus-crds", metrics: "kps", agents: "alloy" } as const;
+
+/** The release names of the parts only a platform deploys (Grafana's is `grafanaReleaseName`, the collection's `collectionReleaseNames`). */
+export const platformReleaseNames = { objectStorage: "minio", thanos: "thanos", logs: "loki", traces: "tempo" } as const;

@@ -24,7 +24,7 @@ import { Thanos } from "../components/thanos";
 import { BlackboxProbes } from "../components/probes";
 import { Pushgateway } from "../components/pushgateway";
 import { StaticScrapeTargets } from "../components/scrapeTargets";
-import { clusterProvider, createNamespaces, sharedReleaseNames } from "./cluster";
+import { clusterProvider, createNamespaces, platformReleaseNames, sharedReleaseNames } from "./cluster";
 import { deployCollectionExtras } from "./collection";
 import type { ObjectStorageAccess, PlatformSecrets } from "./config";
 import { profileSizing } from "./profiles";
@@ -184,7 +184,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
                       "object-storage",
                       {
                           namespace: store.namespace,
-                          releaseName: "minio",
+                          releaseName: platformReleaseNames.objectStorage,
                           chartSource,
                           crds: crds.release,
                           mode: store.minio.mode,
@@ -246,7 +246,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         "thanos",
         {
             namespace: ns.thanos,
-            releaseName: "thanos",
+            releaseName: platformReleaseNames.thanos,
             chartSource,
             crds: crds.release,
             objectStore: objectStorage,
@@ -295,7 +295,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
         "logs",
         {
             namespace: ns.logs,
-            releaseName: "loki",
+            releaseName: platformReleaseNames.logs,
             chartSource,
             crds: crds.release,
             mode: config.loki.mode,
@@ -316,7 +316,7 @@ export function deployPlatform(config: PlatformConfig, secrets: PlatformSecrets)
     // Traces: one binary, or microservices with replicated ingesters; the same outputs either way.
     const tracesCommon = {
         namespace: ns.traces,
-        releaseName: "tempo",
+        releaseName: platformReleaseNames.traces,
         chartSource,
         crds: crds.release,
         objectStore: objectStorage,

@@ -20,6 +20,7 @@
  * Pods on the host network are exempt, as sources and from coverage: NetworkPolicies do not apply to them.
  */
 import { clusterDns, namespaceNameLabel } from "../../../components/networkPolicies";
+import { platformReleaseNames, sharedReleaseNames } from "../../../stacks/cluster";
 import { egressAllowed, Endpoint, ingressAllowed, NetworkPolicy, networkPoliciesOf, PodEndpoint, policiesSelecting, policyTypesOf, Protocol } from "../networkPolicy";
 import { allObjects, selectorMatches, SourcedObject } from "../objects";
 import { isPlainObject } from "../paths";
@@ -39,16 +40,18 @@ const rulesOf = (p: NetworkPolicy, d: Direction): readonly unknown[] => (d === "
 const deniesAll = (p: NetworkPolicy, d: Direction) => isPlainObject(p.spec.podSelector) && selectsAll(p.spec.podSelector) && policyTypesOf(p).includes(d) && rulesOf(p, d).length === 0;
 const allows = (p: NetworkPolicy, d: Direction) => policyTypesOf(p).includes(d) && rulesOf(p, d).length > 0;
 
+const { metrics: kps } = sharedReleaseNames;
+const { objectStorage: minio, thanos, traces: tempo } = platformReleaseNames;
 /**
  * Mentions of a Service in a chart's rendered configuration that are not connections the pod
- * opens. They are the charts' (under the release names stacks/platform.ts gives them), so they hold for every stack.
+ * opens. They are the charts', under the release names every stack gives them, so they hold for every stack.
  */
 const notConnections: { pod: RegExp; service: RegExp; why: string }[] = [
-    { pod: /^kps-admission-create$/, service: /^kps-operator$/, why: "host names written into the webhook's certificate" },
+    { pod: new RegExp(`^${kps}-admission-create$`), service: new RegExp(`^${kps}-operator$`), why: "host names written into the webhook's certificate" },
     // tempo-distributed mounts one config in every part; each part runs only its own section of it.
-    { pod: /^tempo-(distributor|ingester|querier|query-frontend|compactor)$/, service: /^kps-prometheus$/, why: "remote write is the metrics generator's section" },
-    { pod: /^tempo-(distributor|metrics-generator)$/, service: /^minio$/, why: "distributors and the generator keep no blocks" },
-    { pod: /^thanos-receive-ingestor$/, service: /^thanos-receive-ingestor-headless$/, why: "its own address, by which it finds itself in the hashring (--receive.local-endpoint)" },
+    { pod: new RegExp(`^${tempo}-(distributor|ingester|querier|query-frontend|compactor)$`), service: new RegExp(`^${kps}-prometheus$`), why: "remote write is the metrics generator's section" },
+    { pod: new RegExp(`^${tempo}-(distributor|metrics-generator)$`), service: new RegExp(`^${minio}$`), why: "distributors and the generator keep no blocks" },
+    { pod: new RegExp(`^${thanos}-receive-ingestor$`), service: new RegExp(`^${thanos}-receive-ingestor-headless$`), why: "its own address, by which it finds itself in the hashring (--receive.local-endpoint)" },
 ];
 
 /** The cluster's DNS pods, as the policies select them. */
