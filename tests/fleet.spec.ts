@@ -12,7 +12,7 @@ import { ConfigError, parsePlatformConfig } from "../stacks/config";
 import { fleetOverrides } from "../tools/ops/fleetScale";
 import { collectStackEvaluation } from "../tools/render/collect";
 import { Evaluation, evaluatePlatform, valueOf } from "../tools/render/evaluate";
-import { projectDir } from "./support/charts";
+import { chartsDir, projectDir } from "./support/charts";
 import { docPage } from "./support/readme";
 
 const upstreams = {
@@ -142,10 +142,9 @@ describe("fleet: ingest gateway", () => {
     });
 
     it("runs the global rule evaluator on the Thanos version of the pinned Thanos chart", function () {
-        const dir = process.env.LGTM_CHARTS_DIR;
-        const chart = dir && path.join(dir, charts.thanos.name, charts.thanos.version, "Chart.yaml");
-        if (!chart || !fs.existsSync(chart)) {
-            if (process.env.CI === "true") assert.fail("LGTM_CHARTS_DIR with the pinned thanos chart is needed under CI");
+        const chart = path.join(chartsDir, charts.thanos.name, charts.thanos.version, "Chart.yaml");
+        if (!fs.existsSync(chart)) {
+            if (process.env.CI === "true") assert.fail(`the pinned thanos chart is needed under CI: no ${chart} (LGTM_CHARTS_DIR, or npm run fetch-charts)`);
             this.skip();
         }
         const { appVersion } = parse(fs.readFileSync(chart, "utf8")) as { appVersion: string };
@@ -153,10 +152,9 @@ describe("fleet: ingest gateway", () => {
     });
 
     it("runs the nginx image the pinned Loki chart's gateway runs", function () {
-        const dir = process.env.LGTM_CHARTS_DIR;
-        const values = dir && path.join(dir, "loki", "18.11.0", "values.yaml");
-        if (!values || !fs.existsSync(values)) {
-            if (process.env.CI === "true") assert.fail("LGTM_CHARTS_DIR with the pinned loki chart is needed under CI");
+        const values = path.join(chartsDir, charts.loki.name, charts.loki.version, "values.yaml");
+        if (!fs.existsSync(values)) {
+            if (process.env.CI === "true") assert.fail(`the pinned loki chart is needed under CI: no ${values} (LGTM_CHARTS_DIR, or npm run fetch-charts)`);
             this.skip();
         }
         const image = (parse(fs.readFileSync(values, "utf8")) as { gateway: { image: { registry: string; repository: string; tag: string } } }).gateway.image;
