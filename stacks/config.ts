@@ -321,27 +321,27 @@ function notificationProblems(raw: RawConfig, c: PlatformConfig): string[] {
     return problems;
 }
 
-/** The secret keys a valid config needs set: the external object store's credentials, Grafana's database password. */
+/** The secret keys a valid config needs set, each with what it holds and why it is needed: the external object store's credentials, Grafana's database password. */
+function requiredSecrets(c: PlatformConfig): [SecretKey, string][] {
+    const store = c.objectStorage.type === "external" ? objectStorageSecretKeys.map((key): [SecretKey, string] => [key, `${secretKeyMeaning.external[key]}, since objectStorage.type is external`]) : [];
+    const database = c.grafana.database;
+    return database ? [...store, [grafanaDatabasePasswordKey, `the password of user ${database.user} on Grafana's ${database.type} database, since grafana.database is set`]] : store;
+}
+
+/** The secret keys a valid config needs set. */
 export function requiredSecretKeys(c: PlatformConfig): SecretKey[] {
-    const keys: SecretKey[] = c.objectStorage.type === "external" ? [...objectStorageSecretKeys] : [];
-    return c.grafana.database ? [...keys, grafanaDatabasePasswordKey] : keys;
+    return requiredSecrets(c).map(([key]) => key);
 }
 
 /** Credentials that are needed but unset, set but unused, or half set. Presence only: a value never reaches a message. */
 function secretKeyProblems(c: PlatformConfig, raw: RawConfig, prefix: string, options: ParseOptions): string[] {
     const problems: string[] = [];
+    for (const [key, expected] of options.allowUnsetSecrets ? [] : requiredSecrets(c)) {
+        const value = raw[key];
+        if (!value) problems.push(`${key} = ${value === undefined ? "(missing)" : "(empty)"}: expected ${expected}; set it as a secret: pulumi config set --secret ${prefix}${key} <value>`);
+    }
     const type = c.objectStorage.type;
-    if (type === "external") {
-        for (const key of objectStorageSecretKeys) {
-            const value = raw[key];
-            if (!value && !options.allowUnsetSecrets) {
-                problems.push(
-                    `${key} = ${value === undefined ? "(missing)" : "(empty)"}: expected ${secretKeyMeaning.external[key]}, since objectStorage.type is external; ` +
-                        `set it as a secret: pulumi config set --secret ${prefix}${key} <value>`,
-                );
-            }
-        }
-    } else {
+    if (type === "minio") {
         // MinIO's root user and password come as a pair: both the operator's, or both generated.
         const set = objectStorageSecretKeys.filter((key) => raw[key] !== undefined);
         const unset = objectStorageSecretKeys.filter((key) => raw[key] === undefined);
@@ -354,12 +354,6 @@ function secretKeyProblems(c: PlatformConfig, raw: RawConfig, prefix: string, op
         }
     }
     const password = raw[grafanaDatabasePasswordKey];
-    if (c.grafana.database && !password && !options.allowUnsetSecrets) {
-        problems.push(
-            `${grafanaDatabasePasswordKey} = ${password === undefined ? "(missing)" : "(empty)"}: expected the password of user ${c.grafana.database.user} on Grafana's ${c.grafana.database.type} database, since grafana.database is set; ` +
-                `set it as a secret: pulumi config set --secret ${prefix}${grafanaDatabasePasswordKey} <value>`,
-        );
-    }
     if (!c.grafana.database && password !== undefined) {
         problems.push(
             `${grafanaDatabasePasswordKey} = (secret, not shown): expected no value while grafana.database is not set (Grafana uses its own SQLite file); ` +
