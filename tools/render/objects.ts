@@ -70,8 +70,16 @@ function replicasOf(spec: Record<string, unknown> | undefined): number {
     return typeof replicas === "number" ? replicas : 1;
 }
 
-/** The pod template of a workload, or undefined for objects that run no pods. Operator CRs carry pod fields in `spec`. */
+/**
+ * The pod template of a workload, or undefined for objects that run no pods. Operator CRs carry pod
+ * fields in `spec`. Its pods run to completion when it is a Job or CronJob, or a Helm hook of any kind.
+ */
 export function podTemplateOf(object: K8sObject): PodTemplate | undefined {
+    const template = templateByKind(object);
+    return template && (isHook(object) ? { ...template, runsToCompletion: true } : template);
+}
+
+function templateByKind(object: K8sObject): PodTemplate | undefined {
     const spec = asRecord(object.spec);
     if (!spec) return undefined;
     const templateSpec = (template: unknown) => asRecord(asRecord(template)?.spec);
@@ -250,7 +258,7 @@ export function workloadsOf(rendered: readonly RenderedRelease[]): Workload[] {
                 namespace,
                 template,
                 labels: podLabelsOf(object),
-                runsToCompletion: template.runsToCompletion || isHook(object),
+                runsToCompletion: template.runsToCompletion,
                 name: `release ${release.releaseName}: ${describeObject(object, namespace)}`,
             });
         }

@@ -8,7 +8,7 @@ import { thanosGrpcPort, thanosHttpPort } from "../../components/thanos";
 import { findAddresses } from "./checks/addresses";
 import { podSpecReferences } from "./checks/references";
 import { ContainerPort, PodEndpoint, Protocol } from "./networkPolicy";
-import { allObjects, containersOf, dataEntries, isHook, isOperatorPod, namespaceOf, podLabelsOf, PodTemplate, podTemplateOf, selectorMatches, SourcedObject, workloadsOf } from "./objects";
+import { allObjects, containersOf, dataEntries, isOperatorPod, namespaceOf, podLabelsOf, PodTemplate, podTemplateOf, selectorMatches, SourcedObject, workloadsOf } from "./objects";
 import { isPlainObject } from "./paths";
 import { K8sObject, RenderedRelease, StackModel } from "./types";
 
@@ -77,7 +77,7 @@ function podOf(object: K8sObject, namespace: string, release: string, template: 
         labels,
         ports: isOperatorPod(object) ? operatorPodPorts(object) : containerPorts(template.spec),
         hostNetwork: template.spec.hostNetwork === true,
-        runsToCompletion: template.runsToCompletion || isHook(object),
+        runsToCompletion: template.runsToCompletion,
         spec: template.spec,
     };
 }

@@ -8,7 +8,7 @@
  * (so one part cannot starve the others of a node), in every profile; the dev profile must also fit
  * a small laptop cluster, so its total has a budget.
  */
-import { containersOf, describeObject, isHook, namespaceOf, operatorMainContainer, operatorPodKinds, podTemplateOf } from "../objects";
+import { containersOf, describeObject, namespaceOf, operatorMainContainer, operatorPodKinds, podTemplateOf } from "../objects";
 import { isPlainObject } from "../paths";
 import { formatCpu, formatMemory, parseQuantity } from "../quantity";
 import { K8sObject } from "../types";
@@ -132,7 +132,7 @@ export function podFootprints(input: CheckInput): PodFootprint[] {
                 : containersOf(template.spec)
                       .filter((c) => c.field !== "ephemeralContainers")
                       .map(({ container, field }) => fromResources(String(container.name), container.resources, field === "initContainers" && container.restartPolicy !== "Always", container.image));
-            pods.push({ release: group, workload, replicas: template.replicas, runsToCompletion: template.runsToCompletion || isHook(object), containers });
+            pods.push({ release: group, workload, replicas: template.replicas, runsToCompletion: template.runsToCompletion, containers });
         }
     }
     return pods;
