@@ -103,7 +103,7 @@ export function buildGlobalRulesSpec(v: GlobalRulesSpecInput): Record<string, un
 }
 
 /** The PodMonitor of the ThanosRuler `name`: its pods' web port, as job `globalRulesJob(name)`. */
-export function buildGlobalRulesPodMonitorSpec(name: string): Record<string, unknown> {
+function buildGlobalRulesPodMonitorSpec(name: string): Record<string, unknown> {
     return {
         selector: { matchLabels: { ...globalRulesPodSelector(name) } },
         podMetricsEndpoints: [{ port: "web", relabelings: [{ targetLabel: "job", replacement: globalRulesJob(name) }] }],

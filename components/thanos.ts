@@ -132,59 +132,51 @@ export function buildAlertmanagersConfig(alertmanagerUrl: string): string {
  * would say so) is gone, fails its evaluations or drops its alerts.
  */
 export function buildMetaMonitoringRules(prometheusJob: string, prometheusNamespace: string, ruleEvaluatorJob?: string): string {
-    return stringify({
-        groups: [
-            {
-                name: "lgtm-meta-monitoring",
-                rules: [
-                    {
-                        alert: "PrometheusAbsent",
-                        expr: `absent(up{job="${prometheusJob}",namespace="${prometheusNamespace}"} == 1)`,
-                        for: "5m",
-                        labels: { severity: "critical" },
-                        annotations: {
-                            summary: "No Prometheus is up in the global view",
-                            description: `Thanos has seen no healthy Prometheus (job ${prometheusJob} in ${prometheusNamespace}) for 5 minutes: metrics are not being collected or shipped.`,
-                        },
-                    },
-                    ...(ruleEvaluatorJob === undefined
-                        ? []
-                        : [
-                              {
-                                  alert: "GlobalRulesAbsent",
-                                  expr: `absent(up{job="${ruleEvaluatorJob}",namespace="${prometheusNamespace}"} == 1)`,
-                                  for: "5m",
-                                  labels: { severity: "critical" },
-                                  annotations: {
-                                      summary: "The fleet's rule evaluator is down",
-                                      description: `No healthy global rule evaluator (job ${ruleEvaluatorJob} in ${prometheusNamespace}) for 5 minutes: no alert of the platform or of any fleet member is evaluated.`,
-                                  },
-                              },
-                              {
-                                  alert: "GlobalRulesFailing",
-                                  expr: `sum by (cluster, namespace, job) (rate(prometheus_rule_evaluation_failures_total{job="${ruleEvaluatorJob}",namespace="${prometheusNamespace}"}[5m])) > 0`,
-                                  for: "15m",
-                                  labels: { severity: "critical" },
-                                  annotations: {
-                                      summary: "The fleet's rule evaluator fails to evaluate rules",
-                                      description: `The global rule evaluator (job ${ruleEvaluatorJob} in ${prometheusNamespace}) has failed rule evaluations for 15 minutes: alerts of the platform and of the fleet's members may not fire (is Thanos Query reachable from it?).`,
-                                  },
-                              },
-                              {
-                                  alert: "GlobalRulesAlertsDropped",
-                                  expr: `sum by (cluster, namespace, job) (rate(thanos_alert_sender_alerts_dropped_total{job="${ruleEvaluatorJob}",namespace="${prometheusNamespace}"}[5m])) > 0`,
-                                  for: "5m",
-                                  labels: { severity: "critical" },
-                                  annotations: {
-                                      summary: "The fleet's rule evaluator cannot send alerts",
-                                      description: `The global rule evaluator (job ${ruleEvaluatorJob} in ${prometheusNamespace}) has dropped alerts for 5 minutes: they do not reach Alertmanager.`,
-                                  },
-                              },
-                          ]),
-                ],
-            },
-        ],
+    const critical = (alert: string, expr: string, forDuration: string, summary: string, description: string) => ({
+        alert,
+        expr,
+        for: forDuration,
+        labels: { severity: "critical" },
+        annotations: { summary, description },
     });
+    const prometheus = `job="${prometheusJob}",namespace="${prometheusNamespace}"`;
+    const rules = [
+        critical(
+            "PrometheusAbsent",
+            `absent(up{${prometheus}} == 1)`,
+            "5m",
+            "No Prometheus is up in the global view",
+            `Thanos has seen no healthy Prometheus (job ${prometheusJob} in ${prometheusNamespace}) for 5 minutes: metrics are not being collected or shipped.`,
+        ),
+    ];
+    if (ruleEvaluatorJob !== undefined) {
+        const evaluator = `job="${ruleEvaluatorJob}",namespace="${prometheusNamespace}"`;
+        const which = `(job ${ruleEvaluatorJob} in ${prometheusNamespace})`;
+        rules.push(
+            critical(
+                "GlobalRulesAbsent",
+                `absent(up{${evaluator}} == 1)`,
+                "5m",
+                "The fleet's rule evaluator is down",
+                `No healthy global rule evaluator ${which} for 5 minutes: no alert of the platform or of any fleet member is evaluated.`,
+            ),
+            critical(
+                "GlobalRulesFailing",
+                `sum by (cluster, namespace, job) (rate(prometheus_rule_evaluation_failures_total{${evaluator}}[5m])) > 0`,
+                "15m",
+                "The fleet's rule evaluator fails to evaluate rules",
+                `The global rule evaluator ${which} has failed rule evaluations for 15 minutes: alerts of the platform and of the fleet's members may not fire (is Thanos Query reachable from it?).`,
+            ),
+            critical(
+                "GlobalRulesAlertsDropped",
+                `sum by (cluster, namespace, job) (rate(thanos_alert_sender_alerts_dropped_total{${evaluator}}[5m])) > 0`,
+                "5m",
+                "The fleet's rule evaluator cannot send alerts",
+                `The global rule evaluator ${which} has dropped alerts for 5 minutes: they do not reach Alertmanager.`,
+            ),
+        );
+    }
+    return stringify({ groups: [{ name: "lgtm-meta-monitoring", rules }] });
 }
 
 /** Pod labels the stevehipwell chart gives a component (its selector labels). */

@@ -2,6 +2,8 @@
 # Checks the platform's alerting with the real Prometheus and Alertmanager tools:
 #   - promtool check rules   alerts/rules/*.yaml       (syntax, PromQL, templates)
 #   - promtool test rules    alerts/tests/*.test.yaml  (every alert fires, and stays quiet, as tested)
+#   - promtool check rules and test rules on the meta-monitoring rules the Thanos chart's ruler gets
+#                            (written by tools/alerting/write-meta-rules.ts; alerts/meta-monitoring.test.yaml)
 #   - amtool check-config    on each Alertmanager configuration the stack can generate
 #                            (no receiver, Slack, webhook, both), written by
 #                            tools/alerting/write-alertmanager-configs.ts
@@ -118,6 +120,15 @@ no_url_literals() {
         return 1
     fi
 }
+
+# The meta-monitoring rules the Thanos chart's ruler evaluates are built in code (components/thanos.ts).
+metadir="$work/meta-monitoring"
+mkdir -p "$metadir"
+if check "write the meta-monitoring rules" node_modules/.bin/ts-node --swc tools/alerting/write-meta-rules.ts "$metadir"; then
+    cp alerts/meta-monitoring.test.yaml "$metadir/"
+    check "promtool check rules (meta-monitoring)" "$PROMTOOL" check rules "$metadir/meta-monitoring.yaml"
+    check "promtool test rules alerts/meta-monitoring.test.yaml" "$PROMTOOL" test rules "$metadir/meta-monitoring.test.yaml"
+fi
 
 amdir="$work/alertmanager"
 mkdir -p "$amdir"
